@@ -1,0 +1,116 @@
+/* tlb.h — threadlab's C interface to Google Benchmark (implemented in
+ * bench/shim/shim.cc, the project's only C++ file).
+ *
+ * A benchmark is one C function over a tlb_state, registered from a
+ * constructor so that a benchmark file needs nothing but itself:
+ *
+ *   static void bm_lock_pair(tlb_state *st)
+ *   {
+ *       for (int64_t n; (n = tlb_batch(st)) > 0;)   // no C++ call per iteration
+ *           for (int64_t i = 0; i < n; i++) { tl_lock_acquire(...); tl_lock_release(...); }
+ *   }
+ *   TLB_REGISTER(lock_pair)
+ *   {
+ *       tlb_bench *b = tlb_register("lock/uncontended", bm_lock_pair);
+ *       tlb_baseline(b, "pthread_mutex/uncontended");
+ *   }
+ *
+ * Names are "<primitive>/<variant>"; argument values are appended by Google
+ * Benchmark as "/<argname>:<value>", threads as "/threads:N". The CSV splits
+ * them back into primitive, variant and params (see reports/README.md).
+ *
+ * Every benchmark thread is pinned by the shim, before the function runs,
+ * according to the runner's --pin policy and its thread index (bench/pin.h);
+ * the CPU it really ran on is recorded in the row.
+ */
+#ifndef TLB_H
+#define TLB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct tlb_state tlb_state; /* wraps benchmark::State */
+typedef struct tlb_bench tlb_bench; /* a registration, applied when the runner starts */
+typedef void (*tlb_fn)(tlb_state *st);
+
+#define TLB_REGISTER(ident)                                                   \
+	static void tlb_reg_##ident(void);                                    \
+	__attribute__((constructor)) static void tlb_ctor_##ident(void)       \
+	{                                                                     \
+		tlb_reg_##ident();                                            \
+	}                                                                     \
+	static void tlb_reg_##ident(void)
+
+/* ---- registration (call from TLB_REGISTER bodies) ---- */
+tlb_bench *tlb_register(const char *name, tlb_fn fn);
+
+/* The benchmark this one is a ratio against ("pthread_mutex/uncontended").
+ * Rows with the same params and threads are compared. */
+void tlb_baseline(tlb_bench *b, const char *baseline_name);
+
+/* Argument names (up to TLB_MAX_ARGS) and argument tuples / products. */
+#define TLB_MAX_ARGS 4
+void tlb_arg_names(tlb_bench *b, const char *const *names, int n);
+void tlb_args(tlb_bench *b, const int64_t *values, int n);         /* one tuple */
+void tlb_arg_product(tlb_bench *b, const int64_t *const *lists, const int *lens, int n);
+void tlb_range(tlb_bench *b, int64_t lo, int64_t hi);               /* one arg, x8 steps */
+
+/* Thread counts. A count may be one of the special values below; the
+ * runner's --threads LIST replaces the counts of benchmarks that call
+ * tlb_threads_sweep(). */
+#define TLB_THREADS_ALLOWED (-1) /* one per allowed CPU (cpuset-aware) */
+#define TLB_THREADS_OVERSUB (-2) /* 2x allowed CPUs */
+void tlb_threads(tlb_bench *b, int n);
+void tlb_threads_sweep(tlb_bench *b); /* 1, 2, 4, ... allowed, then 2x allowed */
+
+enum tlb_unit { TLB_NS, TLB_US, TLB_MS, TLB_S };
+void tlb_min_time(tlb_bench *b, double seconds);
+void tlb_repetitions(tlb_bench *b, int n);
+void tlb_iterations(tlb_bench *b, int64_t n);
+void tlb_real_time(tlb_bench *b);   /* report wall time (default: CPU time of main thread) */
+void tlb_manual_time(tlb_bench *b); /* the function reports time with tlb_set_iteration_time */
+void tlb_unit(tlb_bench *b, enum tlb_unit u);
+/* Not part of --quick: heavy workloads that --quick replaces by a smaller registration. */
+void tlb_skip_quick(tlb_bench *b);
+void tlb_quick_only(tlb_bench *b);
+
+/* ---- inside the benchmark ---- */
+/* Next batch of iterations to run (0 when done). The whole timed loop is
+ * `for (n; (n = tlb_batch(st)) > 0;) for (i < n) body;`: one C++ call per batch. */
+int64_t tlb_batch(tlb_state *st);
+bool tlb_keep_running(tlb_state *st); /* per-iteration form, for slow bodies */
+int64_t tlb_max_iterations(tlb_state *st);
+int64_t tlb_iterations_done(tlb_state *st);
+void tlb_pause(tlb_state *st);
+void tlb_resume(tlb_state *st);
+void tlb_set_iteration_time(tlb_state *st, double seconds); /* manual time */
+void tlb_set_items(tlb_state *st, int64_t items);
+void tlb_set_bytes(tlb_state *st, int64_t bytes);
+void tlb_set_label(tlb_state *st, const char *label);
+
+enum tlb_counter_flags {
+	TLB_COUNTER_PLAIN = 0,
+	TLB_COUNTER_RATE = 1,        /* divided by elapsed seconds */
+	TLB_COUNTER_AVG_THREADS = 2, /* averaged over threads (default: summed) */
+	TLB_COUNTER_AVG_ITERATIONS = 4,
+};
+void tlb_counter(tlb_state *st, const char *name, double value, int flags);
+void tlb_skip(tlb_state *st, const char *message); /* SkipWithError; return afterwards */
+
+int tlb_thread_index(const tlb_state *st);
+int tlb_thread_count(const tlb_state *st);
+int64_t tlb_arg(const tlb_state *st, int i);
+int tlb_cpu(const tlb_state *st); /* CPU this thread was pinned to, -1 if unpinned */
+
+/* ---- runner entry (bench/runner.c) ---- */
+struct tlb_run_opts;
+int tlb_run(const struct tlb_run_opts *opts, int gb_argc, char **gb_argv);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

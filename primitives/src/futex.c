@@ -1,0 +1,23 @@
+#include "futex.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+int tl__futex_wait(_Atomic uint32_t *addr, uint32_t val, const struct timespec *deadline, int pshared)
+{
+	/* FUTEX_WAIT_BITSET takes an absolute timeout, CLOCK_MONOTONIC unless
+	 * FUTEX_CLOCK_REALTIME: so a deadline survives spurious wakeups unchanged. */
+	int op = FUTEX_WAIT_BITSET | (pshared ? 0 : FUTEX_PRIVATE_FLAG);
+	long r = syscall(SYS_futex, (uint32_t *)addr, op, val, deadline, NULL, FUTEX_BITSET_MATCH_ANY);
+	return r == 0 ? 0 : -errno;
+}
+
+int tl__futex_wake(_Atomic uint32_t *addr, int n, int pshared)
+{
+	int op = FUTEX_WAKE | (pshared ? 0 : FUTEX_PRIVATE_FLAG);
+	long r = syscall(SYS_futex, (uint32_t *)addr, op, n, NULL, NULL, 0);
+	return r < 0 ? -errno : (int)r;
+}
