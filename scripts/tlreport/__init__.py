@@ -1,0 +1,15 @@
+"""tlreport: threadlab's report tooling (plots, run-to-run comparison, report page).
+
+The executables scripts/plot, scripts/compare and scripts/report-page are thin
+wrappers around the modules here:
+
+  results   read and validate a runner CSV (reports/README.md schema), medians
+  families  which rows belong to which plot family (naming rules live here)
+  ratios    ours/baseline and ours/CPython pairing, shared by plots and page
+  utest     Mann-Whitney U test (stdlib only)
+  compare   `scripts/compare A.csv B.csv`
+  plots     `scripts/plot REPORT.csv` (matplotlib, Agg)
+  page      `scripts/report-page RUN_DIR`
+
+Everything except `plots` uses the Python standard library only.
+"""

@@ -1,0 +1,196 @@
+"""Which benchmark rows feed which plot family.
+
+The benchmark authors (issues 5, 7, 9) choose the names; these rules are the
+contract between their names/counters and the plots. A row that matches no
+special family still appears in the time-vs-threads and ratio charts, so
+nothing is dropped silently. Matching is on the name's `/`-separated parts
+(`primitive`, `variant`), the `params` keys and the counter names:
+
+  lesson    counters final_n and expected_n (or lost_updates); the variant is
+            the name part among unlocked, lock, lock-narrow, join, atomic.
+            Time: counter wall_s (seconds), else real_ns.
+  fairness  counter jain and/or min_max (per-thread acquisition counts).
+  handoff   a name part handoff / pingpong / ping-pong / ping_pong.
+            Placement: params place|placement (0 or same_core, 1 or
+            cross_core, 2 or cross_package), else a variant token
+            same-core / cross-core / cross-package / smt.
+  wakeup    a name part containing "wake" and percentile counters
+            (p50, p90, p99, max; suffix _ns/_us/_ms/_s sets the unit, ns
+            when none).
+  timer     primitive "timer" (lateness percentiles as counters).
+  queue     primitive containing "queue" and a pattern spsc / mpsc / spmc /
+            mpmc as the variant or params pattern; capacity from params
+            cap|capacity|maxsize (0 or negative = unbounded, as in Python).
+  executor  primitive containing "pool" or "per_task"/"per-task", or
+            "executor"; the variant is the operation (roundtrip, throughput,
+            map, ...).
+  start     primitive "start" (variants pthread_create, fork, posix_spawn,
+            tl_thread, ...) or variant "start" / "start_join".
+"""
+import re
+
+LESSON_ORDER = ("unlocked", "atomic", "lock-narrow", "lock", "join")
+_LESSON_ALIASES = {
+    "unlocked": "unlocked", "nolock": "unlocked", "no-lock": "unlocked",
+    "atomic": "atomic",
+    "lock-narrow": "lock-narrow", "lock_narrow": "lock-narrow", "narrow": "lock-narrow",
+    "lock": "lock", "locked": "lock",
+    "join": "join", "serial": "join",
+}
+
+PLACEMENTS = ("same core", "cross core", "cross package")
+_PLACE_WORDS = {
+    "0": "same core", "same_core": "same core", "same-core": "same core",
+    "samecore": "same core", "smt": "same core", "same": "same core",
+    "1": "cross core", "cross_core": "cross core", "cross-core": "cross core",
+    "crosscore": "cross core", "core": "cross core",
+    "2": "cross package", "cross_package": "cross package",
+    "cross-package": "cross package", "crosspackage": "cross package",
+    "package": "cross package", "numa": "cross package",
+}
+
+PATTERNS = ("spsc", "mpsc", "spmc", "mpmc")
+_PCT_RE = re.compile(r"^(p(\d+(?:\.\d+)?)|max|min|mean)(?:_(ns|us|ms|s))?$")
+_UNIT_NS = {None: 1.0, "ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
+
+
+def parts(p):
+    return [x.lower() for x in p.name.split("/")]
+
+
+def _tokens(p):
+    out = set()
+    for x in (p.primitive, p.variant):
+        x = x.lower()
+        out.add(x)
+        out.update(t for t in re.split(r"[-_.]", x) if t)
+    return out
+
+
+def percentiles(p):
+    """Percentile counters of a point, in ns: {'p50': v, ..., 'max': v}."""
+    out = {}
+    for k, v in p.counters.items():
+        m = _PCT_RE.match(k.lower())
+        if m and isinstance(v, float):
+            out[m.group(1)] = v * _UNIT_NS[m.group(3)]
+    return out
+
+
+def pct_order(keys):
+    def k(name):
+        if name == "min":
+            return -1.0
+        if name == "mean":
+            return 49.5
+        if name == "max":
+            return 1000.0
+        return float(name[1:])
+    return sorted(keys, key=k)
+
+
+def lesson_variant(p):
+    for part in [p.variant.lower()] + parts(p):
+        if part in _LESSON_ALIASES:
+            return _LESSON_ALIASES[part]
+    return None
+
+
+def is_lesson(p):
+    c = p.counters
+    return ("final_n" in c and "expected_n" in c) or "lost_updates" in c
+
+
+def is_fairness(p):
+    return "jain" in p.counters or "min_max" in p.counters
+
+
+def is_handoff(p):
+    return bool({"handoff", "pingpong", "ping-pong", "ping_pong"} & (set(parts(p)) | _tokens(p)))
+
+
+def placement(p):
+    for key in ("place", "placement"):
+        if key in p.params:
+            v = str(p.params[key]).lower()
+            if v.endswith(".0"):
+                v = v[:-2]
+            return _PLACE_WORDS.get(v, "place=" + v)
+    v = p.variant.lower()
+    for word in ("cross-package", "cross_package", "crosspackage", "cross-core",
+                 "cross_core", "crosscore", "same-core", "same_core", "samecore", "smt"):
+        if word in v or word in p.name.lower():
+            return _PLACE_WORDS[word]
+    return "unspecified"
+
+
+def is_wakeup(p):
+    return any("wake" in x for x in parts(p)) and bool(percentiles(p))
+
+
+def is_timer(p):
+    return p.primitive.lower() == "timer"
+
+
+def queue_pattern(p):
+    for key in ("pattern",):
+        if key in p.params:
+            return str(p.params[key]).lower()
+    for t in [p.variant.lower()] + parts(p):
+        if t in PATTERNS:
+            return t
+    return None
+
+
+def queue_capacity(p):
+    for key in ("cap", "capacity", "maxsize"):
+        if key in p.params:
+            try:
+                v = int(float(p.params[key]))
+            except ValueError:
+                return str(p.params[key])
+            return "unbounded" if v <= 0 else str(v)
+    return "unbounded"
+
+
+def is_queue(p):
+    return "queue" in p.primitive.lower() and queue_pattern(p) is not None
+
+
+def is_executor(p):
+    pr = p.primitive.lower()
+    return ("pool" in pr or "per_task" in pr or "per-task" in pr
+            or pr in ("executor", "executors"))
+
+
+def is_start(p):
+    return (p.primitive.lower() in ("start", "spawn", "startup")
+            or p.variant.lower() in ("start", "start_join", "start-join"))
+
+
+# The order matters: the first match wins.
+RULES = (
+    ("lesson", is_lesson),
+    ("fairness", is_fairness),
+    ("handoff", is_handoff),
+    ("timer", is_timer),
+    ("wakeup", is_wakeup),
+    ("queue", is_queue),
+    ("executor", is_executor),
+    ("start", is_start),
+)
+
+
+def family(p):
+    for name, rule in RULES:
+        if rule(p):
+            return name
+    return "scaling"
+
+
+def classify(points):
+    out = {name: [] for name, _ in RULES}
+    out["scaling"] = []
+    for p in points:
+        out[family(p)].append(p)
+    return out

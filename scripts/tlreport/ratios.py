@@ -1,0 +1,74 @@
+"""Ours-vs-baseline and ours-vs-CPython pairing (shared by plot and page).
+
+A row names its baseline as `primitive/variant`; the baseline row is the one
+with that primitive/variant and the same params, threads, mode and pin
+policy, in the C peer. A CPython peer row pairs with the C row of the same
+primitive/variant, params, threads and mode. Ratios are of the medians of
+real time per iteration: ours / baseline (< 1: ours is faster) and
+cpython / ours (how many times slower CPython is).
+"""
+
+
+def _norm_params(p):
+    return tuple(sorted((k, str(v)) for k, v in p.params.items()))
+
+
+def _index(points):
+    idx = {}
+    for p in points:
+        if not p.ok:
+            continue
+        k = (p.peer, p.pv, _norm_params(p), p.threads, p.mode)
+        idx.setdefault(k, []).append(p)
+    return idx
+
+
+def _pick(cands, pin):
+    for c in cands:
+        if c.pin_policy == pin:
+            return c
+    return cands[0] if cands else None
+
+
+class Pair:
+    def __init__(self, ours, other, kind):
+        self.ours, self.other, self.kind = ours, other, kind
+        if kind == "baseline":
+            self.ratio = ours.real_ns / other.real_ns if other.real_ns else None
+        else:
+            self.ratio = other.real_ns / ours.real_ns if ours.real_ns else None
+
+    def params_label(self):
+        return ";".join("%s=%s" % kv for kv in self.ours.params.items())
+
+
+def baseline_pairs(points):
+    """Returns (pairs, missing) where missing lists (point, baseline name)
+    whose baseline row is absent from the run."""
+    idx = _index(points)
+    pairs, missing = [], []
+    for p in points:
+        if not p.baseline or p.peer != "c" or not p.ok:
+            continue
+        k = ("c", p.baseline, _norm_params(p), p.threads, p.mode)
+        b = _pick(idx.get(k, []), p.pin_policy)
+        if b is None:
+            missing.append((p, p.baseline))
+        else:
+            pairs.append(Pair(p, b, "baseline"))
+    return pairs, missing
+
+
+def cpython_pairs(points):
+    idx = _index(points)
+    pairs, missing = [], []
+    for c in points:
+        if c.peer != "cpython" or not c.ok:
+            continue
+        k = ("c", c.pv, _norm_params(c), c.threads, c.mode)
+        ours = _pick(idx.get(k, []), c.pin_policy)
+        if ours is None:
+            missing.append((c, c.pv))
+        else:
+            pairs.append(Pair(ours, c, "cpython"))
+    return pairs, missing

@@ -1,0 +1,249 @@
+"""Read a runner CSV (schema in reports/README.md and the team brief) and
+reduce it to one point per benchmark: the median over its repetitions.
+
+Stdlib only: compare and report-page import this without matplotlib.
+"""
+import csv
+import math
+import os
+import statistics
+import sys
+
+COLUMNS = (
+    "run_id", "timestamp", "host", "cpu_model", "packages", "cores", "pus",
+    "allowed_pus", "git_commit", "build_type", "mode", "peer", "name",
+    "primitive", "variant", "params", "baseline", "row_type", "aggregate",
+    "repetition", "threads", "pin_policy", "cpus_used", "oversubscribed",
+    "iterations", "real_ns", "cpu_ns", "items_per_second",
+    "bytes_per_second", "counters", "error",
+)
+
+# Run-wide facts, shown in footnotes and on the page.
+FACT_COLUMNS = ("run_id", "timestamp", "host", "cpu_model", "packages",
+                "cores", "pus", "allowed_pus", "git_commit", "build_type")
+
+
+class InputError(Exception):
+    """Bad input: the executables print it and exit 2."""
+
+
+def parse_kv(text, where, numeric):
+    """`k=v;k=v` -> dict (insertion order kept). Values are floats when
+    `numeric` and they parse, else strings."""
+    out = {}
+    text = (text or "").strip()
+    if not text:
+        return out
+    for part in text.split(";"):
+        part = part.strip()
+        if not part:
+            continue
+        if "=" not in part:
+            raise InputError("%s: %r is not k=v" % (where, part))
+        k, v = part.split("=", 1)
+        k, v = k.strip(), v.strip()
+        if numeric:
+            try:
+                out[k] = float(v)
+                continue
+            except ValueError:
+                pass
+        out[k] = v
+    return out
+
+
+def _num(text, where, column, kind=float, required=True):
+    text = (text or "").strip()
+    if not text:
+        if required:
+            raise InputError("%s: column %s is empty" % (where, column))
+        return None
+    try:
+        v = kind(float(text)) if kind is int else kind(text)
+    except ValueError:
+        raise InputError("%s: column %s: %r is not a number" % (where, column, text))
+    if kind is float and math.isnan(v) and required:
+        raise InputError("%s: column %s is NaN" % (where, column))
+    return v
+
+
+class Row:
+    """One CSV row with its fields parsed."""
+
+    def __init__(self, raw, where):
+        self.raw = raw
+        self.where = where
+        g = lambda c: (raw.get(c) or "").strip()
+        self.name = g("name")
+        if not self.name:
+            raise InputError("%s: column name is empty" % where)
+        self.peer = g("peer") or "c"
+        self.mode = g("mode") or "threads"
+        self.primitive = g("primitive")
+        self.variant = g("variant")
+        if not self.primitive:
+            parts = self.name.split("/")
+            self.primitive = parts[0]
+            self.variant = self.variant or (parts[1] if len(parts) > 1 else "")
+        self.pv = "%s/%s" % (self.primitive, self.variant) if self.variant else self.primitive
+        self.params_str = g("params")
+        self.params = parse_kv(self.params_str, where + " params", numeric=False)
+        self.baseline = g("baseline")
+        self.row_type = g("row_type") or "iteration"
+        self.aggregate = g("aggregate")
+        self.error = g("error")
+        self.pin_policy = g("pin_policy") or "none"
+        self.cpus_used = g("cpus_used")
+        self.oversubscribed = g("oversubscribed") in ("1", "true", "True")
+        strict = not self.error
+        self.threads = _num(g("threads"), where, "threads", int, required=False) or 1
+        self.repetition = _num(g("repetition"), where, "repetition", int, required=False)
+        self.iterations = _num(g("iterations"), where, "iterations", int, required=False)
+        # cv and other aggregates may be ratios, not ns: only iteration,
+        # mean and median rows must carry times.
+        need_time = strict and self.aggregate in ("", "mean", "median")
+        self.real_ns = _num(g("real_ns"), where, "real_ns", required=need_time)
+        self.cpu_ns = _num(g("cpu_ns"), where, "cpu_ns", required=False)
+        self.items_per_second = _num(g("items_per_second"), where, "items_per_second", required=False)
+        self.bytes_per_second = _num(g("bytes_per_second"), where, "bytes_per_second", required=False)
+        self.counters = parse_kv(g("counters"), where + " counters", numeric=True)
+
+    def fact(self, column):
+        return (self.raw.get(column) or "").strip()
+
+
+def load(path):
+    """Read and validate a CSV; returns a list of Row. Raises InputError."""
+    if not os.path.isfile(path):
+        raise InputError("%s: no such file" % path)
+    with open(path, newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        header = reader.fieldnames
+        if not header:
+            raise InputError("%s: empty file (no header row; expected columns: %s)"
+                             % (path, ",".join(COLUMNS)))
+        header = [h.strip() for h in header]
+        reader.fieldnames = header
+        missing = [c for c in COLUMNS if c not in header]
+        if missing:
+            raise InputError("%s: missing column%s: %s" % (
+                path, "s" if len(missing) > 1 else "", ", ".join(missing)))
+        rows = []
+        for i, raw in enumerate(reader, start=2):
+            if None in raw:
+                raise InputError("%s:%d: more fields than the header has" % (path, i))
+            if not any((v or "").strip() for v in raw.values()):
+                continue
+            rows.append(Row(raw, "%s:%d" % (path, i)))
+    if not rows:
+        raise InputError("%s: no data rows (header only)" % path)
+    return rows
+
+
+def facts(rows):
+    """Run facts: column -> sorted distinct non-empty values."""
+    out = {}
+    for c in FACT_COLUMNS:
+        vals = sorted({r.fact(c) for r in rows if r.fact(c)})
+        out[c] = vals
+    return out
+
+
+def fact_str(f, column, sep=", "):
+    return sep.join(f.get(column) or []) or "?"
+
+
+def footnote(rows, run_facts=None):
+    """One line: host, CPU, topology, pin policy, commit (of these rows)."""
+    f = facts(rows)
+    topo = "%s pkg / %s cores / %s PUs (%s allowed)" % (
+        fact_str(f, "packages", "|"), fact_str(f, "cores", "|"),
+        fact_str(f, "pus", "|"), fact_str(f, "allowed_pus", "|"))
+    pins = ",".join(sorted({r.pin_policy for r in rows})) or "?"
+    commit = ",".join(c[:12] for c in f["git_commit"]) or "?"
+    return "host %s · CPU %s · topology %s · pin %s · commit %s · run %s · %s" % (
+        fact_str(f, "host"), fact_str(f, "cpu_model"), topo, pins, commit,
+        fact_str(f, "run_id"), fact_str(f, "build_type"))
+
+
+class Point:
+    """One benchmark of one run (all its repetitions), reduced to medians."""
+
+    def __init__(self, key, rows):
+        self.key = key
+        first = rows[0]
+        for attr in ("name", "peer", "mode", "primitive", "variant", "pv",
+                     "params", "params_str", "baseline", "threads",
+                     "pin_policy", "oversubscribed", "cpus_used"):
+            setattr(self, attr, getattr(first, attr))
+        self.rows = rows
+        its = [r for r in rows if r.row_type == "iteration" and not r.error]
+        self.errors = sorted({r.error for r in rows if r.error})
+        agg = {r.aggregate: r for r in rows if r.row_type == "aggregate" and not r.error}
+        self.reps = [r.real_ns for r in its if r.real_ns is not None]
+        self.cpu_reps = [r.cpu_ns for r in its if r.cpu_ns is not None]
+        src = its or [agg[a] for a in ("median", "mean") if a in agg][:1]
+        self.source = "iterations" if its else ("aggregate" if src else "none")
+
+        def med(vals):
+            vals = [v for v in vals if v is not None]
+            return statistics.median(vals) if vals else None
+        self.real_ns = med(r.real_ns for r in src)
+        self.cpu_ns = med(r.cpu_ns for r in src)
+        self.items_per_second = med(r.items_per_second for r in src)
+        self.bytes_per_second = med(r.bytes_per_second for r in src)
+        self.counters = {}
+        names = []
+        for r in src:
+            for k in r.counters:
+                if k not in names:
+                    names.append(k)
+        for k in names:
+            vals = [r.counters.get(k) for r in src]
+            nums = [v for v in vals if isinstance(v, float)]
+            if nums:
+                self.counters[k] = statistics.median(nums)
+            else:
+                self.counters[k] = next(v for v in vals if v is not None)
+        self.cv = agg["cv"].real_ns if "cv" in agg else None
+        self.ok = self.real_ns is not None
+
+    def label(self):
+        return self.name if self.peer == "c" else "%s [%s]" % (self.name, self.peer)
+
+
+def bench_key(row, multi_pin):
+    """Identity of a benchmark across runs: name + peer + mode (+ pin policy
+    when one CSV holds the same benchmark under several policies)."""
+    k = (row.name, row.peer, row.mode)
+    return k + ((row.pin_policy,) if multi_pin else ("",))
+
+
+def points(rows):
+    """Rows -> list of Point, in first-seen order."""
+    pins = {}
+    for r in rows:
+        pins.setdefault((r.name, r.peer, r.mode), set()).add(r.pin_policy)
+    groups = {}
+    for r in rows:
+        key = bench_key(r, len(pins[(r.name, r.peer, r.mode)]) > 1)
+        groups.setdefault(key, []).append(r)
+    return [Point(k, rs) for k, rs in groups.items()]
+
+
+def key_str(key):
+    name, peer, mode, pin = key
+    s = name
+    extra = []
+    if peer != "c":
+        extra.append("peer=" + peer)
+    if mode != "threads":
+        extra.append("mode=" + mode)
+    if pin:
+        extra.append("pin=" + pin)
+    return s + (" [" + ",".join(extra) + "]" if extra else "")
+
+
+def die(err, prog):
+    print("%s: error: %s" % (prog, err), file=sys.stderr)
+    sys.exit(2)
