@@ -1,0 +1,184 @@
+/* workload.h — the seed's lessons as small registered workloads.
+ *
+ * A workload is one file in bench/workloads/ holding its loop, its variants
+ * and, next to each variant, what ThreadSanitizer must find in it:
+ *
+ *   static const struct tlw_variant variants[] = {
+ *       { "unlocked", TLW_RACE,  "temp = n; work; n = temp - 1 with no lock" },
+ *       { "lock",     TLW_CLEAN, NULL },
+ *   };
+ *   static const struct tlw_param params[] = {
+ *       // name       default quick  min  max
+ *       { "threads",  100,    20,    1,   4096, NULL, "threads started" },
+ *       { "start",    0,      0,     0,   1,    tlw_start_modes, "seed|barrier", TLW_P_SWEEP },
+ *   };
+ *   static int run(struct tlw_ctx *c) { ...; tlw_counter(c, "final_n", n); return 0; }
+ *   TLW_REGISTER(lockjoin) = { .name = "lockjoin", ..., .run = run };
+ *
+ * Two front ends drive the registry:
+ *   - tl-workload (workload_main.c): plain C, also built under TSan; the race
+ *     harness lists cases with `--cases` and runs each one as
+ *     `tl-workload <workload>/<variant> [--param V ...]`.
+ *   - tl-bench: workload_bench.c turns every (workload, variant) into a
+ *     Google Benchmark through tlb.h (manual time = the run's wall_s).
+ *
+ * Registration order: TLW_REGISTER runs from a constructor, in link order.
+ * tlw_register() stores the workload and, when workload_bench.c is linked
+ * in, calls its (weak) tlw__bench_adapt() for it at once, so no constructor
+ * ordering is needed between the registry, the adapter and the shim.
+ */
+#ifndef TLW_WORKLOAD_H
+#define TLW_WORKLOAD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TLW_MAX_WORKLOADS 64
+#define TLW_MAX_VARIANTS 8
+#define TLW_MAX_PARAMS 12
+#define TLW_MAX_COUNTERS 48
+#define TLW_NAME_MAX 32
+
+/* What ThreadSanitizer must report for a variant (issue 6 verdicts). */
+enum tlw_expect {
+	TLW_CLEAN = 0,    /* no report at all */
+	TLW_RACE = 1,     /* at least one data race */
+	TLW_DEADLOCK = 2, /* a lock-order inversion ("potential deadlock") */
+	TLW_SKIP = 3,     /* out of TSan's scope; `reason` says why */
+};
+const char *tlw_expect_name(enum tlw_expect e);
+
+struct tlw_variant {
+	const char *name;
+	enum tlw_expect expect;
+	const char *reason; /* required for TLW_SKIP (printed by --cases); a note otherwise */
+};
+
+/* An integer parameter. Enum-like ones list their value names in `choices`
+ * (NULL-terminated; the value is the index). The CLI spells a parameter
+ * --name with '_' or '-' ("--work-us" == "--work_us"). */
+struct tlw_param {
+	const char *name;
+	int64_t def, quick;
+	int64_t min, max;
+	const char *const *choices;
+	const char *help;
+	unsigned flags; /* TLW_P_* */
+};
+
+/* In tl-bench, the first TLW_BENCH_ARGS parameters become Google Benchmark
+ * arguments (the run name's "/name:value" parts; "threads" is spelled
+ * "nthreads" there, "/threads:N" being Google Benchmark's own); the others
+ * keep their default (or quick) value. A TLW_P_SWEEP parameter is
+ * registered once per value in min..max (for enum ones: every choice). */
+#define TLW_BENCH_ARGS 4
+enum { TLW_P_SWEEP = 1 };
+
+/* Shared choice lists. */
+extern const char *const tlw_start_modes[]; /* "seed", "barrier" */
+extern const char *const tlw_work_kinds[];  /* "sleep", "spin" */
+enum { TLW_START_SEED = 0, TLW_START_BARRIER = 1 };
+enum { TLW_WORK_SLEEP = 0, TLW_WORK_SPIN = 1 };
+
+struct tlw_ctx;
+
+struct tlw_workload {
+	const char *name;
+	const char *lesson; /* the seed section it comes from, one line */
+	const struct tlw_variant *variants;
+	int nvariants;
+	const struct tlw_param *params;
+	int nparams;
+	/* Variant the others are compared with (CSV `baseline`), or NULL. */
+	const char *baseline;
+	/* Runs one case. Fills counters with tlw_counter(); returns 0, or a
+	 * negative code after tlw_fail() said what went wrong. The lesson's
+	 * invariants are counters, never asserts: the caller decides. */
+	int (*run)(struct tlw_ctx *c);
+	/* Optional entry for a child process re-executed by the workload
+	 * (`tl-workload --child <name> args...`); returns the exit status. */
+	int (*child)(int argc, char **argv);
+};
+
+/* Everything one run sees. */
+struct tlw_ctx {
+	const struct tlw_workload *w;
+	const struct tlw_variant *v;
+	int variant; /* index into w->variants */
+	int64_t p[TLW_MAX_PARAMS];
+	bool set[TLW_MAX_PARAMS]; /* given explicitly (CLI) rather than defaulted */
+	bool quick;
+	char pin[32]; /* pin policy for the threads the workload creates ("none": unpinned) */
+	int ncounters;
+	struct {
+		char name[TLW_NAME_MAX];
+		double value;
+	} counters[TLW_MAX_COUNTERS];
+	char error[256];
+};
+
+#define TLW_REGISTER(ident)                                                     \
+	static const struct tlw_workload tlw_def_##ident;                       \
+	__attribute__((constructor)) static void tlw_ctor_##ident(void)         \
+	{                                                                       \
+		tlw_register(&tlw_def_##ident);                                 \
+	}                                                                       \
+	static const struct tlw_workload tlw_def_##ident
+
+#define TLW_COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+/* ---- registry (workload.c) ---- */
+void tlw_register(const struct tlw_workload *w);
+int tlw_count(void);
+const struct tlw_workload *tlw_get(int i);
+const struct tlw_workload *tlw_find(const char *name);
+/* "<workload>/<variant>" → workload and variant index; TL_EINVAL if unknown. */
+int tlw_find_case(const char *case_name, const struct tlw_workload **w, int *variant);
+int tlw_param_index(const struct tlw_workload *w, const char *name); /* -1 if none */
+
+/* Prepares ctx with defaults (quick ones if quick), pin "none". */
+int tlw_ctx_init(struct tlw_ctx *c, const struct tlw_workload *w, int variant, bool quick);
+/* Sets a parameter from text ("12", or a choice name); TL_EINVAL with a
+ * message in c->error when unknown or out of range. */
+int tlw_ctx_set(struct tlw_ctx *c, const char *name, const char *value);
+/* Runs the case; adds wall_s (the whole run) unless the workload set it. */
+int tlw_run(struct tlw_ctx *c);
+
+/* ---- for workloads ---- */
+int64_t tlw_p(const struct tlw_ctx *c, const char *name); /* aborts on an undeclared name: a bug */
+void tlw_counter(struct tlw_ctx *c, const char *name, double value);
+bool tlw_has_counter(const struct tlw_ctx *c, const char *name);
+double tlw_get_counter(const struct tlw_ctx *c, const char *name); /* NAN if unset */
+int tlw_fail(struct tlw_ctx *c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* The work a thread does while "holding" something: sleep for us
+ * microseconds (as the seed's time.sleep) or spin a calibrated CPU loop
+ * costing about us microseconds of CPU. Never inlined: callers rely on it
+ * being an opaque call (see lockjoin.c). */
+void tlw_work(int kind, int64_t us);
+void tlw_spin_us(int64_t us);
+void tlw_sleep_us(int64_t us);
+double tlw_now(void); /* CLOCK_MONOTONIC seconds */
+double tlw_cpu_seconds(void); /* user+sys of the whole process (getrusage) */
+
+/* Pins the calling thread, the index-th one the workload created, by the
+ * ctx's policy. Returns the CPU it was pinned to, -1 when unpinned. */
+int tlw_pin_self(const struct tlw_ctx *c, int index);
+
+/* Percentile (0..100) of n doubles; sorts v in place. */
+double tlw_percentile(double *v, int n, double pct);
+
+/* Path of an executable that understands `--child` (tl-workload), for
+ * workloads whose lesson needs a fresh process; NULL if none is found. */
+const char *tlw_child_exe(void);
+/* Entry for `--child <workload> args...` (tl-workload's main calls it). */
+int tlw_child_main(int argc, char **argv);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,381 @@
+/* workload.c — the workload registry, parameters, counters and the small
+ * helpers every workload shares (work, clocks, pinning, percentiles). */
+#include "workload.h"
+
+#include "pin.h"
+
+#include "threadlab/common.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+const char *const tlw_start_modes[] = { "seed", "barrier", NULL };
+const char *const tlw_work_kinds[] = { "sleep", "spin", NULL };
+
+static const struct tlw_workload *registry[TLW_MAX_WORKLOADS];
+static int nregistry;
+
+/* Defined by workload_bench.c when it is linked (tl-bench only). */
+__attribute__((weak)) void tlw__bench_adapt(const struct tlw_workload *w);
+
+const char *tlw_expect_name(enum tlw_expect e)
+{
+	switch (e) {
+	case TLW_CLEAN: return "clean";
+	case TLW_RACE: return "race";
+	case TLW_DEADLOCK: return "deadlock";
+	case TLW_SKIP: return "skip";
+	}
+	return "?";
+}
+
+void tlw_register(const struct tlw_workload *w)
+{
+	/* Constructors run before main, one at a time: no locking needed.
+	 * A malformed declaration is a programming error caught at start-up. */
+	if (nregistry == TLW_MAX_WORKLOADS || w->nvariants < 1 || w->nvariants > TLW_MAX_VARIANTS ||
+	    w->nparams > TLW_MAX_PARAMS || !w->run) {
+		fprintf(stderr, "workload %s: bad registration (too many workloads, variants or params)\n", w->name);
+		abort();
+	}
+	for (int i = 0; i < w->nvariants; i++)
+		if (w->variants[i].expect == TLW_SKIP && !w->variants[i].reason) {
+			fprintf(stderr, "workload %s/%s: skip needs a reason\n", w->name, w->variants[i].name);
+			abort();
+		}
+	registry[nregistry++] = w;
+	if (tlw__bench_adapt)
+		tlw__bench_adapt(w);
+}
+
+int tlw_count(void)
+{
+	return nregistry;
+}
+
+const struct tlw_workload *tlw_get(int i)
+{
+	return i >= 0 && i < nregistry ? registry[i] : NULL;
+}
+
+const struct tlw_workload *tlw_find(const char *name)
+{
+	for (int i = 0; i < nregistry; i++)
+		if (strcmp(registry[i]->name, name) == 0)
+			return registry[i];
+	return NULL;
+}
+
+int tlw_find_case(const char *case_name, const struct tlw_workload **w, int *variant)
+{
+	const char *slash = strchr(case_name, '/');
+	if (!slash)
+		return TL_EINVAL;
+	char wname[64];
+	size_t len = (size_t)(slash - case_name);
+	if (len >= sizeof wname)
+		return TL_EINVAL;
+	memcpy(wname, case_name, len);
+	wname[len] = '\0';
+	const struct tlw_workload *found = tlw_find(wname);
+	if (!found)
+		return TL_EINVAL;
+	for (int i = 0; i < found->nvariants; i++)
+		if (strcmp(found->variants[i].name, slash + 1) == 0) {
+			*w = found;
+			*variant = i;
+			return 0;
+		}
+	return TL_EINVAL;
+}
+
+/* "work-us" and "work_us" name the same parameter. */
+static bool name_eq(const char *a, const char *b)
+{
+	for (; *a && *b; a++, b++) {
+		char x = *a == '-' ? '_' : *a, y = *b == '-' ? '_' : *b;
+		if (x != y)
+			return false;
+	}
+	return *a == *b;
+}
+
+int tlw_param_index(const struct tlw_workload *w, const char *name)
+{
+	for (int i = 0; i < w->nparams; i++)
+		if (name_eq(w->params[i].name, name))
+			return i;
+	return -1;
+}
+
+int tlw_ctx_init(struct tlw_ctx *c, const struct tlw_workload *w, int variant, bool quick)
+{
+	if (!w || variant < 0 || variant >= w->nvariants)
+		return TL_EINVAL;
+	memset(c, 0, sizeof *c);
+	c->w = w;
+	c->v = &w->variants[variant];
+	c->variant = variant;
+	c->quick = quick;
+	for (int i = 0; i < w->nparams; i++)
+		c->p[i] = quick ? w->params[i].quick : w->params[i].def;
+	snprintf(c->pin, sizeof c->pin, "none");
+	return 0;
+}
+
+int tlw_ctx_set(struct tlw_ctx *c, const char *name, const char *value)
+{
+	int i = tlw_param_index(c->w, name);
+	if (i < 0) {
+		snprintf(c->error, sizeof c->error, "%s has no parameter '%s'", c->w->name, name);
+		return TL_EINVAL;
+	}
+	const struct tlw_param *p = &c->w->params[i];
+	int64_t v;
+	if (p->choices) {
+		for (v = 0; p->choices[v]; v++)
+			if (strcmp(p->choices[v], value) == 0)
+				break;
+		if (!p->choices[v]) {
+			char list[128] = "";
+			for (int k = 0; p->choices[k]; k++)
+				snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", k ? "|" : "", p->choices[k]);
+			snprintf(c->error, sizeof c->error, "--%s: '%s' is not one of %s", p->name, value, list);
+			return TL_EINVAL;
+		}
+	} else {
+		char *end;
+		long long x = strtoll(value, &end, 10);
+		if (!*value || *end) {
+			snprintf(c->error, sizeof c->error, "--%s: '%s' is not an integer", p->name, value);
+			return TL_EINVAL;
+		}
+		v = x;
+	}
+	if (v < p->min || v > p->max) {
+		snprintf(c->error, sizeof c->error, "--%s: %s is out of range [%lld, %lld]", p->name, value,
+			 (long long)p->min, (long long)p->max);
+		return TL_EINVAL;
+	}
+	c->p[i] = v;
+	c->set[i] = true;
+	return 0;
+}
+
+int64_t tlw_p(const struct tlw_ctx *c, const char *name)
+{
+	int i = tlw_param_index(c->w, name);
+	if (i < 0) {
+		fprintf(stderr, "workload %s reads undeclared parameter %s\n", c->w->name, name);
+		abort();
+	}
+	return c->p[i];
+}
+
+void tlw_counter(struct tlw_ctx *c, const char *name, double value)
+{
+	for (int i = 0; i < c->ncounters; i++)
+		if (strcmp(c->counters[i].name, name) == 0) {
+			c->counters[i].value = value;
+			return;
+		}
+	if (c->ncounters == TLW_MAX_COUNTERS || strlen(name) >= TLW_NAME_MAX) {
+		fprintf(stderr, "workload %s: too many counters or name too long (%s)\n", c->w->name, name);
+		abort();
+	}
+	snprintf(c->counters[c->ncounters].name, TLW_NAME_MAX, "%s", name);
+	c->counters[c->ncounters++].value = value;
+}
+
+bool tlw_has_counter(const struct tlw_ctx *c, const char *name)
+{
+	for (int i = 0; i < c->ncounters; i++)
+		if (strcmp(c->counters[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+double tlw_get_counter(const struct tlw_ctx *c, const char *name)
+{
+	for (int i = 0; i < c->ncounters; i++)
+		if (strcmp(c->counters[i].name, name) == 0)
+			return c->counters[i].value;
+	return NAN;
+}
+
+int tlw_fail(struct tlw_ctx *c, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(c->error, sizeof c->error, fmt, ap);
+	va_end(ap);
+	return code < 0 ? code : TL_EINVAL;
+}
+
+int tlw_run(struct tlw_ctx *c)
+{
+	c->ncounters = 0;
+	c->error[0] = '\0';
+	double t0 = tlw_now();
+	int r = c->w->run(c);
+	double t1 = tlw_now();
+	if (r == 0 && !tlw_has_counter(c, "wall_s"))
+		tlw_counter(c, "wall_s", t1 - t0);
+	if (r != 0 && !c->error[0])
+		snprintf(c->error, sizeof c->error, "%s", tl_strerror(r));
+	return r;
+}
+
+/* ---- helpers ---- */
+
+double tlw_now(void)
+{
+	return tl_monotonic();
+}
+
+double tlw_cpu_seconds(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+	       (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+void tlw_sleep_us(int64_t us)
+{
+	if (us <= 0)
+		return;
+	struct timespec ts = { (time_t)(us / 1000000), (long)(us % 1000000) * 1000 };
+	while (nanosleep(&ts, &ts) != 0)
+		;
+}
+
+/* The spin loop: a dependent chain the compiler cannot remove (the result
+ * is stored to a volatile sink), about one iteration per few cycles. */
+static volatile uint64_t spin_sink;
+
+__attribute__((noinline)) static uint64_t spin_loop(uint64_t iters)
+{
+	uint64_t x = 0x9e3779b97f4a7c15u;
+	for (uint64_t i = 0; i < iters; i++)
+		x = x * 6364136223846793005u + 1442695040888963407u;
+	return x;
+}
+
+/* Iterations per microsecond, measured once (the first caller calibrates;
+ * racing first callers both calibrate and store the same kind of value). */
+static _Atomic double spin_per_us;
+
+static double spin_rate(void)
+{
+	double r = atomic_load_explicit(&spin_per_us, memory_order_relaxed);
+	if (r > 0)
+		return r;
+	/* Best of a few 2 ms samples: the least disturbed by preemption. */
+	double best = 0;
+	uint64_t iters = 1u << 14;
+	for (int k = 0; k < 8; k++) {
+		double t0 = tlw_now();
+		spin_sink = spin_loop(iters);
+		double dt = tlw_now() - t0;
+		if (dt < 0.002) {
+			iters *= 2;
+			k--;
+			continue;
+		}
+		double rate = (double)iters / (dt * 1e6);
+		if (rate > best)
+			best = rate;
+	}
+	atomic_store_explicit(&spin_per_us, best, memory_order_relaxed);
+	return best;
+}
+
+__attribute__((noinline)) void tlw_spin_us(int64_t us)
+{
+	if (us <= 0)
+		return;
+	spin_sink = spin_loop((uint64_t)((double)us * spin_rate()));
+}
+
+__attribute__((noinline)) void tlw_work(int kind, int64_t us)
+{
+	if (kind == TLW_WORK_SPIN)
+		tlw_spin_us(us);
+	else
+		tlw_sleep_us(us);
+}
+
+/* The policy itself is process-wide in pin.c: tl-workload sets it from
+ * --pin, tl-bench's runner from its own --pin. Policy none binds the thread
+ * to the whole allowed set, undoing the pin a created thread inherits from
+ * a pinned benchmark thread. */
+int tlw_pin_self(const struct tlw_ctx *c, int index)
+{
+	(void)c;
+	int cpu = tlb_pin_self(index < 0 ? 0 : index);
+	return tlb_pin_kind() == TLB_PIN_NONE || cpu < 0 ? -1 : cpu;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+double tlw_percentile(double *v, int n, double pct)
+{
+	if (n <= 0)
+		return NAN;
+	qsort(v, (size_t)n, sizeof *v, cmp_double);
+	double pos = pct / 100.0 * (n - 1);
+	int lo = (int)pos;
+	if (lo >= n - 1)
+		return v[n - 1];
+	return v[lo] + (pos - lo) * (v[lo + 1] - v[lo]);
+}
+
+const char *tlw_child_exe(void)
+{
+	static char path[4096 + 16];
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n <= 0)
+		return NULL;
+	self[n] = '\0';
+	char *slash = strrchr(self, '/');
+	if (slash && strcmp(slash + 1, "tl-workload") == 0) {
+		memcpy(path, self, (size_t)n + 1);
+		return path;
+	}
+	/* tl-bench: its sibling tl-workload, built in the same directory. */
+	if (slash) {
+		*slash = '\0';
+		snprintf(path, sizeof path, "%s/tl-workload", self);
+		if (access(path, X_OK) == 0)
+			return path;
+	}
+	return NULL;
+}
+
+int tlw_child_main(int argc, char **argv)
+{
+	/* argv: --child <workload> args... */
+	if (argc < 3) {
+		fprintf(stderr, "usage: --child <workload> args...\n");
+		return 2;
+	}
+	const struct tlw_workload *w = tlw_find(argv[2]);
+	if (!w || !w->child) {
+		fprintf(stderr, "--child: workload '%s' has no child mode\n", argv[2]);
+		return 2;
+	}
+	return w->child(argc - 2, argv + 2);
+}

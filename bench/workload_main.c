@@ -1,0 +1,182 @@
+/* tl-workload — runs one workload case, standalone (no Google Benchmark, so
+ * it also builds under ThreadSanitizer). Contract with the race harness:
+ *
+ *   tl-workload --cases
+ *       one line per case: "<workload>/<variant> <clean|race|deadlock|skip> [reason]"
+ *   tl-workload <workload>/<variant> [--quick] [--threads N] [--work-us W]
+ *               [--start seed|barrier] [--pin POLICY] [--<param> V ...]
+ *       runs the case once and prints key=value lines: case, expect, params,
+ *       pin, then every counter; exit 0, or 1 if the run failed (error=...).
+ *   tl-workload --list        workloads, their variants and parameters
+ *   Bad usage (unknown case, parameter or value): a one-line message, exit 2.
+ */
+#include "workload.h"
+
+#include "pin.h"
+
+#include "threadlab/common.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: tl-workload --cases | --list | <workload>/<variant> [--quick] [--threads N] [--work-us W]\n"
+		   "                   [--start seed|barrier] [--pin none|compact|scatter|CPU-LIST] [--<param> V ...]\n");
+}
+
+static void print_cases(void)
+{
+	for (int i = 0; i < tlw_count(); i++) {
+		const struct tlw_workload *w = tlw_get(i);
+		for (int v = 0; v < w->nvariants; v++) {
+			const struct tlw_variant *var = &w->variants[v];
+			printf("%s/%s %s", w->name, var->name, tlw_expect_name(var->expect));
+			if (var->expect == TLW_SKIP)
+				printf(" %s", var->reason);
+			putchar('\n');
+		}
+	}
+}
+
+static void print_list(void)
+{
+	for (int i = 0; i < tlw_count(); i++) {
+		const struct tlw_workload *w = tlw_get(i);
+		printf("%s — %s\n", w->name, w->lesson ? w->lesson : "");
+		for (int v = 0; v < w->nvariants; v++) {
+			const struct tlw_variant *var = &w->variants[v];
+			printf("  %-14s %-8s %s\n", var->name, tlw_expect_name(var->expect), var->reason ? var->reason : "");
+		}
+		for (int p = 0; p < w->nparams; p++) {
+			const struct tlw_param *pr = &w->params[p];
+			if (pr->choices)
+				printf("  --%-12s default %s, quick %s (%s)\n", pr->name, pr->choices[pr->def],
+				       pr->choices[pr->quick], pr->help ? pr->help : "");
+			else
+				printf("  --%-12s default %lld, quick %lld, range [%lld, %lld] (%s)\n", pr->name,
+				       (long long)pr->def, (long long)pr->quick, (long long)pr->min, (long long)pr->max,
+				       pr->help ? pr->help : "");
+		}
+	}
+}
+
+static void print_value(const char *name, double v)
+{
+	if (isnan(v))
+		printf("%s=nan\n", name);
+	else if (v == (double)(long long)v && fabs(v) < 1e15)
+		printf("%s=%lld\n", name, (long long)v);
+	else
+		printf("%s=%.9g\n", name, v);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "--child"))
+		return tlw_child_main(argc, argv);
+	if (!strcmp(argv[1], "--cases")) {
+		print_cases();
+		return 0;
+	}
+	if (!strcmp(argv[1], "--list")) {
+		print_list();
+		return 0;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		return 0;
+	}
+
+	const struct tlw_workload *w;
+	int variant;
+	if (tlw_find_case(argv[1], &w, &variant) != 0) {
+		fprintf(stderr, "tl-workload: unknown case '%s' (see tl-workload --cases)\n", argv[1]);
+		return 2;
+	}
+	bool quick = false;
+	for (int i = 2; i < argc; i++)
+		if (!strcmp(argv[i], "--quick"))
+			quick = true;
+
+	struct tlw_ctx *c = malloc(sizeof *c);
+	if (!c || tlw_ctx_init(c, w, variant, quick) != 0) {
+		fprintf(stderr, "tl-workload: out of memory\n");
+		return 2;
+	}
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--quick"))
+			continue;
+		if (strncmp(a, "--", 2) != 0 || !a[2]) {
+			fprintf(stderr, "tl-workload: unexpected argument '%s'\n", a);
+			usage(stderr);
+			return 2;
+		}
+		/* --name V or --name=V */
+		char name[64];
+		const char *val;
+		const char *eq = strchr(a + 2, '=');
+		if (eq) {
+			snprintf(name, sizeof name, "%.*s", (int)(eq - (a + 2)), a + 2);
+			val = eq + 1;
+		} else {
+			snprintf(name, sizeof name, "%s", a + 2);
+			if (i + 1 >= argc) {
+				fprintf(stderr, "tl-workload: --%s needs a value\n", name);
+				return 2;
+			}
+			val = argv[++i];
+		}
+		if (!strcmp(name, "pin")) {
+			if (strlen(val) >= sizeof c->pin) {
+				fprintf(stderr, "tl-workload: --pin: policy too long\n");
+				return 2;
+			}
+			snprintf(c->pin, sizeof c->pin, "%s", val);
+			continue;
+		}
+		if (tlw_ctx_set(c, name, val) != 0) {
+			fprintf(stderr, "tl-workload: %s\n", c->error);
+			return 2;
+		}
+	}
+
+	/* The policy is process-wide (pin.c); set it even for "none", whose
+	 * threads are then bound to the whole allowed set. */
+	char err[256];
+	if (tlb_pin_set_policy(c->pin, err, sizeof err) != 0) {
+		fprintf(stderr, "tl-workload: --pin: %s\n", err);
+		return 2;
+	}
+
+	int r = tlw_run(c);
+	printf("case=%s/%s\n", w->name, c->v->name);
+	printf("expect=%s\n", tlw_expect_name(c->v->expect));
+	printf("params=");
+	for (int p = 0; p < w->nparams; p++) {
+		const struct tlw_param *pr = &w->params[p];
+		if (pr->choices)
+			printf("%s%s=%s", p ? ";" : "", pr->name, pr->choices[c->p[p]]);
+		else
+			printf("%s%s=%lld", p ? ";" : "", pr->name, (long long)c->p[p]);
+	}
+	printf("\npin=%s\n", c->pin);
+	for (int k = 0; k < c->ncounters; k++)
+		print_value(c->counters[k].name, c->counters[k].value);
+	if (r != 0) {
+		printf("error=%s\n", c->error);
+		fflush(stdout);
+		fprintf(stderr, "tl-workload: %s/%s failed: %s\n", w->name, c->v->name, c->error);
+		free(c);
+		return 1;
+	}
+	free(c);
+	return 0;
+}

@@ -1,0 +1,23 @@
+# bench/workloads.cmake — tl-workload, the standalone workload runner (issue 5).
+#
+# Built WITHOUT Google Benchmark, so it also builds under -DTSAN=ON: the race
+# harness runs every case from <build>/bench/tl-workload. Included from
+# bench/CMakeLists.txt and, as a fallback for builds with TL_BUILD_BENCH=OFF,
+# from tests/workloads/CMakeLists.txt; the guard makes a second include a no-op.
+# tl-bench gets the same workloads from its own glob of bench/workloads/*.c
+# plus bench/workload.c and bench/workload_bench.c (the Google Benchmark adapter).
+if(NOT TARGET tl-workload)
+  find_package(PkgConfig REQUIRED)
+  if(NOT TARGET PkgConfig::HWLOC)
+    pkg_check_modules(HWLOC REQUIRED IMPORTED_TARGET GLOBAL hwloc)
+  endif()
+  file(GLOB TLW_WORKLOAD_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/bench/workloads/*.c)
+  add_executable(tl-workload
+    ${CMAKE_SOURCE_DIR}/bench/workload_main.c
+    ${CMAKE_SOURCE_DIR}/bench/workload.c
+    ${CMAKE_SOURCE_DIR}/bench/pin.c
+    ${TLW_WORKLOAD_SOURCES})
+  target_include_directories(tl-workload PRIVATE ${CMAKE_SOURCE_DIR}/bench/include)
+  target_link_libraries(tl-workload PRIVATE threadlab PkgConfig::HWLOC m)
+  set_target_properties(tl-workload PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bench)
+endif()

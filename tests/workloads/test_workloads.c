@@ -1,0 +1,115 @@
+/* Workload invariants that are deterministic, run through tl-workload at
+ * quick sizes. Clean variants only: this file also runs under TSan (see
+ * CMakeLists.txt); racy and deadlocking variants live in
+ * test_workloads_racy.c. No timing is asserted anywhere. */
+#include "task.h"
+#include "wl_run.h"
+
+#include <math.h>
+
+static struct wl_out o; /* big: static, one test per process */
+
+TEST_IMPL(cases_contract)
+{
+	ASSERT_EQ(wl(&o, "--cases", NULL), 0);
+	int n = 0;
+	char seen[256][64];
+	for (char *line = o.out; *line;) {
+		char *nl = strchr(line, '\n');
+		ASSERT_NOT_NULL(nl);
+		*nl = '\0';
+		char name[64], expect[16], reason[256] = "";
+		int k = sscanf(line, "%63s %15s %255[^\n]", name, expect, reason);
+		ASSERT(k >= 2);
+		ASSERT_NOT_NULL(strchr(name, '/'));
+		ASSERT(!strcmp(expect, "clean") || !strcmp(expect, "race") || !strcmp(expect, "deadlock") ||
+		       !strcmp(expect, "skip"));
+		if (!strcmp(expect, "skip"))
+			ASSERT(k == 3 && strlen(reason) > 0);
+		for (int i = 0; i < n; i++)
+			ASSERT(strcmp(seen[i], name) != 0);
+		ASSERT_LT(n, 256);
+		snprintf(seen[n++], sizeof seen[0], "%s", name);
+		line = nl + 1;
+	}
+	/* The expected set of issue 6, where it concerns the workloads. */
+	static const char *const must[][2] = {
+		{ "lockjoin/unlocked", "race" },   { "lockjoin/lock", "clean" },  { "lockjoin/lock-narrow", "clean" },
+		{ "lockjoin/join", "clean" },      { "lockjoin/atomic", "clean" },
+	};
+	ASSERT_EQ(wl(&o, "--cases", NULL), 0);
+	for (size_t i = 0; i < sizeof must / sizeof must[0]; i++) {
+		char want[128];
+		snprintf(want, sizeof want, "%s %s\n", must[i][0], must[i][1]);
+		if (!strstr(o.out, want)) {
+			fprintf(stderr, "--cases lacks '%s'\n", must[i][0]);
+			ASSERT(0);
+		}
+	}
+	return 0;
+}
+
+TEST_IMPL(bad_args_exit_2)
+{
+	static const char *const bad[][4] = {
+		{ NULL },
+		{ "no-such-workload/x", NULL },
+		{ "lockjoin", NULL },
+		{ "lockjoin/no-such-variant", NULL },
+		{ "lockjoin/lock", "--no-such-param", "1", NULL },
+		{ "lockjoin/lock", "--threads", "0", NULL },
+		{ "lockjoin/lock", "--threads", "12x", NULL },
+		{ "lockjoin/lock", "--start", "later", NULL },
+		{ "lockjoin/lock", "--pin", "bogus", NULL },
+		{ "lockjoin/lock", "--threads", NULL },
+		{ "lockjoin/lock", "stray", NULL },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		ASSERT_EQ(wl(&o, bad[i][0], bad[i][0] ? bad[i][1] : NULL, bad[i][0] && bad[i][1] ? bad[i][2] : NULL,
+			     NULL),
+			  2);
+		ASSERT_GT(strlen(o.err), 0); /* a message, not silence */
+		ASSERT_EQ(strlen(o.out), 0); /* and no half-run output */
+	}
+	return 0;
+}
+
+static void lockjoin_exact(const char *variant, const char *start, const char *work)
+{
+	ASSERT_EQ(wl(&o, variant, "--quick", "--start", start, "--work", work, NULL), 0);
+	ASSERT_EQ(wl_num(&o, "expected_n"), 0);
+	ASSERT_EQ(wl_num(&o, "final_n"), 0);
+	ASSERT_EQ(wl_num(&o, "lost_updates"), 0);
+	ASSERT(wl_num(&o, "wall_s") > 0);
+	ASSERT(wl_num(&o, "ratio_vs_unlocked") > 0);
+	/* The reference run is unlocked's race-free twin: it may lose updates,
+	 * never more than all but one. */
+	ASSERT(wl_num(&o, "ref_lost_updates") <= wl_num(&o, "threads") - 1);
+}
+
+TEST_IMPL(lockjoin_correct_variants_exact)
+{
+	static const char *const v[] = { "lockjoin/lock", "lockjoin/lock-narrow", "lockjoin/join", "lockjoin/atomic" };
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+		lockjoin_exact(v[i], "seed", "sleep");
+		lockjoin_exact(v[i], "barrier", "sleep");
+		lockjoin_exact(v[i], "barrier", "spin");
+	}
+	return 0;
+}
+
+TEST_IMPL(lockjoin_pinned)
+{
+	ASSERT_EQ(wl(&o, "lockjoin/lock", "--quick", "--pin", "compact", NULL), 0);
+	ASSERT_EQ(wl_num(&o, "final_n"), 0);
+	ASSERT_EQ(wl(&o, "lockjoin/lock", "--quick", "--pin", "0", NULL), 0);
+	ASSERT_EQ(wl_num(&o, "final_n"), 0);
+	return 0;
+}
+
+TEST_LIST_BEGIN
+TEST_ENTRY(cases_contract)
+TEST_ENTRY(bad_args_exit_2)
+TEST_ENTRY(lockjoin_correct_variants_exact)
+TEST_ENTRY(lockjoin_pinned)
+TEST_LIST_END
