@@ -26,12 +26,7 @@ UTEST_OPTIMAL_REPETITIONS = 9  # "Lowest reasonable number, More is better."
 
 
 def fmt_time(ns):
-    if ns is None:
-        return "-"
-    for unit, scale in (("s", 1e9), ("ms", 1e6), ("us", 1e3)):
-        if abs(ns) >= scale:
-            return "%.4g %s" % (ns / scale, unit)
-    return "%.4g ns" % ns
+    return results.fmt_time(ns, 4)
 
 
 def change(old, new):

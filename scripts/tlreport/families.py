@@ -181,6 +181,16 @@ RULES = (
 )
 
 
+# Native code and third-party peers (GLib) measured next to ours: they appear
+# in the figures of the primitives that name them as baseline, not as "ours".
+_NATIVE_RE = re.compile(r"^(pthread|sem_t|futex|c11|atomic|stdatomic|native|glib|g(mutex|recmutex|"
+                        r"rwlock|cond|asyncqueue|threadpool|thread|private|once))", re.I)
+
+
+def is_native_peer(p):
+    return bool(_NATIVE_RE.match(p.primitive))
+
+
 def family(p):
     for name, rule in RULES:
         if rule(p):

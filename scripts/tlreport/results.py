@@ -244,6 +244,16 @@ def key_str(key):
     return s + (" [" + ",".join(extra) + "]" if extra else "")
 
 
+def fmt_time(ns, digits=3):
+    """Nanoseconds -> '12.3 ns' / '4.56 us' / '7.89 ms' / '1.23 s'."""
+    if ns is None:
+        return "-"
+    for unit, scale in (("s", 1e9), ("ms", 1e6), ("us", 1e3)):
+        if abs(ns) >= scale:
+            return "%.*g %s" % (digits, ns / scale, unit)
+    return "%.*g ns" % (digits, ns)
+
+
 def die(err, prog):
     print("%s: error: %s" % (prog, err), file=sys.stderr)
     sys.exit(2)

@@ -1,0 +1,660 @@
+"""scripts/plot REPORT.csv [--out DIR]: every chart of a run, PNG and SVG.
+
+Needs Debian's python3-matplotlib (/usr/bin/python3); Agg backend, no
+display. Each figure is titled, its axes carry units, and a footnote gives
+host, CPU model, topology, pin policy and commit of the rows it shows. A plot
+family without rows is skipped with a one-line note. plots/index.json lists
+what was drawn (used by scripts/report-page).
+"""
+import argparse
+import json
+import os
+import sys
+import textwrap
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import (EngFormatter, FixedLocator, FuncFormatter, LogLocator,  # noqa: E402
+                               NullFormatter, NullLocator, ScalarFormatter)
+
+from . import families, ratios, results  # noqa: E402
+
+SEC = EngFormatter(unit="s", places=0)
+
+
+def fmt_s(v):
+    """Bar label: 3 significant digits with a unit."""
+    return results.fmt_time(v * 1e9)
+
+
+def _params_label(params, drop=()):
+    return ";".join("%s=%s" % (k, v) for k, v in params.items() if k not in drop)
+
+
+def impl_label(p, with_params=False, drop=()):
+    s = p.pv
+    if with_params and p.params:
+        pl = _params_label(p.params, drop)
+        if pl:
+            s += " " + pl
+    if p.mode != "threads":
+        s += " (%s)" % p.mode
+    if p.peer != "c":
+        s += " [%s]" % p.peer
+    return s
+
+
+def paired_series(pts, labeler, group_of, value=None):
+    """Bar series ordered so that each of ours is followed by its baseline
+    (same colour, hatched) and its CPython peer (same colour, dotted hatch).
+    Returns [(label, {group: value}, style)]."""
+    value = value or secs
+    by_label, order = {}, []
+    for p in pts:
+        lab = labeler(p)
+        if lab not in by_label:
+            by_label[lab] = []
+            order.append(lab)
+        by_label[lab].append(p)
+    first = {lab: ps[0] for lab, ps in by_label.items()}
+    targets = {p.baseline for p in pts if p.baseline}
+    out, done, color = [], set(), [0]
+
+    def emit(lab, style):
+        if lab in done:
+            return
+        done.add(lab)
+        out.append((lab, {group_of(p): value(p) for p in by_label[lab]}, style))
+
+    def next_color():
+        c = "C%d" % (color[0] % 10)
+        color[0] += 1
+        return c
+    for lab in order:
+        p = first[lab]
+        if lab in done or p.peer != "c" or p.pv in targets:
+            continue
+        c = next_color()
+        emit(lab, {"color": c})
+        for other in order:
+            q = first[other]
+            if q.peer == "c" and p.baseline and q.pv == p.baseline:
+                emit(other, {"color": c, "alpha": 0.55, "hatch": "//", "edgecolor": "white"})
+            if q.peer != "c" and q.pv == p.pv:
+                emit(other, {"color": c, "alpha": 0.35, "hatch": "..", "edgecolor": "black"})
+    for lab in order:
+        if lab not in done:
+            emit(lab, {"color": next_color()})
+    return out
+
+
+def secs(p):
+    return p.real_ns * 1e-9
+
+
+class Plotter:
+    def __init__(self, csv_path, out_dir, quiet=False):
+        self.rows = results.load(csv_path)
+        self.points = [p for p in results.points(self.rows)]
+        self.ok = [p for p in self.points if p.ok]
+        if not self.ok:
+            errs = sorted({e for p in self.points for e in p.errors})
+            raise results.InputError(
+                "%s: no benchmark has timing rows (every row errored or skipped%s)"
+                % (csv_path, ": " + "; ".join(errs[:3]) if errs else ""))
+        self.csv_path = csv_path
+        self.out = out_dir
+        self.quiet = quiet
+        self.manifest = []
+        self.notes = []
+        f = results.facts(self.rows)
+        try:
+            self.allowed = max(int(x) for x in f["allowed_pus"]) if f["allowed_pus"] else None
+        except ValueError:
+            self.allowed = None
+        self.fam = families.classify(self.ok)
+
+    # ---- output ----
+    def note(self, text):
+        self.notes.append(text)
+        if not self.quiet:
+            print("plot: " + text)
+
+    def save(self, fig, stem, title, family, used, caption):
+        fig.suptitle(title, fontsize=13, fontweight="bold")
+        rows = [r for p in used for r in p.rows]
+        foot = "\n".join(textwrap.wrap(results.footnote(rows), 170))
+        fig.text(0.0, -0.01, foot, fontsize=7, color="#555555", ha="left", va="top",
+                 transform=fig.transFigure)
+        os.makedirs(self.out, exist_ok=True)
+        files = []
+        for ext in ("png", "svg"):
+            path = os.path.join(self.out, "%s.%s" % (stem, ext))
+            fig.savefig(path, dpi=110 if ext == "png" else None, bbox_inches="tight")
+            files.append(os.path.basename(path))
+        plt.close(fig)
+        self.manifest.append({"stem": stem, "title": title, "family": family,
+                              "caption": caption, "files": files, "_used": used})
+        if not self.quiet:
+            print("plot: wrote %s.{png,svg}" % os.path.join(self.out, stem))
+
+    def write_manifest(self):
+        with open(os.path.join(self.out, "index.json"), "w") as f:
+            plots = [{k: v for k, v in m.items() if not k.startswith("_")} for m in self.manifest]
+            json.dump({"csv": os.path.abspath(self.csv_path), "plots": plots,
+                       "notes": self.notes}, f, indent=2)
+            f.write("\n")
+
+    # ---- helpers ----
+    def shade_oversub(self, ax, xs):
+        if self.allowed and xs and max(xs) > self.allowed:
+            ax.axvspan(self.allowed * 1.05, max(xs) * 1.3, color="#999999", alpha=0.15,
+                       label="oversubscribed (> %d allowed PUs)" % self.allowed)
+
+    @staticmethod
+    def log_axis(ax, axis, values, formatter=SEC):
+        """Log scale labelled at 1-2-5 steps when the data spans few decades."""
+        (ax.set_yscale if axis == "y" else ax.set_xscale)("log")
+        a = getattr(ax, axis + "axis")
+        vals = [v for v in values if v and v > 0]
+        span = (max(vals) / min(vals)) if vals else 1e9
+        a.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0) if span < 1e3 else (1.0,)))
+        a.set_major_formatter(formatter)
+        a.set_minor_formatter(NullFormatter())
+
+    def log_time_axis(self, ax, axis, values):
+        self.log_axis(ax, axis, values, SEC)
+
+    @staticmethod
+    def grouped_bars(ax, groups, series, value, log=True, fmt=None):
+        """groups: x categories; series: [(label, {group: value}[, bar style])]."""
+        n = max(1, len(series))
+        width = 0.8 / n
+        for i, ser in enumerate(series):
+            label, vals = ser[0], ser[1]
+            style = ser[2] if len(ser) > 2 else {}
+            xs = [gi + (i - (n - 1) / 2.0) * width for gi, g in enumerate(groups) if g in vals]
+            ys = [vals[g] for g in groups if g in vals]
+            bars = ax.bar(xs, ys, width * 0.95, label=label, **style)
+            if fmt:
+                ax.bar_label(bars, labels=[fmt(y) for y in ys], fontsize=6, rotation=90, padding=2)
+        ax.set_xticks(range(len(groups)))
+        ax.set_xticklabels(groups)
+        if log:
+            ax.set_yscale("log")
+
+    # ---- families ----
+    def plot_scaling(self):
+        pts = self.fam["scaling"]
+        targets = {p.baseline for p in self.ok if p.baseline}
+        ours = [p for p in pts if p.peer == "c" and p.pv not in targets
+                and not families.is_native_peer(p)]
+        if not ours:
+            self.note("no rows for time per op vs threads (no C benchmark outside the special "
+                      "families): skipped scaling_*")
+            return
+        self._scaling_figures(pts, ours)
+        # Peers (GLib...) and baselines that no figure above showed get their own.
+        shown = {id(p) for m in self.manifest if m["family"] == "scaling" for p in m["_used"]}
+        rest = [p for p in pts if p.peer == "c" and id(p) not in shown]
+        if rest:
+            self._scaling_figures(pts, rest)
+
+    def _scaling_figures(self, pts, ours):
+        prims = []
+        for p in ours:
+            if p.primitive not in prims:
+                prims.append(p.primitive)
+        for prim in prims:
+            variants = []
+            for p in ours:
+                if p.primitive == prim and p.variant not in variants:
+                    variants.append(p.variant)
+            n = len(variants)
+            ncols = min(3, n)
+            nrows = (n + ncols - 1) // ncols
+            fig, axes = plt.subplots(nrows, ncols, figsize=(5.6 * ncols, 4.2 * nrows),
+                                     squeeze=False, constrained_layout=True)
+            used = []
+            for ax, variant in zip(axes.flat, variants):
+                pv = "%s/%s" % (prim, variant) if variant else prim
+                mine = [p for p in ours if p.pv == pv]
+                bases = {p.baseline for p in mine if p.baseline}
+                group = mine + [p for p in self.ok if p.pv in bases and p.peer == "c"]
+                group += [p for p in self.ok if p.baseline in bases and p.pv != pv and p.peer == "c"]
+                group += [p for p in self.ok if p.peer == "cpython" and p.pv == pv]
+                used += group
+                self._scaling_axes(ax, pv, group, bases)
+            for ax in list(axes.flat)[n:]:
+                ax.set_visible(False)
+            stem = "scaling_%s" % _safe(prim)
+            if any(m["stem"] == stem for m in self.manifest):
+                stem += "_peer"
+            self.save(fig, stem,
+                      "%s: time per operation vs threads" % prim, "scaling", used,
+                      "Median real time per iteration (per thread) of each %s benchmark vs "
+                      "thread count, next to its native baselines, peers naming the same "
+                      "baseline, and the CPython peer. Log axes." % prim)
+
+    def _scaling_axes(self, ax, pv, group, bases):
+        pins = {p.pin_policy for p in group if p.peer == "c"}
+        modes = {p.mode for p in group}
+        series = {}
+        for p in group:
+            key = (p.pv, p.peer, p.mode, p.params_str, p.pin_policy if len(pins) > 1 else "")
+            series.setdefault(key, []).append(p)
+        threads = sorted({p.threads for p in group})
+        if threads == [1]:
+            # Single-thread benchmarks: a bar per implementation.
+            items = sorted(series.items(), key=lambda kv: secs(kv[1][0]))
+            labels = [self._series_label(k, pins, modes) for k, _ in items]
+            vals = [secs(v[0]) for _, v in items]
+            colors = [("#c44e52" if k[1] != "c" else "#4c72b0" if k[0] == pv else "#8c8c8c")
+                      for k, _ in items]
+            bars = ax.barh(labels, vals, color=colors)
+            ax.bar_label(bars, labels=[fmt_s(v) for v in vals],
+                         fontsize=7, padding=2)
+            self.log_time_axis(ax, "x", vals)
+            ax.set_xlabel("real time per operation (s, log)")
+            ax.set_title("%s (1 thread)" % pv, fontsize=10)
+            ax.margins(x=0.25)
+            return
+        styles = ["-", "--", ":", "-."]
+        param_sets = sorted({k[3] for k in series})
+        colors = {}
+        for key, ps in sorted(series.items()):
+            ps = sorted(ps, key=lambda p: p.threads)
+            impl = (key[0], key[1], key[2], key[4])
+            if impl not in colors:
+                colors[impl] = "C%d" % (len(colors) % 10)
+            ls = styles[param_sets.index(key[3]) % len(styles)]
+            width = 2.2 if key[0] == pv and key[1] == "c" else 1.3
+            ax.plot([p.threads for p in ps], [secs(p) for p in ps], ls, marker="o",
+                    color=colors[impl], lw=width, ms=4, label=self._series_label(key, pins, modes,
+                                                                                 len(param_sets) > 1))
+        self.shade_oversub(ax, threads)
+        ax.set_xscale("log", base=2)
+        ax.xaxis.set_major_locator(FixedLocator(threads))
+        ax.xaxis.set_minor_locator(NullLocator())
+        ax.xaxis.set_major_formatter(ScalarFormatter())
+        self.log_time_axis(ax, "y", [secs(p) for p in group])
+        ax.set_xlabel("threads (log2)")
+        ax.set_ylabel("real time per iteration per thread (s, log)")
+        ax.set_title(pv + (" vs " + ", ".join(sorted(bases)) if bases else ""), fontsize=10)
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=6.5, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2)
+
+    @staticmethod
+    def _series_label(key, pins, modes, with_params=True):
+        pv, peer, mode, params, pin = key
+        s = pv
+        if with_params and params:
+            s += " " + params
+        if len(modes) > 1 or mode != "threads":
+            s += " (%s)" % mode
+        if pin:
+            s += " pin=" + pin
+        if peer != "c":
+            s += " [%s]" % peer
+        return s
+
+    def plot_ratios(self):
+        pairs, missing = ratios.baseline_pairs(self.ok)
+        for p, b in missing:
+            self.note("baseline %s missing for %s (no row with the same params, threads, mode)"
+                      % (b, p.label()))
+        if not pairs:
+            self.note("no ours/baseline pairs (no row names a baseline present in the run): "
+                      "skipped ratio_baseline")
+        else:
+            self._ratio_chart(pairs, "ratio_baseline", "ours / baseline: median time ratio",
+                              "time ratio ours / baseline (log; < 1: ours faster)",
+                              lambda pr: "%s vs %s" % (_bench_label(pr.ours), pr.other.pv),
+                              "Ratio of median real time per iteration, ours over the "
+                              "baseline its row names (same params, threads, mode). Below 1: "
+                              "ours is faster.")
+        cpairs, cmissing = ratios.cpython_pairs(self.ok)
+        for c, pv in cmissing:
+            self.note("CPython row %s has no C row to pair with" % c.label())
+        if not cpairs:
+            self.note("no CPython peer rows paired with C rows: skipped ratio_cpython")
+        else:
+            self._ratio_chart(cpairs, "ratio_cpython", "CPython / ours: what the C version buys",
+                              "time ratio CPython / ours (log; > 1: C faster)",
+                              lambda pr: _bench_label(pr.ours),
+                              "How many times longer CPython's threading/queue/"
+                              "concurrent.futures takes than ours for the same operation "
+                              "(median real time per iteration).", good_above=True)
+
+    def _ratio_chart(self, pairs, stem, title, xlabel, labeler, caption, good_above=False):
+        pairs = [pr for pr in pairs if pr.ratio]
+        pairs.sort(key=lambda pr: (pr.ours.primitive, pr.ours.variant, pr.ours.params_str,
+                                   pr.ours.threads))
+        labels = [labeler(pr) for pr in pairs]
+        vals = [pr.ratio for pr in pairs]
+        good = [(v > 1) if good_above else (v < 1) for v in vals]
+        fig, ax = plt.subplots(figsize=(10, 1.2 + 0.28 * len(pairs)), constrained_layout=True)
+        bars = ax.barh(range(len(vals)), vals, color=["#55a868" if g else "#c44e52" for g in good])
+        ax.bar_label(bars, labels=["\u00d7%.3g" % v for v in vals], fontsize=7, padding=2)
+        ax.set_yticks(range(len(vals)))
+        ax.set_yticklabels(labels, fontsize=7)
+        ax.invert_yaxis()
+        self.log_axis(ax, "x", vals + [1.0], FuncFormatter(lambda v, _: "%g" % v))
+        ax.axvline(1.0, color="black", lw=0.8)
+        ax.set_xlabel(xlabel)
+        ax.margins(x=0.15)
+        ax.grid(True, axis="x", which="both", alpha=0.3)
+        self.save(fig, stem, title, "ratio", [pr.ours for pr in pairs] + [pr.other for pr in pairs],
+                  caption)
+
+    def plot_handoff(self):
+        pts = self.fam["handoff"]
+        if not pts:
+            self.note("no handoff/ping-pong rows: skipped handoff")
+            return
+        order = list(families.PLACEMENTS)
+        places = sorted({families.placement(p) for p in pts},
+                        key=lambda x: (order.index(x) if x in order else 9, x))
+        series = paired_series(pts, lambda p: impl_label(p, True, drop=("place", "placement")),
+                               families.placement)
+        fig, ax = plt.subplots(figsize=(max(7, 1.6 * len(places) * max(1, len(series)) / 3), 5),
+                               constrained_layout=True)
+        self.grouped_bars(ax, places, series, None)
+        self.log_time_axis(ax, "y", [v for _, d, _ in series for v in d.values()])
+        ax.set_xlabel("placement of the two threads")
+        ax.set_ylabel("round trip per ping-pong (s, log)")
+        ax.grid(True, axis="y", which="both", alpha=0.3)
+        ax.legend(fontsize=7, ncol=2)
+        self.save(fig, "handoff", "Handoff latency by placement (ping-pong round trip)", "handoff",
+                  pts, "Median round-trip time of a ping-pong between two threads placed on "
+                  "the same core, on different cores, or on different packages.")
+
+    def _percentile_chart(self, pts, stem, title, ylabel, caption, family):
+        keys = set()
+        for p in pts:
+            keys.update(families.percentiles(p))
+        order = [lab for lab, _, _ in paired_series(pts, lambda p: impl_label(p, True),
+                                                       lambda p: 0)]
+        byl = {impl_label(p, True): families.percentiles(p) for p in pts}
+        series = [(lab, byl[lab]) for lab in order]
+        keys = families.pct_order(keys)
+        groups = [lab for lab, _ in series]
+        fig, ax = plt.subplots(figsize=(max(7, 1.1 * len(groups) + 2), 5), constrained_layout=True)
+        bars = [(k, {lab: pc[k] * 1e-9 for lab, pc in series if k in pc}) for k in keys]
+        self.grouped_bars(ax, groups, bars, None)
+        self.log_time_axis(ax, "y", [v for _, d in bars for v in d.values()])
+        ax.set_ylabel(ylabel)
+        ax.tick_params(axis="x", labelrotation=20, labelsize=8)
+        ax.grid(True, axis="y", which="both", alpha=0.3)
+        ax.legend(title="percentile", fontsize=8)
+        self.save(fig, stem, title, family, pts, caption)
+
+    def plot_wakeup(self):
+        pts = self.fam["wakeup"]
+        if not pts:
+            self.note("no wake-up latency rows (percentile counters): skipped wakeup")
+            return
+        self._percentile_chart(pts, "wakeup", "Wake-up latency percentiles",
+                               "wake-up latency (s, log)",
+                               "Time from the waker's signal to the waiter running, as "
+                               "percentile counters (p50/p90/p99/max) per primitive.", "wakeup")
+
+    def plot_timer(self):
+        pts = self.fam["timer"]
+        if not pts:
+            self.note("no timer rows: skipped timer")
+            return
+        if not any(families.percentiles(p) for p in pts):
+            self.note("timer rows carry no percentile counters: skipped timer")
+            return
+        self._percentile_chart([p for p in pts if families.percentiles(p)], "timer",
+                               "Timer lateness (fire time minus due time)",
+                               "lateness (s, log)",
+                               "How late each timer fired relative to its due time: "
+                               "percentiles per timer kind.", "timer")
+
+    def plot_fairness(self):
+        pts = self.fam["fairness"]
+        if not pts:
+            self.note("no fairness rows (jain / min_max counters): skipped fairness")
+            return
+        fig, axes = plt.subplots(1, 2, figsize=(11, 4.5), constrained_layout=True)
+        series = {}
+        for p in pts:
+            series.setdefault(impl_label(p, True), []).append(p)
+        threads = sorted({p.threads for p in pts})
+        for ax, counter, label in ((axes[0], "jain", "Jain's fairness index"),
+                                   (axes[1], "min_max", "min / max acquisitions per thread")):
+            for lab, ps in sorted(series.items()):
+                ps = sorted((p for p in ps if isinstance(p.counters.get(counter), float)),
+                            key=lambda p: p.threads)
+                if ps:
+                    ax.plot([p.threads for p in ps], [p.counters[counter] for p in ps],
+                            marker="o", label=lab)
+            self.shade_oversub(ax, threads)
+            ax.set_xscale("log", base=2)
+            ax.xaxis.set_major_locator(FixedLocator(threads))
+            ax.xaxis.set_minor_locator(NullLocator())
+            ax.xaxis.set_major_formatter(ScalarFormatter())
+            ax.set_ylim(0, 1.05)
+            ax.set_xlabel("threads (log2)")
+            ax.set_ylabel(label + " (1 = perfectly fair)")
+            ax.grid(True, alpha=0.3)
+            ax.legend(fontsize=7)
+        self.save(fig, "fairness", "Fairness under contention", "fairness", pts,
+                  "Per-thread acquisition counts under contention, summarised as Jain's "
+                  "index and the min/max ratio (both 1 when every thread got the same share).")
+
+    def plot_queue(self):
+        pts = self.fam["queue"]
+        if not pts:
+            self.note("no queue throughput rows (queue primitive with spsc/mpsc/mpmc pattern): "
+                      "skipped queue")
+            return
+        patterns = sorted({families.queue_pattern(p) for p in pts},
+                          key=lambda x: (families.PATTERNS + (x,)).index(x))
+        caps = sorted({families.queue_capacity(p) for p in pts},
+                      key=lambda c: (1, 0) if c == "unbounded" else (0, int(c)) if c.isdigit() else (2, c))
+        use_items = all(p.items_per_second for p in pts)
+        fig, axes = plt.subplots(1, len(patterns), figsize=(5.2 * len(patterns), 4.6),
+                                 squeeze=False, constrained_layout=True)
+        def qlabel(p):
+            lab = impl_label(p, True, drop=("cap", "capacity", "maxsize", "pattern"))
+            return lab.replace("/" + families.queue_pattern(p), "")
+        colors = {lab: "C%d" % (i % 10) for i, lab in enumerate(sorted({qlabel(p) for p in pts}))}
+        for ax, pattern in zip(axes[0], patterns):
+            series = {}
+            for p in pts:
+                if families.queue_pattern(p) != pattern:
+                    continue
+                lab = qlabel(p)
+                v = p.items_per_second if use_items else 1e9 / p.real_ns
+                series.setdefault(lab, {})[families.queue_capacity(p)] = v
+            for lab, vals in sorted(series.items()):
+                xs = [i for i, c in enumerate(caps) if c in vals]
+                ax.plot(xs, [vals[caps[i]] for i in xs], marker="o", label=lab, color=colors[lab],
+                        ls=":" if "[" in lab else "-")
+            ax.set_xticks(range(len(caps)))
+            ax.set_xticklabels(caps)
+            self.log_axis(ax, "y", [v for vals in series.values() for v in vals.values()],
+                          EngFormatter(unit="/s", places=0))
+            ax.set_xlabel("capacity (maxsize)")
+            ax.set_ylabel(("items per second" if use_items else "iterations per second") + " (log)")
+            ax.set_title(pattern.upper(), fontsize=10)
+            ax.grid(True, which="both", alpha=0.3)
+            ax.legend(fontsize=7)
+        self.save(fig, "queue", "Queue throughput by capacity and pattern", "queue", pts,
+                  "Items per second through FIFO/LIFO/priority queues by capacity, for "
+                  "single/multi producer and consumer patterns (GAsyncQueue where present).")
+
+    def plot_executor(self):
+        pts = self.fam["executor"]
+        if not pts:
+            self.note("no executor rows (pool / per-task primitives): skipped executors")
+            return
+        ops = []
+        for p in pts:
+            if p.variant not in ops:
+                ops.append(p.variant)
+        def lab(p):
+            s = p.primitive + (" " + p.params_str if p.primitive.lower() in ("executor", "executors")
+                               and p.params_str else "")
+            if p.mode != "threads":
+                s += " (%s)" % p.mode
+            if p.peer != "c":
+                s += " [%s]" % p.peer
+            return s
+        series = paired_series(pts, lab, lambda p: p.variant)
+        fig, ax = plt.subplots(figsize=(max(8, 2.2 * len(ops) + 2), 5), constrained_layout=True)
+        self.grouped_bars(ax, ops, series, None)
+        self.log_time_axis(ax, "y", [v for _, d, _ in series for v in d.values()])
+        ax.set_xlabel("operation")
+        ax.set_ylabel("time per task / call (s, log)")
+        ax.grid(True, axis="y", which="both", alpha=0.3)
+        ax.legend(fontsize=7, ncol=2)
+        self.save(fig, "executors", "Executors: pools vs a thread / process per task", "executor",
+                  pts, "Submit-to-result round trip, throughput of trivial tasks and map, for "
+                  "the thread pool, process pool, a thread per task and a process per task.")
+
+    def plot_start(self):
+        pts = self.fam["start"]
+        if not pts:
+            self.note("no thread/process start rows: skipped start")
+            return
+        pts = sorted(pts, key=secs)
+        labels = []
+        for p in pts:
+            lab = p.variant if p.primitive.lower() in ("start", "spawn", "startup") else p.primitive
+            if p.params_str:
+                lab += " " + p.params_str
+            if p.mode != "threads":
+                lab += " (%s)" % p.mode
+            if p.peer != "c":
+                lab += " [%s]" % p.peer
+            labels.append(lab)
+        vals = [secs(p) for p in pts]
+        fig, ax = plt.subplots(figsize=(9, 1.4 + 0.45 * len(pts)), constrained_layout=True)
+        colors = ["#c44e52" if p.peer != "c" else
+                  "#dd8452" if any(w in p.pv.lower() for w in ("fork", "spawn", "process")) else
+                  "#4c72b0" for p in pts]
+        bars = ax.barh(labels, vals, color=colors)
+        ax.bar_label(bars, labels=[fmt_s(v) for v in vals], fontsize=8, padding=2)
+        self.log_time_axis(ax, "x", vals)
+        ax.set_xlabel("time to start and finish one thread / process (s, log)")
+        ax.margins(x=0.2)
+        ax.grid(True, axis="x", which="both", alpha=0.3)
+        self.save(fig, "start", "Thread vs process start (create + join / fork + wait)", "start",
+                  pts, "Cost of starting and reaping one thread (pthread_create+join, our "
+                  "Thread) vs one process (fork+waitpid, posix_spawn+waitpid): the seed's "
+                  "section 3.")
+
+    def plot_lesson(self):
+        pts = self.fam["lesson"]
+        if not pts:
+            self.note("no lock/join/unlocked workload rows (final_n/expected_n counters): "
+                      "skipped lesson")
+            return
+        sets = {}
+        for p in pts:
+            key = (p.mode, p.peer, p.params_str)
+            sets.setdefault(key, []).append(p)
+        keys = sorted(sets)
+        fig, axes = plt.subplots(len(keys), 2, figsize=(12, 3.6 * len(keys) + 0.6),
+                                 squeeze=False, constrained_layout=True)
+        order = list(families.LESSON_ORDER)
+        for (ax_t, ax_l), key in zip(axes, keys):
+            ps = sets[key]
+            ps.sort(key=lambda p: (order.index(families.lesson_variant(p))
+                                   if families.lesson_variant(p) in order else 99, p.variant))
+            names = [families.lesson_variant(p) or p.variant for p in ps]
+            wall = [p.counters["wall_s"] if isinstance(p.counters.get("wall_s"), float)
+                    else secs(p) for p in ps]
+            lost = [p.counters.get("lost_updates") for p in ps]
+            lost = [(v if isinstance(v, float) else
+                     (p.counters.get("final_n", 0) - p.counters.get("expected_n", 0)))
+                    for v, p in zip(lost, ps)]
+            colors = ["#c44e52" if v else "#55a868" for v in lost]
+            b = ax_t.bar(names, wall, color=colors)
+            ax_t.bar_label(b, labels=[fmt_s(v) for v in wall], fontsize=8)
+            self.log_time_axis(ax_t, "y", wall)
+            ax_t.set_ylabel("wall time of the whole run (s, log)")
+            ax_t.margins(y=0.25)
+            label = key[2].replace(";", ", ") or "default parameters"
+            if key[0] != "threads":
+                label += " (%s)" % key[0]
+            if key[1] != "c":
+                label += " [%s]" % key[1]
+            ax_t.set_title("time: " + label, fontsize=10)
+            b = ax_l.bar(names, lost, color=colors)
+            finals = ["n=%g (want %g)" % (p.counters.get("final_n", float("nan")),
+                                           p.counters.get("expected_n", float("nan"))) for p in ps]
+            ax_l.bar_label(b, labels=finals, fontsize=7)
+            ax_l.set_ylabel("lost updates (final n - expected n)")
+            top = max(lost + [1.0])
+            ax_l.set_ylim(0, top * 1.25)
+            ax_l.set_title("correctness: " + label, fontsize=10)
+            for ax in (ax_t, ax_l):
+                ax.grid(True, axis="y", alpha=0.3)
+        from matplotlib.patches import Patch
+        axes[0][1].legend(handles=[Patch(color="#c44e52", label="wrong result (lost updates)"),
+                                   Patch(color="#55a868", label="correct result")], fontsize=8,
+                          loc="upper right")
+        self.save(fig, "lesson_lock_join_unlocked",
+                  "The seed's lesson: lock vs lock-narrow vs join vs unlocked vs atomic "
+                  "(time and lost updates)", "lesson", pts,
+                  "N threads each do temp = n; work; n = temp - 1. Left: wall time of the whole "
+                  "run per variant; right: updates lost (red = wrong final n). One row per "
+                  "parameter set (work kind, W, start mode).")
+
+    def run(self):
+        for fn in (self.plot_lesson, self.plot_scaling, self.plot_ratios, self.plot_handoff,
+                   self.plot_wakeup, self.plot_fairness, self.plot_queue, self.plot_executor,
+                   self.plot_start, self.plot_timer):
+            fn()
+        errored = sorted({p.label() for p in self.points if not p.ok})
+        if errored:
+            self.note("%d benchmark(s) errored or skipped, not plotted: %s"
+                      % (len(errored), ", ".join(errored[:5]) + (" ..." if len(errored) > 5 else "")))
+        self.write_manifest()
+        return self.manifest
+
+
+def _safe(s):
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in s)
+
+
+def _bench_label(p):
+    s = p.pv
+    if p.params_str:
+        s += " " + p.params_str
+    s += " t=%d" % p.threads
+    if p.mode != "threads":
+        s += " (%s)" % p.mode
+    if p.pin_policy not in ("", "none"):
+        s += " " + p.pin_policy
+    return s
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="plot", description="Plot a threadlab results CSV.")
+    ap.add_argument("csv", metavar="REPORT.csv")
+    ap.add_argument("--out", metavar="DIR",
+                    help="output directory (default: plots/ next to the CSV)")
+    ap.add_argument("-q", "--quiet", action="store_true")
+    args = ap.parse_args(argv)
+    out = args.out or os.path.join(os.path.dirname(os.path.abspath(args.csv)), "plots")
+    try:
+        pl = Plotter(args.csv, out, args.quiet)
+        manifest = pl.run()
+    except results.InputError as e:
+        results.die(e, "plot")
+    if not manifest:
+        results.die("%s: no plot could be drawn from these rows" % args.csv, "plot")
+    print("plot: %d plots in %s" % (len(manifest), out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
