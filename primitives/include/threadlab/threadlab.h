@@ -1,0 +1,11 @@
+/* threadlab/threadlab.h — everything: Python's threading (and, as they land,
+ * queue and concurrent.futures) in C11. One header per area is included
+ * below; include just the one you need if you prefer. */
+#ifndef THREADLAB_H
+#define THREADLAB_H
+
+#include "threadlab/common.h"
+#include "threadlab/thread.h"
+#include "threadlab/lock.h"
+
+#endif

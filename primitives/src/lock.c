@@ -1,0 +1,151 @@
+/* threading.Lock on a three-state futex word (Drepper, "Futexes are tricky",
+ * mutex 3; musl's and glibc's lll_lock):
+ *   0 free, 1 locked, 2 locked and some thread may sleep in the kernel.
+ * Acquire: CAS 0->1 (acquire); else spin a little while nobody sleeps; else
+ * swap in 2 and sleep until a swap returns 0. Release: swap 0 (release); if
+ * the old value was 2, wake one sleeper. A woken thread swaps in 2 (not 1):
+ * it cannot know whether others still sleep, so the next release wakes again.
+ *
+ * Memory order: the acquiring CAS/swap is acquire, the releasing swap is
+ * release; that pair is the happens-before edge for data the lock protects
+ * (and what TSan follows: see the annotation note below).
+ *
+ * TSan: Python's Lock has no owner (another thread may release it), so it is
+ * annotated as a *read* mutex, which keeps it in TSan's lock-order graph
+ * (deadlock reports) without an owner check. TSan ignores synchronisation
+ * inside the pre/post brackets and a read-lock does not acquire from a read-
+ * unlock, so the release->acquire edge is given explicitly with
+ * TL_TSAN_RELEASE before the unlock bracket and TL_TSAN_ACQUIRE after the
+ * lock bracket.
+ */
+#include "threadlab/lock.h"
+
+#include "futex.h"
+#include "lock_tsan.h"
+#include "timeout.h"
+#include "tsan_mutex.h"
+
+#include <errno.h>
+
+#define SPIN 100
+
+static inline int pshared(const tl_lock_t *l)
+{
+	return l->flags & TL_PSHARED;
+}
+
+int tl_lock_init(tl_lock_t *l, int flags)
+{
+	if (flags & ~TL_PSHARED)
+		return TL_EINVAL;
+	atomic_init(&l->state, 0);
+	l->flags = (uint32_t)flags;
+	TL_TSAN_MUTEX_CREATE(l, TL__TSAN_NOT_STATIC);
+	return 0;
+}
+
+int tl_lock_destroy(tl_lock_t *l)
+{
+	if (atomic_load_explicit(&l->state, memory_order_relaxed) != 0)
+		return TL_EBUSY;
+	tl__tsan_lock_forget(l);
+	TL_TSAN_MUTEX_DESTROY(l, 0);
+	return 0;
+}
+
+static inline bool try_fast(tl_lock_t *l)
+{
+	uint32_t zero = 0;
+	return atomic_compare_exchange_strong_explicit(&l->state, &zero, 1, memory_order_acquire,
+						       memory_order_relaxed);
+}
+
+/* Contended path: spin while the holder runs and nobody sleeps, then sleep. */
+static int lock_slow(tl_lock_t *l, const struct timespec *deadline)
+{
+	uint32_t c;
+	for (int i = 0; i < SPIN; i++) {
+		c = atomic_load_explicit(&l->state, memory_order_relaxed);
+		if (c == 0 && try_fast(l))
+			return 0;
+		if (c == 2) /* sleepers already: queue behind them */
+			break;
+		tl__cpu_relax();
+	}
+	c = atomic_exchange_explicit(&l->state, 2, memory_order_acquire);
+	while (c != 0) {
+		int r = tl__futex_wait(&l->state, 2, deadline, pshared(l));
+		if (r == -ETIMEDOUT)
+			return TL_ETIMEDOUT; /* state stays 2: one spare wake, never a lost one */
+		c = atomic_exchange_explicit(&l->state, 2, memory_order_acquire);
+	}
+	return 0;
+}
+
+int tl_lock_acquire_until(tl_lock_t *l, const struct timespec *deadline)
+{
+	/* A timed acquire is annotated as a blocking one (unlike TSan's own
+	 * pthread_mutex_timedlock interceptor, which treats it as a trylock and
+	 * so never reports an inversion through it): a lock-order cycle that a
+	 * timeout merely breaks is still the seed's deadlock, and our deadlock
+	 * workload backs off with timed acquires. */
+	tl__tsan_lock_sync();
+	TL_TSAN_MUTEX_PRE_LOCK(l, TL__TSAN_READ);
+	int r = try_fast(l) ? 0 : lock_slow(l, deadline);
+	if (r == 0)
+		tl__tsan_lock_acquired(l);
+	TL_TSAN_MUTEX_POST_LOCK(l, TL__TSAN_READ | (r ? TL__TSAN_TRY_FAILED : 0), 0);
+	if (r == 0)
+		TL_TSAN_ACQUIRE(l);
+	return r;
+}
+
+int tl_lock_try_acquire(tl_lock_t *l)
+{
+	tl__tsan_lock_sync();
+	TL_TSAN_MUTEX_PRE_LOCK(l, TL__TSAN_READ | TL__TSAN_TRY);
+	bool ok = try_fast(l);
+	if (ok)
+		tl__tsan_lock_acquired(l);
+	TL_TSAN_MUTEX_POST_LOCK(l, TL__TSAN_READ | TL__TSAN_TRY | (ok ? 0 : TL__TSAN_TRY_FAILED), 0);
+	if (!ok)
+		return TL_EBUSY;
+	TL_TSAN_ACQUIRE(l);
+	return 0;
+}
+
+int tl_lock_acquire(tl_lock_t *l, bool blocking, double timeout)
+{
+	if (blocking && timeout == TL_FOREVER) /* the common case first: lock.acquire() */
+		return tl_lock_acquire_until(l, NULL);
+	struct timespec buf;
+	const struct timespec *deadline;
+	int r = tl__acquire_args(blocking, timeout, &buf, &deadline);
+	if (r == TL__TRY_ONCE) {
+		r = tl_lock_try_acquire(l);
+		return r == TL_EBUSY && blocking ? TL_ETIMEDOUT : r;
+	}
+	return r ? r : tl_lock_acquire_until(l, deadline);
+}
+
+int tl_lock_release(tl_lock_t *l)
+{
+#ifdef TL_TSAN
+	/* Keep a misuse out of TSan's mutex state: refuse before annotating. */
+	if (atomic_load_explicit(&l->state, memory_order_relaxed) == 0)
+		return TL_EPERM;
+#endif
+	TL_TSAN_RELEASE(l);
+	TL_TSAN_MUTEX_PRE_UNLOCK(l, TL__TSAN_READ);
+	tl__tsan_lock_released(l);
+	uint32_t c = atomic_exchange_explicit(&l->state, 0, memory_order_release);
+	if (c == 2)
+		tl__futex_wake(&l->state, 1, pshared(l));
+	TL_TSAN_MUTEX_POST_UNLOCK(l, TL__TSAN_READ);
+	return c == 0 ? TL_EPERM : 0; /* swapping 0 over 0 changed nothing */
+}
+
+bool tl_lock_locked(const tl_lock_t *l)
+{
+	return atomic_load_explicit(&((tl_lock_t *)l)->state, memory_order_relaxed) != 0;
+}

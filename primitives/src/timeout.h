@@ -1,0 +1,49 @@
+/* Internal: Python's (blocking, timeout) argument rules, shared by every
+ * acquire/wait that takes them.
+ *   blocking=false with timeout != -1  -> TL_EINVAL (Python ValueError)
+ *   timeout < 0 other than -1, or NaN -> TL_EINVAL
+ *   timeout > ~31 years                -> forever (tl_deadline)
+ */
+#ifndef TL_TIMEOUT_H
+#define TL_TIMEOUT_H
+
+#include "threadlab/common.h"
+
+#include <math.h>
+#include <stdbool.h>
+
+enum { TL__TRY_ONCE = 1 };
+
+/* Returns TL__TRY_ONCE (non-blocking, or timeout 0: one attempt, no wait),
+ * 0 with *deadline set (NULL = forever), or TL_EINVAL. */
+static inline int tl__acquire_args(bool blocking, double timeout, struct timespec *buf,
+				   const struct timespec **deadline)
+{
+	if (isnan(timeout))
+		return TL_EINVAL;
+	if (!blocking)
+		return timeout == TL_FOREVER ? TL__TRY_ONCE : TL_EINVAL;
+	if (timeout == TL_FOREVER) {
+		*deadline = NULL;
+		return 0;
+	}
+	if (timeout < 0)
+		return TL_EINVAL;
+	if (timeout == 0)
+		return TL__TRY_ONCE;
+	*deadline = tl_deadline(buf, timeout);
+	return 0;
+}
+
+/* For waits that have no "blocking" flag (Event.wait, Condition.wait):
+ * TL_FOREVER or >= 0. Returns 0 with *deadline set, or TL_EINVAL. A zero
+ * timeout gives a deadline already passed: the wait checks once. */
+static inline int tl__wait_args(double timeout, struct timespec *buf, const struct timespec **deadline)
+{
+	if (isnan(timeout) || (timeout < 0 && timeout != TL_FOREVER))
+		return TL_EINVAL;
+	*deadline = tl_deadline(buf, timeout);
+	return 0;
+}
+
+#endif
