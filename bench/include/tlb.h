@@ -106,6 +106,20 @@ int tlb_thread_count(const tlb_state *st);
 int64_t tlb_arg(const tlb_state *st, int i);
 int tlb_cpu(const tlb_state *st); /* CPU this thread was pinned to, -1 if unpinned */
 
+/* ---- pinning for code that makes its own threads or processes ----
+ * (added by the harness; same functions as bench/include/pin.h)
+ * The runner's --pin policy maps index -> CPU, wrapping past the allowed
+ * count. tlb_pin_self binds the calling thread and returns the CPU it runs
+ * on (policy none: unbinds to the allowed set), or a negative TL_* code. */
+int tlb_pin_self(int index);
+int tlb_pin_allowed_count(void); /* placement slots: allowed CPUs (or --pin list length) */
+int tlb_pin_cpu_for(int index);  /* -1 for policy none */
+
+/* ---- keeping the compiler honest in C timed loops ----
+ * Same asm as benchmark::ClobberMemory / DoNotOptimize. */
+#define TLB_CLOBBER() __asm__ __volatile__("" : : : "memory")
+#define TLB_DO_NOT_OPTIMIZE(x) __asm__ __volatile__("" : : "r,m"(x) : "memory")
+
 /* ---- runner entry (bench/runner.c) ---- */
 struct tlb_run_opts;
 int tlb_run(const struct tlb_run_opts *opts, int gb_argc, char **gb_argv);

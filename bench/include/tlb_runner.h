@@ -1,0 +1,59 @@
+/* tlb_runner.h — between the C runner (bench/runner.c) and the shim
+ * (bench/shim/shim.cc). Benchmark authors do not need this header.
+ *
+ * The runner parses its CLI, then tlb_setup() applies the recorded
+ * registrations to Google Benchmark (so --threads/--quick/--min-time/
+ * --repetitions take effect) and tlb_list() expands the instances. The suite
+ * itself runs in a forked child through tlb_run(), which writes one CSV row
+ * per run to csv_fd as each benchmark finishes and reports progress on
+ * progress_fd as lines "S <k>" (instance k, 1-based, started) and "D <k>"
+ * (finished and its rows written).
+ */
+#ifndef TLB_RUNNER_H
+#define TLB_RUNNER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TLB_MAX_THREAD_COUNTS 64
+
+struct tlb_run_opts {
+	/* what to run */
+	const char *filter;                       /* regex, NULL = all */
+	int threads[TLB_MAX_THREAD_COUNTS];       /* --threads, resolved; replaces sweeps */
+	int n_threads;                            /* 0 = not given */
+	int repetitions;                          /* > 0: overrides registrations */
+	double min_time;                          /* > 0: overrides registrations */
+	bool quick;
+	/* where results go */
+	int csv_fd;                               /* results.csv.partial, O_APPEND */
+	int progress_fd;                          /* -1 = none */
+	long skip;                                /* instances already done (resume) */
+	/* run facts copied into every row */
+	const char *run_id, *host, *cpu_model, *git_commit, *build_type, *mode;
+	int packages, cores, pus, allowed_pus;
+};
+
+/* Apply registrations and Google Benchmark flags (gb_argv: pass-through
+ * --benchmark_* flags, gb_argv[0] is the program name). 0, or TL_EINVAL
+ * with a one-line message in err. Call once. */
+int tlb_setup(const struct tlb_run_opts *opts, int gb_argc, char **gb_argv, char *err, size_t errlen);
+
+/* Instance names in run order (after tlb_setup); returns the count, or
+ * TL_EINVAL with err set (e.g. the filter regex does not compile). */
+int tlb_list(const char *const **names, char *err, size_t errlen);
+
+/* Per-family defaults the runner uses when the CLI does not override them. */
+#define TLB_DEFAULT_MIN_TIME 0.1
+#define TLB_DEFAULT_REPETITIONS 5
+#define TLB_QUICK_MIN_TIME 0.005
+#define TLB_QUICK_REPETITIONS 3
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,965 @@
+// shim.cc — bench/include/tlb.h on Google Benchmark 1.7 (the project's only
+// C++ file).
+//
+// 1. Registration: tlb_register() and friends only *record* a benchmark
+//    (they run from C constructors, before main). tlb_setup() applies the
+//    records to Google Benchmark once the runner knows --threads, --quick,
+//    --min-time and --repetitions.
+// 2. Running: every benchmark thread enters run_one(), which pins the thread
+//    from its index (bench/pin.h), verifies where it runs, notes it for the
+//    CSV row, and calls the C function with a tlb_state wrapping the
+//    benchmark::State. tlb_batch() hands the whole max_iterations to C in one
+//    KeepRunningBatch call, so the timed loop is plain C.
+// 3. Reporting: CsvReporter forwards runs to Google Benchmark's console
+//    reporter and writes one CSV row per run (bench/csv.h) as soon as each
+//    benchmark instance finishes.
+// 4. At the end of the file, clearly marked: native C++ reference benchmarks
+//    for the shim-overhead check (bench/benchmarks/shim_overhead.c is the C
+//    side).
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cinttypes>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include <pthread.h>
+#include <sched.h>
+#include <unistd.h>
+
+extern "C" {
+#include "csv.h"
+#include "pin.h"
+#include "threadlab/common.h"
+#include "tlb.h"
+#include "tlb_runner.h"
+}
+
+namespace benchmark {
+// Defined in libbenchmark 1.7 but not declared in its public header.
+extern bool FLAGS_benchmark_list_tests;
+extern bool FLAGS_benchmark_display_aggregates_only;
+extern bool FLAGS_benchmark_report_aggregates_only;
+extern bool FLAGS_benchmark_enable_random_interleaving;
+} // namespace benchmark
+
+typedef void (*tlb_native_fn)(benchmark::State &);
+
+struct tlb_bench {
+	std::string name;
+	std::string baseline;
+	tlb_fn fn = nullptr;
+	tlb_native_fn native = nullptr;
+	std::vector<std::string> arg_names;
+	std::vector<std::vector<int64_t>> tuples;
+	std::vector<int> threads; // may hold TLB_THREADS_ALLOWED / OVERSUB
+	bool sweep = false;
+	double min_time = 0;
+	int repetitions = 0;
+	int64_t iterations = 0;
+	int time_mode = 0; // 0 CPU time of the main thread, 1 real, 2 manual
+	benchmark::TimeUnit unit = benchmark::kNanosecond;
+	bool unit_set = false;
+	bool skip_quick = false, quick_only = false;
+	std::string error; // registration misuse, reported by tlb_setup
+};
+
+struct tlb_state {
+	benchmark::State *st;
+	const tlb_bench *b;
+	int cpu; // pinned CPU, -1 unpinned
+};
+
+namespace {
+
+const char kResumeSkip[] = "tl-bench: skipped (resumed after a crash)";
+
+std::vector<tlb_bench *> &registry()
+{
+	static std::vector<tlb_bench *> r; // function-local: C constructors run before our statics
+	return r;
+}
+
+// ---- run state (set by tlb_setup / tlb_run; read by benchmark threads) ----
+struct RunCtx {
+	tlb_run_opts opts{};
+	std::string filter, run_id, host, cpu_model, git_commit, build_type, mode, pin_policy;
+	std::vector<std::string> names; // instance names in run order
+	std::map<std::string, tlb_bench *> by_name;
+	bool setup_done = false;
+	bool display_aggregates_only = false;
+};
+RunCtx &ctx()
+{
+	static RunCtx c;
+	return c;
+}
+
+// One instance = family + argument values + thread count. Each call of the
+// benchmark function by Google Benchmark (iteration-count estimation, then
+// one call per repetition) is an invocation; each thread notes its CPUs.
+typedef std::tuple<const tlb_bench *, std::vector<int64_t>, int> InstKey;
+struct Invocation {
+	std::vector<char> entered;
+	std::set<int> cpus;
+};
+struct InstRec {
+	long seq = 0;
+	bool skip = false;
+	std::vector<Invocation> invs;
+};
+std::mutex inst_lock;
+std::map<InstKey, InstRec> instances;
+long started_seq;
+
+void progress_line(const char *tag, long k)
+{
+	int fd = ctx().opts.progress_fd;
+	if (fd < 0)
+		return;
+	char buf[64];
+	int n = snprintf(buf, sizeof buf, "%s %ld\n", tag, k);
+	if (write(fd, buf, (size_t)n) < 0) {
+		// the supervisor went away; keep running, rows still reach the CSV
+	}
+}
+
+std::vector<int64_t> state_args(const tlb_bench *b, const benchmark::State &st)
+{
+	std::vector<int64_t> a;
+	size_t n = b->tuples.empty() ? 0 : b->tuples[0].size();
+	for (size_t i = 0; i < n; i++)
+		a.push_back(st.range(i));
+	return a;
+}
+
+// Returns the invocation index for this thread, or -1 when the instance is
+// to be skipped (already done before a crash).
+long begin_invocation(const InstKey &key, int idx, int nthreads)
+{
+	std::lock_guard<std::mutex> g(inst_lock);
+	auto it = instances.find(key);
+	if (it == instances.end()) {
+		InstRec r;
+		r.seq = ++started_seq;
+		r.skip = r.seq <= ctx().opts.skip;
+		it = instances.emplace(key, std::move(r)).first;
+		if (!it->second.skip) {
+			const auto &names = ctx().names;
+			const char *nm = (size_t)it->second.seq <= names.size() ? names[it->second.seq - 1].c_str()
+										 : std::get<0>(key)->name.c_str();
+			fprintf(stderr, "[%ld/%zu] %s\n", it->second.seq, names.size(), nm);
+			progress_line("S", it->second.seq);
+		}
+	}
+	InstRec &r = it->second;
+	if (r.skip)
+		return -1;
+	if (r.invs.empty() || r.invs.back().entered[(size_t)idx]) {
+		Invocation inv;
+		inv.entered.assign((size_t)nthreads, 0);
+		r.invs.push_back(std::move(inv));
+	}
+	r.invs.back().entered[(size_t)idx] = 1;
+	return (long)r.invs.size() - 1;
+}
+
+void note_cpu(const InstKey &key, long inv, int cpu)
+{
+	if (cpu < 0)
+		return;
+	std::lock_guard<std::mutex> g(inst_lock);
+	instances[key].invs[(size_t)inv].cpus.insert(cpu);
+}
+
+void run_one(const tlb_bench *b, benchmark::State &st)
+{
+	InstKey key(b, state_args(b, st), st.threads());
+	const int idx = st.thread_index();
+	long inv = begin_invocation(key, idx, st.threads());
+	if (inv < 0) {
+		st.SkipWithError(kResumeSkip);
+		return;
+	}
+	int want = tlb_pin_cpu_for(idx);
+	int cpu = tlb_pin_self(idx);
+	if (cpu < 0) {
+		char msg[160];
+		snprintf(msg, sizeof msg, "pinning thread %d to CPU %d failed: %s", idx, want, tl_strerror(cpu));
+		st.SkipWithError(msg);
+		return;
+	}
+	if (want >= 0 && cpu != want)
+		fprintf(stderr, "tl-bench: warning: thread %d pinned to CPU %d runs on CPU %d\n", idx, want, cpu);
+	note_cpu(key, inv, cpu);
+
+	tlb_state ts{&st, b, want};
+	if (b->native)
+		b->native(st);
+	else
+		b->fn(&ts);
+
+	note_cpu(key, inv, sched_getcpu());
+	// A C function that returns before its loop finished would trip Google
+	// Benchmark's CHECK (abort); turn it into an error row instead.
+	if (!st.error_occurred() && st.iterations() < st.max_iterations)
+		st.SkipWithError("benchmark function returned before its timed loop finished");
+}
+
+// ---- thread counts ----
+int resolve_threads(int n)
+{
+	int allowed = tlb_pin_allowed_count();
+	if (n == TLB_THREADS_ALLOWED)
+		return allowed;
+	if (n == TLB_THREADS_OVERSUB)
+		return 2 * allowed;
+	return n;
+}
+
+std::vector<int> thread_counts(const tlb_bench *b)
+{
+	const tlb_run_opts &o = ctx().opts;
+	std::vector<int> out;
+	int allowed = tlb_pin_allowed_count();
+	if (b->sweep && o.n_threads > 0) {
+		out.assign(o.threads, o.threads + o.n_threads);
+	} else if (b->sweep && o.quick) {
+		out = {1, allowed, 2 * allowed};
+	} else if (b->sweep) {
+		for (int n = 1; n < allowed; n *= 2)
+			out.push_back(n);
+		out.push_back(allowed);
+		out.push_back(2 * allowed);
+	}
+	for (int n : b->threads)
+		out.push_back(resolve_threads(n));
+	std::vector<int> uniq;
+	for (int n : out)
+		if (n > 0 && std::find(uniq.begin(), uniq.end(), n) == uniq.end())
+			uniq.push_back(n);
+	return uniq;
+}
+
+std::string apply_one(tlb_bench *b)
+{
+	const tlb_run_opts &o = ctx().opts;
+	if (!b->error.empty())
+		return b->error;
+	benchmark::internal::Benchmark *gb =
+		benchmark::RegisterBenchmark(b->name.c_str(), [b](benchmark::State &st) { run_one(b, st); });
+	if (!b->arg_names.empty()) {
+		if (!b->tuples.empty() && b->tuples[0].size() != b->arg_names.size())
+			return b->name + ": " + std::to_string(b->arg_names.size()) + " argument names but tuples of " +
+			       std::to_string(b->tuples[0].size());
+		gb->ArgNames(b->arg_names);
+	}
+	for (const auto &t : b->tuples)
+		gb->Args(t);
+	for (int n : thread_counts(b))
+		gb->Threads(n);
+	if (b->time_mode == 1)
+		gb->UseRealTime();
+	else if (b->time_mode == 2)
+		gb->UseManualTime();
+	if (b->unit_set)
+		gb->Unit(b->unit);
+	if (b->min_time > 0 && !(o.min_time > 0) && !o.quick)
+		gb->MinTime(b->min_time);
+	if (b->repetitions > 0 && !(o.repetitions > 0) && !o.quick)
+		gb->Repetitions(b->repetitions);
+	if (b->iterations > 0)
+		gb->Iterations(b->iterations);
+	return "";
+}
+
+std::string now_iso()
+{
+	char buf[32];
+	time_t t = time(nullptr);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return buf;
+}
+
+std::string fmt(double v)
+{
+	char buf[32];
+	return tlb_csv_fmt_double(buf, v);
+}
+
+std::string cpus_string(const std::set<int> &s)
+{
+	std::string r;
+	for (int c : s) {
+		if (!r.empty())
+			r += ';';
+		r += std::to_string(c);
+	}
+	return r;
+}
+
+// "cs:100/work:0" -> "cs=100;work=0"; unnamed values become arg0, arg1...
+std::string params_of(const std::string &args, std::vector<int64_t> *values)
+{
+	std::string out;
+	size_t start = 0;
+	int i = 0;
+	while (start < args.size()) {
+		size_t end = args.find('/', start);
+		if (end == std::string::npos)
+			end = args.size();
+		std::string tok = args.substr(start, end - start);
+		size_t colon = tok.find(':');
+		std::string k = colon == std::string::npos ? "arg" + std::to_string(i) : tok.substr(0, colon);
+		std::string v = colon == std::string::npos ? tok : tok.substr(colon + 1);
+		if (!out.empty())
+			out += ';';
+		out += k + "=" + v;
+		values->push_back(strtoll(v.c_str(), nullptr, 10));
+		start = end + 1;
+		i++;
+	}
+	return out;
+}
+
+class CsvReporter : public benchmark::BenchmarkReporter {
+      public:
+	explicit CsvReporter(benchmark::BenchmarkReporter *inner) : inner_(inner) {}
+
+	bool ReportContext(const Context &c) override
+	{
+		return inner_->ReportContext(c);
+	}
+
+	void ReportRuns(const std::vector<Run> &runs) override
+	{
+		std::vector<Run> shown;
+		bool skipped = false;
+		for (const Run &r : runs) {
+			if (r.error_occurred && r.error_message == kResumeSkip) {
+				skipped = true;
+				continue;
+			}
+			if (ctx().display_aggregates_only && r.run_type != Run::RT_Aggregate && !r.error_occurred &&
+			    r.repetitions > 1)
+				continue;
+			shown.push_back(r);
+		}
+		if (!shown.empty())
+			inner_->ReportRuns(shown);
+		if (runs.empty())
+			return;
+
+		const Run &first = runs[0];
+		auto fam = ctx().by_name.find(first.run_name.function_name);
+		const tlb_bench *b = fam == ctx().by_name.end() ? nullptr : fam->second;
+		std::vector<int64_t> argv;
+		std::string params = params_of(first.run_name.args, &argv);
+		InstKey key(b, argv, (int)first.threads);
+		InstRec rec;
+		{
+			std::lock_guard<std::mutex> g(inst_lock);
+			auto it = instances.find(key);
+			if (it != instances.end()) {
+				rec = std::move(it->second);
+				instances.erase(it);
+			}
+		}
+		if (skipped || rec.skip)
+			return;
+
+		// Repetitions after the first reuse the first one's iteration
+		// count: one invocation each. So the last R invocations are the
+		// reported repetitions, in order.
+		size_t n_iter_rows = 0;
+		for (const Run &r : runs)
+			if (r.run_type == Run::RT_Iteration)
+				n_iter_rows++;
+		std::set<int> all;
+		for (const Invocation &inv : rec.invs)
+			all.insert(inv.cpus.begin(), inv.cpus.end());
+		size_t base = rec.invs.size() >= n_iter_rows ? rec.invs.size() - n_iter_rows : 0;
+		bool matched = rec.invs.size() >= n_iter_rows;
+		std::set<int> reported;
+		size_t it_i = 0;
+		std::vector<std::string> iter_cpus;
+		for (const Run &r : runs) {
+			if (r.run_type != Run::RT_Iteration)
+				continue;
+			const std::set<int> &s = matched ? rec.invs[base + it_i].cpus : all;
+			reported.insert(s.begin(), s.end());
+			iter_cpus.push_back(cpus_string(s));
+			it_i++;
+		}
+		std::string agg_cpus = cpus_string(reported.empty() ? all : reported);
+
+		it_i = 0;
+		for (const Run &r : runs) {
+			if (r.run_type == Run::RT_Aggregate && r.aggregate_name != "mean" && r.aggregate_name != "median" &&
+			    r.aggregate_name != "stddev" && r.aggregate_name != "cv")
+				continue; // complexity (BigO/RMS) rows are not part of the schema
+			const std::string &cpus = r.run_type == Run::RT_Iteration ? iter_cpus[it_i++] : agg_cpus;
+			write_row(r, b, params, cpus);
+		}
+		progress_line("D", rec.seq);
+	}
+
+	void Finalize() override
+	{
+		inner_->Finalize();
+	}
+
+      private:
+	void write_row(const Run &r, const tlb_bench *b, const std::string &params, const std::string &cpus)
+	{
+		const RunCtx &c = ctx();
+		const std::string &fn = r.run_name.function_name;
+		size_t slash = fn.find('/');
+		std::string primitive = slash == std::string::npos ? fn : fn.substr(0, slash);
+		std::string variant = slash == std::string::npos ? "" : fn.substr(slash + 1);
+		bool agg = r.run_type == Run::RT_Aggregate;
+		std::string real, cpu;
+		if (r.error_occurred) {
+			// no timing for failed/skipped runs
+		} else if (agg && r.aggregate_unit == benchmark::kPercentage) {
+			real = fmt(r.real_accumulated_time); // cv: a fraction, not ns
+			cpu = fmt(r.cpu_accumulated_time);
+		} else {
+			double to_ns = 1e9 / benchmark::GetTimeUnitMultiplier(r.time_unit);
+			real = fmt(r.GetAdjustedRealTime() * to_ns);
+			cpu = fmt(r.GetAdjustedCPUTime() * to_ns);
+		}
+		std::string items, bytes, counters;
+		for (const auto &kv : r.counters) {
+			if (kv.first == "items_per_second") {
+				items = fmt(kv.second.value);
+			} else if (kv.first == "bytes_per_second") {
+				bytes = fmt(kv.second.value);
+			} else {
+				if (!counters.empty())
+					counters += ';';
+				counters += kv.first + "=" + fmt(kv.second.value);
+			}
+		}
+		std::string ts = now_iso();
+		std::string pk = std::to_string(c.opts.packages), co = std::to_string(c.opts.cores),
+			    pu = std::to_string(c.opts.pus), al = std::to_string(c.opts.allowed_pus);
+		// the instance name: aggregates keep it (the aggregate column says which)
+		std::string name = r.run_name.str();
+		std::string rep = agg ? "" : std::to_string(r.repetition_index < 0 ? 0 : r.repetition_index);
+		std::string thr = std::to_string(r.threads);
+		std::string over = r.threads > tlb_pin_allowed_count() ? "1" : "0";
+		std::string iters = std::to_string((long long)r.iterations);
+		std::string err = r.error_occurred ? r.error_message : "";
+
+		tlb_csv_row row{};
+		row.f[TLB_COL_RUN_ID] = c.run_id.c_str();
+		row.f[TLB_COL_TIMESTAMP] = ts.c_str();
+		row.f[TLB_COL_HOST] = c.host.c_str();
+		row.f[TLB_COL_CPU_MODEL] = c.cpu_model.c_str();
+		row.f[TLB_COL_PACKAGES] = pk.c_str();
+		row.f[TLB_COL_CORES] = co.c_str();
+		row.f[TLB_COL_PUS] = pu.c_str();
+		row.f[TLB_COL_ALLOWED_PUS] = al.c_str();
+		row.f[TLB_COL_GIT_COMMIT] = c.git_commit.c_str();
+		row.f[TLB_COL_BUILD_TYPE] = c.build_type.c_str();
+		row.f[TLB_COL_MODE] = c.mode.c_str();
+		row.f[TLB_COL_PEER] = "c";
+		row.f[TLB_COL_NAME] = name.c_str();
+		row.f[TLB_COL_PRIMITIVE] = primitive.c_str();
+		row.f[TLB_COL_VARIANT] = variant.c_str();
+		row.f[TLB_COL_PARAMS] = params.c_str();
+		row.f[TLB_COL_BASELINE] = b ? b->baseline.c_str() : "";
+		row.f[TLB_COL_ROW_TYPE] = agg ? "aggregate" : "iteration";
+		row.f[TLB_COL_AGGREGATE] = agg ? r.aggregate_name.c_str() : "";
+		row.f[TLB_COL_REPETITION] = rep.c_str();
+		row.f[TLB_COL_THREADS] = thr.c_str();
+		row.f[TLB_COL_PIN_POLICY] = c.pin_policy.c_str();
+		row.f[TLB_COL_CPUS_USED] = cpus.c_str();
+		row.f[TLB_COL_OVERSUBSCRIBED] = over.c_str();
+		row.f[TLB_COL_ITERATIONS] = iters.c_str();
+		row.f[TLB_COL_REAL_NS] = real.c_str();
+		row.f[TLB_COL_CPU_NS] = cpu.c_str();
+		row.f[TLB_COL_ITEMS_PER_SECOND] = items.c_str();
+		row.f[TLB_COL_BYTES_PER_SECOND] = bytes.c_str();
+		row.f[TLB_COL_COUNTERS] = counters.c_str();
+		row.f[TLB_COL_ERROR] = err.c_str();
+		if (c.opts.csv_fd >= 0) {
+			int rc = tlb_csv_write_row(c.opts.csv_fd, &row);
+			if (rc < 0)
+				fprintf(stderr, "tl-bench: writing a CSV row failed: %s\n", tl_strerror(rc));
+		}
+	}
+
+	benchmark::BenchmarkReporter *inner_;
+};
+
+// Swallows everything (used to list instances into a string).
+class ListReporter : public benchmark::BenchmarkReporter {
+      public:
+	bool ReportContext(const Context &) override
+	{
+		return true;
+	}
+	void ReportRuns(const std::vector<Run> &) override {}
+};
+
+std::string str_or(const char *s, const char *dflt)
+{
+	return s && *s ? s : dflt;
+}
+
+} // namespace
+
+// ======================= tlb.h: registration =======================
+extern "C" {
+
+tlb_bench *tlb_register(const char *name, tlb_fn fn)
+{
+	tlb_bench *b = new tlb_bench;
+	b->name = name ? name : "";
+	b->fn = fn;
+	if (b->name.empty() || !fn)
+		b->error = "tlb_register: empty name or NULL function";
+	registry().push_back(b);
+	return b;
+}
+
+void tlb_baseline(tlb_bench *b, const char *baseline_name)
+{
+	b->baseline = baseline_name ? baseline_name : "";
+}
+
+void tlb_arg_names(tlb_bench *b, const char *const *names, int n)
+{
+	if (n < 1 || n > TLB_MAX_ARGS) {
+		b->error = b->name + ": tlb_arg_names: 1.." + std::to_string(TLB_MAX_ARGS) + " names";
+		return;
+	}
+	b->arg_names.assign(names, names + n);
+}
+
+static void add_tuple(tlb_bench *b, std::vector<int64_t> t)
+{
+	if (t.empty() || t.size() > TLB_MAX_ARGS) {
+		b->error = b->name + ": argument tuples need 1.." + std::to_string(TLB_MAX_ARGS) + " values";
+		return;
+	}
+	if (!b->tuples.empty() && b->tuples[0].size() != t.size()) {
+		b->error = b->name + ": argument tuples of different lengths";
+		return;
+	}
+	b->tuples.push_back(std::move(t));
+}
+
+void tlb_args(tlb_bench *b, const int64_t *values, int n)
+{
+	add_tuple(b, std::vector<int64_t>(values, values + (n > 0 ? n : 0)));
+}
+
+void tlb_arg_product(tlb_bench *b, const int64_t *const *lists, const int *lens, int n)
+{
+	if (n < 1 || n > TLB_MAX_ARGS) {
+		b->error = b->name + ": tlb_arg_product: 1.." + std::to_string(TLB_MAX_ARGS) + " lists";
+		return;
+	}
+	std::vector<size_t> pos((size_t)n, 0);
+	for (int i = 0; i < n; i++)
+		if (lens[i] <= 0)
+			return;
+	for (;;) {
+		std::vector<int64_t> t;
+		for (int i = 0; i < n; i++)
+			t.push_back(lists[i][pos[(size_t)i]]);
+		add_tuple(b, std::move(t));
+		int i = n - 1;
+		while (i >= 0 && ++pos[(size_t)i] == (size_t)lens[i])
+			pos[(size_t)i--] = 0;
+		if (i < 0)
+			break;
+	}
+}
+
+void tlb_range(tlb_bench *b, int64_t lo, int64_t hi)
+{
+	if (lo < 0 || hi < lo) {
+		b->error = b->name + ": tlb_range needs 0 <= lo <= hi";
+		return;
+	}
+	add_tuple(b, {lo});
+	for (int64_t i = 1; i < hi && i <= INT64_MAX / 8; i *= 8)
+		if (i > lo)
+			add_tuple(b, {i});
+	if (hi != lo)
+		add_tuple(b, {hi});
+}
+
+void tlb_threads(tlb_bench *b, int n)
+{
+	if (n <= 0 && n != TLB_THREADS_ALLOWED && n != TLB_THREADS_OVERSUB) {
+		b->error = b->name + ": tlb_threads: bad count " + std::to_string(n);
+		return;
+	}
+	b->threads.push_back(n);
+}
+
+void tlb_threads_sweep(tlb_bench *b)
+{
+	b->sweep = true;
+}
+
+void tlb_min_time(tlb_bench *b, double seconds)
+{
+	if (!(seconds > 0)) {
+		b->error = b->name + ": tlb_min_time must be > 0";
+		return;
+	}
+	b->min_time = seconds;
+}
+
+void tlb_repetitions(tlb_bench *b, int n)
+{
+	if (n < 1) {
+		b->error = b->name + ": tlb_repetitions must be >= 1";
+		return;
+	}
+	b->repetitions = n;
+}
+
+void tlb_iterations(tlb_bench *b, int64_t n)
+{
+	if (n < 1) {
+		b->error = b->name + ": tlb_iterations must be >= 1";
+		return;
+	}
+	b->iterations = n;
+}
+
+void tlb_real_time(tlb_bench *b)
+{
+	b->time_mode = 1;
+}
+
+void tlb_manual_time(tlb_bench *b)
+{
+	b->time_mode = 2;
+}
+
+void tlb_unit(tlb_bench *b, enum tlb_unit u)
+{
+	static const benchmark::TimeUnit map[] = {benchmark::kNanosecond, benchmark::kMicrosecond,
+						  benchmark::kMillisecond, benchmark::kSecond};
+	if ((int)u < 0 || (int)u > 3) {
+		b->error = b->name + ": tlb_unit: bad unit";
+		return;
+	}
+	b->unit = map[u];
+	b->unit_set = true;
+}
+
+void tlb_skip_quick(tlb_bench *b)
+{
+	b->skip_quick = true;
+}
+
+void tlb_quick_only(tlb_bench *b)
+{
+	b->quick_only = true;
+}
+
+// ======================= tlb.h: inside the benchmark =======================
+int64_t tlb_batch(tlb_state *s)
+{
+	benchmark::State &st = *s->st;
+	// All remaining iterations in one batch: the first call starts the
+	// timer and returns max_iterations, the second stops it and returns 0.
+	return st.KeepRunningBatch(st.max_iterations) ? (int64_t)st.max_iterations : 0;
+}
+
+bool tlb_keep_running(tlb_state *s)
+{
+	return s->st->KeepRunning();
+}
+
+int64_t tlb_max_iterations(tlb_state *s)
+{
+	return (int64_t)s->st->max_iterations;
+}
+
+int64_t tlb_iterations_done(tlb_state *s)
+{
+	return (int64_t)s->st->iterations();
+}
+
+void tlb_pause(tlb_state *s)
+{
+	s->st->PauseTiming();
+}
+
+void tlb_resume(tlb_state *s)
+{
+	s->st->ResumeTiming();
+}
+
+void tlb_set_iteration_time(tlb_state *s, double seconds)
+{
+	s->st->SetIterationTime(seconds);
+}
+
+void tlb_set_items(tlb_state *s, int64_t items)
+{
+	s->st->SetItemsProcessed(items);
+}
+
+void tlb_set_bytes(tlb_state *s, int64_t bytes)
+{
+	s->st->SetBytesProcessed(bytes);
+}
+
+void tlb_set_label(tlb_state *s, const char *label)
+{
+	s->st->SetLabel(label ? label : "");
+}
+
+void tlb_counter(tlb_state *s, const char *name, double value, int flags)
+{
+	int f = benchmark::Counter::kDefaults;
+	if (flags & TLB_COUNTER_RATE)
+		f |= benchmark::Counter::kIsRate;
+	if (flags & TLB_COUNTER_AVG_THREADS)
+		f |= benchmark::Counter::kAvgThreads;
+	if (flags & TLB_COUNTER_AVG_ITERATIONS)
+		f |= benchmark::Counter::kAvgIterations;
+	s->st->counters[name] = benchmark::Counter(value, (benchmark::Counter::Flags)f);
+}
+
+void tlb_skip(tlb_state *s, const char *message)
+{
+	s->st->SkipWithError(message && *message ? message : "skipped");
+}
+
+int tlb_thread_index(const tlb_state *s)
+{
+	return s->st->thread_index();
+}
+
+int tlb_thread_count(const tlb_state *s)
+{
+	return s->st->threads();
+}
+
+int64_t tlb_arg(const tlb_state *s, int i)
+{
+	size_t n = s->b->tuples.empty() ? 0 : s->b->tuples[0].size();
+	if (i < 0 || (size_t)i >= n)
+		return 0;
+	return s->st->range((size_t)i);
+}
+
+int tlb_cpu(const tlb_state *s)
+{
+	return s->cpu;
+}
+
+// ======================= runner side =======================
+int tlb_setup(const struct tlb_run_opts *opts, int gb_argc, char **gb_argv, char *err, size_t errlen)
+{
+	RunCtx &c = ctx();
+	if (c.setup_done) {
+		snprintf(err, errlen, "tlb_setup called twice");
+		return TL_EINVAL;
+	}
+	c.opts = *opts;
+	c.filter = str_or(opts->filter, "");
+	c.run_id = str_or(opts->run_id, "");
+	c.host = str_or(opts->host, "");
+	c.cpu_model = str_or(opts->cpu_model, "");
+	c.git_commit = str_or(opts->git_commit, "");
+	c.build_type = str_or(opts->build_type, "");
+	c.mode = str_or(opts->mode, "threads");
+	c.pin_policy = tlb_pin_policy_name();
+	c.opts.filter = nullptr;
+	c.opts.run_id = c.opts.host = c.opts.cpu_model = c.opts.git_commit = c.opts.build_type = c.opts.mode = nullptr;
+
+	for (tlb_bench *b : registry()) {
+		if (opts->quick ? b->skip_quick : b->quick_only)
+			continue;
+		if (c.by_name.count(b->name)) {
+			snprintf(err, errlen, "benchmark '%s' is registered twice", b->name.c_str());
+			return TL_EINVAL;
+		}
+		std::string e = apply_one(b);
+		if (!e.empty()) {
+			snprintf(err, errlen, "bad registration: %s", e.c_str());
+			return TL_EINVAL;
+		}
+		c.by_name[b->name] = b;
+	}
+
+	// Google Benchmark flags: pass-through first, ours last (they win).
+	// Google Benchmark keeps pointers into argv (Context::executable_name):
+	// the strings live as long as the process.
+	static std::vector<std::string> args;
+	static std::vector<char *> av;
+	args.push_back(gb_argc > 0 && gb_argv[0] ? gb_argv[0] : "tl-bench");
+	for (int i = 1; i < gb_argc; i++)
+		args.push_back(gb_argv[i]);
+	double mt = opts->min_time > 0 ? opts->min_time : opts->quick ? TLB_QUICK_MIN_TIME : TLB_DEFAULT_MIN_TIME;
+	int reps = opts->repetitions > 0 ? opts->repetitions
+					  : opts->quick ? TLB_QUICK_REPETITIONS : TLB_DEFAULT_REPETITIONS;
+	char buf[64];
+	snprintf(buf, sizeof buf, "--benchmark_min_time=%g", mt);
+	args.push_back(buf);
+	snprintf(buf, sizeof buf, "--benchmark_repetitions=%d", reps);
+	args.push_back(buf);
+	if (!c.filter.empty())
+		args.push_back("--benchmark_filter=" + c.filter);
+	for (auto &s : args)
+		av.push_back(&s[0]);
+	av.push_back(nullptr);
+	int ac = (int)args.size();
+	benchmark::Initialize(&ac, av.data());
+	if (ac > 1) {
+		snprintf(err, errlen, "unknown or malformed option '%s'", av[1]);
+		return TL_EINVAL;
+	}
+	if (benchmark::FLAGS_benchmark_enable_random_interleaving) {
+		snprintf(err, errlen, "--benchmark_enable_random_interleaving is not supported (rows are matched in run order)");
+		return TL_EINVAL;
+	}
+	// The CSV always gets every repetition; aggregates-only applies to the console.
+	c.display_aggregates_only =
+		benchmark::FLAGS_benchmark_display_aggregates_only || benchmark::FLAGS_benchmark_report_aggregates_only;
+	benchmark::FLAGS_benchmark_display_aggregates_only = false;
+	benchmark::FLAGS_benchmark_report_aggregates_only = false;
+	c.setup_done = true;
+	return 0;
+}
+
+int tlb_list(const char *const **names, char *err, size_t errlen)
+{
+	RunCtx &c = ctx();
+	static std::vector<const char *> ptrs;
+	if (!c.setup_done) {
+		snprintf(err, errlen, "tlb_list before tlb_setup");
+		return TL_EINVAL;
+	}
+	if (ptrs.empty() && c.names.empty()) {
+		std::ostringstream out, errs;
+		ListReporter lr;
+		lr.SetOutputStream(&out);
+		lr.SetErrorStream(&errs);
+		benchmark::FLAGS_benchmark_list_tests = true;
+		benchmark::RunSpecifiedBenchmarks(&lr);
+		benchmark::FLAGS_benchmark_list_tests = false;
+		std::istringstream in(out.str());
+		std::string line;
+		while (std::getline(in, line))
+			if (!line.empty())
+				c.names.push_back(line);
+		std::string e = errs.str();
+		if (c.names.empty() && e.find("Could not compile") != std::string::npos) {
+			e.erase(std::remove(e.begin(), e.end(), '\n'), e.end());
+			snprintf(err, errlen, "invalid --filter regex '%s' (%s)", c.filter.c_str(), e.c_str());
+			return TL_EINVAL;
+		}
+		for (auto &s : c.names)
+			ptrs.push_back(s.c_str());
+	}
+	*names = ptrs.data();
+	return (int)ptrs.size();
+}
+
+int tlb_run(const struct tlb_run_opts *opts, int gb_argc, char **gb_argv)
+{
+	RunCtx &c = ctx();
+	if (!c.setup_done) {
+		char err[512];
+		if (tlb_setup(opts, gb_argc, gb_argv, err, sizeof err) != 0) {
+			fprintf(stderr, "tl-bench: error: %s\n", err);
+			return TL_EINVAL;
+		}
+	}
+	if (c.names.empty()) {
+		const char *const *n;
+		char err[512];
+		if (tlb_list(&n, err, sizeof err) < 0) {
+			fprintf(stderr, "tl-bench: error: %s\n", err);
+			return TL_EINVAL;
+		}
+	}
+	c.opts.skip = opts->skip;
+	c.opts.csv_fd = opts->csv_fd;
+	if (opts->run_id)
+		c.run_id = opts->run_id;
+	c.opts.progress_fd = opts->progress_fd;
+	benchmark::ConsoleReporter console(isatty(STDOUT_FILENO) ? benchmark::ConsoleReporter::OO_Defaults
+								 : benchmark::ConsoleReporter::OO_Tabular);
+	CsvReporter rep(&console);
+	benchmark::RunSpecifiedBenchmarks(&rep);
+	fflush(stdout);
+	return 0;
+}
+
+} // extern "C"
+
+// ============================================================================
+// NATIVE C++ REFERENCE BENCHMARKS (shim-overhead check)
+//
+// The same bodies as bench/benchmarks/shim_overhead.c, written directly on
+// benchmark::State. They go through run_one() like every benchmark (so they
+// are pinned identically) but the timed loop is Google Benchmark's own
+// range-for. The C versions name these as their baseline:
+//   shim/empty_loop  vs native/empty_loop
+//   shim/mutex_pair  vs native/mutex_pair
+// ============================================================================
+namespace {
+
+void native_empty_loop(benchmark::State &st)
+{
+	for (auto _ : st)
+		benchmark::ClobberMemory();
+}
+
+pthread_mutex_t native_mutex = PTHREAD_MUTEX_INITIALIZER;
+
+void native_mutex_pair(benchmark::State &st)
+{
+	for (auto _ : st) {
+		pthread_mutex_lock(&native_mutex);
+		pthread_mutex_unlock(&native_mutex);
+	}
+}
+
+tlb_bench *register_native(const char *name, tlb_native_fn fn)
+{
+	tlb_bench *b = new tlb_bench;
+	b->name = name;
+	b->native = fn;
+	registry().push_back(b);
+	return b;
+}
+
+struct NativeRegistrations {
+	NativeRegistrations()
+	{
+		register_native("native/empty_loop", native_empty_loop);
+		register_native("native/mutex_pair", native_mutex_pair);
+	}
+} native_registrations;
+
+} // namespace
