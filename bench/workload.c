@@ -219,10 +219,19 @@ int tlw_fail(struct tlw_ctx *c, int code, const char *fmt, ...)
 	return code < 0 ? code : TL_EINVAL;
 }
 
+void tlw_note(struct tlw_ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(c->note, sizeof c->note, fmt, ap);
+	va_end(ap);
+}
+
 int tlw_run(struct tlw_ctx *c)
 {
 	c->ncounters = 0;
 	c->error[0] = '\0';
+	c->note[0] = '\0';
 	double t0 = tlw_now();
 	int r = c->w->run(c);
 	double t1 = tlw_now();
@@ -303,6 +312,11 @@ __attribute__((noinline)) void tlw_spin_us(int64_t us)
 	if (us <= 0)
 		return;
 	spin_sink = spin_loop((uint64_t)((double)us * spin_rate()));
+}
+
+__attribute__((noinline)) void tlw_opaque(void)
+{
+	__asm__ __volatile__("" ::: "memory");
 }
 
 __attribute__((noinline)) void tlw_work(int kind, int64_t us)

@@ -64,6 +64,8 @@ static void run_case(tlb_state *st, int idx)
 	}
 	for (int k = 0; k < c->ncounters; k++)
 		tlb_counter(st, c->counters[k].name, c->counters[k].value, TLB_COUNTER_PLAIN);
+	if (c->note[0])
+		tlb_set_label(st, c->note);
 	if (tlw_has_counter(c, "items"))
 		tlb_set_items(st, (int64_t)tlw_get_counter(c, "items"));
 	free(c);

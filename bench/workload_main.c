@@ -170,6 +170,8 @@ int main(int argc, char **argv)
 	printf("\npin=%s\n", c->pin);
 	for (int k = 0; k < c->ncounters; k++)
 		print_value(c->counters[k].name, c->counters[k].value);
+	if (c->note[0])
+		printf("note=%s\n", c->note);
 	if (r != 0) {
 		printf("error=%s\n", c->error);
 		fflush(stdout);

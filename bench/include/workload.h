@@ -119,6 +119,7 @@ struct tlw_ctx {
 		double value;
 	} counters[TLW_MAX_COUNTERS];
 	char error[256];
+	char note[256]; /* one human-readable line (tlw_note), printed as note=... */
 };
 
 #define TLW_REGISTER(ident)                                                     \
@@ -154,6 +155,8 @@ void tlw_counter(struct tlw_ctx *c, const char *name, double value);
 bool tlw_has_counter(const struct tlw_ctx *c, const char *name);
 double tlw_get_counter(const struct tlw_ctx *c, const char *name); /* NAN if unset */
 int tlw_fail(struct tlw_ctx *c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* A one-line human explanation of what happened (e.g. who held which lock). */
+void tlw_note(struct tlw_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The work a thread does while "holding" something: sleep for us
  * microseconds (as the seed's time.sleep) or spin a calibrated CPU loop
@@ -163,6 +166,10 @@ void tlw_work(int kind, int64_t us);
 void tlw_spin_us(int64_t us);
 void tlw_sleep_us(int64_t us);
 double tlw_now(void); /* CLOCK_MONOTONIC seconds */
+/* A call the compiler must assume reads and writes all memory (noinline,
+ * asm memory clobber): a busy-wait loop calling it re-reads shared plain
+ * variables each time, as an interpreter would, without making them atomic. */
+void tlw_opaque(void);
 double tlw_cpu_seconds(void); /* user+sys of the whole process (getrusage) */
 
 /* Pins the calling thread, the index-th one the workload created, by the
