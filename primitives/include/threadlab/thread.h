@@ -7,7 +7,38 @@
  *                  my_run(tl_thread_t *self) recovers `struct my` with
  *                  tl_container_of(self, struct my, base).
  * A tl_thread_t is caller-owned and must outlive its thread (until join
- * returns 0, or forever for daemon threads that are never joined).
+ * returns 0, or forever for daemon threads that are never joined). A thread
+ * that is still running when main() returns must not live in main()'s stack
+ * frame (make it static or heap): the exit routine waits for it after that
+ * frame is gone.
+ *
+ * Semantics (Python's, with these decisions):
+ *   - Default name "Thread-N", N from one process-wide counter starting at 1
+ *     and taken at init (Python's threading._counter). Plain "Thread-N": C has
+ *     no target name, so Python 3.10's " (target)" suffix is not added. A NULL
+ *     or "" name asks for the default; a named thread does not consume a
+ *     number. Names longer than TL_THREAD_NAME_MAX-1 bytes are truncated; the
+ *     OS-visible name (pthread_setname_np, top/gdb) is the first 15 bytes.
+ *     set_name may be called at any time; it also renames the OS thread if it
+ *     runs. Reading a name while another thread renames it is a data race the
+ *     caller must avoid (as for any caller-owned field).
+ *   - Daemon flag defaults to the creating thread's (main: false; a foreign
+ *     thread: true, as Python's _DummyThread), settable only before start.
+ *   - ident is pthread_self() of the thread, native_id its kernel tid
+ *     (gettid()); both 0 before start, kept after it finished. Right after
+ *     start they may wait (briefly) for the new thread to publish them, as
+ *     Python's start() waits for the thread to run.
+ *   - is_alive from start() returning until the thread's run returned and it
+ *     left the registry; enumerate/active_count list exactly those threads,
+ *     plus the main thread (until the exit routine starts) and adopted
+ *     "Dummy-N" threads (until their pthread exits).
+ *   - Errors: start twice, join before start, set_daemon after start:
+ *     TL_ESTATE; join of the current thread: TL_EDEADLK; join of a dummy
+ *     thread: TL_EINVAL; a timed-out join: TL_ETIMEDOUT (the thread is still
+ *     alive); timeout other than TL_FOREVER or >= 0: TL_EINVAL; a failed
+ *     pthread_create: TL_EAGAIN (the thread stays startable).
+ *   - fork(): in the child only the forking thread exists and it becomes the
+ *     main thread (Python's _after_fork); the others are marked finished.
  */
 #ifndef THREADLAB_THREAD_H
 #define THREADLAB_THREAD_H
@@ -38,7 +69,7 @@ struct tl_thread {
 	char name[TL_THREAD_NAME_MAX];
 	pthread_t handle;
 	pid_t native_id;
-	_Atomic uint32_t state;  /* initial, started, finished, joined */
+	_Atomic uint32_t state;  /* initial, starting, running, finished (src/thread_internal.h) */
 	_Atomic uint32_t done;   /* futex word join waits on */
 	bool daemon;
 	bool dummy;              /* not started by us (adopted by current_thread) */
@@ -57,10 +88,20 @@ unsigned long tl_thread_ident(const tl_thread_t *t); /* pthread_t as a number, 0
 pid_t tl_thread_native_id(const tl_thread_t *t);     /* kernel tid, 0 before start */
 bool tl_thread_daemon(const tl_thread_t *t);
 int tl_thread_set_daemon(tl_thread_t *t, bool daemon); /* TL_ESTATE after start */
+bool tl_thread_is_dummy(const tl_thread_t *t);         /* adopted by current_thread, not started by us */
+/* threading.stack_size: stack size for threads started from now on; 0 = the
+ * platform default; below PTHREAD_STACK_MIN: TL_EINVAL. *old (if not NULL)
+ * receives the previous setting. */
+int tl_thread_stack_size(size_t size, size_t *old);
 
-/* Module helpers. */
-tl_thread_t *tl_thread_current(void); /* also for threads not started by threadlab */
-tl_thread_t *tl_thread_main(void);
+/* Module helpers. Pointers they return are borrowed: a thread's object lives
+ * as long as its owner keeps it; a dummy's object is freed when its pthread
+ * exits. */
+/* In a thread not started by threadlab, the first call adopts it as a daemon
+ * "Dummy-N" thread (listed by enumerate until that pthread exits; a pthread
+ * key destructor removes it). NULL only if that allocation fails. */
+tl_thread_t *tl_thread_current(void);
+tl_thread_t *tl_thread_main(void); /* "MainThread" */
 /* Fills up to cap pointers to alive threads (main and adopted ones included);
  * returns how many are alive (may exceed cap). */
 int tl_thread_enumerate(tl_thread_t **out, int cap);
@@ -68,12 +109,21 @@ int tl_thread_active_count(void);
 unsigned long tl_thread_get_ident(void);
 pid_t tl_thread_get_native_id(void);
 
-/* Python's interpreter exit: wait for every non-daemon thread. Registered
- * with atexit() on the first start, so returning from main() (or exit())
- * waits for them while daemon threads do not hold the process. Idempotent. */
+/* Python's interpreter exit: wait for every non-daemon thread started by
+ * tl_thread_start (other than the caller), including ones started while it
+ * waits. Called by an exit routine registered with atexit() on the first
+ * start, so returning from main() (or exit()) waits for them while daemon
+ * threads do not hold the process. That routine first marks the main thread
+ * finished (is_alive false, not listed, joinable), as Python does, so a
+ * non-daemon thread may join main_thread() during exit. It runs before
+ * atexit handlers registered before the first start, after those registered
+ * later. Idempotent; may also be called directly (then it only waits). */
 void tl_thread_shutdown(void);
 
-/* threading.local: one value per thread per key. */
+/* threading.local: one value per thread per key (pthread keys). The
+ * destructor runs on a thread's non-NULL value when that thread exits (not
+ * for the main thread at process exit, not on destroy) — for a tl thread,
+ * just after run() returned, so possibly after a join has returned. */
 typedef struct tl_local {
 	pthread_key_t key;
 } tl_local_t;
