@@ -1,0 +1,89 @@
+"""Load a report page in headless Chromium and count the images that rendered.
+
+A copy of the page gets a small script that, on `load`, writes into the DOM
+how many <img> have naturalWidth > 0, which did not, and any src/href that
+is not a data: URI; Chromium's --dump-dom prints the DOM after load. Stdlib
+only. The Debian package is `chromium`; TL_CHROMIUM overrides the binary.
+"""
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+
+FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--disable-extensions", "--virtual-time-budget=10000")
+
+PROBE = """<script>
+window.addEventListener('load', function () {
+  var imgs = document.images, ok = 0, bad = [], ext = [];
+  for (var i = 0; i < imgs.length; i++) {
+    var im = imgs[i];
+    if (im.complete && im.naturalWidth > 0) ok++;
+    else bad.push(im.getAttribute('data-plot') || im.alt || String(i));
+  }
+  document.querySelectorAll('[src], link[href], [srcset]').forEach(function (e) {
+    var u = e.getAttribute('src') || e.getAttribute('href') || e.getAttribute('srcset');
+    if (!/^data:/.test(u)) ext.push(u);
+  });
+  var p = document.createElement('pre');
+  p.id = 'tl-img-check';
+  p.textContent = ['TLCHECK', 'total=' + imgs.length, 'rendered=' + ok,
+                   'broken=' + bad.join(','), 'external=' + ext.join(','), 'END'].join(' ');
+  document.body.appendChild(p);
+});
+</script>"""
+
+RESULT_RE = re.compile(r"TLCHECK total=(\d+) rendered=(\d+) broken=(\S*) external=(\S*) END")
+
+
+class ChromiumMissing(Exception):
+    pass
+
+
+def find_chromium():
+    env = os.environ.get("TL_CHROMIUM")
+    if env:
+        return env if os.access(env, os.X_OK) else None
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def check(html_path, timeout=120):
+    """Returns {'total', 'rendered', 'broken': [...], 'external': [...]}.
+    Raises ChromiumMissing, or RuntimeError when Chromium gives no answer."""
+    exe = find_chromium()
+    if not exe:
+        raise ChromiumMissing("chromium not found (Debian: apt-get install chromium; "
+                              "or set TL_CHROMIUM=/path/to/chromium)")
+    with open(html_path, encoding="utf-8") as f:
+        doc = f.read()
+    if "</body>" not in doc:
+        raise RuntimeError("%s: no </body>" % html_path)
+    with tempfile.TemporaryDirectory(prefix="tl-pagecheck-") as tmp:
+        probe = os.path.join(tmp, "page.html")
+        with open(probe, "w", encoding="utf-8") as f:
+            f.write(doc.replace("</body>", PROBE + "</body>", 1))
+        profile = os.path.join(tmp, "profile")
+        os.mkdir(profile)
+        cmd = [exe] + list(FLAGS) + ["--user-data-dir=" + profile, "--dump-dom",
+                                     "file://" + os.path.abspath(probe)]
+        env = dict(os.environ, HOME=tmp)
+        try:
+            p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               timeout=timeout, env=env, stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            raise RuntimeError("chromium did not finish within %d s" % timeout)
+    out = p.stdout.decode("utf-8", "replace")
+    m = RESULT_RE.search(out)
+    if not m:
+        err = p.stderr.decode("utf-8", "replace").strip().splitlines()[-5:]
+        raise RuntimeError("chromium (exit %d) printed no check result; stderr tail:\n%s"
+                           % (p.returncode, "\n".join(err)))
+    return {"total": int(m.group(1)), "rendered": int(m.group(2)),
+            "broken": [x for x in m.group(3).split(",") if x],
+            "external": [x for x in m.group(4).split(",") if x]}
