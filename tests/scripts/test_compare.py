@@ -1,0 +1,113 @@
+"""scripts/compare on the committed fixtures (stdlib only)."""
+import json
+import os
+import unittest
+
+from common import REGRESSED, RESULTS, TmpDir, run, script
+
+REG_NAME = "lock/contended/cs:0/work:0/real_time/threads:2 [pin=compact]"
+
+
+class Compare(TmpDir):
+    def test_injected_regression_exits_1_and_is_flagged(self):
+        r = run([script("compare"), RESULTS, REGRESSED, "--threshold", "5%"])
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        flagged = [l for l in r.stdout.splitlines() if l.startswith("REGRESSION:")]
+        self.assertEqual(len(flagged), 1, r.stdout)
+        self.assertIn(REG_NAME, flagged[0])
+        self.assertIn("+29", flagged[0])  # injected +30% (with noise)
+        row = [l for l in r.stdout.splitlines() if l.startswith(REG_NAME + " ")]
+        self.assertEqual(len(row), 1)
+        self.assertTrue(row[0].rstrip().endswith("REGRESSION"), row[0])
+        # the injected improvement is reported, not flagged
+        imp = [l for l in r.stdout.splitlines() if l.startswith("semaphore/uncontended/real_time/threads:1 ")]
+        self.assertTrue(imp[0].rstrip().endswith("improved"), imp[0])
+
+    def test_threshold_above_change_exits_0(self):
+        r = run([script("compare"), RESULTS, REGRESSED, "--threshold", "40%"])
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("0 significant regressions", r.stdout)
+
+    def test_identical_runs_exit_0(self):
+        r = run([script("compare"), RESULTS, RESULTS])
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("0 significant regressions", r.stdout)
+        self.assertNotIn("Only in", r.stdout)
+
+    def test_only_in_one_run_is_listed(self):
+        r = run([script("compare"), RESULTS, REGRESSED])
+        out = r.stdout
+        a = out.index("Only in A (1):")
+        self.assertIn("timer/repeating/interval_us:1000/manual_time/threads:1", out[a:a + 200])
+        b = out.index("Only in B (1):")
+        self.assertIn("barrier/wait/real_time/threads:2", out[b:b + 200])
+        self.assertIn("grecmutex/uncontended", out[out.index("Errored or skipped"):])
+
+    def test_json_output(self):
+        path = os.path.join(self.tmp, "cmp.json")
+        r = run([script("compare"), RESULTS, REGRESSED, "--json", path])
+        self.assertEqual(r.returncode, 1)
+        with open(path) as f:
+            doc = json.load(f)
+        self.assertEqual(doc["regressions"], [REG_NAME])
+        self.assertEqual(doc["only_a"], ["timer/repeating/interval_us:1000/manual_time/threads:1"])
+        self.assertEqual(doc["only_b"], ["barrier/wait/real_time/threads:2"])
+        reg = [c for c in doc["compared"] if c["benchmark"] == REG_NAME][0]
+        self.assertLess(reg["time_pvalue"], 0.05)
+        self.assertEqual((reg["reps_old"], reg["reps_new"]), (5, 5))
+        self.assertAlmostEqual(reg["time_change"], 0.30, delta=0.04)
+
+    def test_medians_come_from_iteration_rows(self):
+        from tlreport import compare, results
+        rows = results.load(RESULTS)
+        pts = {p.key: p for p in results.points(rows)}
+        p = pts[("lock/uncontended/real_time/threads:1", "c", "threads", "")]
+        its = sorted(float(r.raw["real_ns"]) for r in p.rows if r.row_type == "iteration")
+        self.assertEqual(len(its), 5)
+        self.assertEqual(p.real_ns, its[2])
+        self.assertEqual(compare.change(100.0, 110.0), 0.1)
+
+    def test_missing_column_exits_2_naming_it(self):
+        bad = self.fixture_without_column("real_ns")
+        r = run([script("compare"), bad, RESULTS])
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("missing column: real_ns", r.stderr)
+        self.assertNotIn("Traceback", r.stderr)
+
+    def test_bad_inputs_exit_2(self):
+        empty = self.write_csv("empty.csv", ["run_id"], [])
+        for args, text in (([RESULTS, os.path.join(self.tmp, "nope.csv")], "no such file"),
+                           ([RESULTS, empty], "missing columns"),
+                           ([RESULTS, RESULTS, "--threshold", "five"], "threshold"),
+                           ([RESULTS, RESULTS, "--alpha", "2"], "alpha"),
+                           ([RESULTS], "required")):
+            with self.subTest(args=args):
+                r = run([script("compare")] + args)
+                self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+                self.assertIn(text, r.stderr)
+                self.assertNotIn("Traceback", r.stderr)
+
+    def test_header_only_csv_exits_2(self):
+        from tlreport.results import COLUMNS
+        hdr = self.write_csv("hdr.csv", list(COLUMNS), [])
+        r = run([script("compare"), hdr, RESULTS])
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("no data rows", r.stderr)
+
+    def test_bad_number_names_line_and_column(self):
+        with open(RESULTS) as f:
+            lines = f.read().splitlines()
+        cells = lines[1].split(",")
+        from tlreport.results import COLUMNS
+        cells[COLUMNS.index("real_ns")] = "fast"
+        lines[1] = ",".join(cells)
+        path = os.path.join(self.tmp, "badnum.csv")
+        with open(path, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        r = run([script("compare"), path, RESULTS])
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("badnum.csv:2: column real_ns: 'fast' is not a number", r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,117 @@
+"""scripts/plot on the committed fixture (needs matplotlib: /usr/bin/python3)."""
+import atexit
+import json
+import os
+import shutil
+import tempfile
+import unittest
+
+from common import EXPECTED_PLOTS, RESULTS, TmpDir, need_matplotlib, run, script
+
+
+class Plot(TmpDir):
+    def setUp(self):
+        super().setUp()
+        self.py = need_matplotlib(self)
+
+    def plot(self, csv_path, out):
+        return run([script("plot"), csv_path, "--out", out], python=self.py)
+
+    _full = {}
+
+    def full_plot(self):
+        """The whole fixture plotted once per process (it takes seconds)."""
+        if "out" not in self._full:
+            tmp = tempfile.mkdtemp(prefix="tl-scripts-plot-")
+            atexit.register(shutil.rmtree, tmp, True)
+            out = os.path.join(tmp, "plots")
+            self._full.update(out=out, r=self.plot(RESULTS, out))
+        return self._full["out"], self._full["r"]
+
+    def test_every_family_is_drawn(self):
+        out, r = self.full_plot()
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        for stem in EXPECTED_PLOTS:
+            for ext, magic in (("png", b"\x89PNG\r\n\x1a\n"), ("svg", b"<svg")):
+                path = os.path.join(out, "%s.%s" % (stem, ext))
+                with self.subTest(path=path):
+                    self.assertTrue(os.path.isfile(path), "missing " + path)
+                    self.assertGreater(os.path.getsize(path), 1000)
+                    with open(path, "rb") as f:
+                        head = f.read(4096)
+                    self.assertIn(magic, head)
+        with open(os.path.join(out, "index.json")) as f:
+            manifest = json.load(f)
+        self.assertEqual(sorted(m["stem"] for m in manifest["plots"]), sorted(EXPECTED_PLOTS))
+        self.assertIn("14 plots", r.stdout)
+
+    def test_footnote_title_and_axis_units_in_svg(self):
+        out, r = self.full_plot()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        # SVG text is drawn as paths by default; the fixture facts are in the
+        # matplotlib-generated <!-- comments --> of each text element.
+        with open(os.path.join(out, "lesson_lock_join_unlocked.svg")) as f:
+            svg = f.read()
+        for text in ("fixture-host", "Fixture CPU", "1 pkg / 2 cores / 2 PUs", "pin compact",
+                     "0123456789ab", "lost updates", "wall time of the whole run (s, log)",
+                     "lock-narrow", "unlocked", "join", "atomic"):
+            self.assertIn(text, svg)
+
+    def test_default_out_dir_is_plots_next_to_csv(self):
+        csv_path = self.fixture_subset(lambda p: p in ("event", "futex"), "results.csv")
+        r = run([script("plot"), "-q", csv_path], python=self.py)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(os.path.isfile(os.path.join(self.tmp, "plots", "handoff.png")))
+
+    def test_missing_column_exits_2_naming_it(self):
+        for col in ("counters", "baseline", "threads"):
+            with self.subTest(column=col):
+                bad = self.fixture_without_column(col, "no-%s.csv" % col)
+                out = os.path.join(self.tmp, "p-" + col)
+                r = self.plot(bad, out)
+                self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+                self.assertIn("missing column: %s" % col, r.stderr)
+                self.assertNotIn("Traceback", r.stderr)
+                self.assertFalse(os.path.exists(out), "no picture from a bad CSV")
+
+    def test_missing_rows_exit_2(self):
+        from tlreport.results import COLUMNS
+        hdr = self.write_csv("hdr.csv", list(COLUMNS), [])
+        r = self.plot(hdr, os.path.join(self.tmp, "p"))
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("no data rows", r.stderr)
+        only_errors = self.fixture_subset(lambda p: p == "grecmutex", "errors.csv")
+        r = self.plot(only_errors, os.path.join(self.tmp, "p2"))
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("no benchmark has timing rows", r.stderr)
+        self.assertIn("GLib GRecMutex not built", r.stderr)
+
+    def test_absent_families_are_skipped_with_a_note(self):
+        lesson = self.fixture_subset(lambda p: p == "lockjoin", "lesson.csv")
+        out = os.path.join(self.tmp, "p")
+        r = self.plot(lesson, out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(os.path.isfile(os.path.join(out, "lesson_lock_join_unlocked.png")))
+        for fam in ("handoff", "wakeup", "fairness", "queue", "executors", "start", "timer",
+                    "ratio_baseline", "ratio_cpython"):
+            self.assertIn("skipped " + fam, r.stdout)
+            self.assertFalse(os.path.exists(os.path.join(out, fam + ".png")))
+        with open(os.path.join(out, "index.json")) as f:
+            self.assertEqual([m["stem"] for m in json.load(f)["plots"]], ["lesson_lock_join_unlocked"])
+
+    def test_classification_of_fixture_rows(self):
+        from tlreport import families, results
+        pts = [p for p in results.points(results.load(RESULTS)) if p.ok]
+        fam = families.classify(pts)
+        self.assertEqual({families.lesson_variant(p) for p in fam["lesson"]},
+                         set(families.LESSON_ORDER))
+        self.assertEqual({families.placement(p) for p in fam["handoff"]}, {"same core", "cross core"})
+        self.assertEqual({families.queue_capacity(p) for p in fam["queue"]},
+                         {"1", "64", "1024", "unbounded"})
+        self.assertEqual({p.primitive for p in fam["start"]}, {"start"})
+        self.assertTrue(all(families.percentiles(p).keys() >= {"p50", "p99", "max"}
+                            for p in fam["wakeup"] + fam["timer"]))
+
+
+if __name__ == "__main__":
+    unittest.main()
