@@ -603,9 +603,13 @@ static int supervise(struct run *r)
 
 /* ---------------- main ---------------- */
 
+/* File scope, not main's frame: the suite's child exits from inside
+ * supervise(), and LeakSanitizer must still see these as reachable. */
+static struct cli cli;
+static struct run r;
+
 int main(int argc, char **argv)
 {
-	struct cli cli;
 	char err[1024];
 	parse_cli(argc, argv, &cli);
 
@@ -624,8 +628,6 @@ int main(int argc, char **argv)
 	if (tlb_pin_is_synthetic() && !cli.list)
 		die2("a synthetic topology (--topology / TL_HWLOC_SYNTHETIC) cannot run benchmarks; use --placement N or --list");
 
-	struct run r;
-	memset(&r, 0, sizeof r);
 	r.cli = &cli;
 	r.t0 = mono();
 	struct tlb_run_opts *o = &r.opts;

@@ -86,9 +86,11 @@ namespace {
 
 const char kResumeSkip[] = "tl-bench: skipped (resumed after a crash)";
 
-std::vector<tlb_bench *> &registry()
+// Owns every registration (function-local: C constructors run before this
+// file's statics are initialised).
+std::vector<std::unique_ptr<tlb_bench>> &registry()
 {
-	static std::vector<tlb_bench *> r; // function-local: C constructors run before our statics
+	static std::vector<std::unique_ptr<tlb_bench>> r;
 	return r;
 }
 
@@ -119,6 +121,7 @@ struct InstRec {
 	long seq = 0;
 	bool skip = false;
 	std::vector<Invocation> invs;
+	std::string agg_cpus; // CPUs of the reported repetitions, for aggregate rows
 };
 std::mutex inst_lock;
 std::map<InstKey, InstRec> instances;
@@ -370,52 +373,69 @@ class CsvReporter : public benchmark::BenchmarkReporter {
 		std::vector<int64_t> argv;
 		std::string params = params_of(first.run_name.args, &argv);
 		InstKey key(b, argv, (int)first.threads);
+		// Google Benchmark reports an instance in two calls: its
+		// repetitions, then (when at least two succeeded) their
+		// aggregates. The record stays until the last call.
+		bool iter_call = false;
+		size_t ok_iters = 0;
+		for (const Run &r : runs)
+			if (r.run_type == Run::RT_Iteration) {
+				iter_call = true;
+				ok_iters += !r.error_occurred;
+			}
+		bool last_call = !iter_call || ok_iters < 2;
 		InstRec rec;
 		{
 			std::lock_guard<std::mutex> g(inst_lock);
 			auto it = instances.find(key);
 			if (it != instances.end()) {
-				rec = std::move(it->second);
-				instances.erase(it);
+				if (last_call) {
+					rec = std::move(it->second);
+					instances.erase(it);
+				} else {
+					rec = it->second;
+				}
 			}
 		}
 		if (skipped || rec.skip)
 			return;
 
-		// Repetitions after the first reuse the first one's iteration
-		// count: one invocation each. So the last R invocations are the
-		// reported repetitions, in order.
-		size_t n_iter_rows = 0;
-		for (const Run &r : runs)
-			if (r.run_type == Run::RT_Iteration)
-				n_iter_rows++;
-		std::set<int> all;
-		for (const Invocation &inv : rec.invs)
-			all.insert(inv.cpus.begin(), inv.cpus.end());
-		size_t base = rec.invs.size() >= n_iter_rows ? rec.invs.size() - n_iter_rows : 0;
-		bool matched = rec.invs.size() >= n_iter_rows;
-		std::set<int> reported;
-		size_t it_i = 0;
-		std::vector<std::string> iter_cpus;
-		for (const Run &r : runs) {
-			if (r.run_type != Run::RT_Iteration)
-				continue;
-			const std::set<int> &s = matched ? rec.invs[base + it_i].cpus : all;
-			reported.insert(s.begin(), s.end());
-			iter_cpus.push_back(cpus_string(s));
-			it_i++;
+		if (iter_call) {
+			// Repetitions after the first reuse the first one's
+			// iteration count: one invocation each. So the last R
+			// invocations are the reported repetitions, in order.
+			size_t n_iter_rows = 0;
+			for (const Run &r : runs)
+				n_iter_rows += r.run_type == Run::RT_Iteration;
+			std::set<int> all;
+			for (const Invocation &inv : rec.invs)
+				all.insert(inv.cpus.begin(), inv.cpus.end());
+			bool matched = rec.invs.size() >= n_iter_rows;
+			size_t base = matched ? rec.invs.size() - n_iter_rows : 0;
+			std::set<int> reported;
+			size_t i = 0;
+			for (const Run &r : runs) {
+				if (r.run_type != Run::RT_Iteration)
+					continue;
+				const std::set<int> &s = matched ? rec.invs[base + i].cpus : all;
+				reported.insert(s.begin(), s.end());
+				write_row(r, b, params, cpus_string(s));
+				i++;
+			}
+			if (!last_call) {
+				std::lock_guard<std::mutex> g(inst_lock);
+				instances[key].agg_cpus = cpus_string(reported.empty() ? all : reported);
+			}
+		} else {
+			for (const Run &r : runs) {
+				if (r.aggregate_name != "mean" && r.aggregate_name != "median" &&
+				    r.aggregate_name != "stddev" && r.aggregate_name != "cv")
+					continue; // complexity (BigO/RMS) rows are not part of the schema
+				write_row(r, b, params, rec.agg_cpus);
+			}
 		}
-		std::string agg_cpus = cpus_string(reported.empty() ? all : reported);
-
-		it_i = 0;
-		for (const Run &r : runs) {
-			if (r.run_type == Run::RT_Aggregate && r.aggregate_name != "mean" && r.aggregate_name != "median" &&
-			    r.aggregate_name != "stddev" && r.aggregate_name != "cv")
-				continue; // complexity (BigO/RMS) rows are not part of the schema
-			const std::string &cpus = r.run_type == Run::RT_Iteration ? iter_cpus[it_i++] : agg_cpus;
-			write_row(r, b, params, cpus);
-		}
-		progress_line("D", rec.seq);
+		if (last_call)
+			progress_line("D", rec.seq);
 	}
 
 	void Finalize() override
@@ -535,7 +555,7 @@ tlb_bench *tlb_register(const char *name, tlb_fn fn)
 	b->fn = fn;
 	if (b->name.empty() || !fn)
 		b->error = "tlb_register: empty name or NULL function";
-	registry().push_back(b);
+	registry().emplace_back(b);
 	return b;
 }
 
@@ -795,7 +815,8 @@ int tlb_setup(const struct tlb_run_opts *opts, int gb_argc, char **gb_argv, char
 	c.opts.filter = nullptr;
 	c.opts.run_id = c.opts.host = c.opts.cpu_model = c.opts.git_commit = c.opts.build_type = c.opts.mode = nullptr;
 
-	for (tlb_bench *b : registry()) {
+	for (auto &owned : registry()) {
+		tlb_bench *b = owned.get();
 		if (opts->quick ? b->skip_quick : b->quick_only)
 			continue;
 		if (c.by_name.count(b->name)) {
@@ -950,7 +971,7 @@ tlb_bench *register_native(const char *name, tlb_native_fn fn)
 	tlb_bench *b = new tlb_bench;
 	b->name = name;
 	b->native = fn;
-	registry().push_back(b);
+	registry().emplace_back(b);
 	return b;
 }
 

@@ -1,0 +1,106 @@
+# threadlab — thin front end over CMake. `make help` lists the targets.
+#
+#   make bench     configure + build (Release, build/release) + run the default suite -> reports/
+#   make test      release, TSan and ASan builds, each with every CTest test
+#
+# Variables: CC / CXX (e.g. CC=clang; CXX follows as clang++), ARGS (extra
+# tl-bench arguments for bench/quick), PREFIX (install), JOBS.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+PREFIX ?= /usr/local
+ARGS ?=
+CMAKE ?= cmake
+CTEST ?= ctest
+
+# Compilers: pass the user's choice to CMake (a default `cc` is left to CMake).
+ifneq ($(filter environment command line,$(origin CC)),)
+  COMPILER_ARGS += -DCMAKE_C_COMPILER=$(CC)
+  ifeq ($(filter environment command line,$(origin CXX)),)
+    ifneq ($(findstring clang,$(CC)),)
+      CXX := $(subst clang,clang++,$(CC))
+      COMPILER_ARGS += -DCMAKE_CXX_COMPILER=$(CXX)
+    endif
+  endif
+endif
+ifneq ($(filter environment command line,$(origin CXX)),)
+  COMPILER_ARGS += -DCMAKE_CXX_COMPILER=$(CXX)
+endif
+DEPS_ARGS := $(if $(findstring clang,$(CC)),--with-clang)
+
+RELEASE_DIR := build/release
+TSAN_DIR := build/tsan
+ASAN_DIR := build/asan
+TL_BENCH := $(RELEASE_DIR)/bench/tl-bench
+
+# configure(dir, cmake args): re-configure from scratch when the compiler
+# differs from the last configure of that dir (a stale cache would silently
+# keep the old compiler).
+define configure
+	@mkdir -p $(1)
+	@cc='$(strip $(COMPILER_ARGS))'; \
+	if [ -f $(1)/.tl-compiler ] && [ "$$(cat $(1)/.tl-compiler)" != "$$cc" ]; then \
+	  echo "make: $(1): compiler changed, re-configuring from scratch"; \
+	  rm -rf $(1)/CMakeCache.txt $(1)/CMakeFiles; \
+	fi; \
+	$(CMAKE) -S . -B $(1) $$cc $(2) >/dev/null && echo "$$cc" > $(1)/.tl-compiler
+endef
+
+# build/release serves both `make bench` and `make test`: one configuration,
+# warnings are errors (the project standard), so neither rebuilds the other's.
+RELEASE_ARGS := -DCMAKE_BUILD_TYPE=Release -DTL_WERROR=ON
+
+.PHONY: help deps build bench quick test test-release test-tsan test-asan tsan plot clean install
+
+help: ## list the targets
+	@echo "threadlab make targets:"
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  \1\t\2/' | expand -t 16
+	@echo "Variables: CC=clang (CXX follows), ARGS='--filter lock' (bench/quick), PREFIX=/usr/local (install)"
+
+deps: ## check/install Debian packages (scripts/install-deps)
+	@scripts/install-deps $(DEPS_ARGS)
+
+build: deps ## configure + build Release in build/release
+	$(call configure,$(RELEASE_DIR),$(RELEASE_ARGS))
+	$(CMAKE) --build $(RELEASE_DIR) -j $(JOBS)
+
+bench: build ## build, then run the default suite; CSV in reports/<run_id>/ (reports/latest)
+	$(TL_BENCH) --out reports $(ARGS)
+
+quick: build ## build, then tl-bench --quick (whole default suite, short)
+	$(TL_BENCH) --quick --out reports $(ARGS)
+
+test: ## every test: release, then TSan, then ASan builds (CTest in each)
+	@scripts/install-deps --with-browser $(DEPS_ARGS)
+	@$(MAKE) --no-print-directory test-release test-tsan test-asan
+
+test-release: ## tests in build/release (-Werror)
+	$(call configure,$(RELEASE_DIR),$(RELEASE_ARGS))
+	$(CMAKE) --build $(RELEASE_DIR) -j $(JOBS)
+	$(CTEST) --test-dir $(RELEASE_DIR) --output-on-failure -j $(JOBS)
+
+test-tsan: ## tests in build/tsan (-DTSAN=ON)
+	$(call configure,$(TSAN_DIR),-DCMAKE_BUILD_TYPE=RelWithDebInfo -DTSAN=ON -DTL_WERROR=ON)
+	$(CMAKE) --build $(TSAN_DIR) -j $(JOBS)
+	$(CTEST) --test-dir $(TSAN_DIR) --output-on-failure -j $(JOBS)
+
+test-asan: ## tests in build/asan (-DASAN=ON, with UBSan)
+	$(call configure,$(ASAN_DIR),-DCMAKE_BUILD_TYPE=RelWithDebInfo -DASAN=ON -DTL_WERROR=ON)
+	$(CMAKE) --build $(ASAN_DIR) -j $(JOBS)
+	$(CTEST) --test-dir $(ASAN_DIR) --output-on-failure -j $(JOBS)
+
+tsan: ## the ThreadSanitizer race suite (scripts/tsan-suite)
+	@if [ -x scripts/tsan-suite ]; then scripts/tsan-suite; \
+	else echo "make: scripts/tsan-suite is not there yet" >&2; exit 1; fi
+
+plot: ## plots of the latest run (scripts/plot reports/latest/results.csv)
+	@if [ ! -e reports/latest/results.csv ]; then echo "make: no reports/latest/results.csv: run make bench first" >&2; exit 1; fi
+	scripts/plot reports/latest/results.csv
+
+clean: ## remove build/release, build/tsan, build/asan
+	rm -rf $(RELEASE_DIR) $(TSAN_DIR) $(ASAN_DIR)
+
+install: build ## install library, headers and tl-bench under PREFIX
+	$(CMAKE) --install $(RELEASE_DIR) --prefix $(PREFIX)

@@ -1,0 +1,365 @@
+#!/usr/bin/env python3
+"""Harness tests for tl-bench (stdlib only). Run by CTest:
+
+    harness_test.py GROUP /path/to/tl-bench WORKDIR
+
+GROUP is one of: cli, csv, interrupt, crash, timeout, taskset, smoke.
+No timing assertions: a test waits for what the runner prints, never sleeps.
+Exit 0 pass, 1 fail, 77 skip (CTest SKIP_RETURN_CODE).
+"""
+import csv
+import io
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+
+SCHEMA = ("run_id,timestamp,host,cpu_model,packages,cores,pus,allowed_pus,git_commit,build_type,mode,peer,"
+          "name,primitive,variant,params,baseline,row_type,aggregate,repetition,threads,pin_policy,cpus_used,"
+          "oversubscribed,iterations,real_ns,cpu_ns,items_per_second,bytes_per_second,counters,error").split(",")
+
+ESCAPE_MSG = 'needs "quotes", commas,\nand a newline'
+SKIP = 77
+
+
+class Fail(Exception):
+    pass
+
+
+def check(cond, msg):
+    if not cond:
+        raise Fail(msg)
+
+
+def env_selftest():
+    env = dict(os.environ)
+    env["TL_BENCH_SELFTEST"] = "1"
+    return env
+
+
+def run(bench, args, env=None, **kw):
+    return subprocess.run([bench] + args, capture_output=True, text=True, env=env or env_selftest(),
+                          timeout=600, **kw)
+
+
+def fresh_dir(work, name):
+    d = os.path.join(work, name)
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    return d
+
+
+def read_rows(run_dir):
+    path = os.path.join(run_dir, "results.csv")
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f))
+    check(rows and rows[0] == SCHEMA, "header differs from the schema: %r" % (rows[0] if rows else None))
+    for r in rows[1:]:
+        check(len(r) == len(SCHEMA), "row with %d fields: %r" % (len(r), r))
+    return [dict(zip(SCHEMA, r)) for r in rows[1:]]
+
+
+def latest(out):
+    link = os.path.join(out, "latest")
+    check(os.path.islink(link), "no latest symlink in %s" % out)
+    d = os.path.join(out, os.readlink(link))
+    check(os.path.isdir(d), "latest points to %s, not a run dir" % d)
+    return d
+
+
+# ---------------------------------------------------------------- cli
+def test_cli(bench, work):
+    out = fresh_dir(work, "cli")
+    afile = os.path.join(out, "a-file")
+    open(afile, "w").close()
+    bad = [
+        (["--bogus"], "unknown option"),
+        (["--pin", "bogus"], "unknown pin policy"),
+        (["--pin", "4000"], "not in the allowed set"),
+        (["--pin", "1,1"], "invalid CPU list"),
+        (["--pin", ""], "pin policy"),
+        (["--threads", "0"], "invalid thread count"),
+        (["--threads", "abc"], "invalid thread count"),
+        (["--threads", "1,"], "invalid --threads"),
+        (["--threads", "100000"], "invalid thread count"),
+        (["--threads", "4096", "--pin", "compact"], "exceeds"),
+        (["--repetitions", "0"], "--repetitions"),
+        (["--repetitions", "x"], "--repetitions"),
+        (["--repetitions"], "needs a value"),
+        (["--min-time", "-1"], "--min-time"),
+        (["--min-time", "abc"], "--min-time"),
+        (["--timeout", "-2"], "--timeout"),
+        (["--filter", "no_such_benchmark_xyz"], "no benchmark matches"),
+        (["--filter", "("], "filter"),
+        (["--filter", ""], "--filter"),
+        (["--out", os.path.join(afile, "sub")], "cannot"),
+        (["--out", afile], "cannot"),
+        (["--mode", "processes"], "not yet supported"),
+        (["--mode", "both"], "not yet supported"),
+        (["--mode", "fibers"], "unknown --mode"),
+        (["--benchmark_no_such_flag=1"], "unknown or malformed option"),
+        (["--benchmark_enable_random_interleaving=true"], "not supported"),
+        (["--topology", "bogus:3"], "synthetic"),
+        (["--topology", "package:2 core:2 pu:2"], "synthetic topology"),
+        (["--placement", "0"], "--placement"),
+    ]
+    failures = []
+    for args, needle in bad:
+        p = run(bench, (["--out", out] + args) if "--out" not in args else args)
+        lines = [l for l in p.stderr.splitlines() if l.strip()]
+        ok = (p.returncode == 2 and len(lines) == 1 and lines[0].startswith("tl-bench: error: ")
+              and needle in lines[0])
+        if not ok:
+            failures.append("%r: exit %d, stderr %r" % (args, p.returncode, p.stderr))
+    # nothing was written by any of the failed runs
+    leftovers = [n for n in os.listdir(out) if n != "a-file"]
+    if leftovers:
+        failures.append("failed runs left files in --out: %r" % leftovers)
+    # good inputs: --list, --help, --placement on a synthetic topology
+    p = run(bench, ["--list", "--filter", "^selftest/ok"])
+    if p.returncode != 0 or p.stdout.split() != ["selftest/ok/iterations:1000"]:
+        failures.append("--list: exit %d stdout %r" % (p.returncode, p.stdout))
+    p = run(bench, ["--help"])
+    if p.returncode != 0 or "--pin" not in p.stdout:
+        failures.append("--help: exit %d" % p.returncode)
+    p = run(bench, ["--topology", "package:2 numa:2 core:8 pu:2", "--pin", "scatter", "--placement", "4"])
+    pairs = [l.split() for l in p.stdout.splitlines() if not l.startswith("#")]
+    if p.returncode != 0 or len(pairs) != 4 or len({int(c) // 16 for _, c in pairs}) != 4:
+        failures.append("--placement scatter: exit %d stdout %r" % (p.returncode, p.stdout))
+    if failures:
+        raise Fail("\n".join(failures))
+
+
+# ---------------------------------------------------------------- csv
+def test_csv(bench, work):
+    out = fresh_dir(work, "csv")
+    p = run(bench, ["--quick", "--out", out, "--filter",
+                    "^(selftest/(ok|args|escape|threads|sweep|early_return)|shim/|native/)"])
+    check(p.returncode == 0, "exit %d: %s" % (p.returncode, p.stderr))
+    d = latest(out)
+    check(not os.path.exists(os.path.join(d, "results.csv.partial")), "partial file left behind")
+    check(not os.path.exists(os.path.join(d, "incomplete.txt")), "incomplete.txt in a complete run")
+    with open(os.path.join(d, "run.json")) as f:
+        facts = json.load(f)
+    check(facts["status"] == "complete" and facts["benchmarks"] == facts["benchmarks_done"], "run.json: %r" % facts)
+    rows = read_rows(d)
+    allowed = os.sched_getaffinity(0)
+    run_ids = {r["run_id"] for r in rows}
+    check(run_ids == {os.path.basename(d)}, "run_id %r vs dir %s" % (run_ids, d))
+    names = {r["name"] for r in rows}
+    # every instance listed by --list has rows
+    listed = run(bench, ["--quick", "--list", "--filter",
+                         "^(selftest/(ok|args|escape|threads|sweep|early_return)|shim/|native/)"]).stdout.split()
+    check(set(listed) == names, "rows for %r, listed %r" % (sorted(names), listed))
+    # progress lines: [k/N] name, one per benchmark
+    prog = [l for l in p.stderr.splitlines() if l.startswith("[")]
+    check(len(prog) == len(listed) and prog[0].startswith("[1/%d] " % len(listed)), "progress: %r" % prog)
+
+    for r in rows:
+        check(r["mode"] == "threads" and r["peer"] == "c", "mode/peer %r" % r)
+        check(r["name"].startswith(r["primitive"] + "/" + r["variant"]), "name split %r" % r)
+        check(r["row_type"] in ("iteration", "aggregate"), "row_type %r" % r)
+        if r["row_type"] == "iteration":
+            check(r["aggregate"] == "" and r["repetition"].isdigit(), "iteration row %r" % r)
+        else:
+            check(r["aggregate"] in ("mean", "median", "stddev", "cv") and r["repetition"] == "", "agg %r" % r)
+        cpus = [int(c) for c in r["cpus_used"].split(";") if c]
+        check(cpus and all(c in allowed for c in cpus), "cpus_used %r not in allowed %r" % (r["cpus_used"], allowed))
+        check(r["pin_policy"] == "compact", "pin_policy %r" % r["pin_policy"])
+        threads = int(r["threads"])
+        check(r["oversubscribed"] == ("1" if threads > len(allowed) else "0"), "oversubscribed %r" % r)
+        check(int(r["allowed_pus"]) == len(allowed), "allowed_pus %r" % r["allowed_pus"])
+        if not r["error"]:
+            check(float(r["real_ns"]) > 0 and float(r["cpu_ns"]) >= 0, "times %r" % r)
+
+    def pick(prefix, **kv):
+        return [r for r in rows if r["name"].startswith(prefix) and all(r[k] == v for k, v in kv.items())]
+
+    # repetitions 0..2 plus the four aggregates, per instance (--quick: 3 repetitions)
+    ok = pick("selftest/ok/")
+    check(sorted(r["repetition"] for r in ok if r["row_type"] == "iteration") == ["0", "1", "2"], "reps %r" % ok)
+    check(sorted(r["aggregate"] for r in ok if r["row_type"] == "aggregate") == ["cv", "mean", "median", "stddev"],
+          "aggregates %r" % ok)
+    for r in ok:
+        check("hits=" in r["counters"] and "items_per_second" not in r["counters"], "counters %r" % r["counters"])
+        if r["row_type"] == "iteration":
+            check(float(r["items_per_second"]) > 0, "items_per_second %r" % r)
+    # single thread pinned compact: the first allowed CPU
+    first = min(allowed)
+    check(all(r["cpus_used"] == str(first) for r in pick("selftest/ok/")), "compact 1 thread not on CPU %d" % first)
+    # arguments -> params
+    check({r["params"] for r in pick("selftest/args/")} == {"cs=0;work=7", "cs=100;work=7"}, "params")
+    # baselines pair shim with native
+    check({r["baseline"] for r in pick("shim/empty_loop")} == {"native/empty_loop"}, "baseline empty_loop")
+    check({r["baseline"] for r in pick("shim/mutex_pair")} == {"native/mutex_pair"}, "baseline mutex_pair")
+    check({r["baseline"] for r in pick("native/")} == {""}, "native rows have no baseline")
+    # thread counts: 1, allowed, 2x allowed (oversubscribed, wrapped onto every allowed CPU)
+    n = len(allowed)
+    counts = sorted({int(r["threads"]) for r in pick("selftest/threads/")})
+    check(counts == sorted({1, n, 2 * n}), "thread counts %r" % counts)
+    over = pick("selftest/threads/", threads=str(2 * n), row_type="iteration")
+    check(over and all(set(int(c) for c in r["cpus_used"].split(";")) == allowed for r in over),
+          "oversubscribed rows must use every allowed CPU: %r" % [r["cpus_used"] for r in over])
+    # escaping: the error message survives the round trip exactly
+    esc = pick("selftest/escape")
+    check(esc and all(r["error"] == ESCAPE_MSG for r in esc), "escape %r" % [r["error"] for r in esc])
+    with open(os.path.join(d, "results.csv"), newline="") as f:
+        raw = f.read()
+    check('"needs ""quotes"", commas,\nand a newline"' in raw, "RFC 4180 quoting not found in the raw file")
+    # a function that returns before its loop is an error row, not an abort
+    er = pick("selftest/early_return")
+    check(er and all("returned before" in r["error"] for r in er), "early_return %r" % er)
+    # --threads replaces the sweep
+    out2 = fresh_dir(work, "csv-threads")
+    p = run(bench, ["--quick", "--out", out2, "--filter", "^selftest/sweep", "--threads", "1,max"])
+    check(p.returncode == 0, "exit %d: %s" % (p.returncode, p.stderr))
+    counts = sorted({int(r["threads"]) for r in read_rows(latest(out2))})
+    check(counts == sorted({1, n}), "--threads 1,max gave %r" % counts)
+
+
+# ---------------------------------------------------------------- interrupt
+def wait_for_line(proc, needle):
+    """Read stderr lines until one contains needle; returns all lines read."""
+    seen = []
+    for line in proc.stderr:
+        seen.append(line)
+        if needle in line:
+            return seen
+    raise Fail("runner ended before printing %r: %r" % (needle, seen))
+
+
+def interrupted_run(bench, work, name, killer):
+    out = fresh_dir(work, name)
+    proc = subprocess.Popen([bench, "--quick", "--out", out, "--filter", "^selftest/(ok|args|block|escape)"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env_selftest(),
+                            start_new_session=True)
+    try:
+        wait_for_line(proc, "] selftest/block")
+        killer(proc)
+        rest = proc.stderr.read()
+        rc = proc.wait(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    d = latest(out)
+    rows = read_rows(d)
+    check(not os.path.exists(os.path.join(d, "results.csv.partial")), "partial file left behind")
+    names = {r["name"] for r in rows}
+    for done in ("selftest/ok/iterations:1000", "selftest/args/cs:0/work:7/iterations:1000",
+                 "selftest/args/cs:100/work:7/iterations:1000"):
+        check(done in names, "finished benchmark %s lost (rows for %r)" % (done, names))
+    check(not any(n.startswith("selftest/block") for n in names), "rows for the interrupted benchmark")
+    with open(os.path.join(d, "incomplete.txt")) as f:
+        inc = f.read()
+    check("selftest/block\tinterrupted by" in inc, "incomplete.txt: %r" % inc)
+    with open(os.path.join(d, "run.json")) as f:
+        check(json.load(f)["status"] == "interrupted", "run.json status")
+    return rc, rest
+
+
+def test_interrupt(bench, work):
+    # SIGINT to the runner alone (kill -INT pid): it forwards to the suite
+    rc, _ = interrupted_run(bench, work, "int-pid", lambda p: p.send_signal(signal.SIGINT))
+    check(rc == 130, "exit %d after SIGINT" % rc)
+    # Ctrl-C: SIGINT to the whole process group
+    rc, _ = interrupted_run(bench, work, "int-group", lambda p: os.killpg(p.pid, signal.SIGINT))
+    check(rc == 130, "exit %d after group SIGINT" % rc)
+    rc, _ = interrupted_run(bench, work, "term", lambda p: p.send_signal(signal.SIGTERM))
+    check(rc == 143, "exit %d after SIGTERM" % rc)
+
+
+# ---------------------------------------------------------------- crash
+def test_crash(bench, work):
+    out = fresh_dir(work, "crash")
+    p = run(bench, ["--quick", "--out", out, "--filter", "^selftest/(ok|crash|args)"])
+    check(p.returncode == 1, "exit %d after a crash (want 1): %s" % (p.returncode, p.stderr))
+    d = latest(out)
+    names = {r["name"] for r in read_rows(d)}
+    check("selftest/ok/iterations:1000" in names, "row before the crash lost")
+    check("selftest/args/cs:100/work:7/iterations:1000" in names, "benchmarks after the crash did not run")
+    check(not any(n.startswith("selftest/crash") for n in names), "rows for the crashed benchmark")
+    with open(os.path.join(d, "incomplete.txt")) as f:
+        inc = f.read()
+    check(inc.startswith("selftest/crash\tcrashed"), "incomplete.txt: %r" % inc)
+    check(len(inc.strip().splitlines()) == 1, "only the crashed benchmark is incomplete: %r" % inc)
+
+
+# ---------------------------------------------------------------- timeout
+def test_timeout(bench, work):
+    out = fresh_dir(work, "timeout")
+    p = run(bench, ["--quick", "--out", out, "--timeout", "1", "--filter", "^selftest/(ok|block|escape)"])
+    check(p.returncode == 1, "exit %d after a timeout (want 1): %s" % (p.returncode, p.stderr))
+    d = latest(out)
+    names = {r["name"] for r in read_rows(d)}
+    check({"selftest/ok/iterations:1000", "selftest/escape"} <= names, "rows lost: %r" % names)
+    with open(os.path.join(d, "incomplete.txt")) as f:
+        inc = f.read()
+    check(inc.startswith("selftest/block\ttimed out"), "incomplete.txt: %r" % inc)
+
+
+# ---------------------------------------------------------------- taskset
+def test_taskset(bench, work):
+    if 1 not in os.sched_getaffinity(0) or not shutil.which("taskset"):
+        print("skip: CPU 1 not available or no taskset")
+        return SKIP
+    out = fresh_dir(work, "taskset")
+    for pin in ("compact", "scatter", "none", "1"):
+        p = subprocess.run(["taskset", "-c", "1", bench, "--quick", "--out", out, "--pin", pin,
+                            "--filter", "^(selftest/(ok|threads)|shim/mutex_pair)"],
+                           capture_output=True, text=True, env=env_selftest(), timeout=600)
+        check(p.returncode == 0, "--pin %s: exit %d: %s" % (pin, p.returncode, p.stderr))
+        rows = read_rows(latest(out))
+        check(rows, "no rows")
+        for r in rows:
+            check(r["cpus_used"] == "1", "--pin %s under taskset -c 1 used CPUs %r (%s)" % (pin, r["cpus_used"], r["name"]))
+            check(r["allowed_pus"] == "1", "allowed_pus %r" % r["allowed_pus"])
+            check(r["oversubscribed"] == ("1" if int(r["threads"]) > 1 else "0"), "oversubscribed %r" % r)
+    # outside the allowed set, or more threads than CPUs without consent: exit 2
+    for args, needle in ((["--pin", "0"], "not in the allowed set"), (["--threads", "2"], "exceeds")):
+        p = subprocess.run(["taskset", "-c", "1", bench, "--out", out] + args, capture_output=True, text=True,
+                           env=env_selftest(), timeout=600)
+        check(p.returncode == 2 and needle in p.stderr, "%r under taskset: exit %d %r" % (args, p.returncode, p.stderr))
+    p = subprocess.run(["taskset", "-c", "1", bench, "--quick", "--out", out, "--threads", "2", "--oversubscribe",
+                        "--filter", "^selftest/sweep"], capture_output=True, text=True, env=env_selftest(), timeout=600)
+    check(p.returncode == 0, "--oversubscribe: exit %d %s" % (p.returncode, p.stderr))
+    rows = read_rows(latest(out))
+    check(rows and all(r["oversubscribed"] == "1" and r["cpus_used"] == "1" for r in rows), "oversubscribe rows")
+
+
+# ---------------------------------------------------------------- smoke
+def test_smoke(bench, work):
+    """A short real run of the shim-vs-native pair: valid CSV, placement recorded."""
+    out = fresh_dir(work, "smoke")
+    p = run(bench, ["--quick", "--out", out, "--filter", "^(shim|native)/"], env=dict(os.environ))
+    check(p.returncode == 0, "exit %d: %s" % (p.returncode, p.stderr))
+    rows = read_rows(latest(out))
+    check(len({r["name"] for r in rows}) == 4, "4 benchmarks expected: %r" % {r["name"] for r in rows})
+    check(all(r["cpus_used"] and not r["error"] for r in rows), "placement or error")
+
+
+TESTS = {"cli": test_cli, "csv": test_csv, "interrupt": test_interrupt, "crash": test_crash,
+         "timeout": test_timeout, "taskset": test_taskset, "smoke": test_smoke}
+
+
+def main():
+    if len(sys.argv) != 4 or sys.argv[1] not in TESTS:
+        print("usage: harness_test.py {%s} TL_BENCH WORKDIR" % ",".join(TESTS), file=sys.stderr)
+        return 2
+    group, bench, work = sys.argv[1], os.path.abspath(sys.argv[2]), os.path.abspath(sys.argv[3])
+    os.makedirs(work, exist_ok=True)
+    try:
+        rc = TESTS[group](bench, work)
+    except Fail as e:
+        print("FAIL harness %s: %s" % (group, e), file=sys.stderr)
+        return 1
+    if rc == SKIP:
+        return SKIP
+    print("ok harness %s" % group)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
