@@ -7,7 +7,8 @@
  * from constructors (the shim applies registrations when the runner starts).
  *
  * One benchmark per (workload, variant): manual time (the run's wall_s),
- * one iteration per repetition (a run is already a whole experiment), the
+ * one iteration per repetition and 3 repetitions unless the runner says
+ * otherwise (a run is already a whole experiment), the
  * first TLW_BENCH_ARGS parameters as arguments at their default values
  * (TLW_P_SWEEP ones at every value), and a --quick twin at the quick sizes.
  * Every counter the workload fills becomes a user counter (CSV `counters`);
@@ -140,6 +141,7 @@ void tlw__bench_adapt(const struct tlw_workload *w)
 			add_args(b, w, q);
 			tlb_manual_time(b);
 			tlb_iterations(b, 1);
+			tlb_repetitions(b, 3); /* a run is a whole experiment; the runner's --repetitions wins */
 			tlb_unit(b, TLB_MS);
 			if (q)
 				tlb_quick_only(b);

@@ -39,7 +39,7 @@ static const struct tlw_variant variants[] = {
 };
 
 static const struct tlw_param params[] = {
-	{ "items", 4000, 400, 1, 10000000, NULL, "lines of input", 0 },
+	{ "items", 2000, 400, 1, 10000000, NULL, "lines of input", 0 },
 	{ "pace_us", 50, 50, 0, 1000000, NULL, "input idles this long between lines (a user typing)", 0 },
 };
 
@@ -53,6 +53,7 @@ struct plist {
 };
 
 struct pipe_state {
+	const struct tlw_ctx *c;
 	int items;
 	int64_t pace_us;
 	char (*msg)[MSG_LEN]; /* input lines, lower case */
@@ -105,6 +106,7 @@ static bool valid(const struct pipe_state *s, int idx)
 static void talk(void *p)
 {
 	struct pipe_state *s = p;
+	tlw_pin_self(s->c, 0);
 	for (int i = 0; i < s->items; i++) {
 		tlw_sleep_us(s->pace_us);
 		if (atomic_load_explicit(&s->stop, memory_order_relaxed))
@@ -117,6 +119,7 @@ static void talk(void *p)
 static void format_busy(void *p)
 {
 	struct pipe_state *s = p;
+	tlw_pin_self(s->c, 1);
 	int idx;
 	for (;;) {
 		tlw_opaque(); /* re-read the list each turn, like `while True: if msg_l:` */
@@ -144,6 +147,7 @@ static void format_busy(void *p)
 static void save_busy(void *p)
 {
 	struct pipe_state *s = p;
+	tlw_pin_self(s->c, 2);
 	int idx;
 	for (;;) {
 		tlw_opaque();
@@ -168,6 +172,7 @@ static void save_busy(void *p)
 static void talk_q(void *p)
 {
 	struct pipe_state *s = p;
+	tlw_pin_self(s->c, 0);
 	for (int i = 0; i < s->items; i++) {
 		tlw_sleep_us(s->pace_us);
 		int r = tl_queue_put(&s->q_msg, (void *)(intptr_t)i, true, TL_FOREVER);
@@ -182,6 +187,7 @@ static void talk_q(void *p)
 static void format_q(void *p)
 {
 	struct pipe_state *s = p;
+	tlw_pin_self(s->c, 1);
 	void *item;
 	int r;
 	while ((r = tl_queue_get(&s->q_msg, &item, true, TL_FOREVER)) == 0) {
@@ -199,6 +205,7 @@ static void format_q(void *p)
 static void save_q(void *p)
 {
 	struct pipe_state *s = p;
+	tlw_pin_self(s->c, 2);
 	void *item;
 	int r;
 	while ((r = tl_queue_get(&s->q_fmt, &item, true, TL_FOREVER)) == 0)
@@ -248,6 +255,7 @@ static int run(struct tlw_ctx *c)
 	struct pipe_state *s = calloc(1, sizeof *s);
 	if (!s)
 		return tlw_fail(c, TL_ENOMEM, "out of memory");
+	s->c = c;
 	s->items = (int)tlw_p(c, "items");
 	s->pace_us = tlw_p(c, "pace_us");
 	int n = s->items, r = 0;

@@ -36,6 +36,8 @@ TEST_IMPL(cases_contract)
 	static const char *const must[][2] = {
 		{ "lockjoin/unlocked", "race" },   { "lockjoin/lock", "clean" },  { "lockjoin/lock-narrow", "clean" },
 		{ "lockjoin/join", "clean" },      { "lockjoin/atomic", "clean" },
+		{ "deadlock/two-locks", "deadlock" }, { "deadlock/rlock", "clean" },
+		{ "pipeline/busywait", "race" },   { "pipeline/queue", "clean" },
 	};
 	ASSERT_EQ(wl(&o, "--cases", NULL), 0);
 	for (size_t i = 0; i < sizeof must / sizeof must[0]; i++) {
@@ -107,9 +109,35 @@ TEST_IMPL(lockjoin_pinned)
 	return 0;
 }
 
+TEST_IMPL(deadlock_rlock_completes)
+{
+	ASSERT_EQ(wl(&o, "deadlock/rlock", "--quick", NULL), 0);
+	ASSERT_EQ(wl_num(&o, "deadlocked"), 0);
+	ASSERT_EQ(wl_num(&o, "completed_threads"), wl_num(&o, "threads"));
+	ASSERT_EQ(wl_num(&o, "max_recursion"), 2); /* func2 takes the RLock as B, then again as A */
+	ASSERT_EQ(wl_num(&o, "locks_left_held"), 0);
+	return 0;
+}
+
+TEST_IMPL(pipeline_queue_exactly_once_in_order)
+{
+	ASSERT_EQ(wl(&o, "pipeline/queue", "--quick", NULL), 0);
+	ASSERT_EQ(wl_num(&o, "lines"), wl_num(&o, "items"));
+	ASSERT_EQ(wl_num(&o, "missing"), 0);
+	ASSERT_EQ(wl_num(&o, "doubled"), 0);
+	ASSERT_EQ(wl_num(&o, "bad_lines"), 0);
+	ASSERT_EQ(wl_num(&o, "out_of_order"), 0);
+	ASSERT_EQ(wl_num(&o, "exactly_once"), 1);
+	ASSERT_EQ(wl_num(&o, "in_order"), 1);
+	ASSERT_EQ(wl_num(&o, "empty_polls"), 0); /* consumers block, never poll */
+	return 0;
+}
+
 TEST_LIST_BEGIN
 TEST_ENTRY(cases_contract)
 TEST_ENTRY(bad_args_exit_2)
 TEST_ENTRY(lockjoin_correct_variants_exact)
 TEST_ENTRY(lockjoin_pinned)
+TEST_ENTRY(deadlock_rlock_completes)
+TEST_ENTRY(pipeline_queue_exactly_once_in_order)
 TEST_LIST_END

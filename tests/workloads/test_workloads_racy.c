@@ -21,6 +21,39 @@ TEST_IMPL(lockjoin_unlocked_bounds)
 	return 0;
 }
 
+TEST_IMPL(deadlock_two_locks_detected_and_broken)
+{
+	static const char *const threads[] = { "2", "4", "10" };
+	for (int i = 0; i < 3; i++) {
+		ASSERT_EQ(wl(&o, "deadlock/two-locks", "--quick", "--threads", threads[i], NULL), 0);
+		ASSERT_EQ(wl_num(&o, "deadlocked"), 1);
+		ASSERT_EQ(wl_num(&o, "cycle_len"), 2);
+		/* the seed's picture: Thread-1 holds B, another one holds A */
+		ASSERT_EQ(wl_num(&o, "b_holder"), 1);
+		ASSERT_GE(wl_num(&o, "a_holder"), 2);
+		ASSERT_LE(wl_num(&o, "a_holder"), atoi(threads[i]));
+		ASSERT_GE(wl_num(&o, "blocked_threads"), 2);
+		ASSERT_EQ(wl_num(&o, "completed_threads"), 0);
+		ASSERT_EQ(wl_num(&o, "locks_left_held"), 0); /* broken, nothing left behind */
+		ASSERT(wl_num(&o, "time_to_deadlock_s") >= 0);
+		ASSERT(wl_has(&o, "note"));
+	}
+	return 0;
+}
+
+TEST_IMPL(pipeline_busywait_terminates_and_accounts)
+{
+	ASSERT_EQ(wl(&o, "pipeline/busywait", "--quick", NULL), 0);
+	double items = wl_num(&o, "items"), lines = wl_num(&o, "lines");
+	/* whatever the race did, the file accounts for it exactly */
+	ASSERT_EQ(lines, items - wl_num(&o, "missing") + wl_num(&o, "doubled") + wl_num(&o, "bad_lines"));
+	ASSERT_EQ(wl_num(&o, "exactly_once"),
+		  wl_num(&o, "missing") == 0 && wl_num(&o, "doubled") == 0 && wl_num(&o, "bad_lines") == 0);
+	return 0;
+}
+
 TEST_LIST_BEGIN
 TEST_ENTRY(lockjoin_unlocked_bounds)
+TEST_ENTRY(deadlock_two_locks_detected_and_broken)
+TEST_ENTRY(pipeline_busywait_terminates_and_accounts)
 TEST_LIST_END
