@@ -1,0 +1,575 @@
+"""Run one case K times under a race detector and collect its raw logs.
+
+Schedules (run i uses SCHEDULES[i % 3]; pinned CPUs rotate with i and the
+case index, so parallel cases do not all pile onto CPU 0):
+
+  pin1     every thread on ONE allowed CPU (taskset -c N): threads interleave
+           only through preemption, so races that need a badly timed context
+           switch (read, switch, write) get their chance.
+  spread   the full allowed CPU set (taskset -c <all allowed>): threads run in
+           true parallel, one per core when the kernel spreads them.
+  threads  the full set again with a different thread count: TL_THREADS=N in
+           the environment (programs may honour it; our fixtures and unit
+           tests do) and, for cases that declare one (tl-workload), an
+           argument such as `--threads N`. N defaults to 2*CPUs+1, i.e. more
+           threads than CPUs, an odd count, unlike any default.
+
+Under valgrind (helgrind, drd) every thread runs serialised on valgrind's big
+lock whatever the affinity, so the schedules are instead: `default`
+(valgrind's scheduler), `fair` (--fair-sched=yes: round-robin hand-off of the
+lock) and `threads` (as above).
+
+TSAN_OPTIONS: the user's options are kept, then ours are added: log_path
+(one log per process: <raw>/<case>.<run>.<pid>), halt_on_error=0,
+exitcode=66, second_deadlock_stack=1, history_size=7 (the maximum these
+runtimes accept), print_suppressions=1 and verbosity=1 (its banner
+"Running under ThreadSanitizer" in every process's log proves the process
+really ran under TSan: a run without it is an error, never "clean"). A user
+value that conflicts with a required one is overridden, and we say so.
+
+A run that outlives --timeout is killed (SIGKILL to its process group) and
+reported as a HANG together with whatever the detector logged so far.
+If TSan cannot start because of address-space randomisation ("unexpected
+memory mapping", "memory layout is incompatible"), the run is repeated under
+`setarch <arch> -R` (ASLR off for that process tree only) and every later
+run uses it too; the output says so.
+"""
+import os
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional
+
+from . import tsan as tsan_parser
+from . import valgrind as vg_parser
+
+DETECTORS = ("tsan", "helgrind", "drd", "native")
+TSAN_EXITCODE = 66
+TSAN_SCHEDULES = ("pin1", "spread", "threads")
+VG_SCHEDULES = ("default", "fair", "threads")
+
+# gcc 12 / clang 14 runtimes die with "FATAL: ThreadSanitizer: unexpected
+# memory mapping 0x..." when mmap randomisation puts a library where TSan's
+# shadow must go (vm.mmap_rnd_bits > 28); newer runtimes print "memory layout
+# is incompatible, possibly due to high-entropy ASLR" and re-exec themselves.
+_ASLR = re.compile(r"unexpected memory mapping|memory layout is incompatible")
+_SELF_REEXEC = "Re-execing with fixed virtual address space"
+
+
+class UsageError(Exception):
+    """A bad invocation: exit status 2, never a verdict."""
+
+
+@dataclass
+class Case:
+    name: str                   # display name, e.g. fixture/race_counter
+    argv: List[str]
+    expect: str                 # race | deadlock | clean | skip
+    kind: str = "user"          # unit | fixture | workload | user
+    cwd: Optional[str] = None
+    env: Dict[str, str] = field(default_factory=dict)
+    threads_arg: Optional[List[str]] = None  # e.g. ["--threads", "{n}"]
+    timeout: float = 120.0
+    xfail: Dict[str, str] = field(default_factory=dict)  # detector -> reason
+    reason: str = ""            # why skipped
+    source: str = ""            # where the expectation is declared
+    index: int = 0              # position in the suite (CPU rotation)
+
+    @property
+    def stem(self):
+        return re.sub(r"[^\w.-]+", "_", self.name).strip("_")
+
+
+@dataclass
+class Run:
+    index: int
+    schedule: str
+    argv: List[str]
+    returncode: Optional[int] = None   # negative: killed by that signal
+    seconds: float = 0.0
+    hung: bool = False
+    aslr_workaround: bool = False
+    logs: List[str] = field(default_factory=list)
+    out: str = ""                      # program stdout+stderr
+
+
+@dataclass
+class CaseResult:
+    case: Case
+    detector: str
+    runs: List[Run] = field(default_factory=list)
+    parsed: list = field(default_factory=list)   # ParsedLog per raw log
+    errors: List[str] = field(default_factory=list)
+    notes: List[str] = field(default_factory=list)
+    runtime: str = ""
+
+    @property
+    def hung(self):
+        return any(r.hung for r in self.runs)
+
+    @property
+    def seconds(self):
+        return sum(r.seconds for r in self.runs)
+
+    @property
+    def reports(self):
+        return [rep for p in self.parsed for rep in p.reports]
+
+
+class Env:
+    """What all runs of one invocation share: the ASLR decision, CPUs, paths."""
+
+    def __init__(self, out_dir, roots, suppressions=None, alt_threads=None,
+                 log=print):
+        self.out_dir = os.path.abspath(out_dir)
+        self.raw = os.path.join(self.out_dir, "raw")
+        os.makedirs(self.raw, exist_ok=True)
+        self.roots = [os.path.abspath(r) for r in roots]
+        self.suppressions = os.path.abspath(suppressions) if suppressions else None
+        self.allowed = sorted(os.sched_getaffinity(0))
+        self.alt_threads = alt_threads or 2 * len(self.allowed) + 1
+        self.aslr_off = False
+        self.aslr_note = ""
+        self.lock = threading.Lock()
+        self.log = log
+        self.arch = os.uname().machine
+        self.has_taskset = shutil.which("taskset") is not None
+        self.has_setarch = shutil.which("setarch") is not None
+
+
+# --- checking the program --------------------------------------------------
+
+def resolve_program(prog: str) -> str:
+    if not prog:
+        raise UsageError("no program given: tsan-run [options] -- ./program args")
+    if "/" in prog:
+        path = prog
+    else:
+        path = shutil.which(prog) or ""
+    if not path or not os.path.exists(path):
+        raise UsageError("program not found: %s" % prog)
+    if os.path.isdir(path) or not os.access(path, os.X_OK):
+        raise UsageError("not an executable file: %s" % path)
+    return os.path.abspath(path)
+
+
+def _is_elf(path):
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(4) == b"\x7fELF"
+    except OSError:
+        return False
+
+
+def tsan_built(path: str) -> bool:
+    """True if the ELF file references the TSan runtime (__tsan_init): gcc
+    links libtsan.so (an undefined dynamic symbol), clang links the runtime
+    statically and exports it. Dynamic symbols first, then the full symbol
+    table (static -static-libtsan links), then a byte search as last resort
+    when binutils is missing."""
+    for cmd in (["readelf", "--dyn-syms", "-W", path], ["nm", path]):
+        if shutil.which(cmd[0]):
+            try:
+                out = subprocess.run(cmd, capture_output=True, text=True,
+                                     errors="replace", timeout=60).stdout
+            except (OSError, subprocess.SubprocessError):
+                continue
+            if re.search(r"\b__tsan_init\b", out):
+                return True
+    if not shutil.which("readelf") and not shutil.which("nm"):
+        with open(path, "rb") as fh:
+            return b"__tsan_init" in fh.read()
+    return False
+
+
+def check_program(path: str, detector: str, elf_check=True):
+    if not elf_check:
+        return
+    if not _is_elf(path):
+        raise UsageError(
+            "%s is not an ELF executable (a script or wrapper?): give the "
+            "program itself, or pass --no-elf-check (runs without TSan's "
+            "banner in a log are still errors, never 'clean')" % path)
+    built = tsan_built(path)
+    if detector == "tsan" and not built:
+        raise UsageError(
+            "%s was not built with ThreadSanitizer (no __tsan_init symbol): "
+            "compile and link it with -fsanitize=thread" % path)
+    if detector in ("helgrind", "drd", "native") and built:
+        raise UsageError(
+            "%s is built with ThreadSanitizer: %s needs an uninstrumented "
+            "build of the same program" % (path, detector))
+
+
+# --- TSAN_OPTIONS ------------------------------------------------------------
+
+_OPT = re.compile(r"""(\w+)=("[^"]*"|'[^']*'|[^\s,:]+)""")
+
+
+def tsan_options(user: str, log_path: str, suppressions: Optional[str]):
+    """(options string, notes). The user's options are kept unless they
+    conflict with what the harness needs."""
+    opts, order = {}, []
+    for k, v in _OPT.findall(user or ""):
+        if k not in opts:
+            order.append(k)
+        opts[k] = v.strip("'\"")
+    notes = []
+    required = {"log_path": log_path, "halt_on_error": "0",
+                "exitcode": str(TSAN_EXITCODE)}
+    for k, v in required.items():
+        if k in opts and opts[k] != v and k != "log_path":
+            notes.append("TSAN_OPTIONS: overriding your %s=%s with %s=%s" % (k, opts[k], k, v))
+        if k not in opts:
+            order.append(k)
+        opts[k] = v
+    # at least these values
+    for k, v in (("second_deadlock_stack", 1), ("verbosity", 1),
+                 ("print_suppressions", 1)):
+        cur = opts.get(k)
+        try:
+            ok = cur is not None and int(cur) >= v
+        except ValueError:
+            ok = False
+        if not ok:
+            if k not in opts:
+                order.append(k)
+            opts[k] = str(v)
+    # history_size: 7 is the largest value both runtimes accept
+    try:
+        hs = int(opts.get("history_size", "7"))
+    except ValueError:
+        hs = 7
+    if "history_size" not in opts:
+        order.append("history_size")
+    opts["history_size"] = str(max(0, min(7, max(hs, 7))))
+    if suppressions:
+        if "suppressions" in opts and opts["suppressions"] != suppressions:
+            notes.append("TSAN_OPTIONS: using --suppressions %s instead of your "
+                         "suppressions=%s" % (suppressions, opts["suppressions"]))
+        if "suppressions" not in opts:
+            order.append("suppressions")
+        opts["suppressions"] = suppressions
+    return " ".join("%s=%s" % (k, opts[k]) for k in order), notes
+
+
+def user_suppressions(user: str) -> Optional[str]:
+    for k, v in _OPT.findall(user or ""):
+        if k == "suppressions":
+            return v.strip("'\"")
+    return None
+
+
+# --- running -------------------------------------------------------------------
+
+def _schedule(env: Env, case: Case, detector: str, i: int):
+    names = TSAN_SCHEDULES if detector in ("tsan", "native") else VG_SCHEDULES
+    name = names[i % len(names)]
+    cpus, extra_env, extra_args, vg_opts = None, {}, [], []
+    if detector in ("tsan", "native"):
+        if name == "pin1":
+            cpus = [env.allowed[(case.index + i // 3) % len(env.allowed)]]
+        else:
+            cpus = env.allowed
+    if name == "threads":
+        n = env.alt_threads
+        extra_env["TL_THREADS"] = str(n)
+        if case.threads_arg:
+            extra_args = [a.replace("{n}", str(n)) for a in case.threads_arg]
+    if name == "fair":
+        vg_opts = ["--fair-sched=yes"]
+    extra_env["TL_RACE_SCHEDULE"] = name
+    return name, cpus, extra_env, extra_args, vg_opts
+
+
+def _logs_of(raw, stem):
+    """Raw logs of one run: <stem>.<pid> (TSan) or <stem>.<pid>.xml."""
+    rx = re.compile(re.escape(stem) + r"\.(\d+)(\.xml)?$")
+    out = [os.path.join(raw, f) for f in os.listdir(raw) if rx.match(f)]
+    return sorted(out, key=lambda p: int(rx.match(os.path.basename(p)).group(1)))
+
+
+def _run_once(env: Env, case: Case, detector: str, i: int, run: Run, stem: str):
+    name, cpus, extra_env, extra_args, vg_opts = _schedule(env, case, detector, i)
+    argv = list(case.argv) + extra_args
+    penv = dict(os.environ)
+    penv.update(case.env)
+    penv.update(extra_env)
+    log_base = os.path.join(env.raw, stem)
+    prefix = []
+    if detector == "tsan":
+        opts, notes = tsan_options(os.environ.get("TSAN_OPTIONS", ""), log_base,
+                                   env.suppressions)
+        penv["TSAN_OPTIONS"] = opts
+        for n in notes:
+            with env.lock:
+                if n not in getattr(env, "_said", set()):
+                    env._said = getattr(env, "_said", set()) | {n}
+                    env.log("note: " + n)
+        if env.aslr_off:
+            prefix += ["setarch", env.arch, "-R"]
+            run.aslr_workaround = True
+    elif detector in ("helgrind", "drd"):
+        prefix += ["valgrind", "--tool=" + detector, "--xml=yes",
+                   "--xml-file=" + log_base + ".%p.xml", "--trace-children=yes",
+                   "--child-silent-after-fork=yes", "--error-limit=no",
+                   "--error-exitcode=%d" % TSAN_EXITCODE] + vg_opts
+        if detector == "helgrind":
+            prefix += ["--history-level=full"]
+        prefix.append("--")
+    if cpus is not None and env.has_taskset:
+        prefix = ["taskset", "-c", ",".join(map(str, cpus))] + prefix
+    full = prefix + argv
+    run.schedule = name if cpus is None or name != "pin1" else "pin1(cpu%d)" % cpus[0]
+    run.argv = full
+    run.out = log_base + ".out"
+    t0 = time.monotonic()
+    with open(run.out, "wb") as out:
+        out.write(("$ %s\n" % " ".join(shlex.quote(a) for a in full)).encode())
+        out.flush()
+        try:
+            p = subprocess.Popen(full, cwd=case.cwd, env=penv, stdin=subprocess.DEVNULL,
+                                 stdout=out, stderr=subprocess.STDOUT,
+                                 start_new_session=True)
+        except OSError as e:
+            run.returncode = 127
+            out.write(("cannot start: %s\n" % e).encode())
+            return
+        try:
+            run.returncode = p.wait(timeout=case.timeout)
+        except subprocess.TimeoutExpired:
+            run.hung = True
+            _kill_group(p.pid)
+            run.returncode = p.wait()
+            out.write(("\n[tsan-run] HANG: killed after %.0f s (SIGKILL to the "
+                       "process group)\n" % case.timeout).encode())
+        finally:
+            _kill_group(p.pid)  # stragglers left in the group
+    run.seconds = time.monotonic() - t0
+    run.logs = _logs_of(env.raw, stem)
+
+
+def _kill_group(pgid):
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _aslr_failure(run: Run):
+    texts = []
+    for p in run.logs + [run.out]:
+        try:
+            with open(p, errors="replace") as fh:
+                texts.append(fh.read(200000))
+        except OSError:
+            pass
+    for t in texts:
+        m = _ASLR.search(t)
+        if m and _SELF_REEXEC not in t:
+            line = t[max(0, t.rfind("\n", 0, m.start()) + 1):t.find("\n", m.end())]
+            return line.strip() or m.group(0)
+    return None
+
+
+def run_case(env: Env, case: Case, detector: str, runs: int) -> CaseResult:
+    res = CaseResult(case=case, detector=detector)
+    suffix = "" if detector == "tsan" else "." + detector
+    for i in range(runs):
+        stem = "%s%s.%d" % (case.stem, suffix, i)
+        run = Run(index=i, schedule="", argv=[])
+        _run_once(env, case, detector, i, run, stem)
+        if detector == "tsan" and not run.hung:
+            why = _aslr_failure(run)
+            if why and not env.aslr_off and env.has_setarch:
+                with env.lock:
+                    if not env.aslr_off:
+                        env.aslr_off = True
+                        env.aslr_note = (
+                            "TSan could not start with address-space randomisation "
+                            "on (%s): re-running every case under `setarch %s -R` "
+                            "(ASLR off for the tested processes only)" % (why, env.arch))
+                        env.log("note: " + env.aslr_note)
+                for p in run.logs + [run.out]:
+                    os.replace(p, p + ".aslr-failed")
+                run = Run(index=i, schedule="", argv=[])
+                _run_once(env, case, detector, i, run, stem)
+                why = _aslr_failure(run)
+            if why:
+                res.errors.append("run %d: TSan could not start%s: %s" % (
+                    i, " even under setarch -R" if env.aslr_off else "", why))
+        res.runs.append(run)
+        for path in run.logs:
+            parsed = (tsan_parser.parse_file(path) if detector == "tsan"
+                      else vg_parser.parse_file(path))
+            for rep in parsed.reports:
+                rep.locate(env.roots)
+                rep.run = i
+                rep.schedule = run.schedule
+            if parsed.runtime:
+                res.runtime = parsed.runtime
+            for f in parsed.fatal:
+                if not _ASLR.search(f):
+                    res.errors.append("run %d: %s: %s" % (i, os.path.basename(path), f))
+            res.parsed.append(parsed)
+        if detector != "native" and not run.hung and not run.logs and run.returncode != 127:
+            res.errors.append(
+                "run %d: no %s log at all: the program did not run under the detector "
+                "(not instrumented? exec'd something else?) - refusing to call it clean"
+                % (i, "TSan" if detector == "tsan" else detector))
+        elif detector == "tsan" and run.logs and not any(
+                p.processes for p in res.parsed if p.path in run.logs):
+            res.errors.append("run %d: TSan logs without the 'Running under "
+                              "ThreadSanitizer' banner" % i)
+        if run.returncode == 127 and not run.logs:
+            res.errors.append("run %d: could not start %s (see %s)" % (
+                i, case.argv[0], os.path.relpath(run.out, env.out_dir)))
+    return res
+
+
+# --- tsan-run ------------------------------------------------------------------
+
+USAGE = """tsan-run --expect race|deadlock|clean [--runs K] [--timeout S] [--out DIR]
+                [--detector tsan|helgrind|drd] [--case NAME] [--src DIR]...
+                [--suppressions FILE] [--threads-arg ARG] [--alt-threads N]
+                [--xfail REASON] [--ignore-exit-status] [--no-elf-check]
+                -- ./program args"""
+
+DESCRIPTION = """Run a program several times under a race detector, parse every
+report, write raw logs, summary.csv, cases.csv and summary.md, and exit with
+the verdict: 0 when the expectation holds (TP or TN), 1 on FN, FP, HANG or
+ERROR, 2 on a bad invocation (no program, program not found, not built with
+TSan, unknown expectation, a suppression that would hide our own code)."""
+
+
+def new_run_dir(base):
+    """<base>/<YYYYmmdd-HHMMSS>[-N], created exclusively."""
+    os.makedirs(base, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for n in range(1000):
+        d = os.path.join(base, stamp if n == 0 else "%s-%d" % (stamp, n))
+        try:
+            os.mkdir(d)
+            return d
+        except FileExistsError:
+            continue
+    raise UsageError("cannot create a run directory under %s" % base)
+
+
+def _git_toplevel(path):
+    try:
+        out = subprocess.run(["git", "-C", path, "rev-parse", "--show-toplevel"],
+                             capture_output=True, text=True, timeout=10)
+        if out.returncode == 0:
+            return out.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return None
+
+
+def main(argv=None):
+    import argparse
+    import sys
+    from collections import OrderedDict
+    from . import report, supp
+
+    if argv is None:
+        argv = sys.argv[1:]
+    if "--" in argv:
+        k = argv.index("--")
+        opts, prog = argv[:k], argv[k + 1:]
+    else:
+        opts, prog = argv, []
+    ap = argparse.ArgumentParser(prog="tsan-run", usage=USAGE, description=DESCRIPTION)
+    ap.add_argument("--expect", required=True, choices=("race", "deadlock", "clean"),
+                    help="what the detector must find")
+    ap.add_argument("--runs", type=int, default=3, help="runs (schedules), default 3")
+    ap.add_argument("--timeout", type=float, default=120.0,
+                    help="per-run timeout in seconds (default 120): then HANG")
+    ap.add_argument("--out", help="run directory (default reports/tsan/<timestamp>, "
+                                  "with reports/tsan/latest pointing to it)")
+    ap.add_argument("--detector", default="tsan", choices=("tsan", "helgrind", "drd"))
+    ap.add_argument("--case", help="case name (default: the program's name)")
+    ap.add_argument("--src", action="append", default=[],
+                    help="our source tree (repeatable; default: the git work tree "
+                         "of the current directory, else the current directory): "
+                         "frames under it are 'our code'")
+    ap.add_argument("--suppressions", help="TSan suppressions file (checked: it may "
+                                           "not match our own code)")
+    ap.add_argument("--threads-arg", help="argument template for the 'threads' "
+                                          "schedule, e.g. '--threads {n}'")
+    ap.add_argument("--alt-threads", type=int, help="thread count of the 'threads' "
+                                                    "schedule (default 2*CPUs+1)")
+    ap.add_argument("--xfail", help="known detector limitation: a FN/FP is "
+                                    "reported but does not fail")
+    ap.add_argument("--ignore-exit-status", action="store_true",
+                    help="a non-zero exit without a report is not an ERROR")
+    ap.add_argument("--no-elf-check", action="store_true",
+                    help="skip the __tsan_init check (for wrapper scripts)")
+    a = ap.parse_args(opts)
+
+    def die(msg):
+        print("tsan-run: error: %s" % msg, file=sys.stderr)
+        return 2
+
+    if a.runs < 1:
+        return die("--runs must be >= 1")
+    if a.timeout <= 0:
+        return die("--timeout must be > 0")
+    if not prog:
+        return die("no program given: tsan-run --expect ... -- ./program args")
+    try:
+        path = resolve_program(prog[0])
+        check_program(path, a.detector, elf_check=not a.no_elf_check)
+    except UsageError as e:
+        return die(str(e))
+    if a.detector in ("helgrind", "drd") and not shutil.which("valgrind"):
+        return die("valgrind is not installed (apt-get install valgrind)")
+    roots = a.src or [_git_toplevel(os.getcwd()) or os.getcwd()]
+    supp_file = a.suppressions or (user_suppressions(os.environ.get("TSAN_OPTIONS", ""))
+                                   if a.detector == "tsan" else None)
+    if supp_file:
+        _, problems = supp.check(supp_file, roots)
+        if problems:
+            return die("refusing the suppressions:\n  " + "\n  ".join(problems))
+    base_default = a.out is None
+    try:
+        out = new_run_dir(os.path.join("reports", "tsan")) if base_default else a.out
+        os.makedirs(out, exist_ok=True)
+    except (OSError, UsageError) as e:
+        return die(str(e))
+    env = Env(out, roots, suppressions=a.suppressions, alt_threads=a.alt_threads,
+              log=lambda m: print(m, flush=True))
+    case = Case(name=a.case or os.path.basename(path), argv=[path] + prog[1:],
+                expect=a.expect, timeout=a.timeout,
+                threads_arg=shlex.split(a.threads_arg) if a.threads_arg else None,
+                xfail={a.detector: a.xfail} if a.xfail else {})
+    res = run_case(env, case, a.detector, a.runs)
+    v = report.judge(res, ignore_exit=a.ignore_exit_status)
+    meta = OrderedDict()
+    meta["run"] = os.path.basename(os.path.abspath(out))
+    meta["command"] = " ".join(shlex.quote(x) for x in ["tsan-run"] + argv)
+    meta["detector"] = "%s (%s)" % (a.detector, res.runtime or "?")
+    meta["schedules"] = ", ".join(r.schedule for r in res.runs)
+    meta["notes"] = [env.aslr_note] if env.aslr_note else []
+    report.write_csv(out, [v])
+    report.write_cases_csv(out, [v])
+    report.write_md(out, [v], meta, env.roots)
+    if base_default:
+        report.update_latest(out)
+    print(report.verdict_table([v]))
+    for det, m in report.metrics([v]).items():
+        print(report.metrics_line(det, m))
+    for d in v.distinct:
+        r = d.first
+        print("  %s: %s%s (x%d)" % (r.kind, r.location_a,
+                                     " <-> " + r.location_b if r.location_b else "", d.count))
+    if v.failed:
+        print(report.failures_text([v], out))
+    print("report: %s" % os.path.join(out, "summary.md"))
+    return 1 if v.failed else 0

@@ -1,0 +1,500 @@
+"""tsan-suite: build threadlab for race detection and run every case.
+
+Cases (each run K times under the runner's schedules, see runner.py):
+  unit/<test>        every CTest test labelled `unit` (expect clean)
+  workload/<case>    every line of `bench/tl-workload --cases`
+                     ("<case> <race|deadlock|clean|skip> [reason]"), run as
+                     `tl-workload <case> --quick` (+ `--threads N` in the
+                     threads schedule); skipped with a note if not built
+  fixture/<name>     tests/tsan/*.c (and primitives/tests/tsan_expect/*.c as
+                     fixture/primitives/<name>), expectation from their
+                     `// tsan-expect:` line, via the build's tsan_fixtures.tsv
+
+Builds: TSan in build/tsan (-DTSAN=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+-DTL_WERROR=ON); helgrind, drd and the native baseline (--report-slowdown)
+use an uninstrumented RelWithDebInfo build in build/valgrind with
+-DTL_RACE_FIXTURES=ON. CC/CXX are honoured as the Makefile does (CC=clang
+brings CXX=clang++), and a build dir configured with another compiler is
+re-configured from scratch.
+
+Output: reports/tsan/<run>/ (reports/tsan/latest -> it): raw/, summary.csv,
+cases.csv, summary.md, build logs. Exit 0 when every verdict holds, 1 on any
+FN/FP/HANG/ERROR or a failed build, 2 on a setup error (bad suppressions,
+cmake cannot configure).
+"""
+import argparse
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+
+from . import report, supp
+from .runner import Case, Env, run_case, new_run_dir, tsan_built
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SUPP_FILE = os.path.join(ROOT, "scripts", "tsan.supp")
+OUR_CODE = [os.path.join(ROOT, d) for d in ("primitives", "bench", "tests")]
+
+# per-run timeouts (s) by case kind; valgrind runs get VG_FACTOR times more
+TIMEOUTS = {"unit": 300.0, "workload": 120.0, "fixture": 60.0}
+VG_FACTOR = 5.0
+
+
+def say(msg=""):
+    print(msg, flush=True)
+
+
+# --- building ------------------------------------------------------------------
+
+def compiler_args():
+    """-DCMAKE_C_COMPILER/-DCMAKE_CXX_COMPILER as the Makefile passes them."""
+    args = []
+    cc, cxx = os.environ.get("CC"), os.environ.get("CXX")
+    if cc:
+        args.append("-DCMAKE_C_COMPILER=" + cc)
+        if not cxx and "clang" in cc:
+            args.append("-DCMAKE_CXX_COMPILER=" + cc.replace("clang", "clang++"))
+    if cxx:
+        args.append("-DCMAKE_CXX_COMPILER=" + cxx)
+    return args
+
+
+def cache_value(build, key):
+    try:
+        with open(os.path.join(build, "CMakeCache.txt")) as fh:
+            for ln in fh:
+                if ln.startswith(key + ":"):
+                    return ln.split("=", 1)[1].strip()
+    except OSError:
+        pass
+    return None
+
+
+def configure_and_build(build, extra, jobs, logdir, name):
+    """(ok, message). Re-configures from scratch when the compiler changed
+    (same .tl-compiler stamp as the Makefile's configure)."""
+    os.makedirs(build, exist_ok=True)
+    cargs = compiler_args()
+    stamp = os.path.join(build, ".tl-compiler")
+    want = " ".join(cargs)
+    have = None
+    if os.path.exists(stamp):
+        with open(stamp) as fh:
+            have = fh.read().strip()
+    elif os.path.exists(os.path.join(build, "CMakeCache.txt")) and os.environ.get("CC"):
+        cached = cache_value(build, "CMAKE_C_COMPILER")
+        want_cc = shutil.which(os.environ["CC"]) or os.environ["CC"]
+        if cached and os.path.realpath(cached) != os.path.realpath(want_cc):
+            have = "?"
+    if have is not None and have != want:
+        say("%s: compiler changed, re-configuring from scratch" % build)
+        shutil.rmtree(os.path.join(build, "CMakeFiles"), ignore_errors=True)
+        try:
+            os.unlink(os.path.join(build, "CMakeCache.txt"))
+        except FileNotFoundError:
+            pass
+    log = os.path.join(logdir, "build-%s.log" % name)
+    cmd = ["cmake", "-S", ROOT, "-B", build] + cargs + extra
+    with open(log, "w") as fh:
+        fh.write("$ %s\n" % " ".join(shlex.quote(c) for c in cmd))
+        fh.flush()
+        r = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT)
+        if r.returncode != 0:
+            return False, "configure failed (see %s)" % log, True
+        with open(stamp, "w") as st:
+            st.write(want + "\n")
+        gen = cache_value(build, "CMAKE_GENERATOR") or ""
+        keep_going = ["--", "-k", "0"] if "Ninja" in gen else ["--", "-k"]
+        cmd = ["cmake", "--build", build, "-j", str(jobs)] + keep_going
+        fh.write("$ %s\n" % " ".join(shlex.quote(c) for c in cmd))
+        fh.flush()
+        t0 = time.monotonic()
+        r = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT)
+        dt = time.monotonic() - t0
+    if r.returncode != 0:
+        with open(log, errors="replace") as fh:
+            errs = [ln.rstrip() for ln in fh if re.search(r"error|Error", ln)]
+        return False, "build failed (see %s):\n    %s" % (log, "\n    ".join(errs[:12])), False
+    return True, "built in %.0f s" % dt, False
+
+
+# --- discovering cases -----------------------------------------------------------
+
+def unit_cases(build, timeout):
+    try:
+        out = subprocess.run(["ctest", "--show-only=json-v1"], cwd=build,
+                             capture_output=True, text=True, timeout=120)
+        data = json.loads(out.stdout)
+    except (OSError, subprocess.SubprocessError, ValueError) as e:
+        return [], ["cannot list the CTest tests of %s: %s" % (build, e)]
+    cases = []
+    for t in data.get("tests", []):
+        props = {p["name"]: p["value"] for p in t.get("properties", [])}
+        labels = props.get("LABELS", [])
+        if "unit" not in labels or not t.get("command"):
+            continue
+        env = {}
+        for kv in props.get("ENVIRONMENT", []):
+            k, _, v = kv.partition("=")
+            env[k] = v
+        cases.append(Case(name="unit/" + t["name"], argv=list(t["command"]), expect="clean",
+                          kind="unit", cwd=props.get("WORKING_DIRECTORY") or build,
+                          env=env, timeout=timeout,
+                          source="CTest label `unit` (every unit test must be clean)"))
+    return cases, []
+
+
+def fixture_cases(build, timeout):
+    path = os.path.join(build, "tests", "tsan", "tsan_fixtures.tsv")
+    if not os.path.exists(path):
+        return [], ["no fixture manifest %s (tests/tsan not configured in this build)" % path]
+    cases = []
+    with open(path) as fh:
+        for ln in fh:
+            parts = ln.rstrip("\n").split("\t")
+            if len(parts) < 4:
+                continue
+            name, expect, exe, src = parts[:4]
+            xfail = {}
+            for item in (parts[4] if len(parts) > 4 else "").split(" | "):
+                dets, _, why = item.strip().partition(" ")
+                for d in filter(None, dets.split(",")):
+                    xfail[d] = why
+            cases.append(Case(name="fixture/" + name, argv=[exe], expect=expect,
+                              kind="fixture", cwd=build, timeout=timeout, xfail=xfail,
+                              source="`// tsan-expect:` in %s" % os.path.relpath(src, ROOT)))
+    return cases, []
+
+
+def workload_cases(build, timeout, extra_args):
+    exe = os.path.join(build, "bench", "tl-workload")
+    if not os.path.exists(exe):
+        return [], ["%s not built: workload cases skipped" % os.path.relpath(exe, ROOT)], []
+    env = dict(os.environ)
+    env.pop("TSAN_OPTIONS", None)
+    try:
+        out = subprocess.run([exe, "--cases"], capture_output=True, text=True, env=env,
+                             timeout=120)
+    except (OSError, subprocess.SubprocessError) as e:
+        return [], [], ["%s --cases failed: %s" % (exe, e)]
+    if out.returncode != 0:
+        return [], [], ["%s --cases exited %d: %s" % (exe, out.returncode,
+                                                       out.stderr.strip()[:300])]
+    # Which workloads take --threads: `tl-workload --list` prints each
+    # workload ("<name> — lesson") followed by its "  --<param> ..." lines.
+    with_threads = set()
+    try:
+        lst = subprocess.run([exe, "--list"], capture_output=True, text=True, env=env,
+                             timeout=120).stdout
+        cur = None
+        for ln in lst.splitlines():
+            m = re.match(r"^(\S+)\s", ln)
+            if m:
+                cur = m.group(1)
+            elif cur and re.match(r"^\s+--threads\b", ln):
+                with_threads.add(cur)
+    except (OSError, subprocess.SubprocessError):
+        pass
+    cases, errors = [], []
+    for ln in out.stdout.splitlines():
+        if not ln.strip() or ln.startswith("#"):
+            continue
+        parts = ln.split(None, 2)
+        if len(parts) < 2 or parts[1] not in ("race", "deadlock", "clean", "skip"):
+            errors.append("tl-workload --cases: bad line %r" % ln)
+            continue
+        name, expect = parts[0], parts[1]
+        reason = parts[2] if len(parts) > 2 else ""
+        if expect == "skip" and not reason:
+            errors.append("tl-workload --cases: %s is skipped without a reason" % name)
+        cases.append(Case(name="workload/" + name, argv=[exe, name] + extra_args,
+                          expect=expect, kind="workload", cwd=build, timeout=timeout,
+                          threads_arg=(["--threads", "{n}"]
+                                       if name.split("/")[0] in with_threads else None),
+                          reason=reason,
+                          source="bench/workloads (`tl-workload --cases`)"))
+    return cases, [], errors
+
+
+# --- slowdown --------------------------------------------------------------------
+
+def slowdown(results):
+    """Lines (markdown) and rows comparing each detector's time per case with
+    the native run of the same case (same runs and thread counts)."""
+    native = {r.case.name: r for r in results if r.detector == "native"}
+    per = OrderedDict()
+    for r in results:
+        if r.detector == "native" or r.case.name not in native:
+            continue
+        n = native[r.case.name]
+        if r.hung or n.hung or r.errors or n.errors or n.seconds <= 0:
+            continue
+        per.setdefault(r.detector, []).append((r.case.name, r.seconds, n.seconds))
+    if not per:
+        return [], []
+    lines = ["| detector | cases | native total | detector total | total ratio | "
+             "median | geo. mean | min | max |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    rows = []
+    import math
+    import statistics
+    for det, xs in per.items():
+        ratios = [d / nat for _, d, nat in xs]
+        tn, td = sum(x[2] for x in xs), sum(x[1] for x in xs)
+        geo = math.exp(sum(math.log(x) for x in ratios) / len(ratios))
+        lines.append("| %s | %d | %.1f s | %.1f s | %.1fx | %.1fx | %.1fx | %.1fx | %.1fx |" % (
+            det, len(xs), tn, td, td / tn, statistics.median(ratios), geo, min(ratios),
+            max(ratios)))
+        for name, d, nat in xs:
+            rows.append((det, name, d, nat, d / nat))
+    lines.append("")
+    lines.append("Per case (detector seconds / native seconds, all runs summed):")
+    lines.append("")
+    lines.append("| detector | case | detector s | native s | ratio |")
+    lines.append("|---|---|---|---|---|")
+    for det, name, d, nat, ratio in rows:
+        lines.append("| %s | %s | %.2f | %.2f | %.1fx |" % (det, name, d, nat, ratio))
+    return lines, rows
+
+
+# --- main ------------------------------------------------------------------------
+
+def parse_args(argv):
+    ap = argparse.ArgumentParser(prog="tsan-suite", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--detector", default="tsan",
+                    help="tsan (default), helgrind, drd, a comma list, or all")
+    ap.add_argument("--report-slowdown", action="store_true",
+                    help="also run every case uninstrumented and report each "
+                         "detector's slowdown (runs cases one at a time)")
+    ap.add_argument("--runs", type=int, default=3, help="runs per case (default 3)")
+    ap.add_argument("--jobs", type=int, default=2, help="cases in parallel (default 2)")
+    ap.add_argument("--timeout", type=float, help="per-run timeout for every case "
+                    "(default: unit 300 s, workload 120 s, fixture 60 s; x5 under valgrind)")
+    ap.add_argument("--build-dir", default=os.path.join(ROOT, "build", "tsan"))
+    ap.add_argument("--plain-build-dir", default=os.path.join(ROOT, "build", "valgrind"))
+    ap.add_argument("--out", help="run directory (default reports/tsan/<timestamp>)")
+    ap.add_argument("--only", help="regex: run only the cases whose name matches")
+    ap.add_argument("--skip", action="append", default=[],
+                    choices=("unit", "workload", "fixture"), help="skip a kind of case")
+    ap.add_argument("--no-build", action="store_true", help="use the build dirs as they are")
+    ap.add_argument("--workload-args", default="--quick",
+                    help="extra arguments for every tl-workload case (default --quick)")
+    ap.add_argument("--alt-threads", type=int, help="thread count of the threads schedule")
+    ap.add_argument("--list", action="store_true", help="list the cases and exit")
+    a = ap.parse_args(argv)
+    dets = []
+    for d in a.detector.split(","):
+        d = d.strip()
+        if d == "all":
+            dets += ["tsan", "helgrind", "drd"]
+        elif d in ("tsan", "helgrind", "drd"):
+            dets.append(d)
+        else:
+            ap.error("unknown detector %r (tsan, helgrind, drd, all)" % d)
+    a.detectors = list(OrderedDict.fromkeys(dets))
+    if a.runs < 1 or a.jobs < 1:
+        ap.error("--runs and --jobs must be >= 1")
+    return a
+
+
+def main(argv=None):
+    a = parse_args(sys.argv[1:] if argv is None else argv)
+    t_start = time.monotonic()
+    # The suppressions policy first: nothing runs with a file that hides us.
+    entries, problems = supp.check(SUPP_FILE, OUR_CODE)
+    if problems:
+        print("tsan-suite: refusing %s:\n  %s" % (SUPP_FILE, "\n  ".join(problems)),
+              file=sys.stderr)
+        return 2
+    valgrind_dets = [d for d in a.detectors if d in ("helgrind", "drd")]
+    if valgrind_dets and not shutil.which("valgrind"):
+        print("tsan-suite: valgrind is not installed (apt-get install valgrind)",
+              file=sys.stderr)
+        return 2
+    need_tsan = "tsan" in a.detectors
+    need_plain = bool(valgrind_dets) or a.report_slowdown
+    out = a.out or new_run_dir(os.path.join(ROOT, "reports", "tsan"))
+    os.makedirs(out, exist_ok=True)
+    say("tsan-suite: run directory %s" % os.path.relpath(out, os.getcwd()))
+
+    builds = []  # (name, dir, cmake args)
+    if need_tsan:
+        builds.append(("tsan", a.build_dir, ["-DTSAN=ON", "-DCMAKE_BUILD_TYPE=RelWithDebInfo",
+                                             "-DTL_WERROR=ON"]))
+    if need_plain:
+        builds.append(("plain", a.plain_build_dir,
+                       ["-DTSAN=OFF", "-DASAN=OFF", "-DCMAKE_BUILD_TYPE=RelWithDebInfo",
+                        "-DTL_WERROR=ON", "-DTL_RACE_FIXTURES=ON"]))
+    failures, notes = [], []
+    for name, bdir, args in builds:
+        if a.no_build:
+            continue
+        say("tsan-suite: configuring and building %s (%s)" % (
+            os.path.relpath(bdir, os.getcwd()), " ".join(compiler_args() + args)))
+        ok, msg, fatal = configure_and_build(bdir, args, a.jobs, out, name)
+        say("  " + msg)
+        if fatal:
+            return 2
+        if not ok:
+            failures.append("%s build: %s" % (name, msg))
+
+    # cases per build
+    case_sets = {}
+    for name, bdir, _ in builds:
+        cases = []
+        t = lambda kind: a.timeout or TIMEOUTS[kind]
+        if "unit" not in a.skip:
+            cs, errs = unit_cases(bdir, t("unit"))
+            cases += cs
+            failures += errs
+        if "workload" not in a.skip:
+            cs, nts, errs = workload_cases(bdir, t("workload"), shlex.split(a.workload_args))
+            cases += cs
+            notes += ["%s build: %s" % (name, n) for n in nts]
+            failures += errs
+        if "fixture" not in a.skip:
+            cs, errs = fixture_cases(bdir, t("fixture"))
+            cases += cs
+            failures += errs
+        if a.only:
+            rx = re.compile(a.only)
+            cases = [c for c in cases if rx.search(c.name)]
+        for i, c in enumerate(cases):
+            c.index = i
+        case_sets[name] = cases
+    # sanity: the TSan build's binaries really are TSan-built
+    if need_tsan:
+        checked = {}
+        for c in case_sets.get("tsan", []):
+            exe = c.argv[0]
+            if c.expect == "skip" or not os.path.exists(exe):
+                continue
+            if exe not in checked:
+                checked[exe] = tsan_built(exe)
+                if not checked[exe]:
+                    failures.append("%s is in the TSan build but not built with TSan" % exe)
+            if not checked[exe]:
+                c.expect, c.reason = "skip", "not a TSan binary"
+
+    if a.list:
+        for name, cases in case_sets.items():
+            for c in cases:
+                say("%-6s %-40s %-8s %s" % (name, c.name, c.expect, c.reason))
+        return 0
+
+    jobs = []  # (detector, case)
+    for det in a.detectors:
+        for c in case_sets.get("tsan" if det == "tsan" else "plain", []):
+            jobs.append((det, c))
+    if a.report_slowdown:
+        for c in case_sets.get("plain", []):
+            jobs.append(("native", c))
+    import copy
+    env = Env(out, [ROOT], suppressions=SUPP_FILE, alt_threads=a.alt_threads, log=say)
+    vg_env = Env(out, [ROOT], suppressions=None, alt_threads=a.alt_threads, log=say)
+    todo = []
+    for det, c in jobs:
+        c = copy.deepcopy(c)
+        if det in ("helgrind", "drd"):
+            c.timeout *= VG_FACTOR
+            if c.kind == "unit":
+                c.env.setdefault("TL_TEST_TIMEOUT", "%d" % (30 * VG_FACTOR))
+        todo.append((det, c))
+    # longest first: unit tests, then workloads, then fixtures
+    order = {"unit": 0, "workload": 1, "fixture": 2}
+    todo.sort(key=lambda dc: (order.get(dc[1].kind, 3)))
+    jobs_n = 1 if a.report_slowdown else a.jobs
+    if a.report_slowdown:
+        say("tsan-suite: --report-slowdown runs one case at a time (timings)")
+    say("tsan-suite: %d cases x %d runs, detectors %s, %d in parallel" % (
+        len(todo), a.runs, ",".join(a.detectors + (["native"] if a.report_slowdown else [])),
+        jobs_n))
+    results = [None] * len(todo)
+
+    def work(k):
+        det, c = todo[k]
+        if c.expect == "skip":
+            from .runner import CaseResult
+            return k, CaseResult(case=c, detector=det)
+        e = env if det == "tsan" else vg_env
+        return k, run_case(e, c, det, a.runs)
+
+    done = 0
+    with ThreadPoolExecutor(max_workers=jobs_n) as ex:
+        for k, res in ex.map(work, range(len(todo))):
+            results[k] = res
+            done += 1
+            v = report.judge(res)
+            say("[%3d/%d] %-44s %-8s expect=%-8s found=%-12s %s  (%.1f s)" % (
+                done, len(todo), res.case.name, res.detector, res.case.expect,
+                ",".join(v.found) or "-", v.verdict, res.seconds))
+
+    verdicts = [report.judge(r) for r in results]
+    shown = [v for v in verdicts]
+    sd_lines, sd_rows = slowdown(results) if a.report_slowdown else ([], [])
+    if sd_rows:
+        import csv
+        with open(os.path.join(out, "slowdown.csv"), "w", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["detector", "case", "detector_seconds", "native_seconds", "ratio"])
+            for row in sd_rows:
+                w.writerow([row[0], row[1], "%.3f" % row[2], "%.3f" % row[3], "%.2f" % row[4]])
+    meta = OrderedDict()
+    meta["run"] = os.path.basename(os.path.abspath(out))
+    meta["command"] = "scripts/tsan-suite " + " ".join(shlex.quote(x) for x in (
+        sys.argv[1:] if argv is None else argv))
+    meta["host"] = "%s, %d allowed CPUs" % (os.uname().nodename, len(os.sched_getaffinity(0)))
+    for name, bdir, _ in builds:
+        cc = cache_value(bdir, "CMAKE_C_COMPILER") or "?"
+        meta["%s build" % name] = "%s (%s, %s)" % (
+            os.path.relpath(bdir, ROOT), os.path.basename(cc),
+            cache_value(bdir, "CMAKE_BUILD_TYPE") or "?")
+    runtimes = sorted({r.runtime for r in results if r and r.runtime})
+    meta["detector runtimes"] = ", ".join(runtimes)
+    meta["schedules"] = ("tsan/native: pin1 (one CPU), spread (all allowed CPUs), threads "
+                         "(TL_THREADS=%d, --threads for workloads); helgrind/drd: default, "
+                         "fair (--fair-sched=yes), threads" % env.alt_threads)
+    meta["suppressions"] = "%s (%d active entries; policy: none may match our code)" % (
+        os.path.relpath(SUPP_FILE, ROOT), len(entries))
+    used = sorted({s for r in results if r for p in r.parsed for s in p.suppressions_used})
+    meta["suppressions used"] = used
+    meta["notes"] = notes + ([env.aslr_note] if env.aslr_note else [])
+    meta["problems"] = failures
+    report.write_csv(out, shown)
+    report.write_cases_csv(out, shown)
+    md = report.write_md(out, [v for v in shown if v.detector != "native"] +
+                         [v for v in shown if v.detector == "native"], meta, [ROOT],
+                         slowdown=sd_lines)
+    if not a.out:
+        report.update_latest(out)
+
+    say("")
+    say(report.verdict_table([v for v in shown if v.detector != "native"]))
+    say("")
+    for det, m in report.metrics(shown).items():
+        say(report.metrics_line(det, m))
+    if sd_lines:
+        say("")
+        say("slowdown vs uninstrumented build:")
+        for ln in sd_lines[:2 + len({r[0] for r in sd_rows})]:
+            say("  " + ln)
+    for n in meta["notes"]:
+        say("note: " + n)
+    failed = [v for v in verdicts if v.failed]
+    if failed:
+        say("")
+        say("FAILED cases:")
+        say(report.failures_text(verdicts, out))
+    for f in failures:
+        say("PROBLEM: " + f)
+    say("")
+    say("report: %s  (%.0f s)" % (os.path.relpath(md, os.getcwd()),
+                                  time.monotonic() - t_start))
+    return 1 if (failed or failures) else 0
