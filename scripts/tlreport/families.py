@@ -26,6 +26,8 @@ nothing is dropped silently. Matching is on the name's `/`-separated parts
             map, ...).
   start     primitive "start" (variants pthread_create, fork, posix_spawn,
             tl_thread, ...) or variant "start" / "start_join".
+  workload  any other row with a wall_s counter (the seed's other lessons,
+            bench/workloads): wall time per variant and parameter set.
 """
 import re
 
@@ -168,6 +170,28 @@ def is_start(p):
             or p.variant.lower() in ("start", "start_join", "start-join"))
 
 
+def is_workload(p):
+    return "wall_s" in p.counters
+
+
+# Enumerated workload parameters (bench/include/workload.h), for labels.
+_PARAM_WORDS = {"start": ("seed", "barrier"), "work": ("sleep", "spin")}
+
+
+def params_pretty(p, sep=", "):
+    out = []
+    for k, v in p.params.items():
+        words = _PARAM_WORDS.get(k)
+        try:
+            i = int(float(v))
+        except ValueError:
+            i = None
+        if words and i is not None and 0 <= i < len(words):
+            v = "%s (%s)" % (v, words[i])
+        out.append("%s=%s" % (k, v))
+    return sep.join(out)
+
+
 # The order matters: the first match wins.
 RULES = (
     ("lesson", is_lesson),
@@ -178,6 +202,7 @@ RULES = (
     ("queue", is_queue),
     ("executor", is_executor),
     ("start", is_start),
+    ("workload", is_workload),
 )
 
 

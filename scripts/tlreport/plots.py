@@ -558,7 +558,7 @@ class Plotter:
             return
         sets = {}
         for p in pts:
-            key = (p.mode, p.peer, p.params_str)
+            key = (p.mode, p.peer, families.params_pretty(p))
             sets.setdefault(key, []).append(p)
         keys = sorted(sets)
         fig, axes = plt.subplots(len(keys), 2, figsize=(12, 3.6 * len(keys) + 0.6),
@@ -581,7 +581,7 @@ class Plotter:
             self.log_time_axis(ax_t, "y", wall)
             ax_t.set_ylabel("wall time of the whole run (s, log)")
             ax_t.margins(y=0.25)
-            label = key[2].replace(";", ", ") or "default parameters"
+            label = key[2] or "default parameters"
             if key[0] != "threads":
                 label += " (%s)" % key[0]
             if key[1] != "c":
@@ -608,8 +608,63 @@ class Plotter:
                   "run per variant; right: updates lost (red = wrong final n). One row per "
                   "parameter set (work kind, W, start mode).")
 
+    def plot_workloads(self):
+        pts = self.fam["workload"]
+        if not pts:
+            self.note("no other workload rows (wall_s counter): skipped workload_*")
+            return
+        names = []
+        for p in pts:
+            if p.primitive not in names:
+                names.append(p.primitive)
+        for name in names:
+            ps = [p for p in pts if p.primitive == name]
+            labels, vals = [], []
+            for p in ps:
+                lab = p.variant + ("  " + families.params_pretty(p) if p.params else "")
+                if p.mode != "threads":
+                    lab += " (%s)" % p.mode
+                if p.peer != "c":
+                    lab += " [%s]" % p.peer
+                labels.append(lab)
+                w = p.counters["wall_s"]
+                vals.append(w if isinstance(w, float) and w > 0 else secs(p))
+            variants = sorted({p.variant for p in ps})
+            colors = ["C%d" % (variants.index(p.variant) % 10) for p in ps]
+            fig, ax = plt.subplots(figsize=(10, 1.4 + 0.42 * len(ps)), constrained_layout=True)
+            bars = ax.barh(range(len(ps)), vals, color=colors)
+            ax.set_yticks(range(len(ps)))
+            ax.set_yticklabels(labels, fontsize=8)
+            ax.invert_yaxis()
+            ax.bar_label(bars, labels=[fmt_s(v) for v in vals], fontsize=8, padding=2)
+            self.log_time_axis(ax, "x", vals)
+            ax.set_xlabel("wall time of one run (s, log; median of repetitions)")
+            ax.margins(x=0.2)
+            ax.grid(True, axis="x", which="both", alpha=0.3)
+            self.save(fig, "workload_%s" % _safe(name), "Workload %s: wall time per variant" % name,
+                      "workload", ps, "Median wall time of one run of the %s workload per variant "
+                      "and parameter set; its counters (final state, counts) are in the CSV."
+                      % name)
+
+    def remove_previous(self):
+        """Delete the plots a previous run of this script listed in index.json
+        (only those: the directory may hold other files)."""
+        old = os.path.join(self.out, "index.json")
+        try:
+            with open(old) as f:
+                doc = json.load(f)
+        except (OSError, ValueError):
+            return
+        for m in doc.get("plots", []):
+            for name in m.get("files", []):
+                path = os.path.join(self.out, os.path.basename(name))
+                if os.path.isfile(path):
+                    os.remove(path)
+        os.remove(old)
+
     def run(self):
-        for fn in (self.plot_lesson, self.plot_scaling, self.plot_ratios, self.plot_handoff,
+        self.remove_previous()
+        for fn in (self.plot_lesson, self.plot_workloads, self.plot_scaling, self.plot_ratios, self.plot_handoff,
                    self.plot_wakeup, self.plot_fairness, self.plot_queue, self.plot_executor,
                    self.plot_start, self.plot_timer):
             fn()

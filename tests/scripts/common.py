@@ -20,7 +20,7 @@ sys.path.insert(0, SCRIPTS)
 EXPECTED_PLOTS = (
     "lesson_lock_join_unlocked", "scaling_lock", "scaling_rlock", "scaling_semaphore",
     "scaling_condition", "ratio_baseline", "ratio_cpython", "handoff", "wakeup", "fairness",
-    "queue", "executors", "start", "timer",
+    "queue", "executors", "start", "timer", "workload_deadlock", "workload_pipeline", "scaling_shim",
 )
 
 

@@ -55,7 +55,14 @@ class Gen:
               counters=None, peer="c", mode="threads", pin="compact",
               items=None, reps=REPS, error="", timing="real_time"):
         parts = [primitive, variant] + ["%s:%s" % kv_ for kv_ in params.items()]
-        parts += [timing, "threads:%d" % threads]
+        if peer == "cpython":
+            # scripts/cpython-peer: no timing part, threads only when > 1
+            parts += ["threads:%d" % threads] if threads > 1 else []
+        elif timing == "workload":
+            # bench/workload_bench.c: one iteration per repetition, manual time
+            parts += ["iterations:1", "manual_time"]
+        elif timing != "plain":
+            parts += [timing, "threads:%d" % threads]
         name = "/".join(parts)
         factor = self.tweak.get((name, pin, peer), 1.0)
         if factor is None:  # dropped from this run
@@ -66,7 +73,8 @@ class Gen:
         else:
             cpus = ";".join(str(i % ALLOWED) for i in range(threads))
         cpus = ";".join(sorted(set(cpus.split(";")), key=int))
-        base = dict(FACTS, mode=mode, peer=peer, name=name, primitive=primitive,
+        facts = dict(FACTS, build_type="CPython 3.11.7") if peer == "cpython" else FACTS
+        base = dict(facts, mode=mode, peer=peer, name=name, primitive=primitive,
                     variant=variant, params=kv(params), baseline=baseline,
                     threads=threads, pin_policy=pin if peer == "c" else "none",
                     cpus_used=cpus if peer == "c" else "",
@@ -190,26 +198,43 @@ def populate(g, regressed=False):
         b("process_per_task", op, {"workers": 2}, 1, ppt, mode="processes")
         if gp:
             b("gthreadpool", op, {"workers": 2}, 1, gp)
-    b("thread_pool", "roundtrip", {"workers": 2}, 1, 95000.0, peer="cpython")
-    b("thread_pool", "map", {"workers": 2}, 1, 21000.0, peer="cpython")
+    b("executor", "submit_result", {}, 1, 95000.0, peer="cpython")
+    b("executor", "map", {}, 1, 21000.0, peer="cpython")
+    for place, ns in (("same_core", 31000.0), ("cross_core", 42000.0)):
+        b("event", "pingpong", {"placement": place}, 2, ns, peer="cpython")
     # Thread vs process start (seed section 3).
     for variant, ns, bl in (("pthread_create", 21000.0, ""), ("tl_thread", 23000.0, "start/pthread_create"),
                             ("fork", 160000.0, ""), ("posix_spawn", 420000.0, "")):
         b("start", variant, {}, 1, ns, baseline=bl)
-    b("start", "tl_thread", {}, 1, 95000.0, peer="cpython")
+    b("thread", "start_join", {}, 1, 95000.0, peer="cpython")
     # Timer lateness (ns counters).
     for variant, p50 in (("oneshot", 58000.0), ("repeating", 61000.0)):
         b("timer", variant, {"interval_us": 1000}, 1, 1e6, timing="manual_time",
           counters=lambda r, p=p50: {"p50": p * (1 + r.gauss(0, .02)), "p99": p * 2.4, "max": p * 9})
     # The seed's lesson: lock vs lock-narrow vs join vs unlocked vs atomic.
-    for barrier in (0, 1):
-        for variant, wall, final in (("unlocked", 0.0042, 97 if barrier == 0 else 99),
+    for start in (0, 1):
+        for variant, wall, final in (("unlocked", 0.0042, 97 if start == 0 else 99),
                                      ("atomic", 0.0041, 0), ("lock-narrow", 0.0047, 0),
                                      ("lock", 0.112, 0), ("join", 0.131, 0)):
-            p = {"n": 100, "w_us": 1000, "work": 0, "barrier": barrier}
-            b("lockjoin", variant, p, 1, wall * 1e9, timing="manual_time", reps=3,
-              counters=lambda r, w=wall, f=final: {"final_n": f, "expected_n": 0,
-                                                   "lost_updates": f, "wall_s": w * (1 + r.gauss(0, .01))})
+            p = {"nthreads": 100, "work_us": 1000, "start": start, "work": 0}
+            b("lockjoin", variant, p, 1, wall * 1e9, timing="workload", reps=3,
+              baseline="" if variant == "unlocked" else "lockjoin/unlocked",
+              counters=lambda r, w=wall, f=final: {
+                  "expected_n": 0, "final_n": f, "lost_updates": f,
+                  "ratio_vs_unlocked": w / 0.0042, "ref_wall_s": 0.0042, "threads": 100,
+                  "wall_s": w * (1 + r.gauss(0, .01))})
+    # Other workloads (bench/workloads): only a wall_s and their own counters.
+    for variant, wall, c in (("two-locks", 0.00075, {"deadlocked": 1, "cycle_len": 2}),
+                             ("rlock", 0.041, {"deadlocked": 0, "cycle_len": 0})):
+        b("deadlock", variant, {"nthreads": 4, "hold_us": 10000}, 1, wall * 1e9, timing="workload",
+          counters=lambda r, w=wall, c=c: dict(c, wall_s=w * (1 + r.gauss(0, .02))))
+    for variant, wall in (("busywait", 0.053), ("queue", 0.0498)):
+        b("pipeline", variant, {"items": 400, "pace_us": 50}, 1, wall * 1e9, timing="workload",
+          baseline="pipeline/queue" if variant == "busywait" else "",
+          counters=lambda r, w=wall: {"items": 400, "exactly_once": 1, "wall_s": w})
+    # The shim-overhead pair (issue 2).
+    b("native", "mutex_pair", {}, 1, 12.0, timing="plain")
+    b("shim", "mutex_pair", {}, 1, 12.1, baseline="native/mutex_pair", timing="plain")
     if regressed:
         b("barrier", "wait", {}, 2, 900.0, baseline="pthread_barrier/wait")
 

@@ -7,7 +7,7 @@ import shutil
 import tempfile
 import unittest
 
-from common import FIX, RESULTS, TSAN, TmpDir, need_matplotlib, run, script
+from common import EXPECTED_PLOTS, FIX, RESULTS, TSAN, TmpDir, need_matplotlib, run, script
 
 
 _TEMPLATE = {}
@@ -41,7 +41,7 @@ class Page(TmpDir):
         with open(os.path.join(run_dir, "index.html")) as f:
             page = f.read()
         pngs = sorted(n[:-4] for n in os.listdir(os.path.join(run_dir, "plots")) if n.endswith(".png"))
-        self.assertEqual(len(pngs), 14)
+        self.assertEqual(len(pngs), len(EXPECTED_PLOTS))
         embedded = re.findall(r'<img class="plot" data-plot="([^"]+)" alt="[^"]*" '
                               r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
         self.assertEqual(sorted(s for s, _ in embedded), pngs)

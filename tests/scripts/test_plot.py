@@ -43,7 +43,9 @@ class Plot(TmpDir):
         with open(os.path.join(out, "index.json")) as f:
             manifest = json.load(f)
         self.assertEqual(sorted(m["stem"] for m in manifest["plots"]), sorted(EXPECTED_PLOTS))
-        self.assertIn("14 plots", r.stdout)
+        self.assertIn("%d plots" % len(EXPECTED_PLOTS), r.stdout)
+        # CPython rows without a C twin are named, not dropped silently
+        self.assertIn("CPython row thread/start_join [cpython] has no C row to pair with", r.stdout)
 
     def test_footnote_title_and_axis_units_in_svg(self):
         out, r = self.full_plot()
@@ -93,11 +95,13 @@ class Plot(TmpDir):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertTrue(os.path.isfile(os.path.join(out, "lesson_lock_join_unlocked.png")))
         for fam in ("handoff", "wakeup", "fairness", "queue", "executors", "start", "timer",
-                    "ratio_baseline", "ratio_cpython"):
+                    "ratio_cpython", "workload_*", "scaling_*"):
             self.assertIn("skipped " + fam, r.stdout)
             self.assertFalse(os.path.exists(os.path.join(out, fam + ".png")))
         with open(os.path.join(out, "index.json")) as f:
-            self.assertEqual([m["stem"] for m in json.load(f)["plots"]], ["lesson_lock_join_unlocked"])
+            # lock, lock-narrow, join, atomic name unlocked as their baseline
+            self.assertEqual([m["stem"] for m in json.load(f)["plots"]],
+                             ["lesson_lock_join_unlocked", "ratio_baseline"])
 
     def test_classification_of_fixture_rows(self):
         from tlreport import families, results
@@ -106,9 +110,12 @@ class Plot(TmpDir):
         self.assertEqual({families.lesson_variant(p) for p in fam["lesson"]},
                          set(families.LESSON_ORDER))
         self.assertEqual({families.placement(p) for p in fam["handoff"]}, {"same core", "cross core"})
+        self.assertEqual({families.placement(p) for p in fam["handoff"] if p.peer == "cpython"},
+                         {"same core", "cross core"})  # placement=same_core|cross_core strings
+        self.assertEqual({p.primitive for p in fam["workload"]}, {"deadlock", "pipeline"})
         self.assertEqual({families.queue_capacity(p) for p in fam["queue"]},
                          {"1", "64", "1024", "unbounded"})
-        self.assertEqual({p.primitive for p in fam["start"]}, {"start"})
+        self.assertEqual({p.primitive for p in fam["start"]}, {"start", "thread"})
         self.assertTrue(all(families.percentiles(p).keys() >= {"p50", "p99", "max"}
                             for p in fam["wakeup"] + fam["timer"]))
 
