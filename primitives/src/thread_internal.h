@@ -36,7 +36,7 @@ enum {
 /* The calling thread's object: set by the start trampoline, for the main
  * thread by the library constructor, for foreign threads when
  * tl_thread_current() adopts them as dummies. NULL otherwise. */
-extern _Thread_local tl_thread_t *tl__self;
+extern _Thread_local tl_thread_t *tl__self __attribute__((tls_model("initial-exec")));
 
 void tl__thread_global_init(void);      /* idempotent (pthread_once) */
 unsigned long tl__thread_next_number(void); /* Python's threading._counter: 1, 2, ... */

@@ -29,8 +29,8 @@
 
 #define SHUTDOWN_WAITING 0x80000000u
 
-_Thread_local tl_thread_t *tl__self;
-static _Thread_local pid_t tl__tid;
+_Thread_local tl_thread_t *tl__self __attribute__((tls_model("initial-exec")));
+static _Thread_local pid_t tl__tid __attribute__((tls_model("initial-exec")));
 
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static pthread_once_t g_atexit_once = PTHREAD_ONCE_INIT;

@@ -6,6 +6,7 @@
 
 #include "threadlab/common.h"
 #include "threadlab/thread.h"
+#include "threadlab/timer.h"
 #include "threadlab/lock.h"
 
 #endif
