@@ -163,8 +163,9 @@ long begin_invocation(const InstKey &key, int idx, int nthreads)
 			const auto &names = ctx().names;
 			const char *nm = (size_t)it->second.seq <= names.size() ? names[it->second.seq - 1].c_str()
 										 : std::get<0>(key)->name.c_str();
-			fprintf(stderr, "[%ld/%zu] %s\n", it->second.seq, names.size(), nm);
+			// the supervisor hears of it before anyone reading stderr does
 			progress_line("S", it->second.seq);
+			fprintf(stderr, "[%ld/%zu] %s\n", it->second.seq, names.size(), nm);
 		}
 	}
 	InstRec &r = it->second;
