@@ -268,7 +268,7 @@ void tlw_sleep_us(int64_t us)
 
 /* The spin loop: a dependent chain the compiler cannot remove (the result
  * is stored to a volatile sink), about one iteration per few cycles. */
-static volatile uint64_t spin_sink;
+static _Thread_local volatile uint64_t spin_sink; /* per thread: no shared write */
 
 __attribute__((noinline)) static uint64_t spin_loop(uint64_t iters)
 {
@@ -305,6 +305,11 @@ static double spin_rate(void)
 	}
 	atomic_store_explicit(&spin_per_us, best, memory_order_relaxed);
 	return best;
+}
+
+void tlw_spin_calibrate(void)
+{
+	(void)spin_rate();
 }
 
 __attribute__((noinline)) void tlw_spin_us(int64_t us)

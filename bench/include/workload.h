@@ -164,6 +164,9 @@ void tlw_note(struct tlw_ctx *c, const char *fmt, ...) __attribute__((format(pri
  * being an opaque call (see lockjoin.c). */
 void tlw_work(int kind, int64_t us);
 void tlw_spin_us(int64_t us);
+/* Measures the spin rate now (once per process; later calls are free):
+ * call it before starting threads, so it runs on a quiet CPU. */
+void tlw_spin_calibrate(void);
 void tlw_sleep_us(int64_t us);
 double tlw_now(void); /* CLOCK_MONOTONIC seconds */
 /* A call the compiler must assume reads and writes all memory (noinline,

@@ -210,6 +210,8 @@ static int run(struct tlw_ctx *c)
 	s->work_kind = (int)tlw_p(c, "work");
 	s->start_mode = (int)tlw_p(c, "start");
 	s->variant = c->variant;
+	if (s->work_kind == TLW_WORK_SPIN)
+		tlw_spin_calibrate();
 
 	int final_n;
 	double wall = run_once(c, s, &final_n);

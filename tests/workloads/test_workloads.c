@@ -38,6 +38,9 @@ TEST_IMPL(cases_contract)
 		{ "lockjoin/join", "clean" },      { "lockjoin/atomic", "clean" },
 		{ "deadlock/two-locks", "deadlock" }, { "deadlock/rlock", "clean" },
 		{ "pipeline/busywait", "race" },   { "pipeline/queue", "clean" },
+		{ "timer/rearm", "clean" },        { "timer/ticker", "clean" },
+		{ "daemon/confusing", "clean" },   { "daemon/daemon-only", "clean" }, { "daemon/swapped", "clean" },
+		{ "start/thread", "clean" },       { "start/process", "clean" },
 	};
 	ASSERT_EQ(wl(&o, "--cases", NULL), 0);
 	for (size_t i = 0; i < sizeof must / sizeof must[0]; i++) {
@@ -133,6 +136,47 @@ TEST_IMPL(pipeline_queue_exactly_once_in_order)
 	return 0;
 }
 
+TEST_IMPL(timer_refresher_verified_and_cancelled)
+{
+	static const char *const v[] = { "timer/rearm", "timer/ticker" };
+	for (int i = 0; i < 2; i++) {
+		ASSERT_EQ(wl(&o, v[i], "--quick", NULL), 0);
+		ASSERT_GE(wl_num(&o, "ticks"), 10); /* at least the quick size's ticks */
+		ASSERT_EQ(wl_num(&o, "verified"), 1);
+		ASSERT_EQ(wl_num(&o, "refreshed_after_check"), 0);
+		ASSERT_EQ(wl_num(&o, "ticks_after_stop"), 0);
+		ASSERT(wl_num(&o, "late_max_ms") >= wl_num(&o, "late_p50_ms"));
+	}
+	return 0;
+}
+
+TEST_IMPL(daemon_prints_what_python_prints)
+{
+	static const char *const v[] = { "daemon/confusing", "daemon/daemon-only", "daemon/swapped" };
+	static const int lines[] = { 5, 2, 4 };
+	for (int i = 0; i < 3; i++) {
+		ASSERT_EQ(wl(&o, v[i], "--quick", NULL), 0);
+		ASSERT_EQ(wl_num(&o, "lines"), lines[i]);
+		ASSERT_EQ(wl_num(&o, "missing"), 0);
+		ASSERT_EQ(wl_num(&o, "extra"), 0);
+		ASSERT_EQ(wl_num(&o, "never_lines_printed"), 0);
+		ASSERT_EQ(wl_num(&o, "order_as_python"), 1);
+		ASSERT_EQ(wl_num(&o, "as_python"), 1);
+	}
+	return 0;
+}
+
+TEST_IMPL(start_pid_and_sharing)
+{
+	ASSERT_EQ(wl(&o, "start/thread", "--quick", NULL), 0);
+	ASSERT_EQ(wl_num(&o, "same_pid"), wl_num(&o, "reps"));
+	ASSERT_EQ(wl_num(&o, "parent_saw_write"), wl_num(&o, "reps"));
+	ASSERT_EQ(wl(&o, "start/process", "--quick", NULL), 0);
+	ASSERT_EQ(wl_num(&o, "same_pid"), 0);
+	ASSERT_EQ(wl_num(&o, "parent_saw_write"), 0);
+	return 0;
+}
+
 TEST_LIST_BEGIN
 TEST_ENTRY(cases_contract)
 TEST_ENTRY(bad_args_exit_2)
@@ -140,4 +184,7 @@ TEST_ENTRY(lockjoin_correct_variants_exact)
 TEST_ENTRY(lockjoin_pinned)
 TEST_ENTRY(deadlock_rlock_completes)
 TEST_ENTRY(pipeline_queue_exactly_once_in_order)
+TEST_ENTRY(timer_refresher_verified_and_cancelled)
+TEST_ENTRY(daemon_prints_what_python_prints)
+TEST_ENTRY(start_pid_and_sharing)
 TEST_LIST_END
