@@ -8,5 +8,6 @@
 #include "threadlab/thread.h"
 #include "threadlab/timer.h"
 #include "threadlab/lock.h"
+#include "threadlab/rlock.h"
 
 #endif

@@ -1,0 +1,53 @@
+/* threadlab/rlock.h — Python's threading.RLock.
+ *
+ * Re-entrant: the owning thread may acquire again; each acquire needs its
+ * release. Only the owner may release (TL_EPERM otherwise, Python's
+ * RuntimeError). Same acquire arguments as tl_lock_acquire.
+ *
+ * Implementation: one futex word holding the owner's kernel tid (0 = free)
+ * plus a "sleepers" bit, and a recursion count only the owner touches. The
+ * owner is a tid, so with TL_PSHARED an RLock in a MAP_SHARED mapping works
+ * between processes.
+ */
+#ifndef THREADLAB_RLOCK_H
+#define THREADLAB_RLOCK_H
+
+#include "threadlab/common.h"
+
+#include <stdatomic.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct tl_rlock {
+	_Atomic uint32_t owner; /* 0 free; owner tid | bit 31 when threads may sleep */
+	uint32_t count;         /* recursion depth, owner-only */
+	uint32_t flags;         /* TL_PSHARED */
+} tl_rlock_t;
+
+#define TL_RLOCK_INITIALIZER { 0, 0, TL_PRIVATE }
+
+int tl_rlock_init(tl_rlock_t *r, int flags); /* TL_EINVAL on unknown flags */
+int tl_rlock_destroy(tl_rlock_t *r);         /* TL_EBUSY if held */
+
+/* rlock.acquire(blocking, timeout): 0; TL_EBUSY; TL_ETIMEDOUT; TL_EINVAL
+ * (as tl_lock_acquire); TL_EAGAIN if the recursion count would overflow. */
+int tl_rlock_acquire(tl_rlock_t *r, bool blocking, double timeout);
+int tl_rlock_acquire_until(tl_rlock_t *r, const struct timespec *deadline);
+int tl_rlock_try_acquire(tl_rlock_t *r); /* 0 or TL_EBUSY */
+
+/* 0, or TL_EPERM if the calling thread does not own it. */
+int tl_rlock_release(tl_rlock_t *r);
+
+/* Python's RLock._is_owned(): held by the calling thread. */
+bool tl_rlock_is_owned(const tl_rlock_t *r);
+/* Held by any thread (snapshot). */
+bool tl_rlock_locked(const tl_rlock_t *r);
+/* Recursion depth if the calling thread owns it, else 0. */
+unsigned tl_rlock_count(const tl_rlock_t *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,13 @@
+/* Internal: Python's RLock._release_save / _acquire_restore, for
+ * Condition.wait — release every level at once, and take them all back. */
+#ifndef TL_RLOCK_IMPL_H
+#define TL_RLOCK_IMPL_H
+
+#include "threadlab/rlock.h"
+
+/* TL_EPERM if not owned; else releases fully and stores the depth. */
+int tl__rlock_release_save(tl_rlock_t *r, uint32_t *count);
+/* Blocks (forever) until owned again with the saved depth. */
+void tl__rlock_acquire_restore(tl_rlock_t *r, uint32_t count);
+
+#endif
