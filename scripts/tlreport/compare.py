@@ -151,9 +151,9 @@ def render(out, color=False):
         return "\033[%sm%s\033[0m" % (code, text) if color else text
     fa, fb = out["facts_a"], out["facts_b"]
     lines = ["A: %s  (run %s, commit %s)" % (out["a"], results.fact_str(fa, "run_id"),
-                                              ",".join(x[:12] for x in fa["git_commit"]) or "?"),
+                                              results.short_commits(fa)),
              "B: %s  (run %s, commit %s)" % (out["b"], results.fact_str(fb, "run_id"),
-                                              ",".join(x[:12] for x in fb["git_commit"]) or "?"),
+                                              results.short_commits(fb)),
              "Median of repetitions; change = (B - A) / A; p = two-sided Mann-Whitney U "
              "over repetitions; REGRESSION = slower by > %.1f%% with p < %g."
              % (out["threshold"] * 100, out["alpha"]), ""]

@@ -103,8 +103,10 @@ def ratio_section(points):
     pairs, missing = ratios.baseline_pairs(points)
     cpairs, _ = ratios.cpython_pairs(points)
     out = ['<section id="ratios"><h2>Headline ratios</h2>',
-           '<p class="note">Median real time per iteration over the repetitions; pairs share '
-           'params, threads and mode. ours/baseline &lt; 1: ours is faster.</p>']
+           '<p class="note">Medians over the repetitions of the time per operation (the '
+           'benchmark\'s ns_per_op or ops-per-second counter when both sides report it, else real '
+           'time per iteration); pairs share params, threads and mode. ours/baseline &lt; 1: '
+           'ours is faster.</p>']
     if pairs:
         pairs.sort(key=lambda p: (p.ours.primitive, p.ours.variant, p.ours.params_str, p.ours.threads))
         out.append("<table><tr><th>benchmark</th><th>params</th><th>threads</th><th>pin</th>"
@@ -115,8 +117,8 @@ def ratio_section(points):
                        "<td>%s</td><td class=num>%s</td><td class='%s'>%s</td></tr>" % (
                            esc(o.pv + (" (%s)" % o.mode if o.mode != "threads" else "")),
                            esc(o.params_str), o.threads, esc(o.pin_policy),
-                           esc(results.fmt_time(o.real_ns)), esc(b.pv),
-                           esc(results.fmt_time(b.real_ns)), _ratio_class(p.ratio, True),
+                           esc(results.fmt_time(p.ours_ns)), esc(b.pv),
+                           esc(results.fmt_time(p.other_ns)), _ratio_class(p.ratio, True),
                            "&times;%.3g" % p.ratio if p.ratio else "-"))
         out.append("</table>")
     else:
@@ -132,8 +134,8 @@ def ratio_section(points):
             out.append("<tr><td>%s</td><td>%s</td><td class=num>%d</td><td class=num>%s</td>"
                        "<td class=num>%s</td><td class='%s'>%s</td></tr>" % (
                            esc(p.ours.pv), esc(p.ours.params_str), p.ours.threads,
-                           esc(results.fmt_time(p.ours.real_ns)),
-                           esc(results.fmt_time(p.other.real_ns)),
+                           esc(results.fmt_time(p.ours_ns)),
+                           esc(results.fmt_time(p.other_ns)),
                            _ratio_class(p.ratio, False), "&times;%.3g" % p.ratio if p.ratio else "-"))
         out.append("</table>")
     out.append("</section>")
@@ -190,9 +192,17 @@ def plots_section(run_dir, plot_dir, plots, notes):
     return "\n".join(out)
 
 
+def md_inline(text):
+    """Escape, then **bold** and `code` (the markers survive html.escape)."""
+    t = esc(text.replace("\\|", "|"))
+    t = re.sub(r"`([^`]+)`", r"<code>\1</code>", t)
+    return re.sub(r"\*\*([^*]+)\*\*", r"<b>\1</b>", t)
+
+
 def md_to_html(text):
-    """Just enough Markdown for summary.md: headings, pipe tables, fenced
-    code, bullet lists and paragraphs. Everything is escaped."""
+    """Just enough Markdown for scripts/tlrace's summary.md: headings, pipe
+    tables (with \\| escapes), fenced code, bullet lists, paragraphs, **bold**
+    and `code`. Everything is escaped."""
     lines = text.splitlines()
     out, i = [], 0
     while i < len(lines):
@@ -207,28 +217,32 @@ def md_to_html(text):
         m = re.match(r"^(#{1,6})\s+(.*)$", line)
         if m:
             level = min(6, len(m.group(1)) + 2)
-            out.append("<h%d>%s</h%d>" % (level, esc(m.group(2)), level))
+            out.append("<h%d>%s</h%d>" % (level, md_inline(m.group(2)), level))
             i += 1
             continue
         if line.strip().startswith("|"):
             rows = []
             while i < len(lines) and lines[i].strip().startswith("|"):
-                cells = [c.strip() for c in lines[i].strip().strip("|").split("|")]
+                row = lines[i].strip()
+                row = row[1:] if row.startswith("|") else row
+                row = row[:-1] if row.endswith("|") and not row.endswith("\\|") else row
+                cells = [c.strip() for c in re.split(r"(?<!\\)\|", row)]
                 if not all(re.match(r"^:?-{2,}:?$", c) for c in cells if c):
                     rows.append(cells)
                 i += 1
             if rows:
                 head, body = rows[0], rows[1:]
                 out.append("<table><tr>%s</tr>%s</table>" % (
-                    "".join("<th>%s</th>" % esc(c) for c in head),
-                    "".join("<tr>%s</tr>" % "".join("<td>%s</td>" % esc(c) for c in r) for r in body)))
+                    "".join("<th>%s</th>" % md_inline(c) for c in head),
+                    "".join("<tr>%s</tr>" % "".join("<td>%s</td>" % md_inline(c) for c in r)
+                            for r in body)))
             continue
         if re.match(r"^\s*[-*]\s+", line):
             items = []
             while i < len(lines) and re.match(r"^\s*[-*]\s+", lines[i]):
                 items.append(re.sub(r"^\s*[-*]\s+", "", lines[i]))
                 i += 1
-            out.append("<ul>%s</ul>" % "".join("<li>%s</li>" % esc(x) for x in items))
+            out.append("<ul>%s</ul>" % "".join("<li>%s</li>" % md_inline(x) for x in items))
             continue
         if not line.strip():
             i += 1
@@ -237,7 +251,7 @@ def md_to_html(text):
         while i < len(lines) and lines[i].strip() and not lines[i].startswith(("```", "#", "|")):
             para.append(lines[i])
             i += 1
-        out.append("<p>%s</p>" % esc(" ".join(para)))
+        out.append("<p>%s</p>" % md_inline(" ".join(para)))
     return "\n".join(out)
 
 
@@ -249,19 +263,24 @@ def tsan_section(tsan_dir, looked):
         return "\n".join(out)
     out.append('<p class="note">From %s.</p>' % esc(os.path.realpath(tsan_dir)))
     md = os.path.join(tsan_dir, "summary.md")
-    cs = os.path.join(tsan_dir, "summary.csv")
-    if os.path.isfile(cs):
-        with open(cs, newline="", errors="replace") as f:
-            rows = list(csv.reader(f))
-        if rows:
-            out.append("<h3>Distinct reports (summary.csv)</h3><table><tr>%s</tr>%s</table>" % (
-                "".join("<th>%s</th>" % esc(c) for c in rows[0]),
-                "".join("<tr>%s</tr>" % "".join("<td>%s</td>" % esc(c) for c in r) for r in rows[1:])))
-            if len(rows) == 1:
-                out.append("<p>No reports.</p>")
     if os.path.isfile(md):
         with open(md, errors="replace") as f:
             out.append('<div class="tsan-md">%s</div>' % md_to_html(f.read()))
+    for name, title in (("cases.csv", "Verdict per case and detector"),
+                        ("summary.csv", "Distinct reports")):
+        path = os.path.join(tsan_dir, name)
+        if not os.path.isfile(path):
+            continue
+        with open(path, newline="", errors="replace") as f:
+            rows = list(csv.reader(f))
+        if not rows:
+            continue
+        out.append("<details%s><summary>%s (%s, %d rows)</summary><table><tr>%s</tr>%s</table>"
+                   "</details>" % (
+                       "" if os.path.isfile(md) else " open", esc(title), esc(name), len(rows) - 1,
+                       "".join("<th>%s</th>" % esc(c) for c in rows[0]),
+                       "".join("<tr>%s</tr>" % "".join("<td>%s</td>" % esc(c) for c in r)
+                               for r in rows[1:])))
     out.append("</section>")
     return "\n".join(out)
 
@@ -270,7 +289,8 @@ def find_tsan(run_dir, given):
     if given:
         if not os.path.isdir(given):
             raise PageError("--tsan %s: no such directory" % given)
-        if not any(os.path.isfile(os.path.join(given, n)) for n in ("summary.md", "summary.csv")):
+        if not any(os.path.isfile(os.path.join(given, n))
+                   for n in ("summary.md", "summary.csv", "cases.csv")):
             raise PageError("--tsan %s: no summary.md or summary.csv in it" % given)
         return given, [given]
     cands = [os.path.join(os.path.dirname(os.path.abspath(run_dir)), "tsan", "latest"),

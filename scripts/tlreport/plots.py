@@ -91,7 +91,9 @@ def paired_series(pts, labeler, group_of, value=None):
 
 
 def secs(p):
-    return p.real_ns * 1e-9
+    """Time per operation in seconds (a ns_per_op / ops-per-second counter
+    when the benchmark reports one, else real_ns; see results.Point)."""
+    return p.time_ns * 1e-9
 
 
 class Plotter:
@@ -281,7 +283,9 @@ class Plotter:
         ax.xaxis.set_major_formatter(ScalarFormatter())
         self.log_time_axis(ax, "y", [secs(p) for p in group])
         ax.set_xlabel("threads (log2)")
-        ax.set_ylabel("real time per iteration per thread (s, log)")
+        srcs = {p.time_source for p in group}
+        ax.set_ylabel("time per operation (s, log)" if srcs != {"real_ns"} else
+                      "real time per iteration per thread (s, log)")
         ax.set_title(pv + (" vs " + ", ".join(sorted(bases)) if bases else ""), fontsize=10)
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=6.5, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2)

@@ -4,7 +4,8 @@ A row names its baseline as `primitive/variant`; the baseline row is the one
 with that primitive/variant and the same params, threads, mode and pin
 policy, in the C peer. A CPython peer row pairs with the C row of the same
 primitive/variant, params, threads and mode. Ratios are of the medians of
-real time per iteration: ours / baseline (< 1: ours is faster) and
+time per operation (Point.time_ns: a ns_per_op or ops-per-second counter
+where the benchmark reports one, else real_ns): ours / baseline (< 1: ours is faster) and
 cpython / ours (how many times slower CPython is).
 """
 
@@ -33,10 +34,16 @@ def _pick(cands, pin):
 class Pair:
     def __init__(self, ours, other, kind):
         self.ours, self.other, self.kind = ours, other, kind
+        # Both sides from the same source, else both from real_ns.
+        same = ours.time_source == other.time_source
+        self.source = ours.time_source if same else "real_ns"
+        a = ours.time_ns if same else ours.real_ns
+        b = other.time_ns if same else other.real_ns
         if kind == "baseline":
-            self.ratio = ours.real_ns / other.real_ns if other.real_ns else None
+            self.ratio = a / b if b else None
         else:
-            self.ratio = other.real_ns / ours.real_ns if ours.real_ns else None
+            self.ratio = b / a if a else None
+        self.ours_ns, self.other_ns = a, b
 
     def params_label(self):
         return ";".join("%s=%s" % kv for kv in self.ours.params.items())

@@ -6,6 +6,7 @@ Stdlib only: compare and report-page import this without matplotlib.
 import csv
 import math
 import os
+import re
 import statistics
 import sys
 
@@ -160,10 +161,24 @@ def footnote(rows, run_facts=None):
         fact_str(f, "packages", "|"), fact_str(f, "cores", "|"),
         fact_str(f, "pus", "|"), fact_str(f, "allowed_pus", "|"))
     pins = ",".join(sorted({r.pin_policy for r in rows})) or "?"
-    commit = ",".join(c[:12] for c in f["git_commit"]) or "?"
+    commit = short_commits(f)
     return "host %s · CPU %s · topology %s · pin %s · commit %s · run %s · %s" % (
         fact_str(f, "host"), fact_str(f, "cpu_model"), topo, pins, commit,
         fact_str(f, "run_id"), fact_str(f, "build_type"))
+
+
+def short_commits(f):
+    """Commit(s) for display: full hashes shortened, `describe` output
+    (e.g. `f96171dfdaf2-dirty`) kept whole."""
+    out = [c[:12] if re.fullmatch(r"[0-9a-f]{40}", c) else c for c in f.get("git_commit") or []]
+    return ",".join(out) or "?"
+
+
+# Counters that carry the true time per operation when a benchmark reports it
+# (reports/README.md: Google Benchmark's real_ns averages per-thread times;
+# true throughput is a counter over one common window).
+NS_PER_OP_COUNTERS = ("ns_per_op",)
+OPS_PER_SEC_COUNTERS = ("ops_per_s", "ops_per_sec", "ops_per_second", "throughput")
 
 
 class Point:
@@ -207,6 +222,18 @@ class Point:
                 self.counters[k] = next(v for v in vals if v is not None)
         self.cv = agg["cv"].real_ns if "cv" in agg else None
         self.ok = self.real_ns is not None
+        self.time_ns, self.time_source = self.real_ns, "real_ns"
+        for k in NS_PER_OP_COUNTERS:
+            v = self.counters.get(k)
+            if isinstance(v, float) and v > 0:
+                self.time_ns, self.time_source = v, k
+                break
+        else:
+            for k in OPS_PER_SEC_COUNTERS:
+                v = self.counters.get(k)
+                if isinstance(v, float) and v > 0:
+                    self.time_ns, self.time_source = 1e9 / v, "1/" + k
+                    break
 
     def label(self):
         return self.name if self.peer == "c" else "%s [%s]" % (self.name, self.peer)

@@ -145,8 +145,11 @@ def populate(g, regressed=False):
                                           (2, 55.0, 48.0, 60.0, 260.0),
                                           (4, 120.0, 95.0, 130.0, 640.0)):
             extra = cs * 0.9
-            b("lock", "contended", p, t, ours + extra * t, baseline="pthread_mutex/contended", reps=5)
-            b("pthread_mutex", "contended", p, t, native + extra * t, reps=5)
+            # true throughput over one common window as a counter (reports/README.md)
+            b("lock", "contended", p, t, ours + extra * t, baseline="pthread_mutex/contended", reps=5,
+              counters=lambda r, t=t, ns=ours + extra * t: {"ops_per_s": t * 1e9 / ns * 0.97})
+            b("pthread_mutex", "contended", p, t, native + extra * t, reps=5,
+              counters=lambda r, t=t, ns=native + extra * t: {"ops_per_s": t * 1e9 / ns * 0.97})
             b("gmutex", "contended", p, t, glib + extra * t, baseline="pthread_mutex/contended")
             b("lock", "contended", p, t, py + extra * t, peer="cpython")
             if cs == 0 and t == 2:
@@ -275,46 +278,74 @@ def main():
     with open(os.path.join(OUT, "run.json"), "w") as f:
         json.dump(run, f, indent=2)
         f.write("\n")
+    # scripts/tlrace's files (scripts/tlrace/report.py: write_csv, write_cases_csv, write_md).
+    tsan_cols = ["case", "detector", "kind", "location_a", "location_b", "count", "first_log",
+                 "category", "expected", "function_a", "function_b", "threads", "mutexes", "runs"]
     tsan = [
-        {"case": "lockjoin-unlocked", "detector": "tsan", "kind": "data race",
-         "location_a": "bench/workloads/lockjoin.c:48 (worker)",
-         "location_b": "bench/workloads/lockjoin.c:50 (worker)", "count": 6,
-         "first_log": "reports/tsan/20250101T1300Z/lockjoin-unlocked.run1.log.4242"},
-        {"case": "pipeline-busywait", "detector": "tsan", "kind": "data race",
-         "location_a": "bench/workloads/pipeline.c:77 (upper)",
-         "location_b": "bench/workloads/pipeline.c:61 (input)", "count": 3,
-         "first_log": "reports/tsan/20250101T1300Z/pipeline-busywait.run1.log.4250"},
-        {"case": "deadlock-two-locks", "detector": "tsan", "kind": "lock-order-inversion",
-         "location_a": "bench/workloads/deadlock.c:33 (func1)",
-         "location_b": "bench/workloads/deadlock.c:45 (func2)", "count": 1,
-         "first_log": "reports/tsan/20250101T1300Z/deadlock-two-locks.run1.log.4261"},
+        ["lockjoin-unlocked", "tsan", "data race", "bench/workloads/lockjoin.c:98",
+         "bench/workloads/lockjoin.c:100", 6, "lockjoin-unlocked/tsan.1.log.4242", "race", "race",
+         "worker", "worker", "T3;T2", "", "1;2;3"],
+        ["pipeline-busywait", "tsan", "data race", "bench/workloads/pipeline.c:77",
+         "bench/workloads/pipeline.c:61", 3, "pipeline-busywait/tsan.1.log.4250", "race", "race",
+         "upper", "input", "T2;T1", "", "1;2"],
+        ["deadlock-two-locks", "tsan", "lock-order-inversion (potential deadlock)",
+         "bench/workloads/deadlock.c:33", "bench/workloads/deadlock.c:45", 1,
+         "deadlock-two-locks/tsan.1.log.4261", "deadlock", "deadlock", "func1", "func2",
+         "T1;T2", "M1;M2", "1"],
     ]
     with open(os.path.join(OUT, "tsan", "summary.csv"), "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(tsan[0]), lineterminator="\n")
-        w.writeheader()
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(tsan_cols)
         w.writerows(tsan)
-    md = """# TSan summary: run 20250101T1300Z (gcc 12, 3 schedules per case)
+    with open(os.path.join(OUT, "tsan", "cases.csv"), "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["case", "detector", "kind", "expected", "found", "verdict", "failed", "runs",
+                    "hangs", "exit_codes", "seconds", "reason"])
+        for case, exp, found, verdict in (("lockjoin-unlocked", "race", "race", "TP"),
+                                          ("pipeline-busywait", "race", "race", "TP"),
+                                          ("deadlock-two-locks", "deadlock", "deadlock", "TP"),
+                                          ("lockjoin-lock", "clean", "", "TN"),
+                                          ("lockjoin-lock-narrow", "clean", "", "TN"),
+                                          ("lockjoin-join", "clean", "", "TN"),
+                                          ("lockjoin-atomic", "clean", "", "TN")):
+            w.writerow([case, "tsan", "workload", exp, found, verdict, 0, 3, 0, "0;0;0", "1.234", ""])
+    md = """# Race detection report
 
-Precision 1.00, recall 1.00: 3 TP, 14 TN, 0 FP, 0 FN. Verdict: PASS.
+- run: 20250101T130000Z
+- toolchain: gcc 12.2.0, libtsan
+- schedules: one-cpu, spread, threads-x2
 
-| case | expected | found | verdict |
-|---|---|---|---|
-| lockjoin-unlocked | race | data race x6 | TP |
-| pipeline-busywait | race | data race x3 | TP |
-| deadlock-two-locks | deadlock | lock-order-inversion x1 | TP |
-| lockjoin-lock | clean | - | TN |
-| lockjoin-lock-narrow | clean | - | TN |
-| lockjoin-join | clean | - | TN |
-| lockjoin-atomic | clean | - | TN |
+## Precision and recall
 
-## lockjoin-unlocked
+| detector | cases | TP | TN | FP | FN | HANG | ERROR | xfail | precision | recall |
+|---|---|---|---|---|---|---|---|---|---|---|
+| tsan | 7 | 3 | 4 | 0 | 0 | 0 | 0 | 0 | 1.00 | 1.00 |
+
+## Verdicts
+
+| case | detector | expected | found | verdict | runs | time |
+|---|---|---|---|---|---|---|
+| lockjoin-unlocked | tsan | race | race ×6 | **TP** | 3 | 1.2 s |
+| pipeline-busywait | tsan | race | race ×3 | **TP** | 3 | 0.9 s |
+| deadlock-two-locks | tsan | deadlock | deadlock ×1 | **TP** | 3 | 0.4 s |
+| lockjoin-lock | tsan | clean | - | **TN** | 3 | 1.1 s |
+
+## Cases
+
+### lockjoin-unlocked
+
+| detector | expected | found | verdict | schedules (exit status, s) |
+|---|---|---|---|---|
+| tsan | race | race ×6 | **TP** | one-cpu: 66, 0.40; spread: 66, 0.41 \\| threads-x2: 66, 0.39 |
+
+**tsan** data race (race, expected): `bench/workloads/lockjoin.c:98` ↔ `bench/workloads/lockjoin.c:100`, seen 6× in run(s) 1,2,3; threads T3, T2; first log `lockjoin-unlocked/tsan.1.log.4242`
 
 ```
 WARNING: ThreadSanitizer: data race (pid=4242)
-  Write of size 8 at 0x55d0c0a8 by thread T3:
-    #0 worker bench/workloads/lockjoin.c:50
-  Previous read of size 8 at 0x55d0c0a8 by thread T2:
-    #0 worker bench/workloads/lockjoin.c:48
+  Write of size 4 at 0x7b0c00000010 by thread T3:
+    #0 worker bench/workloads/lockjoin.c:100
+  Previous read of size 4 at 0x7b0c00000010 by thread T2:
+    #0 worker bench/workloads/lockjoin.c:98
 ```
 """
     with open(os.path.join(OUT, "tsan", "summary.md"), "w") as f:

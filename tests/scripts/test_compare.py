@@ -67,6 +67,23 @@ class Compare(TmpDir):
         self.assertEqual(p.real_ns, its[2])
         self.assertEqual(compare.change(100.0, 110.0), 0.1)
 
+    def test_time_per_op_from_throughput_counter(self):
+        from tlreport import ratios, results
+        pts = [p for p in results.points(results.load(RESULTS)) if p.ok]
+        key = ("lock/contended/cs:0/work:0/real_time/threads:2", "c", "threads", "compact")
+        p = [q for q in pts if q.key == key][0]
+        self.assertEqual(p.time_source, "1/ops_per_s")
+        self.assertAlmostEqual(p.time_ns, 1e9 / p.counters["ops_per_s"])
+        pairs, missing = ratios.baseline_pairs(pts)
+        self.assertEqual(missing, [])
+        pr = [x for x in pairs if x.ours is p][0]
+        self.assertEqual((pr.other.pv, pr.source), ("pthread_mutex/contended", "1/ops_per_s"))
+        self.assertAlmostEqual(pr.ratio, p.time_ns / pr.other.time_ns)
+        # the CPython twin has no counter: both sides fall back to real_ns
+        cp = [x for x in ratios.cpython_pairs(pts)[0] if x.ours is p][0]
+        self.assertEqual(cp.source, "real_ns")
+        self.assertAlmostEqual(cp.ratio, cp.other.real_ns / p.real_ns)
+
     def test_missing_column_exits_2_naming_it(self):
         bad = self.fixture_without_column("real_ns")
         r = run([script("compare"), bad, RESULTS])

@@ -55,9 +55,14 @@ class Page(TmpDir):
         # facts from run.json, ratio tables, TSan summary from --tsan
         for text in ("threadlab run 20250101T120000Z-fixture", "gcc 12.2.0", "From run.json",
                      "Headline ratios", "pthread_mutex/contended", "CPython peer vs ours",
-                     "lockjoin-unlocked", "lock-order-inversion", "Precision 1.00",
-                     "<th>location_a</th>", "GLib GRecMutex not built"):
+                     "lockjoin-unlocked", "lock-order-inversion", "<th>precision</th>",
+                     "<th>location_a</th>", "Verdict per case and detector",
+                     "GLib GRecMutex not built", "<td><b>TP</b></td>",
+                     "<code>bench/workloads/lockjoin.c:98</code>",
+                     # an escaped \| stays inside its table cell
+                     "<td>one-cpu: 66, 0.40; spread: 66, 0.41 | threads-x2: 66, 0.39</td>"):
             self.assertIn(text, page)
+        self.assertIn("<pre>WARNING: ThreadSanitizer: data race (pid=4242)", page)
 
     def test_tsan_latest_found_next_to_run_dir(self):
         run_dir = make_run(self, with_tsan_latest=True)
