@@ -266,8 +266,12 @@ void tlw_sleep_us(int64_t us)
 		;
 }
 
-/* The spin loop: a dependent chain the compiler cannot remove (the result
- * is stored to a volatile sink), about one iteration per few cycles. */
+/* The spin: a dependent multiply-add chain the compiler cannot remove (its
+ * result goes to a per-thread volatile sink), run in short bursts until
+ * the calling thread has used `us` microseconds of CPU time. CPU time, not
+ * wall time and not a loop count calibrated once: on a shared or throttled
+ * machine (this VM's spin rate varies 3x with load) the work stays "us of
+ * CPU" whatever the contention, which is what a CPU-bound thread means. */
 static _Thread_local volatile uint64_t spin_sink; /* per thread: no shared write */
 
 __attribute__((noinline)) static uint64_t spin_loop(uint64_t iters)
@@ -278,45 +282,21 @@ __attribute__((noinline)) static uint64_t spin_loop(uint64_t iters)
 	return x;
 }
 
-/* Iterations per microsecond, measured once (the first caller calibrates;
- * racing first callers both calibrate and store the same kind of value). */
-static _Atomic double spin_per_us;
-
-static double spin_rate(void)
+static uint64_t thread_cpu_ns(void)
 {
-	double r = atomic_load_explicit(&spin_per_us, memory_order_relaxed);
-	if (r > 0)
-		return r;
-	/* Best of a few 2 ms samples: the least disturbed by preemption. */
-	double best = 0;
-	uint64_t iters = 1u << 14;
-	for (int k = 0; k < 8; k++) {
-		double t0 = tlw_now();
-		spin_sink = spin_loop(iters);
-		double dt = tlw_now() - t0;
-		if (dt < 0.002) {
-			iters *= 2;
-			k--;
-			continue;
-		}
-		double rate = (double)iters / (dt * 1e6);
-		if (rate > best)
-			best = rate;
-	}
-	atomic_store_explicit(&spin_per_us, best, memory_order_relaxed);
-	return best;
-}
-
-void tlw_spin_calibrate(void)
-{
-	(void)spin_rate();
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 __attribute__((noinline)) void tlw_spin_us(int64_t us)
 {
 	if (us <= 0)
 		return;
-	spin_sink = spin_loop((uint64_t)((double)us * spin_rate()));
+	uint64_t end = thread_cpu_ns() + (uint64_t)us * 1000u;
+	do
+		spin_sink = spin_loop(512); /* ~0.5-2 us between clock reads */
+	while (thread_cpu_ns() < end);
 }
 
 __attribute__((noinline)) void tlw_opaque(void)

@@ -19,6 +19,7 @@
 #include "pin.h"
 #include "tlb.h"
 
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +90,17 @@ static const tlb_fn trampolines[] = { ALL };
 #define NTRAMPOLINES ((int)(sizeof trampolines / sizeof trampolines[0]))
 _Static_assert(sizeof trampolines / sizeof trampolines[0] == 256, "trampolines");
 
+/* Allowed CPUs at registration time (constructors run before the runner
+ * loads its topology; the process affinity is what it will honour). */
+static int64_t allowed_cpus(void)
+{
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof set, &set) != 0)
+		return 1;
+	int n = CPU_COUNT(&set);
+	return n > 0 ? n : 1;
+}
+
 static const char *arg_name(const struct tlw_param *p)
 {
 	return strcmp(p->name, "threads") == 0 ? "nthreads" : p->name;
@@ -107,10 +119,15 @@ static void add_args(tlb_bench *b, const struct tlw_workload *w, bool quick)
 		const struct tlw_param *p = &w->params[i];
 		names[i] = arg_name(p);
 		lens[i] = 0;
-		if ((p->flags & TLW_P_SWEEP) && p->max - p->min < 16)
+		if ((p->flags & TLW_P_SWEEP) && p->max - p->min < 16) {
 			for (int64_t v = p->min; v <= p->max; v++)
 				storage[i][lens[i]++] = v;
-		else
+		} else if (p->flags & TLW_P_SWEEP_POW2) {
+			int64_t top = 2 * allowed_cpus();
+			for (int64_t v = 1; v < top && lens[i] < 15; v *= 2)
+				storage[i][lens[i]++] = v;
+			storage[i][lens[i]++] = top;
+		} else
 			storage[i][lens[i]++] = quick ? p->quick : p->def;
 		lists[i] = storage[i];
 	}

@@ -74,9 +74,13 @@ struct tlw_param {
  * arguments (the run name's "/name:value" parts; "threads" is spelled
  * "nthreads" there, "/threads:N" being Google Benchmark's own); the others
  * keep their default (or quick) value. A TLW_P_SWEEP parameter is
- * registered once per value in min..max (for enum ones: every choice). */
+ * registered once per value in min..max (for enum ones: every choice), a
+ * TLW_P_SWEEP_POW2 one at 1, 2, 4, ... and 2 x the allowed CPUs. */
 #define TLW_BENCH_ARGS 4
-enum { TLW_P_SWEEP = 1 };
+enum {
+	TLW_P_SWEEP = 1,      /* every value min..max (enum: every choice) */
+	TLW_P_SWEEP_POW2 = 2, /* thread counts 1, 2, 4, ... up to 2 x the allowed CPUs */
+};
 
 /* Shared choice lists. */
 extern const char *const tlw_start_modes[]; /* "seed", "barrier" */
@@ -159,14 +163,11 @@ int tlw_fail(struct tlw_ctx *c, int code, const char *fmt, ...) __attribute__((f
 void tlw_note(struct tlw_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The work a thread does while "holding" something: sleep for us
- * microseconds (as the seed's time.sleep) or spin a calibrated CPU loop
- * costing about us microseconds of CPU. Never inlined: callers rely on it
- * being an opaque call (see lockjoin.c). */
+ * microseconds (as the seed's time.sleep) or spin the CPU until the thread
+ * used us microseconds of CPU time (a CPU-bound step whatever the load).
+ * Never inlined: callers rely on it being an opaque call (see lockjoin.c). */
 void tlw_work(int kind, int64_t us);
 void tlw_spin_us(int64_t us);
-/* Measures the spin rate now (once per process; later calls are free):
- * call it before starting threads, so it runs on a quiet CPU. */
-void tlw_spin_calibrate(void);
 void tlw_sleep_us(int64_t us);
 double tlw_now(void); /* CLOCK_MONOTONIC seconds */
 /* A call the compiler must assume reads and writes all memory (noinline,

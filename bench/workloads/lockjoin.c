@@ -51,7 +51,7 @@ static const struct tlw_param params[] = {
 	{ "work_us", 1000, 500, 0, 10000000, NULL, "work W between `temp = n` and `n = temp - 1`", 0 },
 	{ "start", TLW_START_SEED, TLW_START_SEED, 0, 1, tlw_start_modes,
 	  "seed: run when created; barrier: released together", TLW_P_SWEEP },
-	{ "work", TLW_WORK_SLEEP, TLW_WORK_SLEEP, 0, 1, tlw_work_kinds, "sleep as the seed, or a calibrated CPU spin", 0 },
+	{ "work", TLW_WORK_SLEEP, TLW_WORK_SLEEP, 0, 1, tlw_work_kinds, "sleep as the seed, or a CPU spin of W us of CPU time", 0 },
 	{ "pre_us", 5000, 1000, 0, 10000000, NULL, "work P before it, outside any lock (the seed's sleep(3))", 0 },
 };
 
@@ -210,8 +210,6 @@ static int run(struct tlw_ctx *c)
 	s->work_kind = (int)tlw_p(c, "work");
 	s->start_mode = (int)tlw_p(c, "start");
 	s->variant = c->variant;
-	if (s->work_kind == TLW_WORK_SPIN)
-		tlw_spin_calibrate();
 
 	int final_n;
 	double wall = run_once(c, s, &final_n);

@@ -41,6 +41,8 @@ TEST_IMPL(cases_contract)
 		{ "timer/rearm", "clean" },        { "timer/ticker", "clean" },
 		{ "daemon/confusing", "clean" },   { "daemon/daemon-only", "clean" }, { "daemon/swapped", "clean" },
 		{ "start/thread", "clean" },       { "start/process", "clean" },
+		{ "gil/gil-cpu", "clean" },        { "gil/nogil-cpu", "clean" },   { "gil/gil-io", "clean" },
+		{ "gil/nogil-io", "clean" },
 	};
 	ASSERT_EQ(wl(&o, "--cases", NULL), 0);
 	for (size_t i = 0; i < sizeof must / sizeof must[0]; i++) {
@@ -177,6 +179,22 @@ TEST_IMPL(start_pid_and_sharing)
 	return 0;
 }
 
+TEST_IMPL(gil_model_accounting)
+{
+	/* Only counts are deterministic here: every bytecode stretch takes the
+	 * GIL once (rounds + 1 per I/O thread), and no GIL means no switch. */
+	ASSERT_EQ(wl(&o, "gil/gil-io", "--quick", "--threads", "3", NULL), 0);
+	ASSERT_GE(wl_num(&o, "gil_switches"), 3 * (5 + 1));
+	ASSERT_EQ(wl(&o, "gil/gil-cpu", "--quick", "--threads", "2", NULL), 0);
+	ASSERT_GE(wl_num(&o, "gil_switches"), 2);
+	ASSERT_EQ(wl(&o, "gil/nogil-cpu", "--quick", "--threads", "2", NULL), 0);
+	ASSERT_EQ(wl_num(&o, "gil_switches"), 0);
+	ASSERT_EQ(wl_num(&o, "forced_drops"), 0);
+	ASSERT_EQ(wl(&o, "gil/nogil-io", "--quick", "--threads", "2", NULL), 0);
+	ASSERT_EQ(wl_num(&o, "gil_switches"), 0);
+	return 0;
+}
+
 TEST_LIST_BEGIN
 TEST_ENTRY(cases_contract)
 TEST_ENTRY(bad_args_exit_2)
@@ -187,4 +205,5 @@ TEST_ENTRY(pipeline_queue_exactly_once_in_order)
 TEST_ENTRY(timer_refresher_verified_and_cancelled)
 TEST_ENTRY(daemon_prints_what_python_prints)
 TEST_ENTRY(start_pid_and_sharing)
+TEST_ENTRY(gil_model_accounting)
 TEST_LIST_END
