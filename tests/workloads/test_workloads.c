@@ -42,7 +42,7 @@ TEST_IMPL(cases_contract)
 		{ "daemon/confusing", "clean" },   { "daemon/daemon-only", "clean" }, { "daemon/swapped", "clean" },
 		{ "start/thread", "clean" },       { "start/process", "clean" },
 		{ "gil/gil-cpu", "clean" },        { "gil/nogil-cpu", "clean" },   { "gil/gil-io", "clean" },
-		{ "gil/nogil-io", "clean" },
+		{ "gil/nogil-io", "clean" }, { "semaphore/semaphore", "clean" }, { "semaphore/bounded", "clean" },
 	};
 	ASSERT_EQ(wl(&o, "--cases", NULL), 0);
 	for (size_t i = 0; i < sizeof must / sizeof must[0]; i++) {
@@ -195,6 +195,22 @@ TEST_IMPL(gil_model_accounting)
 	return 0;
 }
 
+TEST_IMPL(semaphore_admits_exactly_value)
+{
+	ASSERT_EQ(wl(&o, "semaphore/semaphore", "--quick", NULL), 0);
+	ASSERT_EQ(wl_num(&o, "acquired"), wl_num(&o, "threads"));
+	ASSERT_EQ(wl_num(&o, "peak"), wl_num(&o, "value")); /* <= by the semaphore, == by the wave rule */
+	ASSERT_EQ(wl_num(&o, "extra_release_refused"), 0);  /* Semaphore: release past the start is allowed */
+	ASSERT_EQ(wl_num(&o, "value_after"), wl_num(&o, "value") + 1);
+	ASSERT_EQ(wl(&o, "semaphore/bounded", "--quick", "--threads", "7", "--value", "3", NULL), 0);
+	ASSERT_EQ(wl_num(&o, "acquired"), 7);
+	ASSERT_EQ(wl_num(&o, "peak"), 3);
+	ASSERT_EQ(wl_num(&o, "waves"), 3);
+	ASSERT_EQ(wl_num(&o, "extra_release_refused"), 1); /* BoundedSemaphore: ValueError */
+	ASSERT_EQ(wl_num(&o, "value_after"), 3);
+	return 0;
+}
+
 TEST_LIST_BEGIN
 TEST_ENTRY(cases_contract)
 TEST_ENTRY(bad_args_exit_2)
@@ -206,4 +222,5 @@ TEST_ENTRY(timer_refresher_verified_and_cancelled)
 TEST_ENTRY(daemon_prints_what_python_prints)
 TEST_ENTRY(start_pid_and_sharing)
 TEST_ENTRY(gil_model_accounting)
+TEST_ENTRY(semaphore_admits_exactly_value)
 TEST_LIST_END
