@@ -74,7 +74,7 @@ quick: build ## build, then tl-bench --quick (whole default suite, short)
 
 test: ## every test: release, then TSan, then ASan builds (CTest in each)
 	@scripts/install-deps --with-browser $(DEPS_ARGS)
-	@$(MAKE) --no-print-directory test-release test-tsan test-asan
+	@$(MAKE) --no-print-directory -k test-release test-tsan test-asan
 
 test-release: ## tests in build/release (-Werror)
 	$(call configure,$(RELEASE_DIR),$(RELEASE_ARGS))
