@@ -265,6 +265,7 @@ class Plotter:
             return
         styles = ["-", "--", ":", "-."]
         param_sets = sorted({k[3] for k in series})
+        mixed = {p.time_source for p in group}
         colors = {}
         for key, ps in sorted(series.items()):
             ps = sorted(ps, key=lambda p: p.threads)
@@ -273,9 +274,11 @@ class Plotter:
                 colors[impl] = "C%d" % (len(colors) % 10)
             ls = styles[param_sets.index(key[3]) % len(styles)]
             width = 2.2 if key[0] == pv and key[1] == "c" else 1.3
+            label = self._series_label(key, pins, modes, len(param_sets) > 1)
+            if len(mixed) > 1 and ps[0].time_source == "real_ns":
+                label += " (GB real time/iter)"  # others report a throughput counter
             ax.plot([p.threads for p in ps], [secs(p) for p in ps], ls, marker="o",
-                    color=colors[impl], lw=width, ms=4, label=self._series_label(key, pins, modes,
-                                                                                 len(param_sets) > 1))
+                    color=colors[impl], lw=width, ms=4, label=label)
         self.shade_oversub(ax, threads)
         ax.set_xscale("log", base=2)
         ax.xaxis.set_major_locator(FixedLocator(threads))
@@ -288,7 +291,9 @@ class Plotter:
                       "real time per iteration per thread (s, log)")
         ax.set_title(pv + (" vs " + ", ".join(sorted(bases)) if bases else ""), fontsize=10)
         ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=6.5, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2)
+        longest = max(len(t) for t in ax.get_legend_handles_labels()[1])
+        ax.legend(fontsize=6.5, loc="upper center", bbox_to_anchor=(0.5, -0.2),
+                  ncol=1 if longest > 48 else 2)
 
     @staticmethod
     def _series_label(key, pins, modes, with_params=True):
@@ -298,7 +303,7 @@ class Plotter:
             s += " " + params
         if len(modes) > 1 or mode != "threads":
             s += " (%s)" % mode
-        if pin:
+        if pin and peer == "c":
             s += " pin=" + pin
         if peer != "c":
             s += " [%s]" % peer

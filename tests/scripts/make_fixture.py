@@ -150,11 +150,14 @@ def populate(g, regressed=False):
               counters=lambda r, t=t, ns=ours + extra * t: {"ops_per_s": t * 1e9 / ns * 0.97})
             b("pthread_mutex", "contended", p, t, native + extra * t, reps=5,
               counters=lambda r, t=t, ns=native + extra * t: {"ops_per_s": t * 1e9 / ns * 0.97})
-            b("gmutex", "contended", p, t, glib + extra * t, baseline="pthread_mutex/contended")
+            b("gmutex", "contended", p, t, glib + extra * t, baseline="pthread_mutex/contended",
+              counters=lambda r, t=t, ns=glib + extra * t: {"ops_per_s": t * 1e9 / ns * 0.97})
             b("lock", "contended", p, t, py + extra * t, peer="cpython")
             if cs == 0 and t == 2:
-                b("lock", "contended", p, t, 70.0, baseline="pthread_mutex/contended", pin="scatter")
-                b("pthread_mutex", "contended", p, t, 61.0, pin="scatter")
+                b("lock", "contended", p, t, 70.0, baseline="pthread_mutex/contended", pin="scatter",
+                  counters={"ops_per_s": 2e9 / 70.0 * 0.97})
+                b("pthread_mutex", "contended", p, t, 61.0, pin="scatter",
+                  counters={"ops_per_s": 2e9 / 61.0 * 0.97})
     # Handoff round trip by placement (0 same core, 1 cross core).
     for prim, base, same, cross in (("event", "futex", 5200.0, 9100.0),
                                     ("condition", "pthread_cond", 6100.0, 10400.0),
