@@ -43,6 +43,7 @@ TEST_IMPL(cases_contract)
 		{ "start/thread", "clean" },       { "start/process", "clean" },
 		{ "gil/gil-cpu", "clean" },        { "gil/nogil-cpu", "clean" },   { "gil/gil-io", "clean" },
 		{ "gil/nogil-io", "clean" }, { "semaphore/semaphore", "clean" }, { "semaphore/bounded", "clean" },
+		{ "echo/thread", "clean" },        { "echo/pool", "clean" },
 	};
 	ASSERT_EQ(wl(&o, "--cases", NULL), 0);
 	for (size_t i = 0; i < sizeof must / sizeof must[0]; i++) {
@@ -211,6 +212,25 @@ TEST_IMPL(semaphore_admits_exactly_value)
 	return 0;
 }
 
+TEST_IMPL(echo_every_message_upper_cased)
+{
+	static const char *const v[] = { "echo/thread", "echo/pool" };
+	for (int i = 0; i < 2; i++) {
+		ASSERT_EQ(wl(&o, v[i], "--quick", NULL), 0);
+		double expect = wl_num(&o, "connections") * 10; /* quick: 10 messages per connection */
+		ASSERT_EQ(wl_num(&o, "messages"), expect);
+		ASSERT_EQ(wl_num(&o, "bad_echoes"), 0);
+		ASSERT_EQ(wl_num(&o, "client_errors"), 0);
+		ASSERT_EQ(wl_num(&o, "server_errors"), 0);
+		ASSERT_EQ(wl_num(&o, "all_echoed"), 1);
+	}
+	ASSERT_EQ(wl(&o, "echo/thread", "--quick", NULL), 0);
+	ASSERT_EQ(wl_num(&o, "server_threads"), wl_num(&o, "connections")); /* one per connection */
+	ASSERT_EQ(wl(&o, "echo/pool", "--quick", "--workers", "3", NULL), 0);
+	ASSERT_EQ(wl_num(&o, "server_threads"), 3);
+	return 0;
+}
+
 TEST_LIST_BEGIN
 TEST_ENTRY(cases_contract)
 TEST_ENTRY(bad_args_exit_2)
@@ -223,4 +243,5 @@ TEST_ENTRY(daemon_prints_what_python_prints)
 TEST_ENTRY(start_pid_and_sharing)
 TEST_ENTRY(gil_model_accounting)
 TEST_ENTRY(semaphore_admits_exactly_value)
+TEST_ENTRY(echo_every_message_upper_cased)
 TEST_LIST_END
