@@ -14,7 +14,10 @@ Verdicts (per case and detector), over all its runs:
   FN    expected race/deadlock, not found
   FP    a report that was not expected (for clean cases any report; for
         others a report of another category, e.g. a thread leak in a race
-        case: shown as TP+FP)
+        case: shown as TP+FP). When the case declares sites (fixtures mark
+        lines `// tsan-site`), a report of the expected category counts as
+        found only if one of its two locations is such a line;
+        elsewhere it is a false positive (shown as "race@elsewhere").
   HANG  a run was killed at the timeout (always a failure)
   ERROR the detector did not run or the program failed on its own (exit
         status other than 0 or 66 with no report, a crash): never "clean"
@@ -78,6 +81,22 @@ def dedup(reports) -> List[Distinct]:
     return list(out.values())
 
 
+def site_lines(sites):
+    """{"file": {line, ...}} from ["file:line", ...]"""
+    out = {}
+    for s in sites:
+        f, _, ln = s.rpartition(":")
+        if ln.isdigit():
+            out.setdefault(f, set()).add(int(ln))
+    return out
+
+
+def near_site(location, sites):
+    """A location on a declared site line."""
+    f, _, ln = (location or "").rpartition(":")
+    return ln.isdigit() and int(ln) in sites.get(f, ())
+
+
 def _exit_text(rc):
     if rc is None:
         return "?"
@@ -104,12 +123,25 @@ def judge(result, ignore_exit=False) -> Verdict:
     expect = case.expect
     positives = (RACE, DEADLOCK)
     crash = [d for d in v.distinct if d.first.category in ("crash", "tool-error")]
-    v.unexpected = [d for d in v.distinct
-                    if d.first.category != expect and d not in crash]
+    sites = site_lines(getattr(case, "sites", None) or [])
+
+    def hits(d):
+        # with declared sites, the expected report must point at one of them
+        r = d.first
+        return r.category == expect and (not sites or any(
+            near_site(loc, sites) for loc in (r.location_a, r.location_b)))
+    v.unexpected = [d for d in v.distinct if not hits(d) and d not in crash]
+    if sites:
+        v.found = []
+        for d in v.distinct:
+            label = d.first.category if hits(d) or d.first.category != expect \
+                else d.first.category + "@elsewhere"
+            if label not in v.found:
+                v.found.append(label)
     if result.detector == "native":
         v.verdict = "n/a"
     elif expect in positives:
-        if expect in cats:
+        if any(hits(d) for d in v.distinct):
             v.tp = 1
         else:
             v.fn = 1

@@ -78,6 +78,7 @@ class Case:
     xfail: Dict[str, str] = field(default_factory=dict)  # detector -> reason
     reason: str = ""            # why skipped
     source: str = ""            # where the expectation is declared
+    sites: List[str] = field(default_factory=list)  # "file:line" the report must hit
     index: int = 0              # position in the suite (CPU rotation)
 
     @property

@@ -11,9 +11,10 @@ Cases (each run K times under the runner's schedules, see runner.py):
                      `// tsan-expect:` line, via the build's tsan_fixtures.tsv
 
 Builds: TSan in build/tsan (-DTSAN=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
--DTL_WERROR=ON); helgrind, drd and the native baseline (--report-slowdown)
-use an uninstrumented RelWithDebInfo build in build/valgrind with
--DTL_RACE_FIXTURES=ON. CC/CXX are honoured as the Makefile does (CC=clang
+-DTL_WERROR=ON, so -O1 -g); helgrind, drd and the native baseline
+(--report-slowdown) use an uninstrumented RelWithDebInfo build in
+build/valgrind with the same -O1 -g (same code and line info, only the
+instrumentation differs) and -DTL_RACE_FIXTURES=ON. CC/CXX are honoured as the Makefile does (CC=clang
 brings CXX=clang++), and a build dir configured with another compiler is
 re-configured from scratch.
 
@@ -40,6 +41,8 @@ from .runner import Case, Env, run_case, new_run_dir, tsan_built
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SUPP_FILE = os.path.join(ROOT, "scripts", "tsan.supp")
 OUR_CODE = [os.path.join(ROOT, d) for d in ("primitives", "bench", "tests")]
+
+PLAIN_CFLAGS = "-O1 -g -fno-omit-frame-pointer -DNDEBUG"
 
 # per-run timeouts (s) by case kind; valgrind runs get VG_FACTOR times more
 TIMEOUTS = {"unit": 300.0, "workload": 120.0, "fixture": 60.0}
@@ -166,9 +169,17 @@ def fixture_cases(build, timeout):
                 dets, _, why = item.strip().partition(" ")
                 for d in filter(None, dets.split(",")):
                     xfail[d] = why
+            rel = os.path.relpath(src, ROOT)
+            sites = []
+            try:
+                with open(src, errors="replace") as sf:
+                    sites = ["%s:%d" % (rel, n) for n, l in enumerate(sf, 1)
+                             if "tsan-site" in l]
+            except OSError:
+                pass
             cases.append(Case(name="fixture/" + name, argv=[exe], expect=expect,
                               kind="fixture", cwd=build, timeout=timeout, xfail=xfail,
-                              source="`// tsan-expect:` in %s" % os.path.relpath(src, ROOT)))
+                              sites=sites, source="`// tsan-expect:` in %s" % rel))
     return cases, []
 
 
@@ -331,6 +342,9 @@ def main(argv=None):
     if need_plain:
         builds.append(("plain", a.plain_build_dir,
                        ["-DTSAN=OFF", "-DASAN=OFF", "-DCMAKE_BUILD_TYPE=RelWithDebInfo",
+                        # the TSan build's -O1 -g: same code shape and line
+                        # info, only the instrumentation differs
+                        "-DCMAKE_C_FLAGS_RELWITHDEBINFO=" + PLAIN_CFLAGS,
                         "-DTL_WERROR=ON", "-DTL_RACE_FIXTURES=ON"]))
     failures, notes = [], []
     for name, bdir, args in builds:

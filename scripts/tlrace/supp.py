@@ -60,7 +60,9 @@ def parse(path):
 
 def our_code(roots):
     """(source paths, function names, module names) found under roots."""
-    paths, funcs, modules = [], set(), {"libthreadlab"}
+    # our library as the loader and symbolizer name it
+    paths, funcs, modules = [], set(), {"libthreadlab.a", "libthreadlab.so",
+                                        "libthreadlab.so.0", "libthreadlab.so.0.1.0"}
     for root in roots:
         root = os.path.abspath(root)
         if os.path.isfile(root):

@@ -41,8 +41,12 @@ _PRIMARY = re.compile(
     r"^(previous )?(atomic )?(read|write)\b|acquired here while holding", re.I)
 
 
+_FRAME_NO = re.compile(r"^\s*#\d+\s+")
+
+
 def parse_frame(text: str) -> Frame:
-    t = _BUILDID.sub("", text.rstrip())
+    """One stack frame, with or without its leading "#N "."""
+    t = _BUILDID.sub("", _FRAME_NO.sub("", text).rstrip())
     module = None
     m = _MODULE.search(t)
     if m:

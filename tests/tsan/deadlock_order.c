@@ -1,4 +1,5 @@
 // tsan-expect: deadlock
+// tsan-xfail: drd DRD has no lock-order checker
 /* The seed's MyThread (section 九): func1 takes A then B, func2 takes B then
  * A. Here the two threads run one after the other (join in between), so the
  * program never deadlocks, but the lock-order graph has the cycle A->B->A
@@ -11,8 +12,8 @@ static int shared;
 
 static void *func1(void *arg)
 {
-	pthread_mutex_lock(&a);
-	pthread_mutex_lock(&b);
+	pthread_mutex_lock(&a); // tsan-site
+	pthread_mutex_lock(&b); // tsan-site
 	shared++;
 	pthread_mutex_unlock(&b);
 	pthread_mutex_unlock(&a);
@@ -21,8 +22,8 @@ static void *func1(void *arg)
 
 static void *func2(void *arg)
 {
-	pthread_mutex_lock(&b);
-	pthread_mutex_lock(&a);
+	pthread_mutex_lock(&b); // tsan-site
+	pthread_mutex_lock(&a); // tsan-site
 	shared++;
 	pthread_mutex_unlock(&a);
 	pthread_mutex_unlock(&b);

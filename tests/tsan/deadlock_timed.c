@@ -1,4 +1,5 @@
 // tsan-expect: deadlock
+// tsan-xfail: drd DRD has no lock-order checker
 // tsan-xfail: tsan TSan models pthread_mutex_timedlock as a try-lock and adds no lock-order edge for it
 /* The deadlock workload's shape: func1 takes A then B, func2 takes B then A,
  * both running at once, and the inner acquire is *timed*
@@ -32,14 +33,14 @@ static int timed_lock(pthread_mutex_t *m)
 		ts.tv_sec++;
 		ts.tv_nsec -= 1000000000L;
 	}
-	return pthread_mutex_timedlock(m, &ts);
+	return pthread_mutex_timedlock(m, &ts); // tsan-site
 }
 
 static void both(pthread_mutex_t *first, pthread_mutex_t *second)
 {
 	for (;;) {
-		pthread_mutex_lock(first);
-		if (timed_lock(second) == 0)
+		pthread_mutex_lock(first); // tsan-site
+		if (timed_lock(second) == 0) // tsan-site
 			break;
 		/* each thread holds a different `first`: count atomically */
 		atomic_fetch_add_explicit(&backoffs, 1, memory_order_relaxed);

@@ -2,8 +2,13 @@
  *
  * Each fixture is a small program with a known TSan verdict, declared on a
  * line `// tsan-expect: race|deadlock|clean` that tests/tsan/CMakeLists.txt
- * reads into the fixture manifest. Fixtures print what they computed and
- * exit 0: the verdict comes from the detector, not from the exit status.
+ * reads into the fixture manifest. Lines marked `// tsan-site` are where the
+ * expected report must point (its top frame in our code): a report of the
+ * expected kind elsewhere does not count as found and is a false positive,
+ * so a detector cannot score by flagging the wrong line. A known detector
+ * limitation is declared as `// tsan-xfail: <detector>[,...] <reason>`.
+ * Fixtures print what they computed and exit 0 (clean ones exit 1 on a
+ * wrong result): the verdict comes from the detector, not the exit status.
  *
  * fx_threads(): thread count, from TL_THREADS when set (scripts/tsan-run's
  * third schedule sets it), else the fixture's default.

@@ -8,9 +8,9 @@ static int n;
 static void *worker(void *arg)
 {
 	fx_start_wait();
-	int temp = n;
+	int temp = n; // tsan-site
 	fx_opaque(); /* the "work" between read and write */
-	n = temp - 1;
+	n = temp - 1; // tsan-site
 	return arg;
 }
 

@@ -18,7 +18,7 @@ static void *worker(void *arg)
 {
 	fx_start_wait();
 	for (int i = 0; i < K; i++) {
-		counter++;
+		counter++; // tsan-site
 		fx_opaque();
 	}
 	return arg;
