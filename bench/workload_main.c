@@ -105,11 +105,9 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[i], "--quick"))
 			quick = true;
 
-	struct tlw_ctx *c = malloc(sizeof *c);
-	if (!c || tlw_ctx_init(c, w, variant, quick) != 0) {
-		fprintf(stderr, "tl-workload: out of memory\n");
-		return 2;
-	}
+	static struct tlw_ctx ctx; /* static: every exit path leaves it to the OS */
+	struct tlw_ctx *c = &ctx;
+	tlw_ctx_init(c, w, variant, quick);
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "--quick"))
@@ -176,9 +174,7 @@ int main(int argc, char **argv)
 		printf("error=%s\n", c->error);
 		fflush(stdout);
 		fprintf(stderr, "tl-workload: %s/%s failed: %s\n", w->name, c->v->name, c->error);
-		free(c);
 		return 1;
 	}
-	free(c);
 	return 0;
 }

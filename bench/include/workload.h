@@ -8,9 +8,9 @@
  *       { "lock",     TLW_CLEAN, NULL },
  *   };
  *   static const struct tlw_param params[] = {
- *       // name       default quick  min  max
- *       { "threads",  100,    20,    1,   4096, NULL, "threads started" },
- *       { "start",    0,      0,     0,   1,    tlw_start_modes, "seed|barrier", TLW_P_SWEEP },
+ *       // name       default quick  min  max   choices          help               flags
+ *       { "threads",  100,    20,    1,   4096, NULL,            "threads started", 0 },
+ *       { "start",    0,      0,     0,   1,    tlw_start_modes, "seed|barrier",    TLW_P_SWEEP },
  *   };
  *   static int run(struct tlw_ctx *c) { ...; tlw_counter(c, "final_n", n); return 0; }
  *   TLW_REGISTER(lockjoin) = { .name = "lockjoin", ..., .run = run };

@@ -13,7 +13,8 @@
  * Start modes: seed (each thread runs as soon as it is created, so later
  * threads may see earlier decrements) and barrier (all wait on a start
  * barrier and are released together: every unlocked thread reads n = N, so
- * n ends at N - 1, the seed's `n = 99`).
+ * n ends at N - 1, the seed's `n = 99`). join runs one thread at a time
+ * whatever the start mode.
  *
  * Why -O1 (the TSan build) cannot fold the racy read-modify-write into one
  * `n -= 1`: n lives in a struct whose address escapes (it is handed to
