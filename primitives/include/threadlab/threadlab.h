@@ -9,5 +9,6 @@
 #include "threadlab/timer.h"
 #include "threadlab/lock.h"
 #include "threadlab/rlock.h"
+#include "threadlab/semaphore.h"
 
 #endif
