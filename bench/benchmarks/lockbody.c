@@ -1,0 +1,78 @@
+/* lockbody.c — registration and checks of the shared lock bodies (lockbody.h). */
+#include "lockbody.h"
+
+#include <string.h>
+
+void bm_lock_check(tlb_state *st, const struct bm_lock_ctx *c, uint64_t ops)
+{
+	if (c->counter != ops) {
+		char msg[128];
+		snprintf(msg, sizeof msg, "mutual exclusion broken: %llu ops but counter %llu",
+			 (unsigned long long)ops, (unsigned long long)c->counter);
+		tlb_skip(st, msg);
+	}
+}
+
+static void reg_one(const char *name, const char *variant, const char *baseline, tlb_fn fn, tlb_bench **full,
+		    tlb_bench **quick)
+{
+	char n[128], b[128];
+	snprintf(n, sizeof n, "%s/%s", name, variant);
+	bm_reg2(n, fn, full, quick);
+	if (baseline) {
+		snprintf(b, sizeof b, "%s/%s", baseline, variant);
+		tlb_baseline(*full, b);
+		tlb_baseline(*quick, b);
+	}
+}
+
+static void window_bench(tlb_bench *b, int64_t iterations)
+{
+	tlb_threads_sweep(b);
+	tlb_manual_time(b);
+	tlb_iterations(b, iterations);
+}
+
+/* Fairness needs company: 2 threads, one per allowed CPU, then 2x. */
+static void fair_bench(tlb_bench *b, int64_t iterations)
+{
+	tlb_threads(b, 2);
+	tlb_threads(b, TLB_THREADS_ALLOWED);
+	tlb_threads(b, TLB_THREADS_OVERSUB);
+	tlb_manual_time(b);
+	tlb_iterations(b, iterations);
+}
+
+void bm_lock_register(const struct bm_lock_fns *f, const char *name, const char *baseline, int flags)
+{
+	static const char *const argn[] = {"cs", "work"};
+	tlb_bench *full, *quick;
+
+	reg_one(name, "uncontended", baseline, f->uncontended, &full, &quick);
+	if (flags & BM_LOCK_REENTRANT)
+		reg_one(name, "reentrant", baseline, f->reentrant, &full, &quick);
+
+	if (!(flags & BM_LOCK_NO_CONTENDED)) {
+		reg_one(name, "contended", baseline, f->contended, &full, &quick);
+		static const int64_t cs[] = {0, 100}, work[] = {0, 500};
+		const int64_t *lists[] = {cs, work};
+		const int lens[] = {2, 2};
+		tlb_arg_names(full, argn, 2);
+		tlb_arg_product(full, lists, lens, 2);
+		window_bench(full, 5);
+		static const int64_t q[] = {100, 0};
+		tlb_arg_names(quick, argn, 2);
+		tlb_args(quick, q, 2);
+		window_bench(quick, 2);
+	}
+	if (flags & BM_LOCK_FAIRNESS) {
+		reg_one(name, "fairness", baseline, f->fairness, &full, &quick);
+		static const int64_t a[] = {100, 0};
+		tlb_arg_names(full, argn, 2);
+		tlb_args(full, a, 2);
+		fair_bench(full, 5);
+		tlb_arg_names(quick, argn, 2);
+		tlb_args(quick, a, 2);
+		fair_bench(quick, 2);
+	}
+}

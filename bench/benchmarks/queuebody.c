@@ -1,0 +1,95 @@
+/* queuebody.c — registration and checks of the shared queue bodies. */
+#include "queuebody.h"
+
+struct bm_queue_shared bm_qsh;
+
+uint64_t bm_queue_expected_sum(uint64_t n, unsigned producers)
+{
+	uint64_t s = 0;
+	for (unsigned i = 0; i < producers; i++) {
+		uint64_t k = bm_share(n, producers, i);
+		s += k * ((uint64_t)i << 40) + k * (k + 1) / 2;
+	}
+	return s;
+}
+
+static void named(char *buf, size_t len, const char *name, const char *variant)
+{
+	snprintf(buf, len, "%s/%s", name, variant);
+}
+
+/* One registration of a pattern over (kind, cap) tuples. */
+static void reg(const char *name, const char *variant, const char *baseline, tlb_fn fn, int threads,
+		const int64_t (*tuples)[2], int ntuples, bool quick)
+{
+	static const char *const argn[] = {"kind", "cap"};
+	char n[128], b[128];
+	if (ntuples == 0)
+		return;
+	named(n, sizeof n, name, variant);
+	tlb_bench *x = tlb_register(n, fn);
+	if (quick)
+		tlb_quick_only(x);
+	else
+		tlb_skip_quick(x);
+	if (baseline) {
+		named(b, sizeof b, baseline, variant);
+		tlb_baseline(x, b);
+	}
+	tlb_arg_names(x, argn, 2);
+	for (int i = 0; i < ntuples; i++)
+		tlb_args(x, tuples[i], 2);
+	tlb_threads(x, threads);
+	tlb_manual_time(x);
+	tlb_min_time(x, 0.03);
+}
+
+void bm_queue_register(const char *name, const char *baseline, tlb_fn put_get, tlb_fn spsc, tlb_fn mpsc,
+		       tlb_fn mpmc, const int64_t *kinds, int nkinds, const int64_t *caps, int ncaps)
+{
+	char n[128], b[128];
+	static const char *const kn[] = {"kind"};
+	tlb_bench *full, *quick;
+	named(n, sizeof n, name, "put_get");
+	bm_reg2(n, put_get, &full, &quick);
+	tlb_bench *both[] = {full, quick};
+	for (int i = 0; i < 2; i++) {
+		tlb_arg_names(both[i], kn, 1);
+		for (int k = 0; k < nkinds; k++)
+			tlb_args(both[i], &kinds[k], 1);
+		tlb_real_time(both[i]);
+		if (baseline) {
+			named(b, sizeof b, baseline, "put_get");
+			tlb_baseline(both[i], b);
+		}
+	}
+	/* default: every kind x capacity */
+	int64_t all[16][2];
+	int na = 0;
+	for (int k = 0; k < nkinds; k++)
+		for (int c = 0; c < ncaps && na < 16; c++) {
+			all[na][0] = kinds[k];
+			all[na][1] = caps[c];
+			na++;
+		}
+	reg(name, "spsc", baseline, spsc, 2, (const int64_t(*)[2])all, na, false);
+	reg(name, "mpsc", baseline, mpsc, 4, (const int64_t(*)[2])all, na, false);
+	reg(name, "mpmc", baseline, mpmc, 4, (const int64_t(*)[2])all, na, false);
+	/* quick: fifo at 1024 and unbounded (spsc, mpmc), lifo/prio at 64 (mpmc) */
+	int64_t q[4][2];
+	int nq = 0;
+	for (int k = 0; k < nkinds; k++)
+		for (int c = 0; c < ncaps; c++) {
+			bool pick = kinds[k] == BM_FIFO ? (caps[c] == 1024 || caps[c] == 0) : caps[c] == 64;
+			if (pick && nq < 4) {
+				q[nq][0] = kinds[k];
+				q[nq][1] = caps[c];
+				nq++;
+			}
+		}
+	int nfifo = 0;
+	while (nfifo < nq && q[nfifo][0] == BM_FIFO)
+		nfifo++;
+	reg(name, "spsc", baseline, spsc, 2, (const int64_t(*)[2])q, nfifo, true);
+	reg(name, "mpmc", baseline, mpmc, 4, (const int64_t(*)[2])q, nq, true);
+}
