@@ -22,6 +22,10 @@ const char *const tlw_work_kinds[] = { "sleep", "spin", NULL };
 static const struct tlw_workload *registry[TLW_MAX_WORKLOADS];
 static int nregistry;
 
+/* CPUs the workload's threads started on, during the current run (bit per
+ * CPU, up to 1024): counter cpus_seen, and tl-workload's cpus= line. */
+static atomic_ullong cpus_seen[16];
+
 /* Defined by workload_bench.c when it is linked (tl-bench only). */
 __attribute__((weak)) void tlw__bench_adapt(const struct tlw_workload *w);
 
@@ -232,9 +236,14 @@ int tlw_run(struct tlw_ctx *c)
 	c->ncounters = 0;
 	c->error[0] = '\0';
 	c->note[0] = '\0';
+	for (int i = 0; i < 16; i++)
+		atomic_store_explicit(&cpus_seen[i], 0, memory_order_relaxed);
 	double t0 = tlw_now();
 	int r = c->w->run(c);
 	double t1 = tlw_now();
+	int ncpus = tlw_cpus_seen(NULL, 0);
+	if (r == 0 && ncpus > 0)
+		tlw_counter(c, "cpus_seen", ncpus);
 	if (r == 0 && !tlw_has_counter(c, "wall_s"))
 		tlw_counter(c, "wall_s", t1 - t0);
 	if (r != 0 && !c->error[0])
@@ -320,7 +329,24 @@ int tlw_pin_self(const struct tlw_ctx *c, int index)
 {
 	(void)c;
 	int cpu = tlb_pin_self(index < 0 ? 0 : index);
+	if (cpu >= 0 && cpu < 1024)
+		atomic_fetch_or_explicit(&cpus_seen[cpu / 64], 1ull << (cpu % 64), memory_order_relaxed);
 	return tlb_pin_kind() == TLB_PIN_NONE || cpu < 0 ? -1 : cpu;
+}
+
+int tlw_cpus_seen(char *buf, size_t len)
+{
+	int n = 0;
+	size_t used = 0;
+	if (len)
+		buf[0] = '\0';
+	for (int i = 0; i < 1024; i++)
+		if (atomic_load_explicit(&cpus_seen[i / 64], memory_order_relaxed) & (1ull << (i % 64))) {
+			if (buf && used < len)
+				used += (size_t)snprintf(buf + used, len - used, "%s%d", n ? ";" : "", i);
+			n++;
+		}
+	return n;
 }
 
 static int cmp_double(const void *a, const void *b)

@@ -166,6 +166,9 @@ int main(int argc, char **argv)
 			printf("%s%s=%lld", p ? ";" : "", pr->name, (long long)c->p[p]);
 	}
 	printf("\npin=%s\n", c->pin);
+	char cpus[512];
+	if (tlw_cpus_seen(cpus, sizeof cpus) > 0)
+		printf("cpus=%s\n", cpus);
 	for (int k = 0; k < c->ncounters; k++)
 		print_value(c->counters[k].name, c->counters[k].value);
 	if (c->note[0])

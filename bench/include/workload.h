@@ -31,6 +31,7 @@
 #define TLW_WORKLOAD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -179,6 +180,10 @@ double tlw_cpu_seconds(void); /* user+sys of the whole process (getrusage) */
 /* Pins the calling thread, the index-th one the workload created, by the
  * ctx's policy. Returns the CPU it was pinned to, -1 when unpinned. */
 int tlw_pin_self(const struct tlw_ctx *c, int index);
+/* CPUs the threads that called tlw_pin_self() ran on in the last run, as
+ * "0;1;5" (the CSV's cpus_used style) in buf; returns how many. tlw_run()
+ * adds their count as the counter cpus_seen. */
+int tlw_cpus_seen(char *buf, size_t len);
 
 /* Percentile (0..100) of n doubles; sorts v in place. */
 double tlw_percentile(double *v, int n, double pct);
