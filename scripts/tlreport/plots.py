@@ -111,6 +111,7 @@ class Plotter:
         self.quiet = quiet
         self.manifest = []
         self.notes = []
+        self.failed = []
         f = results.facts(self.rows)
         try:
             self.allowed = max(int(x) for x in f["allowed_pus"]) if f["allowed_pus"] else None
@@ -673,10 +674,18 @@ class Plotter:
 
     def run(self):
         self.remove_previous()
-        for fn in (self.plot_lesson, self.plot_workloads, self.plot_scaling, self.plot_ratios, self.plot_handoff,
-                   self.plot_wakeup, self.plot_fairness, self.plot_queue, self.plot_executor,
+        for fn in (self.plot_lesson, self.plot_workloads, self.plot_scaling, self.plot_ratios,
+                   self.plot_handoff, self.plot_wakeup, self.plot_fairness, self.plot_queue, self.plot_executor,
                    self.plot_start, self.plot_timer):
-            fn()
+            try:
+                fn()
+            except Exception as e:  # one family's bug must not cost the others
+                if os.environ.get("TLREPORT_DEBUG"):
+                    raise
+                plt.close("all")
+                self.failed.append(fn.__name__)
+                print("plot: error: %s failed on this CSV: %s: %s (TLREPORT_DEBUG=1 for the "
+                      "traceback)" % (fn.__name__, type(e).__name__, e), file=sys.stderr)
         errored = sorted({p.label() for p in self.points if not p.ok})
         if errored:
             self.note("%d benchmark(s) errored or skipped, not plotted: %s"
@@ -714,10 +723,10 @@ def main(argv=None):
         manifest = pl.run()
     except results.InputError as e:
         results.die(e, "plot")
-    if not manifest:
+    if not manifest and not pl.failed:
         results.die("%s: no plot could be drawn from these rows" % args.csv, "plot")
     print("plot: %d plots in %s" % (len(manifest), out))
-    return 0
+    return 1 if pl.failed else 0
 
 
 if __name__ == "__main__":

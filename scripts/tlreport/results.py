@@ -117,7 +117,7 @@ def load(path):
     """Read and validate a CSV; returns a list of Row. Raises InputError."""
     if not os.path.isfile(path):
         raise InputError("%s: no such file" % path)
-    with open(path, newline="", encoding="utf-8") as f:
+    with open(path, newline="", encoding="utf-8-sig") as f:
         reader = csv.DictReader(f)
         header = reader.fieldnames
         if not header:
