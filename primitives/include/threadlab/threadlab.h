@@ -10,5 +10,6 @@
 #include "threadlab/lock.h"
 #include "threadlab/rlock.h"
 #include "threadlab/semaphore.h"
+#include "threadlab/event.h"
 
 #endif

@@ -1,0 +1,101 @@
+/* threading.Event on one futex word: bit 0 is the flag, the other bits count
+ * the set() calls that raised it (a generation). A waiter remembers the word
+ * it saw and returns as soon as the flag is up or the generation moved — so a
+ * set() followed at once by clear() still releases every thread that was
+ * waiting (Python's semantics, CPython #13502), since the word never returns
+ * to an old value (2^31 raises would have to happen during one sleep).
+ *
+ * Ordering: set() raises the flag with a release CAS; wait() and is_set()
+ * read the word with acquire, so what the setter wrote before set() is
+ * visible after a successful wait (and TSan sees the edge). A sleeper bumps
+ * `waiters` before its last look at the word and set() reads `waiters` after
+ * its CAS, both seq_cst: either the setter sees the sleeper and wakes it, or
+ * the sleeper sees the new word and does not sleep (futex_wait compares too).
+ */
+#include "threadlab/event.h"
+
+#include "futex.h"
+#include "timeout.h"
+
+#include <errno.h>
+#include <limits.h>
+
+#define FLAG 1u
+#define GEN 2u
+#define SPIN 100
+
+static inline int pshared(const tl_event_t *e)
+{
+	return e->flags & TL_PSHARED;
+}
+
+int tl_event_init(tl_event_t *e, int flags)
+{
+	if (flags & ~TL_PSHARED)
+		return TL_EINVAL;
+	atomic_init(&e->word, 0);
+	atomic_init(&e->waiters, 0);
+	e->flags = (uint32_t)flags;
+	return 0;
+}
+
+int tl_event_destroy(tl_event_t *e)
+{
+	return atomic_load_explicit(&e->waiters, memory_order_relaxed) ? TL_EBUSY : 0;
+}
+
+int tl_event_set(tl_event_t *e)
+{
+	uint32_t w = atomic_load_explicit(&e->word, memory_order_relaxed);
+	do {
+		if (w & FLAG)
+			return 0;
+	} while (!atomic_compare_exchange_weak_explicit(&e->word, &w, (w + GEN) | FLAG, memory_order_seq_cst,
+							memory_order_relaxed));
+	if (atomic_load_explicit(&e->waiters, memory_order_seq_cst))
+		tl__futex_wake(&e->word, INT_MAX, pshared(e));
+	return 0;
+}
+
+int tl_event_clear(tl_event_t *e)
+{
+	atomic_fetch_and_explicit(&e->word, ~FLAG, memory_order_relaxed);
+	return 0;
+}
+
+bool tl_event_is_set(const tl_event_t *e)
+{
+	return atomic_load_explicit(&((tl_event_t *)e)->word, memory_order_acquire) & FLAG;
+}
+
+int tl_event_wait_until(tl_event_t *e, const struct timespec *deadline)
+{
+	uint32_t seen = atomic_load_explicit(&e->word, memory_order_acquire), w;
+	if (seen & FLAG)
+		return 0;
+	for (int i = 0; i < SPIN; i++) { /* a set() that is about to come */
+		tl__cpu_relax();
+		if (atomic_load_explicit(&e->word, memory_order_acquire) != seen)
+			return 0;
+	}
+	atomic_fetch_add_explicit(&e->waiters, 1, memory_order_seq_cst);
+	int r = 0;
+	while ((w = atomic_load_explicit(&e->word, memory_order_seq_cst)) == seen && r != -ETIMEDOUT)
+		r = tl__futex_wait(&e->word, seen, deadline, pshared(e));
+	atomic_fetch_sub_explicit(&e->waiters, 1, memory_order_relaxed);
+	/* The word changes only by set() (a new generation) or clear() (flag
+	 * down, and seen had it down already): any change means a set(). */
+	return w != seen ? 0 : TL_ETIMEDOUT;
+}
+
+int tl_event_wait(tl_event_t *e, double timeout)
+{
+	struct timespec buf;
+	const struct timespec *deadline;
+	int r = tl__wait_args(timeout, &buf, &deadline);
+	if (r)
+		return r;
+	if (timeout == 0)
+		return tl_event_is_set(e) ? 0 : TL_ETIMEDOUT;
+	return tl_event_wait_until(e, deadline);
+}
