@@ -44,6 +44,7 @@ TEST_IMPL(cases_contract)
 		{ "gil/gil-cpu", "clean" },        { "gil/nogil-cpu", "clean" },   { "gil/gil-io", "clean" },
 		{ "gil/nogil-io", "clean" }, { "semaphore/semaphore", "clean" }, { "semaphore/bounded", "clean" },
 		{ "echo/thread", "clean" },        { "echo/pool", "clean" },
+		{ "event/timeout", "clean" },      { "event/connect", "clean" },
 	};
 	ASSERT_EQ(wl(&o, "--cases", NULL), 0);
 	for (size_t i = 0; i < sizeof must / sizeof must[0]; i++) {
@@ -231,6 +232,26 @@ TEST_IMPL(echo_every_message_upper_cased)
 	return 0;
 }
 
+TEST_IMPL(event_timeout_and_connect)
+{
+	/* The seed's numbers: the checker comes after 3 waits, all time out. */
+	ASSERT_EQ(wl(&o, "event/timeout", "--quick", NULL), 0);
+	double n = wl_num(&o, "workers");
+	ASSERT_EQ(wl_num(&o, "connected"), 0);
+	ASSERT_EQ(wl_num(&o, "timed_out"), n);
+	ASSERT_EQ(wl_num(&o, "attempts"), 3 * n);
+	ASSERT_EQ(wl_num(&o, "attempts_max"), 3);
+	ASSERT_EQ(wl_num(&o, "woken_by_set"), 0);
+	/* set() after every first attempt; a long wait so no attempt expires first */
+	ASSERT_EQ(wl(&o, "event/connect", "--quick", "--wait-us", "30000000", NULL), 0);
+	n = wl_num(&o, "workers");
+	ASSERT_EQ(wl_num(&o, "connected"), n);
+	ASSERT_EQ(wl_num(&o, "timed_out"), 0);
+	ASSERT_EQ(wl_num(&o, "attempts"), n);
+	ASSERT_EQ(wl_num(&o, "woken_by_set"), n); /* set() wakes every waiter */
+	return 0;
+}
+
 TEST_LIST_BEGIN
 TEST_ENTRY(cases_contract)
 TEST_ENTRY(bad_args_exit_2)
@@ -244,4 +265,5 @@ TEST_ENTRY(start_pid_and_sharing)
 TEST_ENTRY(gil_model_accounting)
 TEST_ENTRY(semaphore_admits_exactly_value)
 TEST_ENTRY(echo_every_message_upper_cased)
+TEST_ENTRY(event_timeout_and_connect)
 TEST_LIST_END
