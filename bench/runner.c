@@ -669,15 +669,15 @@ int main(int argc, char **argv)
 	r.n = tlb_list(&r.names, err, sizeof err);
 	if (r.n < 0)
 		die2("%s", err);
+	if (r.n == 0) {
+		if (cli.filter)
+			die2("no benchmark matches --filter '%s'%s", cli.filter, cli.list ? "" : " (try --list)");
+		die2("no benchmarks registered%s", cli.quick ? " for --quick" : "");
+	}
 	if (cli.list) {
 		for (int i = 0; i < r.n; i++)
 			printf("%s\n", r.names[i]);
 		return 0;
-	}
-	if (r.n == 0) {
-		if (cli.filter)
-			die2("no benchmark matches --filter '%s' (try --list)", cli.filter);
-		die2("no benchmarks registered%s", cli.quick ? " for --quick" : "");
 	}
 
 	/* output directory: DIR/<run_id>/ (suffix -2, -3... if taken) */

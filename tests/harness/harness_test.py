@@ -92,6 +92,7 @@ def test_cli(bench, work):
         (["--min-time", "abc"], "--min-time"),
         (["--timeout", "-2"], "--timeout"),
         (["--filter", "no_such_benchmark_xyz"], "no benchmark matches"),
+        (["--list", "--filter", "no_such_benchmark_xyz"], "no benchmark matches"),
         (["--filter", "("], "filter"),
         (["--filter", ""], "--filter"),
         (["--out", os.path.join(afile, "sub")], "cannot"),
