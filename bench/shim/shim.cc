@@ -35,6 +35,7 @@
 #include <tuple>
 #include <vector>
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <unistd.h>
@@ -53,6 +54,7 @@ extern bool FLAGS_benchmark_list_tests;
 extern bool FLAGS_benchmark_display_aggregates_only;
 extern bool FLAGS_benchmark_report_aggregates_only;
 extern bool FLAGS_benchmark_enable_random_interleaving;
+extern std::string FLAGS_benchmark_out;
 } // namespace benchmark
 
 typedef void (*tlb_native_fn)(benchmark::State &);
@@ -863,6 +865,20 @@ int tlb_setup(const struct tlb_run_opts *opts, int gb_argc, char **gb_argv, char
 		snprintf(err, errlen, "--benchmark_enable_random_interleaving is not supported (rows are matched in run order)");
 		return TL_EINVAL;
 	}
+	// Google Benchmark exit(1)s from RunSpecifiedBenchmarks on an unwritable
+	// --benchmark_out; check it here so it is a usage error like ours.
+	if (!benchmark::FLAGS_benchmark_out.empty()) {
+		const char *path = benchmark::FLAGS_benchmark_out.c_str();
+		bool existed = access(path, F_OK) == 0;
+		int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+		if (fd < 0) {
+			snprintf(err, errlen, "cannot write --benchmark_out file '%s': %s", path, strerror(errno));
+			return TL_EINVAL;
+		}
+		close(fd);
+		if (!existed)
+			unlink(path);
+	}
 	// The CSV always gets every repetition; aggregates-only applies to the console.
 	c.display_aggregates_only =
 		benchmark::FLAGS_benchmark_display_aggregates_only || benchmark::FLAGS_benchmark_report_aggregates_only;
@@ -885,9 +901,13 @@ int tlb_list(const char *const **names, char *err, size_t errlen)
 		ListReporter lr;
 		lr.SetOutputStream(&out);
 		lr.SetErrorStream(&errs);
+		// listing must not create (or truncate) the --benchmark_out file
+		std::string out_file;
+		std::swap(out_file, benchmark::FLAGS_benchmark_out);
 		benchmark::FLAGS_benchmark_list_tests = true;
 		benchmark::RunSpecifiedBenchmarks(&lr);
 		benchmark::FLAGS_benchmark_list_tests = false;
+		std::swap(out_file, benchmark::FLAGS_benchmark_out);
 		std::istringstream in(out.str());
 		std::string line;
 		while (std::getline(in, line))
@@ -924,6 +944,10 @@ int tlb_run(const struct tlb_run_opts *opts, int gb_argc, char **gb_argv)
 			return TL_EINVAL;
 		}
 	}
+	// A suite resumed after a crash must not overwrite the --benchmark_out
+	// file of the part before it.
+	if (opts->skip > 0 && !benchmark::FLAGS_benchmark_out.empty())
+		benchmark::FLAGS_benchmark_out += ".resumed-" + std::to_string(opts->skip);
 	c.opts.skip = opts->skip;
 	c.opts.csv_fd = opts->csv_fd;
 	if (opts->run_id)

@@ -101,6 +101,7 @@ def test_cli(bench, work):
         (["--mode", "both"], "not yet supported"),
         (["--mode", "fibers"], "unknown --mode"),
         (["--benchmark_no_such_flag=1"], "unknown or malformed option"),
+        (["--benchmark_out=" + os.path.join(afile, "x.json")], "--benchmark_out"),
         (["--benchmark_enable_random_interleaving=true"], "not supported"),
         (["--topology", "bogus:3"], "synthetic"),
         (["--topology", "package:2 core:2 pu:2"], "synthetic topology"),
