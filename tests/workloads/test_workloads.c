@@ -45,6 +45,7 @@ TEST_IMPL(cases_contract)
 		{ "gil/nogil-io", "clean" }, { "semaphore/semaphore", "clean" }, { "semaphore/bounded", "clean" },
 		{ "echo/thread", "clean" },        { "echo/pool", "clean" },
 		{ "event/timeout", "clean" },      { "event/connect", "clean" },
+		{ "condition/notify", "clean" },   { "condition/notify-all", "clean" }, { "condition/wait-for", "clean" },
 	};
 	ASSERT_EQ(wl(&o, "--cases", NULL), 0);
 	for (size_t i = 0; i < sizeof must / sizeof must[0]; i++) {
@@ -252,6 +253,26 @@ TEST_IMPL(event_timeout_and_connect)
 	return 0;
 }
 
+TEST_IMPL(condition_notify_n_releases_exactly_n)
+{
+	ASSERT_EQ(wl(&o, "condition/notify", "--quick", NULL), 0);
+	double n = wl_num(&o, "threads");
+	ASSERT_EQ(wl_num(&o, "stuck"), 0);
+	ASSERT_EQ(wl_num(&o, "released"), n);
+	ASSERT_EQ(wl_num(&o, "rounds"), 4); /* 10 = 1 + 2 + 3 + 4 */
+	ASSERT_EQ(wl_num(&o, "rounds_exact"), wl_num(&o, "rounds"));
+	ASSERT_EQ(wl_num(&o, "fifo_order"), 1); /* the longest waiters go first */
+	ASSERT_EQ(wl(&o, "condition/notify-all", "--quick", NULL), 0);
+	ASSERT_EQ(wl_num(&o, "rounds"), 1);
+	ASSERT_EQ(wl_num(&o, "released"), wl_num(&o, "threads"));
+	ASSERT_EQ(wl(&o, "condition/wait-for", "--quick", "--threads", "7", NULL), 0);
+	ASSERT_EQ(wl_num(&o, "stuck"), 0);
+	ASSERT_EQ(wl_num(&o, "released"), 7);
+	ASSERT_EQ(wl_num(&o, "rounds_exact"), wl_num(&o, "rounds"));
+	ASSERT_GE(wl_num(&o, "predicate_evaluations"), 2 * 7); /* false before waiting, true after */
+	return 0;
+}
+
 TEST_LIST_BEGIN
 TEST_ENTRY(cases_contract)
 TEST_ENTRY(bad_args_exit_2)
@@ -266,4 +287,5 @@ TEST_ENTRY(gil_model_accounting)
 TEST_ENTRY(semaphore_admits_exactly_value)
 TEST_ENTRY(echo_every_message_upper_cased)
 TEST_ENTRY(event_timeout_and_connect)
+TEST_ENTRY(condition_notify_n_releases_exactly_n)
 TEST_LIST_END
