@@ -10,6 +10,7 @@
 #include "threadlab/lock.h"
 #include "threadlab/rlock.h"
 #include "threadlab/semaphore.h"
+#include "threadlab/condition.h"
 #include "threadlab/event.h"
 
 #endif
