@@ -19,12 +19,14 @@
  */
 #include "workload.h"
 
+#include "pin.h"
+
 #include "threadlab/common.h"
 #include "threadlab/lock.h"
 #include "threadlab/thread.h"
 
 #include <pthread.h>
-#include <sched.h>
+#include <sched.h> /* sched_yield */
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,12 +147,11 @@ static void worker(void *p)
 		drop_gil(s);
 }
 
+/* The process's allowed CPUs (not this thread's affinity: in tl-bench the
+ * benchmark thread itself is pinned to one CPU). */
 static int allowed_cpus(void)
 {
-	cpu_set_t set;
-	if (sched_getaffinity(0, sizeof set, &set) != 0)
-		return 1;
-	int n = CPU_COUNT(&set);
+	int n = tlb_pin_allowed_pus();
 	return n > 0 ? n : 1;
 }
 
