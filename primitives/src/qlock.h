@@ -1,0 +1,62 @@
+/* Internal: the small spin-then-futex mutex used inside queues, futures and
+ * executors (not the public Lock: no owner, no timeout, never held across a
+ * user callback or a blocking wait).
+ *
+ * Word: 0 free, 1 held, 2 held and someone may sleep (Drepper's "mutex3").
+ * Lock: one CAS when free; else spin on loads for a short while (the
+ * sections it guards are a few dozen instructions), then swap in 2 and
+ * futex-wait. Unlock: swap 0 and wake one only if the old value was 2, so an
+ * uncontended or spin-resolved handoff makes no syscall.
+ * Ordering: acquire on the successful CAS/swap, release on the unlocking
+ * swap; TSan sees the happens-before through these atomics. */
+#ifndef TL_QLOCK_H
+#define TL_QLOCK_H
+
+#include "futex.h"
+
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#define TL__QLOCK_SPIN 100
+
+static inline void tl__qlock_slow(_Atomic uint32_t *l)
+{
+	for (int i = 0; i < TL__QLOCK_SPIN; i++) {
+		uint32_t v = atomic_load_explicit(l, memory_order_relaxed);
+		if (v == 0 && atomic_compare_exchange_weak_explicit(l, &v, 1, memory_order_acquire,
+								     memory_order_relaxed))
+			return;
+		tl__cpu_relax();
+	}
+	while (atomic_exchange_explicit(l, 2, memory_order_acquire) != 0)
+		tl__futex_wait(l, 2, NULL, 0);
+}
+
+static inline void tl__qlock(_Atomic uint32_t *l)
+{
+	uint32_t v = 0;
+	if (!atomic_compare_exchange_strong_explicit(l, &v, 1, memory_order_acquire, memory_order_relaxed))
+		tl__qlock_slow(l);
+}
+
+static inline void tl__qunlock(_Atomic uint32_t *l)
+{
+	if (atomic_exchange_explicit(l, 0, memory_order_release) == 2)
+		tl__futex_wake(l, 1, 0);
+}
+
+/* Bounded busy wait for a peer that is a few instructions from publishing
+ * (a slot claimed but not yet written): pause first, then yield the CPU so a
+ * preempted peer can run (2 vCPUs, oversubscription). */
+static inline void tl__backoff(unsigned *n)
+{
+	if (*n < 64) {
+		tl__cpu_relax();
+	} else {
+		sched_yield();
+	}
+	(*n)++;
+}
+
+#endif
