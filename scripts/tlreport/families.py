@@ -18,8 +18,9 @@ nothing is dropped silently. Matching is on the name's `/`-separated parts
             (p50, p90, p99, max; suffix _ns/_us/_ms/_s sets the unit, ns
             when none).
   timer     primitive "timer" (lateness percentiles as counters).
-  queue     primitive containing "queue" and a pattern spsc / mpsc / spmc /
-            mpmc as the variant or params pattern; capacity from params
+  queue     a pattern spsc / mpsc / spmc / mpmc as the variant or params
+            pattern, and a primitive containing "queue" or "ring" or a
+            capacity param; capacity from params
             cap|capacity|maxsize (0 or negative = unbounded, as in Python).
   executor  primitive containing "pool" or "per_task"/"per-task", or
             "executor"; the variant is the operation (roundtrip, throughput,
@@ -156,7 +157,9 @@ def queue_capacity(p):
 
 
 def is_queue(p):
-    return "queue" in p.primitive.lower() and queue_pattern(p) is not None
+    pr = p.primitive.lower()
+    return queue_pattern(p) is not None and (
+        "queue" in pr or "ring" in pr or any(k in p.params for k in ("cap", "capacity", "maxsize")))
 
 
 def is_executor(p):
@@ -166,16 +169,40 @@ def is_executor(p):
 
 
 def is_start(p):
+    v = p.variant.lower()
     return (p.primitive.lower() in ("start", "spawn", "startup")
-            or p.variant.lower() in ("start", "start_join", "start-join"))
+            or v == "start" or v.startswith(("start_", "start-")))
 
 
 def is_workload(p):
     return "wall_s" in p.counters
 
 
-# Enumerated workload parameters (bench/include/workload.h), for labels.
-_PARAM_WORDS = {"start": ("seed", "barrier"), "work": ("sleep", "spin")}
+# Enumerated parameters, for labels and for pairing rows that spell them
+# differently (C: kind=0, CPython peer: kind=fifo): bench/include/workload.h
+# (start, work), bench/benchmarks/common.h (queue kind).
+_PARAM_WORDS = {"start": ("seed", "barrier"), "work": ("sleep", "spin"),
+                "kind": ("fifo", "lifo", "prio")}
+
+
+def canon_params(p):
+    """Params as comparable (key, value) pairs: enumerations and placements
+    spelled one way, place/placement one key."""
+    out = []
+    for k, v in p.params.items():
+        v = str(v)
+        if k in ("place", "placement"):
+            k, v = "placement", _PLACE_WORDS.get(v.lower()[:-2] if v.endswith(".0") else v.lower(), v)
+        elif k in _PARAM_WORDS:
+            words = _PARAM_WORDS[k]
+            try:
+                i = int(float(v))
+                if 0 <= i < len(words):
+                    v = words[i]
+            except ValueError:
+                pass
+        out.append((k, v))
+    return tuple(sorted(out))
 
 
 def params_pretty(p, sep=", "):

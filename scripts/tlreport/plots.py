@@ -36,7 +36,8 @@ def _params_label(params, drop=()):
 def impl_label(p, with_params=False, drop=()):
     s = p.pv
     if with_params and p.params:
-        pl = _params_label(p.params, drop)
+        pl = ";".join(x for x in families.params_pretty(p, ";").split(";")
+                      if x.split("=", 1)[0] not in drop)
         if pl:
             s += " " + pl
     if p.mode != "threads":
@@ -112,6 +113,7 @@ class Plotter:
         self.manifest = []
         self.notes = []
         self.failed = []
+        self.attached = {}
         f = results.facts(self.rows)
         try:
             self.allowed = max(int(x) for x in f["allowed_pus"]) if f["allowed_pus"] else None
@@ -198,12 +200,42 @@ class Plotter:
             self.note("no rows for time per op vs threads (no C benchmark outside the special "
                       "families): skipped scaling_*")
             return
+        self.attached = self._attach_native_peers(self.ok, ours, targets)
         self._scaling_figures(pts, ours)
         # Peers (GLib...) and baselines that no figure above showed get their own.
         shown = {id(p) for m in self.manifest if m["family"] == "scaling" for p in m["_used"]}
         rest = [p for p in pts if p.peer == "c" and id(p) not in shown]
         if rest:
             self._scaling_figures(pts, rest)
+
+    @staticmethod
+    def _attach_native_peers(all_points, ours, targets):
+        """Native code measured without a baseline of its own (GMutex, a C11
+        spinlock, the adaptive pthread mutex...) joins the figures of the
+        baseline primitive whose variants include all of its variants
+        (closest name on ties): {baseline primitive: [peer primitives]}."""
+        variants = {}
+        for p in all_points:
+            if p.peer == "c":
+                variants.setdefault(p.primitive, set()).add(p.variant)
+        ours_prims = {p.primitive for p in ours}
+        base_prims = {t.split("/")[0] for t in targets} & set(variants)
+        out = {}
+        for n, vs in variants.items():
+            if n in ours_prims or n in base_prims:
+                continue
+            cands = [b for b in base_prims if vs <= variants[b]]
+            if not cands:
+                continue
+
+            def prefix(b):
+                k = 0
+                while k < min(len(b), len(n)) and b[k] == n[k]:
+                    k += 1
+                return (n.startswith(b), k)
+            best = max(sorted(cands), key=prefix)
+            out.setdefault(best, []).append(n)
+        return out
 
     def _scaling_figures(self, pts, ours):
         prims = []
@@ -227,6 +259,9 @@ class Plotter:
                 bases = {p.baseline for p in mine if p.baseline}
                 group = mine + [p for p in self.ok if p.pv in bases and p.peer == "c"]
                 group += [p for p in self.ok if p.baseline in bases and p.pv != pv and p.peer == "c"]
+                peers = {n for b in bases for n in self.attached.get(b.split("/")[0], ())}
+                group += [p for p in pts if p.primitive in peers and p.variant == variant
+                          and p.peer == "c" and p not in group]
                 group += [p for p in self.ok if p.peer == "cpython" and p.pv == pv]
                 used += group
                 self._scaling_axes(ax, pv, group, bases)

@@ -10,8 +10,11 @@ cpython / ours (how many times slower CPython is).
 """
 
 
+from . import families
+
+
 def _norm_params(p):
-    return tuple(sorted((k, str(v)) for k, v in p.params.items()))
+    return families.canon_params(p)
 
 
 def _index(points):

@@ -84,6 +84,27 @@ class Compare(TmpDir):
         self.assertEqual(cp.source, "real_ns")
         self.assertAlmostEqual(cp.ratio, cp.other.real_ns / p.real_ns)
 
+    def test_pairing_normalises_enumerated_params(self):
+        from tlreport import families, ratios, results
+
+        def point(peer, name, pv, params, real, baseline=""):
+            prim, var = pv.split("/")
+            raw = dict.fromkeys(results.COLUMNS, "")
+            raw.update(name=name, peer=peer, mode="threads", primitive=prim, variant=var,
+                       params=params, baseline=baseline, row_type="iteration", repetition="0",
+                       threads="2", real_ns=str(real))
+            row = results.Row(raw, "test")
+            return results.Point(results.bench_key(row, False), [row])
+        c = point("c", "queue/pingpong/placement:0", "queue/pingpong", "placement=0", 100.0)
+        py = point("cpython", "queue/pingpong/placement:same_core", "queue/pingpong",
+                   "placement=same_core", 900.0)
+        q = point("c", "queue/put_get/kind:2", "queue/put_get", "kind=2", 50.0)
+        qpy = point("cpython", "queue/put_get/kind:prio", "queue/put_get", "kind=prio", 400.0)
+        self.assertEqual(families.canon_params(c), (("placement", "same core"),))
+        pairs, missing = ratios.cpython_pairs([c, py, q, qpy])
+        self.assertEqual(missing, [])
+        self.assertEqual(sorted(round(p.ratio, 6) for p in pairs), [8.0, 9.0])
+
     def test_missing_column_exits_2_naming_it(self):
         bad = self.fixture_without_column("real_ns")
         r = run([script("compare"), bad, RESULTS])
