@@ -12,5 +12,6 @@
 #include "threadlab/semaphore.h"
 #include "threadlab/condition.h"
 #include "threadlab/event.h"
+#include "threadlab/barrier.h"
 
 #endif

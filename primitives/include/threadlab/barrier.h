@@ -1,0 +1,65 @@
+/* threadlab/barrier.h — Python's threading.Barrier.
+ *
+ *   tl_barrier_t b;
+ *   tl_barrier_init(&b, TL_PRIVATE, 3, NULL, NULL, TL_FOREVER);  // Barrier(3)
+ *   int i = tl_barrier_wait(&b);   // 0..parties-1 (arrival order), or TL_EBROKEN
+ *
+ * wait returns the arrival index (Python's return value: the first thread
+ * to arrive gets 0, the last parties-1), or TL_EBROKEN (Python's
+ * BrokenBarrierError) when the barrier is or becomes broken: abort(), a
+ * reset() while threads wait, a failing action, or a wait's timeout — which
+ * breaks the barrier for everyone, as in Python. The action runs in the last
+ * thread to arrive, before any thread is released, with the barrier's lock
+ * held; if it returns non-zero the barrier breaks and that thread gets
+ * TL_EBROKEN too. reset() returns the barrier to its empty state (threads
+ * waiting get TL_EBROKEN). With TL_PSHARED the state may live in a shared
+ * mapping (the action pointer must be valid in every process: fork).
+ */
+#ifndef THREADLAB_BARRIER_H
+#define THREADLAB_BARRIER_H
+
+#include "threadlab/common.h"
+#include "threadlab/lock.h"
+
+#include <stdatomic.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef int (*tl_barrier_action)(void *arg); /* non-zero: break the barrier */
+
+typedef struct tl_barrier {
+	tl_lock_t lock;          /* guards the fields below */
+	_Atomic uint32_t seq;    /* futex word, bumped by every state change */
+	uint32_t parties;
+	uint32_t count;          /* threads inside wait() */
+	int32_t state;           /* 0 filling, 1 draining, -1 resetting, -2 broken */
+	uint32_t flags;          /* TL_PSHARED */
+	double timeout;          /* default timeout of tl_barrier_wait */
+	tl_barrier_action action;
+	void *action_arg;
+} tl_barrier_t;
+
+/* parties < 1, a bad timeout or flags: TL_EINVAL. action may be NULL. */
+int tl_barrier_init(tl_barrier_t *b, int flags, int parties, tl_barrier_action action, void *arg,
+		    double timeout);
+int tl_barrier_destroy(tl_barrier_t *b); /* TL_EBUSY while threads wait */
+
+/* barrier.wait(): the default timeout given at init. */
+int tl_barrier_wait(tl_barrier_t *b);
+/* barrier.wait(timeout): TL_FOREVER or >= 0 seconds; TL_EINVAL otherwise. */
+int tl_barrier_wait_timeout(tl_barrier_t *b, double timeout);
+/* The core: absolute CLOCK_MONOTONIC deadline, NULL = forever. */
+int tl_barrier_wait_until(tl_barrier_t *b, const struct timespec *deadline);
+
+int tl_barrier_reset(tl_barrier_t *b);
+int tl_barrier_abort(tl_barrier_t *b);
+int tl_barrier_parties(const tl_barrier_t *b);
+int tl_barrier_n_waiting(tl_barrier_t *b); /* threads waiting in the current cycle */
+bool tl_barrier_broken(tl_barrier_t *b);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
