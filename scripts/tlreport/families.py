@@ -215,6 +215,8 @@ def params_pretty(p, sep=", "):
             i = None
         if words and i is not None and 0 <= i < len(words):
             v = "%s (%s)" % (v, words[i])
+        elif k in ("place", "placement") and str(v).lower() in _PLACE_WORDS:
+            v = "%s (%s)" % (v, _PLACE_WORDS[str(v).lower()]) if i is not None else v
         out.append("%s=%s" % (k, v))
     return sep.join(out)
 

@@ -79,12 +79,19 @@ def paired_series(pts, labeler, group_of, value=None):
             continue
         c = next_color()
         emit(lab, {"color": c})
-        for other in order:
-            q = first[other]
-            if q.peer == "c" and p.baseline and q.pv == p.baseline:
-                emit(other, {"color": c, "alpha": 0.55, "hatch": "//", "edgecolor": "white"})
-            if q.peer != "c" and q.pv == p.pv:
-                emit(other, {"color": c, "alpha": 0.35, "hatch": "..", "edgecolor": "black"})
+        base = {"color": c, "alpha": 0.55, "hatch": "//", "edgecolor": "white"}
+        peer = {"color": c, "alpha": 0.35, "hatch": "..", "edgecolor": "black"}
+        # the baseline / CPython twin with the same params; any params only
+        # when none has them
+        for kind, style in (("base", base), ("peer", peer)):
+            def match(q):
+                if kind == "base":
+                    return q.peer == "c" and p.baseline and q.pv == p.baseline
+                return q.peer != "c" and q.pv == p.pv
+            cands = [o for o in order if o not in done and match(first[o])]
+            exact = [o for o in cands if families.canon_params(first[o]) == families.canon_params(p)]
+            for o in exact or cands:
+                emit(o, style)
     for lab in order:
         if lab not in done:
             emit(lab, {"color": next_color()})
