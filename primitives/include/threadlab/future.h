@@ -1,0 +1,125 @@
+/* threadlab/future.h — concurrent.futures.Future and the module functions
+ * wait() and as_completed().
+ *
+ * Lifetime: a future is heap-allocated and reference-counted.
+ * tl_future_create() and the executors' submit() hand the caller one
+ * reference, which the caller drops with tl_future_release(); an executor
+ * keeps its own reference until the task has completed and its callbacks
+ * have run, so releasing early is fine (the task still runs). Callbacks
+ * receive a borrowed pointer, valid for the duration of the call (retain it
+ * to keep it). tl_futures_wait borrows the caller's futures for the call;
+ * an as_completed iterator holds its own references until destroyed.
+ *
+ * Results: a future finishes with a value (void *, plus a byte length for
+ * process-pool results, which the future owns) or with an "exception": a
+ * non-zero int error code. result() then returns TL_ETASK and exception()
+ * gives the code — except TL_EBROKEN (a pool broke under the task: Python's
+ * BrokenThreadPool / BrokenProcessPool), which result() returns as is.
+ *
+ * Python deviation: waiters in tl_futures_wait / as_completed are told of a
+ * cancellation when cancel() succeeds (Python tells them only when an
+ * executor later calls set_running_or_notify_cancel), so waiting on a
+ * future cancelled by the caller never depends on an executor. */
+#ifndef THREADLAB_FUTURE_H
+#define THREADLAB_FUTURE_H
+
+#include "threadlab/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct tl_future tl_future_t;
+
+typedef enum tl_future_state {
+	TL_FUTURE_PENDING = 0,
+	TL_FUTURE_RUNNING = 1,
+	TL_FUTURE_CANCELLED = 2,
+	TL_FUTURE_FINISHED = 3,
+} tl_future_state;
+
+int tl_future_create(tl_future_t **out); /* one reference; TL_ENOMEM */
+tl_future_t *tl_future_retain(tl_future_t *f);
+int tl_future_release(tl_future_t *f); /* frees at zero (and an owned value) */
+
+tl_future_state tl_future_get_state(tl_future_t *f);
+bool tl_future_done(tl_future_t *f);      /* finished or cancelled */
+bool tl_future_running(tl_future_t *f);
+bool tl_future_cancelled(tl_future_t *f);
+
+/* Waits up to timeout (TL_FOREVER, or >= 0 s) for the future to be done.
+ * 0 with *value set (value may be NULL); TL_ETASK (see exception);
+ * TL_EBROKEN; TL_ECANCELLED; TL_ETIMEDOUT; TL_EINVAL for a bad timeout. */
+int tl_future_result(tl_future_t *f, double timeout, void **value);
+int tl_future_result_until(tl_future_t *f, const struct timespec *deadline, void **value);
+/* The same for a byte-buffer result: *data (owned by the future, valid
+ * until its last release) and *len. */
+int tl_future_result_bytes(tl_future_t *f, double timeout, const void **data, size_t *len);
+int tl_future_result_bytes_until(tl_future_t *f, const struct timespec *deadline, const void **data,
+				 size_t *len);
+/* 0 with *error = the task's error code, or 0 if it succeeded;
+ * TL_ECANCELLED; TL_ETIMEDOUT. */
+int tl_future_exception(tl_future_t *f, double timeout, int *error);
+int tl_future_exception_until(tl_future_t *f, const struct timespec *deadline, int *error);
+/* Just wait for done: 0 or TL_ETIMEDOUT. */
+int tl_future_wait(tl_future_t *f, double timeout);
+int tl_future_wait_until(tl_future_t *f, const struct timespec *deadline);
+
+/* Python cancel(): true if the future is (now) cancelled, false if it is
+ * running or finished. Runs the done callbacks on success. */
+bool tl_future_cancel(tl_future_t *f);
+
+/* For executors (and tests), as in Python:
+ * set_running_or_notify_cancel: 0 = now running; TL_ECANCELLED = it had
+ *   been cancelled (do not run it); TL_ESTATE if running or finished.
+ * set_result / set_exception: complete the future (from pending or
+ *   running), wake every waiter, run the done callbacks in this thread;
+ *   TL_ESTATE if already done (InvalidStateError). error must be non-zero.
+ * set_result_owned: the future owns value (free_fn(value) at the last
+ *   release), len is reported by result_bytes. */
+int tl_future_set_running_or_notify_cancel(tl_future_t *f);
+int tl_future_set_result(tl_future_t *f, void *value);
+int tl_future_set_result_owned(tl_future_t *f, void *value, size_t len, void (*free_fn)(void *));
+int tl_future_set_exception(tl_future_t *f, int error);
+
+/* Runs fn(f, arg) when the future is done (finished or cancelled): at once
+ * in the calling thread if it already is, else in the thread that completes
+ * it, in the order added. A callback returning non-zero is reported on
+ * stderr and otherwise ignored (Python logs the exception). TL_ENOMEM. */
+typedef int (*tl_future_cb)(tl_future_t *f, void *arg);
+int tl_future_add_done_callback(tl_future_t *f, tl_future_cb fn, void *arg);
+
+/* ---- module functions ---- */
+
+enum {
+	TL_FIRST_COMPLETED = 1,
+	TL_FIRST_EXCEPTION = 2,
+	TL_ALL_COMPLETED = 3,
+};
+
+/* concurrent.futures.wait: waits until the return_when condition holds or
+ * the timeout passes (not an error: check *nnot_done), then fills done[]
+ * and not_done[] (each room for n; NULL to skip) with the futures in input
+ * order, duplicates counted once. FIRST_EXCEPTION returns when any future
+ * finishes with an exception, or all are done. Returns 0, TL_EINVAL,
+ * TL_ENOMEM. */
+int tl_futures_wait(tl_future_t *const *fs, size_t n, double timeout, int return_when, tl_future_t **done,
+		    size_t *ndone, tl_future_t **not_done, size_t *nnot_done);
+int tl_futures_wait_until(tl_future_t *const *fs, size_t n, const struct timespec *deadline, int return_when,
+			  tl_future_t **done, size_t *ndone, tl_future_t **not_done, size_t *nnot_done);
+
+/* concurrent.futures.as_completed, as an iterator: the futures already done
+ * first (input order), then each as it completes. The timeout counts from
+ * create. next: 0 with *out (borrowed, valid while the iterator lives), or
+ * 0 with *out == NULL when all were yielded; TL_ETIMEDOUT when the deadline
+ * passed with futures unfinished (Python's TimeoutError; next may be called
+ * again and times out at once unless more completed). */
+typedef struct tl_as_completed tl_as_completed_t;
+int tl_as_completed_create(tl_as_completed_t **it, tl_future_t *const *fs, size_t n, double timeout);
+int tl_as_completed_next(tl_as_completed_t *it, tl_future_t **out);
+int tl_as_completed_destroy(tl_as_completed_t *it);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
