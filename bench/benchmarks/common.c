@@ -353,7 +353,7 @@ void bm_pingpong_run(tlb_state *st, const struct bm_pingpong_ops *o)
 }
 
 /* ---- wake-up latency ---- */
-#define WAKE_DELAY_NS 50000 /* let the waiter spin out and sleep */
+#define WAKE_DELAY_NS 20000 /* let the waiter spin out (~100 pauses) and sleep */
 
 static struct {
 	_Alignas(BM_CACHELINE) _Atomic uint64_t ready; /* waiter: about to wait for sample k (k+1) */
@@ -534,4 +534,17 @@ void bm_wake_register(const char *name, const char *baseline, tlb_fn fn)
 		if (baseline)
 			tlb_baseline(b[i], baseline);
 	}
+}
+
+void bm_barrier_register(const char *name, const char *baseline, tlb_fn fn)
+{
+	tlb_bench *b[2];
+	bm_reg2(name, fn, &b[0], &b[1]);
+	for (int i = 0; i < 2; i++) {
+		tlb_threads_sweep(b[i]);
+		tlb_real_time(b[i]);
+		if (baseline)
+			tlb_baseline(b[i], baseline);
+	}
+	tlb_min_time(b[0], 0.05);
 }

@@ -222,5 +222,7 @@ void bm_placements(tlb_bench *b, bool quick); /* arg "placement": 0,1,2 (quick: 
  * baseline may be NULL. */
 void bm_pingpong_register(const char *name, const char *baseline, tlb_fn fn);
 void bm_wake_register(const char *name, const char *baseline, tlb_fn fn);
+/* Barrier rounds: threads swept, real time. */
+void bm_barrier_register(const char *name, const char *baseline, tlb_fn fn);
 
 #endif

@@ -54,12 +54,13 @@ void bm_lock_register(const struct bm_lock_fns *f, const char *name, const char 
 
 	if (!(flags & BM_LOCK_NO_CONTENDED)) {
 		reg_one(name, "contended", baseline, f->contended, &full, &quick);
-		static const int64_t cs[] = {0, 100}, work[] = {0, 500};
-		const int64_t *lists[] = {cs, work};
-		const int lens[] = {2, 2};
+		/* (cs, work): no work at all, ~100 ns inside, ~100 ns inside and
+		 * ~500 ns outside; BM_LOCK_LIGHT: the middle one only */
+		static const int64_t tuples[][2] = {{100, 0}, {0, 0}, {100, 500}};
 		tlb_arg_names(full, argn, 2);
-		tlb_arg_product(full, lists, lens, 2);
-		window_bench(full, 5);
+		for (int i = 0; i < (flags & BM_LOCK_LIGHT ? 1 : 3); i++)
+			tlb_args(full, tuples[i], 2);
+		window_bench(full, BM_WINDOWS);
 		static const int64_t q[] = {100, 0};
 		tlb_arg_names(quick, argn, 2);
 		tlb_args(quick, q, 2);
@@ -70,7 +71,7 @@ void bm_lock_register(const struct bm_lock_fns *f, const char *name, const char 
 		static const int64_t a[] = {100, 0};
 		tlb_arg_names(full, argn, 2);
 		tlb_args(full, a, 2);
-		fair_bench(full, 5);
+		fair_bench(full, BM_WINDOWS);
 		tlb_arg_names(quick, argn, 2);
 		tlb_args(quick, a, 2);
 		fair_bench(quick, 2);

@@ -15,7 +15,8 @@
  * Benchmarks per lock ("<name>/..."):
  *   uncontended            acquire+release pairs in one thread
  *   reentrant              (recursive locks) pairs while already held once
- *   contended/cs:C/work:W  common-window throughput, threads swept: each op
+ *   contended/cs:C/work:W  common-window throughput, threads swept, at
+ *                          (C, W) = (100, 0), (0, 0), (100, 500): each op
  *                          is acquire, bump the protected counter, C ns of
  *                          work, release, then W ns of work outside. The
  *                          counter must equal the ops counted (checked).
@@ -34,6 +35,7 @@ enum {
 	BM_LOCK_REENTRANT = 1, /* register <name>/reentrant */
 	BM_LOCK_FAIRNESS = 2,  /* register <name>/fairness */
 	BM_LOCK_NO_CONTENDED = 4,
+	BM_LOCK_LIGHT = 8, /* contended at cs:100/work:0 only (secondary locks) */
 };
 
 struct bm_lock_fns {
@@ -119,7 +121,9 @@ void bm_lock_check(tlb_state *st, const struct bm_lock_ctx *c, uint64_t ops);
 	static const struct bm_lock_fns bm_lock_fns_##tag = {bm_##tag##_uncontended, bm_##tag##_reentrant,  \
 							     bm_##tag##_contended, bm_##tag##_fairness};
 
-/* Window length of the contended benchmarks. */
+/* Window length of the contended benchmarks, windows per repetition
+ * (default suite; --quick runs 2). */
 #define BM_WINDOW_NS 10000000u /* 10 ms */
+#define BM_WINDOWS 3
 
 #endif

@@ -4,8 +4,7 @@
  *   pthread_mutex_adaptive   PTHREAD_MUTEX_ADAPTIVE_NP (spins before sleeping)
  *   pthread_mutex_recursive  PTHREAD_MUTEX_RECURSIVE (RLock's baseline)
  *   c11_spinlock             test-and-test-and-set on a C11 atomic_bool, pause
- *                            while held (never sleeps: a lower bound when
- *                            not oversubscribed, a cliff when it is)
+ *                            while held: the uncontended floor (C11 atomics)
  *   gmutex, grecmutex        GLib's GMutex and GRecMutex (TL_HAVE_GLIB)
  */
 #include "lockbody.h"
@@ -66,11 +65,14 @@ TLB_REGISTER(mutex_native)
 {
 	bm_lock_register(&bm_lock_fns_pthread_mutex, "pthread_mutex", NULL, BM_LOCK_FAIRNESS);
 	bm_lock_register(&bm_lock_fns_pthread_mutex_adaptive, "pthread_mutex_adaptive", NULL, BM_LOCK_FAIRNESS);
-	bm_lock_register(&bm_lock_fns_pthread_mutex_recursive, "pthread_mutex_recursive", NULL, BM_LOCK_REENTRANT);
-	bm_lock_register(&bm_lock_fns_c11_spinlock, "c11_spinlock", NULL, BM_LOCK_FAIRNESS);
+	bm_lock_register(&bm_lock_fns_pthread_mutex_recursive, "pthread_mutex_recursive", NULL,
+			 BM_LOCK_REENTRANT | BM_LOCK_LIGHT);
+	/* uncontended only: contended and oversubscribed, a spinning waiter
+	 * burns the time slice of the preempted holder (seconds per row) */
+	bm_lock_register(&bm_lock_fns_c11_spinlock, "c11_spinlock", NULL, BM_LOCK_NO_CONTENDED);
 #ifdef TL_HAVE_GLIB
 	bm_lock_register(&bm_lock_fns_gmutex, "gmutex", NULL, BM_LOCK_FAIRNESS);
-	bm_lock_register(&bm_lock_fns_grecmutex, "grecmutex", NULL, BM_LOCK_REENTRANT);
+	bm_lock_register(&bm_lock_fns_grecmutex, "grecmutex", NULL, BM_LOCK_REENTRANT | BM_LOCK_LIGHT);
 #else
 	static int said;
 	if (!said++)

@@ -13,5 +13,5 @@ BM_LOCK_ADAPTER(rlock, tl_rlock_t, init, destroy, acquire, release)
 
 TLB_REGISTER(rlock)
 {
-	bm_lock_register(&bm_lock_fns_rlock, "rlock", "pthread_mutex_recursive", BM_LOCK_REENTRANT);
+	bm_lock_register(&bm_lock_fns_rlock, "rlock", "pthread_mutex_recursive", BM_LOCK_REENTRANT | BM_LOCK_LIGHT);
 }

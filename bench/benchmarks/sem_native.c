@@ -40,7 +40,7 @@ static void bm_sem_wake_latency(tlb_state *st) { bm_wake_run(st, &wk); }
 
 TLB_REGISTER(sem_native)
 {
-	bm_lock_register(&bm_lock_fns_sem, "sem", NULL, 0);
+	bm_lock_register(&bm_lock_fns_sem, "sem", NULL, BM_LOCK_LIGHT);
 	bm_pingpong_register("sem/pingpong", NULL, bm_sem_pingpong);
 	bm_wake_register("sem/wake_latency", NULL, bm_sem_wake_latency);
 }

@@ -45,7 +45,7 @@ static void bm_semaphore_wake_latency(tlb_state *st) { bm_wake_run(st, &wk); }
 
 TLB_REGISTER(semaphore)
 {
-	bm_lock_register(&bm_lock_fns_semaphore, "semaphore", "sem", 0);
+	bm_lock_register(&bm_lock_fns_semaphore, "semaphore", "sem", BM_LOCK_LIGHT);
 	bm_lock_register(&bm_lock_fns_bsemaphore, "bsemaphore", "sem", BM_LOCK_NO_CONTENDED);
 	bm_pingpong_register("semaphore/pingpong", "sem/pingpong", bm_semaphore_pingpong);
 	bm_wake_register("semaphore/wake_latency", "sem/wake_latency", bm_semaphore_wake_latency);
