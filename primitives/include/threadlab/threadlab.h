@@ -13,5 +13,7 @@
 #include "threadlab/condition.h"
 #include "threadlab/event.h"
 #include "threadlab/barrier.h"
+#include "threadlab/queue.h"
+#include "threadlab/future.h"
 
 #endif
