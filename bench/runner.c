@@ -384,7 +384,7 @@ static int run_child(struct run *r, long skip, int *wstatus, bool *timed_out, lo
 	*running = 0;
 	char buf[4096];
 	size_t have = 0;
-	double deadline = r->cli->timeout > 0 ? mono() + r->cli->timeout : 0;
+	double deadline = 0; /* armed while a benchmark runs (from "S" to "D") */
 	for (;;) {
 		int wait_ms = -1;
 		if (deadline > 0) {
@@ -421,13 +421,14 @@ static int run_child(struct run *r, long skip, int *wstatus, bool *timed_out, lo
 				if (line[0] == 'S') {
 					r->status[k - 1] = ST_RUNNING;
 					*running = k;
+					if (r->cli->timeout > 0 && !*timed_out)
+						deadline = mono() + r->cli->timeout;
 				} else if (line[0] == 'D') {
 					r->status[k - 1] = ST_DONE;
 					*running = 0;
+					deadline = 0;
 				}
 			}
-			if (r->cli->timeout > 0)
-				deadline = mono() + r->cli->timeout;
 			line = nl + 1;
 		}
 		have = (size_t)(buf + have - line);

@@ -292,7 +292,7 @@ def test_crash(bench, work):
 # ---------------------------------------------------------------- timeout
 def test_timeout(bench, work):
     out = fresh_dir(work, "timeout")
-    p = run(bench, ["--quick", "--out", out, "--timeout", "1", "--filter", "^selftest/(ok|block|escape)"])
+    p = run(bench, ["--quick", "--out", out, "--timeout", "2", "--filter", "^selftest/(ok|block|escape)"])
     check(p.returncode == 1, "exit %d after a timeout (want 1): %s" % (p.returncode, p.stderr))
     d = latest(out)
     names = {r["name"] for r in read_rows(d)}
