@@ -2,9 +2,9 @@
  * sends back what it receives, upper-cased.
  *
  * thread: the seed's server, a new thread per accepted connection.
- * pool:   the same handler run by a thread pool of `workers` threads (a
- *         tl_queue of accepted connections feeding long-lived workers:
- *         ThreadPoolExecutor.submit(action, conn) without the futures).
+ * pool:   the same handler run by a tl_executor (ThreadPoolExecutor) of
+ *         `workers` threads: pool.submit(action, conn) per connection, the
+ *         workers created lazily and reused.
  *
  * Bounded and local: the server binds 127.0.0.1 on an ephemeral port,
  * accepts exactly clients x conns connections and stops; each of the M
@@ -17,7 +17,7 @@
 #include "workload.h"
 
 #include "threadlab/common.h"
-#include "threadlab/queue.h"
+#include "threadlab/executor.h"
 #include "threadlab/thread.h"
 
 #include <arpa/inet.h>
@@ -38,7 +38,7 @@ enum { V_THREAD, V_POOL };
 
 static const struct tlw_variant variants[] = {
 	[V_THREAD] = { "thread", TLW_CLEAN, "a tl_thread per connection (the seed)" },
-	[V_POOL] = { "pool", TLW_CLEAN, "a pool of worker threads fed through a tl_queue" },
+	[V_POOL] = { "pool", TLW_CLEAN, "tl_executor (ThreadPoolExecutor) submit per connection" },
 };
 
 static const struct tlw_param params[] = {
@@ -59,8 +59,8 @@ struct echo {
 	tl_thread_t *conn_threads; /* thread: one per connection */
 	int *conn_fds;
 	atomic_int nconn_threads;
-	tl_queue_t accepted;       /* pool: accepted fds */
-	tl_thread_t *pool;
+	tl_executor_t *ex;         /* pool */
+	atomic_int pool_index;     /* pool: next worker's index, for pinning */
 	atomic_long echoed_bytes;
 	atomic_int server_errors;
 	/* clients */
@@ -130,14 +130,22 @@ static void conn_thread(void *p)
 	free(a);
 }
 
-static void pool_worker(void *p)
+/* pool.submit(action, conn): the task. */
+static int action_task(void *p, void **result)
 {
-	struct conn_arg *a = p; /* fd unused */
-	struct echo *e = a->e;
-	tlw_pin_self(e->c, a->index);
-	void *item;
-	while (tl_queue_get(&e->accepted, &item, true, TL_FOREVER) == 0)
-		action(e, (int)(intptr_t)item);
+	struct conn_arg *a = p;
+	action(a->e, a->fd);
+	free(a);
+	*result = NULL;
+	return 0;
+}
+
+/* The executor's initializer: runs first in every worker it starts. */
+static int pin_worker(void *p)
+{
+	struct echo *e = p;
+	tlw_pin_self(e->c, 1 + e->clients + atomic_fetch_add(&e->pool_index, 1));
+	return 0;
 }
 
 static void acceptor(void *p)
@@ -161,11 +169,6 @@ static void acceptor(void *p)
 		}
 		int one = 1;
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-		if (e->variant == V_POOL) {
-			tl_queue_put(&e->accepted, (void *)(intptr_t)fd, true, TL_FOREVER); /* pool.submit(action, conn) */
-			continue;
-		}
-		/* p = threading.Thread(target=action, args=(conn,)); p.start() */
 		struct conn_arg *a = malloc(sizeof *a);
 		int k = atomic_load(&e->nconn_threads);
 		if (!a) {
@@ -174,6 +177,15 @@ static void acceptor(void *p)
 			continue;
 		}
 		*a = (struct conn_arg){ e, fd, 1 + e->clients + k };
+		if (e->variant == V_POOL) {
+			if (tl_executor_submit(e->ex, action_task, a, NULL) != 0) { /* pool.submit(action, conn) */
+				free(a);
+				close(fd);
+				atomic_fetch_add(&e->server_errors, 1);
+			}
+			continue;
+		}
+		/* p = threading.Thread(target=action, args=(conn,)); p.start() */
 		tl_thread_init(&e->conn_threads[k], conn_thread, a, NULL);
 		if (tl_thread_start(&e->conn_threads[k]) != 0) {
 			free(a);
@@ -183,8 +195,6 @@ static void acceptor(void *p)
 		}
 		atomic_store(&e->nconn_threads, k + 1);
 	}
-	if (e->variant == V_POOL)
-		tl_queue_shutdown(&e->accepted, false); /* workers drain, then stop */
 }
 
 struct client_arg {
@@ -259,13 +269,11 @@ static int run(struct tlw_ctx *c)
 	int total = e->clients * e->conns, per_client = e->conns * e->msgs, r = 0;
 	e->lfd = -1;
 	e->conn_threads = calloc((size_t)total, sizeof *e->conn_threads);
-	e->pool = calloc((size_t)e->workers, sizeof *e->pool);
-	struct conn_arg *wargs = calloc((size_t)e->workers, sizeof *wargs);
 	e->rtt = calloc((size_t)e->clients, sizeof *e->rtt);
 	tl_thread_t *cl = calloc((size_t)e->clients, sizeof *cl);
 	struct client_arg *cargs = calloc((size_t)e->clients, sizeof *cargs);
 	double *all = calloc((size_t)e->clients * (size_t)per_client, sizeof *all);
-	bool ok = e->conn_threads && e->pool && wargs && e->rtt && cl && cargs && all;
+	bool ok = e->conn_threads && e->rtt && cl && cargs && all;
 	for (int i = 0; ok && i < e->clients; i++)
 		ok = (e->rtt[i] = calloc((size_t)per_client, sizeof **e->rtt)) != NULL;
 	if (!ok) {
@@ -287,14 +295,10 @@ static int run(struct tlw_ctx *c)
 
 	tl_thread_t acc;
 	if (e->variant == V_POOL) {
-		tl_queue_init(&e->accepted, TL_QUEUE_FIFO, 0);
-		for (int i = 0; i < e->workers; i++) {
-			wargs[i] = (struct conn_arg){ e, -1, 1 + e->clients + i };
-			tl_thread_init(&e->pool[i], pool_worker, &wargs[i], NULL);
-			if ((r = tl_thread_start(&e->pool[i])) != 0) {
-				fprintf(stderr, "echo: pool worker failed to start: %s\n", tl_strerror(r));
-				exit(1);
-			}
+		tl_executor_opts_t opts = { e->workers, "echo-pool", pin_worker, e };
+		if ((r = tl_executor_create(&e->ex, &opts)) != 0) {
+			r = tlw_fail(c, r, "tl_executor_create: %s", tl_strerror(r));
+			goto out;
 		}
 	}
 	double t0 = tlw_now();
@@ -327,10 +331,11 @@ static int run(struct tlw_ctx *c)
 	int nthreads = atomic_load(&e->nconn_threads);
 	for (int i = 0; i < nthreads; i++)
 		tl_thread_join(&e->conn_threads[i], TL_FOREVER);
+	int pool_threads = 0;
 	if (e->variant == V_POOL) {
-		for (int i = 0; i < e->workers; i++)
-			tl_thread_join(&e->pool[i], TL_FOREVER);
-		tl_queue_destroy(&e->accepted);
+		pool_threads = tl_executor_num_threads(e->ex);
+		tl_executor_destroy(e->ex); /* shutdown(wait=True): every submitted action ran */
+		e->ex = NULL;
 	}
 	double wall = tlw_now() - t0;
 	if (started < e->clients) {
@@ -357,7 +362,7 @@ static int run(struct tlw_ctx *c)
 	tlw_counter(c, "client_errors", (double)atomic_load(&e->client_errors));
 	tlw_counter(c, "server_errors", atomic_load(&e->server_errors));
 	tlw_counter(c, "all_echoed", msgs == (long)total * e->msgs && atomic_load(&e->bad_echoes) == 0);
-	tlw_counter(c, "server_threads", e->variant == V_POOL ? e->workers : nthreads);
+	tlw_counter(c, "server_threads", e->variant == V_POOL ? pool_threads : nthreads);
 	tlw_note(c, "127.0.0.1:%d, %d connections, %ld messages", ntohs(e->addr.sin_port), total, msgs);
 out:
 	if (e->lfd >= 0)
@@ -367,8 +372,8 @@ out:
 			free(e->rtt[i]);
 	free(e->rtt);
 	free(e->conn_threads);
-	free(e->pool);
-	free(wargs);
+	if (e->ex)
+		tl_executor_destroy(e->ex);
 	free(cl);
 	free(cargs);
 	free(all);

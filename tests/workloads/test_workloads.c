@@ -229,7 +229,8 @@ TEST_IMPL(echo_every_message_upper_cased)
 	ASSERT_EQ(wl(&o, "echo/thread", "--quick", NULL), 0);
 	ASSERT_EQ(wl_num(&o, "server_threads"), wl_num(&o, "connections")); /* one per connection */
 	ASSERT_EQ(wl(&o, "echo/pool", "--quick", "--workers", "3", NULL), 0);
-	ASSERT_EQ(wl_num(&o, "server_threads"), 3);
+	ASSERT_GE(wl_num(&o, "server_threads"), 1); /* started lazily, reused, */
+	ASSERT_LE(wl_num(&o, "server_threads"), 3); /* never more than max_workers */
 	return 0;
 }
 
