@@ -43,7 +43,7 @@ struct tl_future {
 	struct tl__fcb *cbs, **cbs_tail; /* done callbacks, in order */
 	struct tl__flink *links;         /* attached waiters */
 	/* executor work item (owned by the executor while queued/running) */
-	void *task_fn;
+	void (*task_fn)(void); /* cast to the executor's task type */
 	void *task_arg;
 	void *task_ctx;
 	uint64_t task_id;

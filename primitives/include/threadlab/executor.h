@@ -1,0 +1,96 @@
+/* threadlab/executor.h — concurrent.futures.ThreadPoolExecutor.
+ *
+ *   tl_executor_t *ex;
+ *   tl_executor_create(&ex, NULL);               // defaults, as Python
+ *   tl_future_t *f;
+ *   tl_executor_submit(ex, task, arg, &f);       // task(arg, &result)
+ *   void *res; tl_future_result(f, TL_FOREVER, &res);
+ *   tl_future_release(f);
+ *   tl_executor_destroy(ex);                     // shutdown(wait) + free
+ *
+ * A task returns 0 and sets *result, or returns a non-zero error code: its
+ * "exception" (tl_future_result gives TL_ETASK, tl_future_exception the
+ * code).
+ *
+ * Python's behaviour, decisions marked *:
+ *   - max_workers 0: min(32, allowed CPUs + 4) (sched_getaffinity, as
+ *     3.13's os.process_cpu_count()); negative: TL_EINVAL.
+ *   - workers start lazily: a submit starts one when no worker is idle,
+ *     up to max_workers; they are then reused. Named "<prefix>_<i>"; the
+ *     default prefix is "ThreadPoolExecutor-<n>", n counting executors.
+ *   - initializer(initarg) runs first in every worker; if it fails (returns
+ *     non-zero) the pool is broken (BrokenThreadPool): pending futures fail
+ *     with TL_EBROKEN and later submits return TL_EBROKEN.
+ *   - submit after shutdown: TL_ESHUTDOWN (RuntimeError).
+ *   - shutdown(wait, cancel_futures): no new tasks; cancel_futures cancels
+ *     the ones not started; wait joins the workers (the tasks already queued
+ *     still run unless cancelled). Idempotent; from inside a task it does not
+ *     join the calling worker.
+ *   - * workers are daemon threads; an atexit handler shuts down and joins
+ *     every executor still alive (Python's _python_exit), so queued tasks
+ *     finish at process exit and a forgotten executor does not hang it.
+ *   - * map takes chunksize (Python ignores it for threads): with
+ *     chunksize > 1 each task runs a chunk of consecutive items, fewer
+ *     futures for many small tasks.
+ *
+ * Lifetime: the executor is heap-allocated; tl_executor_destroy() shuts it
+ * down waiting for the workers, then frees it (never from one of its own
+ * tasks: TL_EDEADLK). Futures outlive it (refcounted, see future.h).
+ */
+#ifndef THREADLAB_EXECUTOR_H
+#define THREADLAB_EXECUTOR_H
+
+#include "threadlab/common.h"
+#include "threadlab/future.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef int (*tl_task_fn)(void *arg, void **result);
+
+typedef struct tl_executor tl_executor_t;
+
+typedef struct tl_executor_opts {
+	int max_workers;                /* 0: default */
+	const char *thread_name_prefix; /* NULL or "": "ThreadPoolExecutor-<n>" */
+	int (*initializer)(void *initarg);
+	void *initarg;
+} tl_executor_opts_t;
+
+int tl_executor_create(tl_executor_t **out, const tl_executor_opts_t *opts /* NULL: defaults */);
+
+/* *out (may be NULL: fire and forget) gets one reference to the future.
+ * TL_ESHUTDOWN, TL_EBROKEN, TL_ENOMEM, TL_EAGAIN (no worker could be
+ * started and none exists: the task will not run). */
+int tl_executor_submit(tl_executor_t *ex, tl_task_fn fn, void *arg, tl_future_t **out);
+
+/* Executor.map: runs fn(args[i], &results[i]) for i in [0, n) and collects
+ * the results in submission order, within timeout seconds (TL_FOREVER, or
+ * >= 0, counted from the call). Returns 0 when all succeeded; otherwise the
+ * first failure in order: TL_ETASK (info->task_error has the code),
+ * TL_ETIMEDOUT, TL_ECANCELLED, TL_EBROKEN, TL_ESHUTDOWN, TL_ENOMEM. On
+ * failure the later tasks not yet started are cancelled and results[i] is
+ * valid for i < info->completed. Tasks already running keep running: keep
+ * what args point to alive until they finish (e.g. until shutdown(wait)). */
+typedef struct tl_map_info {
+	size_t completed; /* leading results filled */
+	int task_error;   /* the task's code when TL_ETASK */
+} tl_map_info_t;
+int tl_executor_map(tl_executor_t *ex, tl_task_fn fn, void *const *args, size_t n, void **results,
+		    double timeout, size_t chunksize /* 0 or 1: one task per item */, tl_map_info_t *info);
+
+int tl_executor_shutdown(tl_executor_t *ex, bool wait, bool cancel_futures);
+int tl_executor_destroy(tl_executor_t *ex);
+
+int tl_executor_max_workers(const tl_executor_t *ex);
+int tl_executor_num_threads(tl_executor_t *ex); /* started so far */
+bool tl_executor_broken(tl_executor_t *ex);
+
+/* min(32, allowed CPUs + 4): the default max_workers. */
+int tl_executor_default_max_workers(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,577 @@
+/* ThreadPoolExecutor, modelled on CPython's
+ * Lib/test/test_concurrent_futures/{test_thread_pool,test_shutdown,
+ * executor,test_init}.py: submit/result, map order, timeouts and chunks,
+ * exceptions, shutdown(wait, cancel_futures), lazy and reused workers,
+ * names, initializer failure breaking the pool, callbacks, exit handling.
+ *
+ * Tasks that must be "in progress" block on a gate (gate.h) the test opens;
+ * "the worker is idle" is observed through the executor's idle count (a
+ * test hook). No sleeps. */
+#include "gate.h"
+#include "task.h"
+#include "threadlab/executor.h"
+#include "threadlab/thread.h"
+
+#include <sched.h>
+#include <stdatomic.h>
+#include <sys/wait.h>
+
+#define V(x) ((void *)(uintptr_t)(x))
+#define U(p) ((uintptr_t)(p))
+
+int tl__executor_idle(tl_executor_t *ex);
+
+static int square(void *arg, void **result)
+{
+	*result = V(U(arg) * U(arg));
+	return 0;
+}
+
+static int fail_on_7(void *arg, void **result)
+{
+	if (U(arg) == 7)
+		return -77;
+	*result = arg;
+	return 0;
+}
+
+static gate_t *the_gate;
+static _Atomic int started;
+
+static int gated(void *arg, void **result)
+{
+	atomic_fetch_add(&started, 1);
+	gate_wait(the_gate);
+	*result = arg;
+	return 0;
+}
+
+static void wait_started(int n)
+{
+	while (atomic_load(&started) < n)
+		sched_yield();
+}
+
+TEST_IMPL(submit_and_result)
+{
+	tl_executor_t *ex;
+	ASSERT_OK(tl_executor_create(&ex, NULL));
+	tl_future_t *f;
+	ASSERT_OK(tl_executor_submit(ex, square, V(8), &f));
+	void *v;
+	ASSERT_OK(tl_future_result(f, TL_FOREVER, &v));
+	ASSERT_EQ(U(v), 64);
+	ASSERT(tl_future_done(f));
+	ASSERT_OK(tl_future_release(f));
+	ASSERT_OK(tl_executor_submit(ex, square, V(3), NULL)); /* fire and forget */
+	ASSERT_EQ(tl_executor_submit(ex, NULL, NULL, &f), TL_EINVAL);
+	ASSERT_OK(tl_executor_destroy(ex));
+	return 0;
+}
+
+TEST_IMPL(exception_propagates)
+{
+	tl_executor_t *ex;
+	ASSERT_OK(tl_executor_create(&ex, NULL));
+	tl_future_t *f;
+	ASSERT_OK(tl_executor_submit(ex, fail_on_7, V(7), &f));
+	void *v;
+	int err;
+	ASSERT_EQ(tl_future_result(f, TL_FOREVER, &v), TL_ETASK);
+	ASSERT_OK(tl_future_exception(f, TL_FOREVER, &err));
+	ASSERT_EQ(err, -77);
+	ASSERT_OK(tl_future_release(f));
+	/* the worker survives a failing task */
+	ASSERT_OK(tl_executor_submit(ex, fail_on_7, V(6), &f));
+	ASSERT_OK(tl_future_result(f, TL_FOREVER, &v));
+	ASSERT_EQ(U(v), 6);
+	ASSERT_OK(tl_future_release(f));
+	ASSERT_OK(tl_executor_destroy(ex));
+	return 0;
+}
+
+TEST_IMPL(max_workers)
+{
+	cpu_set_t set;
+	ASSERT_OK(sched_getaffinity(0, sizeof set, &set));
+	int want = CPU_COUNT(&set) + 4 < 32 ? CPU_COUNT(&set) + 4 : 32;
+	ASSERT_EQ(tl_executor_default_max_workers(), want);
+	tl_executor_t *ex;
+	ASSERT_OK(tl_executor_create(&ex, NULL));
+	ASSERT_EQ(tl_executor_max_workers(ex), want);
+	ASSERT_OK(tl_executor_destroy(ex));
+	tl_executor_opts_t o = { .max_workers = -1 };
+	ASSERT_EQ(tl_executor_create(&ex, &o), TL_EINVAL);
+	o.max_workers = 3;
+	ASSERT_OK(tl_executor_create(&ex, &o));
+	ASSERT_EQ(tl_executor_max_workers(ex), 3);
+	ASSERT_OK(tl_executor_destroy(ex));
+	return 0;
+}
+
+/* ---- map ---- */
+
+TEST_IMPL(map_in_order)
+{
+	enum { N = 1000 };
+	static void *args[N], *res[N];
+	for (int i = 0; i < N; i++)
+		args[i] = V(i);
+	tl_executor_t *ex;
+	tl_executor_opts_t o = { .max_workers = 4 };
+	ASSERT_OK(tl_executor_create(&ex, &o));
+	static const size_t chunks[] = { 0, 1, 3, 64, 999, 1000, 5000 };
+	for (size_t c = 0; c < sizeof chunks / sizeof chunks[0]; c++) {
+		memset(res, 0, sizeof res);
+		tl_map_info_t info;
+		ASSERT_OK(tl_executor_map(ex, square, args, N, res, TL_FOREVER, chunks[c], &info));
+		ASSERT_EQ(info.completed, N);
+		for (int i = 0; i < N; i++)
+			ASSERT_EQ(U(res[i]), (uintptr_t)i * i);
+	}
+	ASSERT_OK(tl_executor_map(ex, square, NULL, 0, NULL, TL_FOREVER, 1, NULL)); /* empty */
+	ASSERT_OK(tl_executor_destroy(ex));
+	return 0;
+}
+
+TEST_IMPL(map_exception)
+{
+	enum { N = 20 };
+	void *args[N], *res[N];
+	for (int i = 0; i < N; i++)
+		args[i] = V(i);
+	tl_executor_t *ex;
+	ASSERT_OK(tl_executor_create(&ex, NULL));
+	for (size_t chunk = 1; chunk <= 4; chunk += 3) {
+		tl_map_info_t info;
+		ASSERT_EQ(tl_executor_map(ex, fail_on_7, args, N, res, TL_FOREVER, chunk, &info), TL_ETASK);
+		ASSERT_EQ(info.task_error, -77);
+		ASSERT_EQ(info.completed, 7); /* the ones before the failing item */
+		for (int i = 0; i < 7; i++)
+			ASSERT_EQ(U(res[i]), i);
+	}
+	ASSERT_OK(tl_executor_destroy(ex));
+	return 0;
+}
+
+TEST_IMPL(map_timeout)
+{
+	/* CPython test_map_timeout: the blocked task makes map time out */
+	gate_t g = GATE_INIT;
+	the_gate = &g;
+	atomic_store(&started, 0);
+	tl_executor_t *ex;
+	tl_executor_opts_t o = { .max_workers = 1 };
+	ASSERT_OK(tl_executor_create(&ex, &o));
+	void *args[3] = { V(1), V(2), V(3) }, *res[3];
+	tl_map_info_t info;
+	ASSERT_EQ(tl_executor_map(ex, gated, args, 3, res, 0.01, 1, &info), TL_ETIMEDOUT);
+	ASSERT_EQ(info.completed, 0);
+	gate_open(&g); /* the running one finishes, the others were cancelled */
+	ASSERT_OK(tl_executor_shutdown(ex, true, false));
+	ASSERT_EQ(atomic_load(&started), 1);
+	ASSERT_OK(tl_executor_destroy(ex));
+	ASSERT_EQ(tl_executor_map(NULL, square, args, 3, res, TL_FOREVER, 1, NULL), TL_EINVAL);
+	return 0;
+}
+
+/* ---- shutdown ---- */
+
+static _Atomic int counter;
+static int count_task(void *arg, void **result)
+{
+	(void)arg;
+	atomic_fetch_add(&counter, 1);
+	*result = NULL;
+	return 0;
+}
+
+TEST_IMPL(shutdown_waits_and_refuses)
+{
+	atomic_store(&counter, 0);
+	tl_executor_t *ex;
+	tl_executor_opts_t o = { .max_workers = 3 };
+	ASSERT_OK(tl_executor_create(&ex, &o));
+	for (int i = 0; i < 500; i++)
+		ASSERT_OK(tl_executor_submit(ex, count_task, NULL, NULL));
+	ASSERT_OK(tl_executor_shutdown(ex, true, false));
+	ASSERT_EQ(atomic_load(&counter), 500); /* all queued work ran */
+	tl_future_t *f = NULL;
+	ASSERT_EQ(tl_executor_submit(ex, count_task, NULL, &f), TL_ESHUTDOWN); /* RuntimeError */
+	ASSERT_NULL(f);
+	void *args[1] = { NULL }, *res[1];
+	ASSERT_EQ(tl_executor_map(ex, count_task, args, 1, res, TL_FOREVER, 1, NULL), TL_ESHUTDOWN);
+	ASSERT_OK(tl_executor_shutdown(ex, true, false)); /* idempotent */
+	ASSERT_LE(tl_executor_num_threads(ex), 3);
+	ASSERT_OK(tl_executor_destroy(ex));
+	return 0;
+}
+
+TEST_IMPL(shutdown_no_wait_then_destroy)
+{
+	atomic_store(&counter, 0);
+	tl_executor_t *ex;
+	ASSERT_OK(tl_executor_create(&ex, NULL));
+	for (int i = 0; i < 100; i++)
+		ASSERT_OK(tl_executor_submit(ex, count_task, NULL, NULL));
+	ASSERT_OK(tl_executor_shutdown(ex, false, false)); /* returns at once */
+	ASSERT_OK(tl_executor_destroy(ex));                /* joins */
+	ASSERT_EQ(atomic_load(&counter), 100);
+	return 0;
+}
+
+TEST_IMPL(shutdown_cancel_futures)
+{
+	/* CPython test_cancel_futures: the running task finishes, the queued
+	 * ones are cancelled */
+	gate_t g = GATE_INIT;
+	the_gate = &g;
+	atomic_store(&started, 0);
+	tl_executor_t *ex;
+	tl_executor_opts_t o = { .max_workers = 1 };
+	ASSERT_OK(tl_executor_create(&ex, &o));
+	enum { N = 10 };
+	tl_future_t *fs[N];
+	for (int i = 0; i < N; i++)
+		ASSERT_OK(tl_executor_submit(ex, gated, V(i), &fs[i]));
+	wait_started(1);
+	ASSERT_OK(tl_executor_shutdown(ex, false, true));
+	for (int i = 1; i < N; i++)
+		ASSERT(tl_future_cancelled(fs[i]));
+	ASSERT(tl_future_running(fs[0]));
+	gate_open(&g);
+	void *v;
+	ASSERT_OK(tl_future_result(fs[0], TL_FOREVER, &v));
+	ASSERT_EQ(U(v), 0);
+	ASSERT_EQ(tl_future_result(fs[5], 0, &v), TL_ECANCELLED);
+	ASSERT_OK(tl_executor_destroy(ex));
+	ASSERT_EQ(atomic_load(&started), 1);
+	for (int i = 0; i < N; i++)
+		tl_future_release(fs[i]);
+	return 0;
+}
+
+static tl_executor_t *self_ex;
+static _Atomic int self_result = 1;
+static int shutdown_from_task(void *arg, void **result)
+{
+	(void)arg;
+	*result = NULL;
+	/* wait=true from inside: must not join the calling worker */
+	ASSERT_OK(tl_executor_shutdown(self_ex, true, false));
+	atomic_store(&self_result, tl_executor_destroy(self_ex));
+	return 0;
+}
+
+TEST_IMPL(shutdown_from_inside_a_task)
+{
+	ASSERT_OK(tl_executor_create(&self_ex, NULL));
+	tl_future_t *f;
+	ASSERT_OK(tl_executor_submit(self_ex, shutdown_from_task, NULL, &f));
+	ASSERT_OK(tl_future_result(f, TL_FOREVER, NULL));
+	ASSERT_EQ(atomic_load(&self_result), TL_EDEADLK);
+	ASSERT_OK(tl_future_release(f));
+	ASSERT_OK(tl_executor_destroy(self_ex));
+	return 0;
+}
+
+/* ---- workers: lazy, reused, named ---- */
+
+static int name_task(void *arg, void **result)
+{
+	(void)arg;
+	*result = strdup(tl_thread_name(tl_thread_current()));
+	return 0;
+}
+
+TEST_IMPL(workers_lazy_reused_named)
+{
+	tl_executor_t *ex;
+	tl_executor_opts_t o = { .max_workers = 8, .thread_name_prefix = "SpecialPool" };
+	ASSERT_OK(tl_executor_create(&ex, &o));
+	ASSERT_EQ(tl_executor_num_threads(ex), 0); /* lazy */
+	for (int i = 0; i < 5; i++) {
+		tl_future_t *f;
+		ASSERT_OK(tl_executor_submit(ex, name_task, NULL, &f));
+		void *name;
+		ASSERT_OK(tl_future_result(f, TL_FOREVER, &name));
+		ASSERT_STR_EQ((char *)name, "SpecialPool_0");
+		free(name);
+		ASSERT_OK(tl_future_release(f));
+		/* CPython test_idle_thread_reuse: once the worker is idle, the
+		 * next submit reuses it */
+		while (tl__executor_idle(ex) == 0)
+			sched_yield();
+		ASSERT_EQ(tl_executor_num_threads(ex), 1);
+	}
+	ASSERT_OK(tl_executor_destroy(ex));
+
+	/* default prefix ThreadPoolExecutor-<n>_<i>; up to max_workers threads */
+	o = (tl_executor_opts_t){ .max_workers = 2 };
+	ASSERT_OK(tl_executor_create(&ex, &o));
+	gate_t g = GATE_INIT;
+	the_gate = &g;
+	atomic_store(&started, 0);
+	tl_future_t *fs[4];
+	for (int i = 0; i < 4; i++)
+		ASSERT_OK(tl_executor_submit(ex, gated, V(i), &fs[i]));
+	wait_started(2);
+	ASSERT_EQ(tl_executor_num_threads(ex), 2);
+	gate_open(&g);
+	tl_future_t *nf;
+	ASSERT_OK(tl_executor_submit(ex, name_task, NULL, &nf));
+	void *name;
+	ASSERT_OK(tl_future_result(nf, TL_FOREVER, &name));
+	ASSERT(strncmp((char *)name, "ThreadPoolExecutor-", 19) == 0);
+	const char *us = strrchr((char *)name, '_');
+	ASSERT(us && (strcmp(us, "_0") == 0 || strcmp(us, "_1") == 0));
+	free(name);
+	ASSERT_OK(tl_future_release(nf));
+	for (int i = 0; i < 4; i++) {
+		ASSERT_OK(tl_future_result(fs[i], TL_FOREVER, NULL));
+		tl_future_release(fs[i]);
+	}
+	ASSERT_EQ(tl_executor_num_threads(ex), 2);
+	ASSERT_OK(tl_executor_destroy(ex));
+	return 0;
+}
+
+/* ---- initializer ---- */
+
+static _Atomic int init_calls;
+static int init_ok(void *arg)
+{
+	ASSERT_EQ(U(arg), 5);
+	atomic_fetch_add(&init_calls, 1);
+	return 0;
+}
+
+static int init_fails(void *arg)
+{
+	(void)arg;
+	atomic_fetch_add(&init_calls, 1);
+	return -EIO;
+}
+
+static int never_runs(void *arg, void **result)
+{
+	(void)arg;
+	(void)result;
+	ASSERT(0 && "a task ran in a broken pool");
+	return 0;
+}
+
+TEST_IMPL(initializer)
+{
+	atomic_store(&init_calls, 0);
+	tl_executor_t *ex;
+	tl_executor_opts_t o = { .max_workers = 1, .initializer = init_ok, .initarg = V(5) };
+	ASSERT_OK(tl_executor_create(&ex, &o));
+	for (int i = 0; i < 10; i++) {
+		tl_future_t *f;
+		ASSERT_OK(tl_executor_submit(ex, square, V(2), &f));
+		ASSERT_OK(tl_future_result(f, TL_FOREVER, NULL));
+		tl_future_release(f);
+	}
+	ASSERT_EQ(atomic_load(&init_calls), 1); /* once per worker */
+	ASSERT_FALSE(tl_executor_broken(ex));
+	ASSERT_OK(tl_executor_destroy(ex));
+	return 0;
+}
+
+TEST_IMPL(initializer_failure_breaks_pool)
+{
+	/* CPython FailingInitializerMixin: every future fails with
+	 * BrokenThreadPool (or submit refuses), no task runs */
+	atomic_store(&init_calls, 0);
+	tl_executor_t *ex;
+	tl_executor_opts_t o = { .max_workers = 3, .initializer = init_fails };
+	ASSERT_OK(tl_executor_create(&ex, &o));
+	enum { N = 8 };
+	tl_future_t *fs[N];
+	int submitted = 0;
+	for (int i = 0; i < N; i++) {
+		int r = tl_executor_submit(ex, never_runs, NULL, &fs[submitted]);
+		if (r == 0)
+			submitted++;
+		else
+			ASSERT_EQ(r, TL_EBROKEN);
+	}
+	ASSERT_GE(submitted, 1);
+	for (int i = 0; i < submitted; i++) {
+		int err;
+		ASSERT_EQ(tl_future_result(fs[i], TL_FOREVER, NULL), TL_EBROKEN);
+		ASSERT_OK(tl_future_exception(fs[i], 0, &err));
+		ASSERT_EQ(err, TL_EBROKEN);
+		tl_future_release(fs[i]);
+	}
+	ASSERT(tl_executor_broken(ex));
+	tl_future_t *f;
+	ASSERT_EQ(tl_executor_submit(ex, never_runs, NULL, &f), TL_EBROKEN);
+	ASSERT_GE(atomic_load(&init_calls), 1);
+	ASSERT_OK(tl_executor_destroy(ex));
+	return 0;
+}
+
+/* ---- callbacks ---- */
+
+static _Atomic int cb_in_worker, cb_calls;
+static int cb_check_thread(tl_future_t *f, void *arg)
+{
+	(void)f;
+	(void)arg;
+	if (strncmp(tl_thread_name(tl_thread_current()), "cbpool_", 7) == 0)
+		atomic_fetch_add(&cb_in_worker, 1);
+	atomic_fetch_add(&cb_calls, 1);
+	return -EPIPE; /* a failing callback: reported, ignored */
+}
+
+TEST_IMPL(callbacks_and_failing_callback)
+{
+	gate_t g = GATE_INIT;
+	the_gate = &g;
+	atomic_store(&started, 0);
+	tl_executor_t *ex;
+	tl_executor_opts_t o = { .max_workers = 1, .thread_name_prefix = "cbpool" };
+	ASSERT_OK(tl_executor_create(&ex, &o));
+	tl_future_t *f;
+	ASSERT_OK(tl_executor_submit(ex, gated, V(1), &f));
+	ASSERT_OK(tl_future_add_done_callback(f, cb_check_thread, NULL));
+	gate_open(&g);
+	ASSERT_OK(tl_future_result(f, TL_FOREVER, NULL));
+	/* already done: runs at once, in this (non-worker) thread */
+	ASSERT_OK(tl_future_add_done_callback(f, cb_check_thread, NULL));
+	tl_future_release(f);
+	ASSERT_OK(tl_executor_shutdown(ex, true, false)); /* callbacks ran by now */
+	ASSERT_EQ(atomic_load(&cb_calls), 2);
+	ASSERT_EQ(atomic_load(&cb_in_worker), 1);
+	ASSERT_OK(tl_executor_destroy(ex));
+	return 0;
+}
+
+TEST_IMPL(failing_callback_does_not_break_executor)
+{
+	tl_executor_t *ex;
+	tl_executor_opts_t o = { .max_workers = 2, .thread_name_prefix = "cbpool" };
+	ASSERT_OK(tl_executor_create(&ex, &o));
+	for (int i = 0; i < 50; i++) {
+		tl_future_t *f;
+		ASSERT_OK(tl_executor_submit(ex, square, V(i), &f));
+		ASSERT_OK(tl_future_add_done_callback(f, cb_check_thread, NULL));
+		tl_future_release(f);
+	}
+	tl_future_t *f;
+	ASSERT_OK(tl_executor_submit(ex, square, V(9), &f));
+	void *v;
+	ASSERT_OK(tl_future_result(f, TL_FOREVER, &v));
+	ASSERT_EQ(U(v), 81);
+	tl_future_release(f);
+	ASSERT_OK(tl_executor_destroy(ex));
+	ASSERT_EQ(atomic_load(&cb_calls), 50);
+	return 0;
+}
+
+/* ---- load ---- */
+
+struct submitter {
+	tl_executor_t *ex;
+	int n;
+};
+
+static void *submit_many(void *arg)
+{
+	struct submitter *s = arg;
+	tl_future_t **fs = malloc((size_t)s->n * sizeof *fs);
+	for (int i = 0; i < s->n; i++)
+		ASSERT_OK(tl_executor_submit(s->ex, square, V(i % 1000), &fs[i]));
+	for (int i = 0; i < s->n; i++) {
+		void *v;
+		ASSERT_OK(tl_future_result(fs[i], TL_FOREVER, &v));
+		ASSERT_EQ(U(v), (uintptr_t)(i % 1000) * (i % 1000));
+		tl_future_release(fs[i]);
+	}
+	free(fs);
+	return NULL;
+}
+
+TEST_IMPL(many_submitters)
+{
+	tl_executor_t *ex;
+	tl_executor_opts_t o = { .max_workers = 4 };
+	ASSERT_OK(tl_executor_create(&ex, &o));
+	enum { T = 4 };
+	pthread_t t[T];
+	struct submitter s = { ex, 5000 };
+	for (int i = 0; i < T; i++)
+		ASSERT_OK(pthread_create(&t[i], NULL, submit_many, &s));
+	for (int i = 0; i < T; i++)
+		ASSERT_OK(pthread_join(t[i], NULL));
+	ASSERT_LE(tl_executor_num_threads(ex), 4);
+	ASSERT_OK(tl_executor_destroy(ex));
+	return 0;
+}
+
+/* ---- process exit (Python's _python_exit) ---- */
+
+static int write_byte(void *arg, void **result)
+{
+	int fd = (int)U(arg);
+	char c = 'x';
+	ASSERT_EQ(write(fd, &c, 1), 1);
+	*result = NULL;
+	return 0;
+}
+
+TEST_IMPL(exit_runs_queued_tasks)
+{
+	/* A child submits tasks and returns from main without shutdown: the
+	 * exit handler runs them all and joins the workers (no hang). */
+	int p[2];
+	ASSERT_OK(pipe(p));
+	pid_t pid = fork();
+	ASSERT(pid >= 0);
+	if (pid == 0) {
+		close(p[0]);
+		tl_executor_t *ex;
+		tl_executor_opts_t o = { .max_workers = 2 };
+		if (tl_executor_create(&ex, &o) != 0)
+			_exit(3);
+		for (int i = 0; i < 200; i++)
+			if (tl_executor_submit(ex, write_byte, V(p[1]), NULL) != 0)
+				_exit(4);
+		exit(0); /* not _exit: atexit handlers run */
+	}
+	close(p[1]);
+	int n = 0;
+	char buf[64];
+	ssize_t r;
+	while ((r = read(p[0], buf, sizeof buf)) > 0)
+		n += (int)r;
+	close(p[0]);
+	int status;
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	ASSERT(WIFEXITED(status));
+	ASSERT_EQ(WEXITSTATUS(status), 0);
+	ASSERT_EQ(n, 200);
+	return 0;
+}
+
+TEST_LIST_BEGIN
+TEST_ENTRY(submit_and_result)
+TEST_ENTRY(exception_propagates)
+TEST_ENTRY(max_workers)
+TEST_ENTRY(map_in_order)
+TEST_ENTRY(map_exception)
+TEST_ENTRY(map_timeout)
+TEST_ENTRY(shutdown_waits_and_refuses)
+TEST_ENTRY(shutdown_no_wait_then_destroy)
+TEST_ENTRY(shutdown_cancel_futures)
+TEST_ENTRY(shutdown_from_inside_a_task)
+TEST_ENTRY(workers_lazy_reused_named)
+TEST_ENTRY(initializer)
+TEST_ENTRY(initializer_failure_breaks_pool)
+TEST_ENTRY(callbacks_and_failing_callback)
+TEST_ENTRY(failing_callback_does_not_break_executor)
+TEST_ENTRY(many_submitters)
+TEST_ENTRY(exit_runs_queued_tasks)
+TEST_LIST_END
