@@ -15,5 +15,6 @@
 #include "threadlab/barrier.h"
 #include "threadlab/queue.h"
 #include "threadlab/future.h"
+#include "threadlab/executor.h"
 
 #endif
