@@ -39,6 +39,21 @@
 #include <stdint.h>
 #include <time.h>
 
+/* GLib peers (GMutex, GCond, GAsyncQueue, GThreadPool): when the build found
+ * GLib (TL_HAVE_GLIB), except under ThreadSanitizer: libglib is not
+ * instrumented, so TSan cannot see its synchronisation and reports false
+ * races on the data it protects. */
+#if defined(__SANITIZE_THREAD__)
+#define BM_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define BM_TSAN 1
+#endif
+#endif
+#if defined(TL_HAVE_GLIB) && !defined(BM_TSAN)
+#define BM_GLIB 1
+#endif
+
 #define BM_CACHELINE 64
 #define BM_MAX_THREADS 1024
 

@@ -1,7 +1,7 @@
 /* cond_native.c — pthread_cond_t (with a pthread_mutex_t) and GLib's GCond
  * (with a GMutex), the same three bodies as condition.c:
  *   pthread_cond/notify_empty, pthread_cond/pingpong, pthread_cond/wake_latency
- *   gcond/notify_empty, gcond/pingpong, gcond/wake_latency   (TL_HAVE_GLIB)
+ *   gcond/notify_empty, gcond/pingpong, gcond/wake_latency   (BM_GLIB, common.h)
  * Their ping-pong rows name the raw futex ping-pong as baseline too, so a
  * plot shows all condition variables against the same floor.
  */
@@ -9,7 +9,7 @@
 
 #include <pthread.h>
 #include <stdio.h>
-#ifdef TL_HAVE_GLIB
+#ifdef BM_GLIB
 #include <glib.h>
 #endif
 
@@ -75,7 +75,7 @@ BM_COND_ADAPTER(pcond, (pthread_mutex_init(&pc.m, NULL), pthread_cond_init(&pc.c
 		(pthread_cond_destroy(&pc.c), pthread_mutex_destroy(&pc.m)), pthread_mutex_lock(&pc.m),
 		pthread_mutex_unlock(&pc.m), pthread_cond_wait(&pc.c, &pc.m), pthread_cond_signal(&pc.c))
 
-#ifdef TL_HAVE_GLIB
+#ifdef BM_GLIB
 static struct {
 	_Alignas(BM_CACHELINE) GMutex m;
 	_Alignas(BM_CACHELINE) GCond c;
@@ -102,7 +102,7 @@ static void reg_all(const char *prim, tlb_fn notify_empty, tlb_fn pingpong, tlb_
 TLB_REGISTER(cond_native)
 {
 	reg_all("pthread_cond", pcond_notify_empty, pcond_pingpong, pcond_wake_latency);
-#ifdef TL_HAVE_GLIB
+#ifdef BM_GLIB
 	reg_all("gcond", gcond_notify_empty, gcond_pingpong, gcond_wake_latency);
 #endif
 }

@@ -5,7 +5,7 @@
  *   fork_per_task     fork per task; the child runs it and writes the
  *                     8-byte result to a pipe, the parent reads it and
  *                     reaps the child (throughput: 32 children in flight)
- *   gthreadpool       GLib's GThreadPool (TL_HAVE_GLIB): g_thread_pool_push,
+ *   gthreadpool       GLib's GThreadPool (BM_GLIB, common.h): g_thread_pool_push,
  *                     completion through a per-task flag / a shared count
  *                     (a futex, the cheapest thing a C programmer would add)
  * The trivial task: result = argument + 1.
@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#ifdef TL_HAVE_GLIB
+#ifdef BM_GLIB
 #include <glib.h>
 #endif
 
@@ -148,7 +148,7 @@ static void fpt_rt(tlb_state *st) { bm_exec_roundtrip(st, &fpt); }
 static void fpt_tp(tlb_state *st) { bm_exec_throughput(st, &fpt); }
 
 /* ---- GThreadPool ---- */
-#ifdef TL_HAVE_GLIB
+#ifdef BM_GLIB
 static GThreadPool *gp;
 static bm_count gcount;
 static _Atomic uint64_t gsum;
@@ -193,7 +193,7 @@ TLB_REGISTER(exec_native)
 {
 	bm_exec_register("thread_per_task", NULL, tpt_rt, tpt_tp, NULL);
 	bm_exec_register("fork_per_task", NULL, fpt_rt, fpt_tp, NULL);
-#ifdef TL_HAVE_GLIB
+#ifdef BM_GLIB
 	bm_exec_register("gthreadpool", NULL, g_rt, g_tp, NULL);
 #endif
 }

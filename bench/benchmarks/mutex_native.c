@@ -5,14 +5,16 @@
  *   pthread_mutex_recursive  PTHREAD_MUTEX_RECURSIVE (RLock's baseline)
  *   c11_spinlock             test-and-test-and-set on a C11 atomic_bool, pause
  *                            while held: the uncontended floor (C11 atomics)
- *   gmutex, grecmutex        GLib's GMutex and GRecMutex (TL_HAVE_GLIB)
+ *   gmutex, grecmutex        GLib's GMutex and GRecMutex (BM_GLIB: GLib found
+ *                            by CMake, which says so when it is not, and not
+ *                            a ThreadSanitizer build; see common.h)
  */
 #include "lockbody.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
-#ifdef TL_HAVE_GLIB
+#ifdef BM_GLIB
 #include <glib.h>
 #endif
 
@@ -47,7 +49,7 @@ static inline void sp_lock(atomic_bool *b)
 static inline void sp_unlock(atomic_bool *b) { atomic_store_explicit(b, false, memory_order_release); }
 BM_LOCK_ADAPTER(c11_spinlock, atomic_bool, sp_init, sp_destroy, sp_lock, sp_unlock)
 
-#ifdef TL_HAVE_GLIB
+#ifdef BM_GLIB
 static inline void g_init(GMutex *m) { g_mutex_init(m); }
 static inline void g_destroy(GMutex *m) { g_mutex_clear(m); }
 static inline void g_lock(GMutex *m) { g_mutex_lock(m); }
@@ -70,13 +72,8 @@ TLB_REGISTER(mutex_native)
 	/* uncontended only: contended and oversubscribed, a spinning waiter
 	 * burns the time slice of the preempted holder (seconds per row) */
 	bm_lock_register(&bm_lock_fns_c11_spinlock, "c11_spinlock", NULL, BM_LOCK_NO_CONTENDED);
-#ifdef TL_HAVE_GLIB
+#ifdef BM_GLIB
 	bm_lock_register(&bm_lock_fns_gmutex, "gmutex", NULL, BM_LOCK_FAIRNESS);
 	bm_lock_register(&bm_lock_fns_grecmutex, "grecmutex", NULL, BM_LOCK_REENTRANT | BM_LOCK_LIGHT);
-#else
-	static int said;
-	if (!said++)
-		fprintf(stderr, "tl-bench: built without GLib (libglib2.0-dev): gmutex/grecmutex/gcond/"
-				"gasyncqueue/gthreadpool rows skipped\n");
 #endif
 }

@@ -2,20 +2,20 @@
  * same bodies (queuebody.h):
  *   mutexcond_ring  ring buffer + pthread mutex + two condvars
  *                   (bench/baselines/ring.c), fifo, every capacity
- *   gasyncqueue     GLib's GAsyncQueue (TL_HAVE_GLIB), fifo, unbounded only
+ *   gasyncqueue     GLib's GAsyncQueue (BM_GLIB, common.h), fifo, unbounded only
  * plus their ping-pong (two queues, one each way). */
 #include "queuebody.h"
 
 #include "../baselines/ring.h"
 
-#ifdef TL_HAVE_GLIB
+#ifdef BM_GLIB
 #include <glib.h>
 #endif
 
 static struct {
 	_Alignas(BM_CACHELINE) bl_ring r;
 	_Alignas(BM_CACHELINE) bl_ring back;
-#ifdef TL_HAVE_GLIB
+#ifdef BM_GLIB
 	GAsyncQueue *gq, *gback;
 #endif
 } s;
@@ -35,7 +35,7 @@ static void rpp_wait_pong(void) { bl_ring_get(&s.back); }
 static const struct bm_pingpong_ops rpp = {rpp_init, rpp_destroy, rpp_ping, rpp_wait_pong, rpp_wait_ping, rpp_pong};
 static void bm_ring_pingpong(tlb_state *st) { bm_pingpong_run(st, &rpp); }
 
-#ifdef TL_HAVE_GLIB
+#ifdef BM_GLIB
 static int g_init(int kind, long cap)
 {
 	if (kind != BM_FIFO || cap != 0)
@@ -64,7 +64,7 @@ TLB_REGISTER(queue_native)
 	bm_queue_register("mutexcond_ring", NULL, bm_ring_put_get, bm_ring_spsc, bm_ring_mpsc, bm_ring_mpmc, fifo, 1,
 			  caps, 4);
 	bm_pingpong_register("mutexcond_ring/pingpong", NULL, bm_ring_pingpong);
-#ifdef TL_HAVE_GLIB
+#ifdef BM_GLIB
 	bm_queue_register("gasyncqueue", NULL, bm_gasync_put_get, bm_gasync_spsc, bm_gasync_mpsc, bm_gasync_mpmc, fifo,
 			  1, unbounded, 1);
 	bm_pingpong_register("gasyncqueue/pingpong", NULL, bm_gasync_pingpong);
