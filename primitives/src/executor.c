@@ -12,15 +12,14 @@
  * _idle_semaphore); only if there is none and fewer than max_workers run
  * does it start a worker, under `mu`.
  *
- * Exit: workers are daemon tl_threads; an atexit handler (registered with
- * the first executor) shuts down and joins every live executor, Python's
- * _python_exit. Executors pinned by that handler are not freed by a
- * concurrent destroy (the process is exiting anyway). A fork child forgets
- * the registry: its copies of the workers do not exist. */
+ * Exit: workers are daemon tl_threads; the exit registry (exitreg.h) shuts
+ * down and joins every live executor at process exit, Python's
+ * _python_exit. */
 #include "threadlab/executor.h"
 #include "threadlab/queue.h"
 #include "threadlab/thread.h"
 
+#include "exitreg.h"
 #include "future_impl.h"
 
 #include <pthread.h>
@@ -42,80 +41,14 @@ struct tl_executor {
 	pthread_mutex_t mu; /* thread creation, shutdown, breakage */
 	tl_thread_t *threads;
 	char prefix[TL__EXEC_PREFIX_MAX];
-	/* atexit registry (under reg_mu) */
-	struct tl_executor *reg_prev, *reg_next;
-	int exit_pins;
+	struct tl__exitreg reg;
 };
 
-/* ---- registry for the exit handler ---- */
-
-static pthread_mutex_t reg_mu = PTHREAD_MUTEX_INITIALIZER;
-static tl_executor_t *reg_head;
-static bool reg_handlers;
-static _Atomic int reg_exiting;
 static _Atomic int exec_counter;
 
-static void reg_atfork_child(void)
+static void on_process_exit(struct tl__exitreg *r)
 {
-	pthread_mutex_init(&reg_mu, NULL);
-	reg_head = NULL;
-}
-
-static void reg_exit_handler(void)
-{
-	pthread_mutex_lock(&reg_mu);
-	atomic_store(&reg_exiting, 1);
-	size_t n = 0;
-	for (tl_executor_t *e = reg_head; e; e = e->reg_next)
-		n++;
-	tl_executor_t **snap = n ? malloc(n * sizeof *snap) : NULL;
-	size_t k = 0;
-	if (snap)
-		for (tl_executor_t *e = reg_head; e; e = e->reg_next) {
-			e->exit_pins++;
-			snap[k++] = e;
-		}
-	pthread_mutex_unlock(&reg_mu);
-	/* Outside the registry lock: a task may create or destroy executors. */
-	for (size_t i = 0; i < k; i++)
-		tl_executor_shutdown(snap[i], true, false);
-	pthread_mutex_lock(&reg_mu);
-	for (size_t i = 0; i < k; i++)
-		snap[i]->exit_pins--;
-	pthread_mutex_unlock(&reg_mu);
-	free(snap);
-}
-
-static void reg_add(tl_executor_t *ex)
-{
-	pthread_mutex_lock(&reg_mu);
-	if (!reg_handlers) {
-		reg_handlers = true;
-		atexit(reg_exit_handler);
-		pthread_atfork(NULL, NULL, reg_atfork_child);
-	}
-	ex->reg_prev = NULL;
-	ex->reg_next = reg_head;
-	if (reg_head)
-		reg_head->reg_prev = ex;
-	reg_head = ex;
-	pthread_mutex_unlock(&reg_mu);
-}
-
-/* Returns false if the exit handler holds ex: do not free it. */
-static bool reg_remove(tl_executor_t *ex)
-{
-	pthread_mutex_lock(&reg_mu);
-	if (ex->reg_prev)
-		ex->reg_prev->reg_next = ex->reg_next;
-	else if (reg_head == ex)
-		reg_head = ex->reg_next;
-	if (ex->reg_next)
-		ex->reg_next->reg_prev = ex->reg_prev;
-	ex->reg_prev = ex->reg_next = NULL;
-	bool pinned = ex->exit_pins > 0;
-	pthread_mutex_unlock(&reg_mu);
-	return !pinned;
+	tl_executor_shutdown(tl_container_of(r, tl_executor_t, reg), true, false);
 }
 
 /* ---- workers ---- */
@@ -277,8 +210,6 @@ int tl_executor_create(tl_executor_t **out, const tl_executor_opts_t *opts)
 		o = *opts;
 	if (!out || o.max_workers < 0)
 		return TL_EINVAL;
-	if (atomic_load(&reg_exiting))
-		return TL_ESHUTDOWN; /* Python: "cannot schedule new futures after interpreter shutdown" */
 	tl_executor_t *ex = calloc(1, sizeof *ex);
 	if (!ex)
 		return TL_ENOMEM;
@@ -300,7 +231,15 @@ int tl_executor_create(tl_executor_t **out, const tl_executor_opts_t *opts)
 		snprintf(ex->prefix, sizeof ex->prefix, "%s", o.thread_name_prefix);
 	else
 		snprintf(ex->prefix, sizeof ex->prefix, "ThreadPoolExecutor-%d", atomic_fetch_add(&exec_counter, 1));
-	reg_add(ex);
+	ex->reg.on_exit = on_process_exit;
+	r = tl__exitreg_add(&ex->reg); /* TL_ESHUTDOWN once exiting */
+	if (r != 0) {
+		tl_queue_destroy(&ex->q);
+		pthread_mutex_destroy(&ex->mu);
+		free(ex->threads);
+		free(ex);
+		return r;
+	}
 	*out = ex;
 	return 0;
 }
@@ -462,7 +401,7 @@ int tl_executor_destroy(tl_executor_t *ex)
 		if (&ex->threads[i] == self)
 			return TL_EDEADLK;
 	tl_executor_shutdown(ex, true, false);
-	if (!reg_remove(ex))
+	if (!tl__exitreg_remove(&ex->reg))
 		return 0; /* the exit handler is using it: the process is exiting */
 	drain(ex, 0); /* only if no worker ever started */
 	tl_queue_destroy(&ex->q);
