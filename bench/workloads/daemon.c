@@ -22,10 +22,12 @@
 #include "workload.h"
 
 #include "threadlab/common.h"
+#include "threadlab/event.h"
 #include "threadlab/lock.h"
 #include "threadlab/thread.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -65,6 +67,19 @@ static tl_thread_t t1, t2;  /* static: they outlive main()'s frame (exit waits f
 static tl_lock_t end123_printed = TL_LOCK_INITIALIZER;
 static tl_lock_t never = TL_LOCK_INITIALIZER;
 static int variant;
+/* The seed's sleeps make "123", "456" and "main-------" print before any
+ * end line; on a loaded machine a 5 ms sleep is no such promise, so the end
+ * lines also wait until those three are out (what the sleeps stand for). */
+static tl_event_t firsts_out = TL_EVENT_INITIALIZER;
+static _Atomic int firsts;
+
+static void say(const char *s);
+static void say_first(const char *s)
+{
+	say(s);
+	if (atomic_fetch_add(&firsts, 1) + 1 == 3)
+		tl_event_set(&firsts_out);
+}
 
 static void say(const char *s)
 {
@@ -82,8 +97,9 @@ static void sleep_past_the_end(void)
 static void foo(void *arg)
 {
 	(void)arg;
-	say("123");
+	say_first("123");
 	tlw_sleep_us(unit);
+	tl_event_wait(&firsts_out, TL_FOREVER);
 	if (variant == V_SWAPPED)
 		sleep_past_the_end(); /* time.sleep(3): longer than bar */
 	say("end123");
@@ -93,8 +109,9 @@ static void foo(void *arg)
 static void bar(void *arg)
 {
 	(void)arg;
-	say("456");
+	say_first("456");
 	tlw_sleep_us(variant == V_SWAPPED ? unit : 3 * unit);
+	tl_event_wait(&firsts_out, TL_FOREVER);
 	if (variant == V_CONFUSING) /* sleep(3) outlasts foo's sleep(1): make it certain */
 		tl_lock_acquire(&end123_printed, true, TL_FOREVER);
 	say("end456");
@@ -131,7 +148,7 @@ static int child(int argc, char **argv)
 	tl_thread_set_daemon(&t1, true); /* t1.daemon = True */
 	tl_thread_start(&t1);
 	tl_thread_start(&t2);
-	say("main-------");
+	say_first("main-------");
 	return 0; /* the script ends: exit() waits for t2 (non-daemon) only */
 }
 
