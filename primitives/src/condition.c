@@ -17,6 +17,7 @@
 
 #include "futex.h"
 #include "rlock_impl.h"
+#include "spin.h"
 #include "timeout.h"
 
 #include <errno.h>
@@ -24,7 +25,6 @@
 
 enum { WAITING = 0, SLEEPING = 1, NOTIFIED = 2 };
 #define OWN_LOCK 0x100u
-#define SPIN 100
 
 struct tl__cond_waiter {
 	struct tl__cond_waiter *next, *prev;
@@ -104,10 +104,10 @@ static void unlink_waiter(tl_cond_t *c, struct tl__cond_waiter *w)
 static uint32_t sleep_on(struct tl__cond_waiter *w, const struct timespec *deadline)
 {
 	uint32_t s;
-	for (int i = 0; i < SPIN; i++) {
+	for (int i = 0; i < TL__SPIN_STEPS; i++) {
 		if ((s = atomic_load_explicit(&w->state, memory_order_acquire)) == NOTIFIED)
 			return s;
-		tl__cpu_relax();
+		tl__spin_step(i);
 	}
 	s = WAITING;
 	if (!atomic_compare_exchange_strong_explicit(&w->state, &s, SLEEPING, memory_order_acquire,

@@ -15,6 +15,7 @@
 #include "threadlab/event.h"
 
 #include "futex.h"
+#include "spin.h"
 #include "timeout.h"
 
 #include <errno.h>
@@ -22,7 +23,6 @@
 
 #define FLAG 1u
 #define GEN 2u
-#define SPIN 100
 
 static inline int pshared(const tl_event_t *e)
 {
@@ -73,8 +73,8 @@ int tl_event_wait_until(tl_event_t *e, const struct timespec *deadline)
 	uint32_t seen = atomic_load_explicit(&e->word, memory_order_acquire), w;
 	if (seen & FLAG)
 		return 0;
-	for (int i = 0; i < SPIN; i++) { /* a set() that is about to come */
-		tl__cpu_relax();
+	for (int i = 0; i < TL__SPIN_STEPS; i++) { /* a set() that is about to come */
+		tl__spin_step(i);
 		if (atomic_load_explicit(&e->word, memory_order_acquire) != seen)
 			return 0;
 	}

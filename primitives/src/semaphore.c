@@ -13,13 +13,13 @@
 #include "threadlab/semaphore.h"
 
 #include "futex.h"
+#include "spin.h"
 #include "timeout.h"
 
 #include <errno.h>
 
 #define SLEEPER ((uint64_t)1 << 32)
 #define BOUNDED 0x100u
-#define SPIN 100
 
 static inline uint32_t value_of(uint64_t w)
 {
@@ -84,8 +84,8 @@ int tl_sem_try_acquire(tl_sem_t *s)
 static int acquire_slow(tl_sem_t *s, const struct timespec *deadline)
 {
 	uint64_t w;
-	for (int i = 0; i < SPIN; i++) {
-		tl__cpu_relax();
+	for (int i = 0; i < TL__SPIN_STEPS; i++) {
+		tl__spin_step(i);
 		w = atomic_load_explicit(&s->word, memory_order_relaxed);
 		if (take(s, &w, 0))
 			return 0;
