@@ -22,9 +22,11 @@ lock) and `threads` (as above).
 TSAN_OPTIONS: the user's options are kept, then ours are added: log_path
 (one log per process: <raw>/<case>.<run>.<pid>), halt_on_error=0,
 exitcode=66, second_deadlock_stack=1, history_size=7 (the maximum these
-runtimes accept), print_suppressions=1 and verbosity=1 (its banner
-"Running under ThreadSanitizer" in every process's log proves the process
-really ran under TSan: a run without it is an error, never "clean"). A user
+runtimes accept), print_suppressions=1 and print_module_map=1: the memory
+map every process then writes to its log at exit proves it really ran under
+TSan (a run with no TSan log at all is an error, never "clean"). We do not
+use verbosity=1 for that: its banner goes to the log, but its "Installed the
+sigaction" lines go to the program's stderr, which tests may check. A user
 value that conflicts with a required one is overridden, and we say so.
 
 A run that outlives --timeout is killed (SIGKILL to its process group) and
@@ -136,6 +138,7 @@ class Env:
         self.alt_threads = alt_threads or 2 * len(self.allowed) + 1
         self.aslr_off = False
         self.aslr_note = ""
+        self.said = set()  # notes already printed
         self.lock = threading.Lock()
         self.log = log
         self.arch = os.uname().machine
@@ -188,6 +191,21 @@ def tsan_built(path: str) -> bool:
     return False
 
 
+def tsan_runtime(path: str) -> str:
+    """"gcc libtsan.so.N" (shared runtime) or "static (clang)" for a TSan
+    binary; "" when unknown."""
+    if not shutil.which("readelf"):
+        return ""
+    try:
+        out = subprocess.run(["readelf", "-d", "-W", path], capture_output=True, text=True,
+                             errors="replace", timeout=60).stdout
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    m = re.search(r"\[(libtsan\.so[.\d]*)\]", out)
+    return ("ThreadSanitizer, shared %s (gcc)" % m.group(1) if m
+            else "ThreadSanitizer, static runtime (clang)")
+
+
 def check_program(path: str, detector: str, elf_check=True):
     if not elf_check:
         return
@@ -230,7 +248,7 @@ def tsan_options(user: str, log_path: str, suppressions: Optional[str]):
             order.append(k)
         opts[k] = v
     # at least these values
-    for k, v in (("second_deadlock_stack", 1), ("verbosity", 1),
+    for k, v in (("second_deadlock_stack", 1), ("print_module_map", 1),
                  ("print_suppressions", 1)):
         cur = opts.get(k)
         try:
@@ -309,8 +327,8 @@ def _run_once(env: Env, case: Case, detector: str, i: int, run: Run, stem: str):
         penv["TSAN_OPTIONS"] = opts
         for n in notes:
             with env.lock:
-                if n not in getattr(env, "_said", set()):
-                    env._said = getattr(env, "_said", set()) | {n}
+                if n not in env.said:
+                    env.said.add(n)
                     env.log("note: " + n)
         if env.aslr_off:
             prefix += ["setarch", env.arch, "-R"]
@@ -380,6 +398,8 @@ def _aslr_failure(run: Run):
 
 def run_case(env: Env, case: Case, detector: str, runs: int) -> CaseResult:
     res = CaseResult(case=case, detector=detector)
+    if detector == "tsan" and os.path.exists(case.argv[0]):
+        res.runtime = tsan_runtime(case.argv[0])
     suffix = "" if detector == "tsan" else "." + detector
     for i in range(runs):
         stem = "%s%s.%d" % (case.stem, suffix, i)
@@ -412,7 +432,7 @@ def run_case(env: Env, case: Case, detector: str, runs: int) -> CaseResult:
                 rep.locate(env.roots)
                 rep.run = i
                 rep.schedule = run.schedule
-            if parsed.runtime:
+            if parsed.runtime and (not res.runtime or "v" in parsed.runtime):
                 res.runtime = parsed.runtime
             for f in parsed.fatal:
                 if not _ASLR.search(f):
@@ -423,10 +443,10 @@ def run_case(env: Env, case: Case, detector: str, runs: int) -> CaseResult:
                 "run %d: no %s log at all: the program did not run under the detector "
                 "(not instrumented? exec'd something else?) - refusing to call it clean"
                 % (i, "TSan" if detector == "tsan" else detector))
-        elif detector == "tsan" and run.logs and not any(
+        elif detector == "tsan" and run.logs and not run.hung and not any(
                 p.processes for p in res.parsed if p.path in run.logs):
-            res.errors.append("run %d: TSan logs without the 'Running under "
-                              "ThreadSanitizer' banner" % i)
+            res.errors.append("run %d: no process finished under TSan (no memory "
+                              "map or banner in its logs)" % i)
         if run.returncode == 127 and not run.logs:
             res.errors.append("run %d: could not start %s (see %s)" % (
                 i, case.argv[0], os.path.relpath(run.out, env.out_dir)))

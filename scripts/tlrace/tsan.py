@@ -11,6 +11,7 @@ import re
 from .model import ParsedLog, Report, Stack, Frame, category_of
 
 _BANNER = re.compile(r"^\*+ Running under (ThreadSanitizer v\d+) \(pid (\d+)\) \*+")
+_MEMMAP = re.compile(r"^==(\d+)==Process memory map follows:")  # print_module_map=1
 _WARNING = re.compile(r"^WARNING: ThreadSanitizer: (.+?) \(pid=(\d+)\)\s*$")
 _ERROR = re.compile(r"^==(\d+)==ERROR: ThreadSanitizer: (\S+)(.*)$")
 _SUMMARY = re.compile(r"^SUMMARY: ThreadSanitizer: ")
@@ -106,7 +107,14 @@ def parse_text(text: str, path: str = "") -> ParsedLog:
         m = _BANNER.match(ln)
         if m:
             log.runtime = m.group(1)
-            log.processes.append(int(m.group(2)))
+            if int(m.group(2)) not in log.processes:
+                log.processes.append(int(m.group(2)))
+            i += 1
+            continue
+        m = _MEMMAP.match(ln)
+        if m:
+            if int(m.group(1)) not in log.processes:
+                log.processes.append(int(m.group(1)))
             i += 1
             continue
         if _FATAL.search(ln):

@@ -173,6 +173,13 @@ class TsanParser(unittest.TestCase):
         self.assertTrue(log.reports[0].truncated)
         self.assertEqual(log.reports[0].category, "deadlock")
 
+    def test_memory_map_proves_the_process_ran(self):
+        log = tsan.parse_text("==4242==Process memory map follows:\n"
+                              "\t0x008000000000-0x010000000000\t\n"
+                              "==4242==End of process memory map.\n")
+        self.assertEqual(log.processes, [4242])
+        self.assertEqual(log.reports, [])
+
     def test_fatal_and_suppressions_lines(self):
         text = ("FATAL: ThreadSanitizer: unexpected memory mapping 0x1-0x2\n"
                 "ThreadSanitizer: Matched 2 suppressions (pid=1):\n"
@@ -351,7 +358,8 @@ class Options(unittest.TestCase):
         o = self.opts(s)
         self.assertEqual(o["log_path"], "/o/raw/c.0")
         self.assertEqual((o["halt_on_error"], o["exitcode"], o["second_deadlock_stack"],
-                          o["history_size"], o["verbosity"]), ("0", "66", "1", "7", "1"))
+                          o["history_size"], o["print_module_map"]), ("0", "66", "1", "7", "1"))
+        self.assertNotIn("verbosity", o)  # its sigaction lines would go to stderr
         self.assertEqual(notes, [])
 
     def test_user_options_kept_conflicts_overridden(self):
@@ -481,7 +489,7 @@ class TsanRunEndToEnd(unittest.TestCase):
         rc, text = self.tsan_run("--expect", "race", "--", script)
         self.assertEqual(rc, 2, text)
         self.assertIn("not an ELF", text)
-        # with --no-elf-check the wrapper runs and TSan's banner proves it
+        # with --no-elf-check the wrapper runs; TSan's log proves the program ran under it
         rc, text = self.tsan_run("--expect", "race", "--runs", "1", "--no-elf-check",
                                  "--out", self.out("wrapped"), "--", script)
         self.assertEqual(rc, 0, text)
