@@ -61,7 +61,7 @@ static inline bool try_fast(tl_lock_t *l)
 }
 
 /* Contended path: spin while the holder runs and nobody sleeps, then sleep. */
-static int lock_slow(tl_lock_t *l, const struct timespec *deadline)
+__attribute__((noinline)) static int lock_slow(tl_lock_t *l, const struct timespec *deadline)
 {
 	uint32_t c;
 	for (int i = 0; i < SPIN; i++) {
@@ -82,7 +82,7 @@ static int lock_slow(tl_lock_t *l, const struct timespec *deadline)
 	return 0;
 }
 
-int tl_lock_acquire_until(tl_lock_t *l, const struct timespec *deadline)
+static inline int acquire_until(tl_lock_t *l, const struct timespec *deadline)
 {
 	/* A timed acquire is annotated as a blocking one (unlike TSan's own
 	 * pthread_mutex_timedlock interceptor, which treats it as a trylock and
@@ -100,7 +100,12 @@ int tl_lock_acquire_until(tl_lock_t *l, const struct timespec *deadline)
 	return r;
 }
 
-int tl_lock_try_acquire(tl_lock_t *l)
+int tl_lock_acquire_until(tl_lock_t *l, const struct timespec *deadline)
+{
+	return acquire_until(l, deadline);
+}
+
+static inline int try_acquire(tl_lock_t *l)
 {
 	tl__tsan_lock_sync();
 	TL_TSAN_MUTEX_PRE_LOCK(l, TL__TSAN_READ | TL__TSAN_TRY);
@@ -114,18 +119,29 @@ int tl_lock_try_acquire(tl_lock_t *l)
 	return 0;
 }
 
-int tl_lock_acquire(tl_lock_t *l, bool blocking, double timeout)
+int tl_lock_try_acquire(tl_lock_t *l)
 {
-	if (blocking && timeout == TL_FOREVER) /* the common case first: lock.acquire() */
-		return tl_lock_acquire_until(l, NULL);
+	return try_acquire(l);
+}
+
+/* Out of line, so that lock.acquire() below needs no stack frame. */
+__attribute__((noinline)) static int acquire_args(tl_lock_t *l, bool blocking, double timeout)
+{
 	struct timespec buf;
 	const struct timespec *deadline;
 	int r = tl__acquire_args(blocking, timeout, &buf, &deadline);
 	if (r == TL__TRY_ONCE) {
-		r = tl_lock_try_acquire(l);
+		r = try_acquire(l);
 		return r == TL_EBUSY && blocking ? TL_ETIMEDOUT : r;
 	}
-	return r ? r : tl_lock_acquire_until(l, deadline);
+	return r ? r : acquire_until(l, deadline);
+}
+
+int tl_lock_acquire(tl_lock_t *l, bool blocking, double timeout)
+{
+	if (blocking && timeout == TL_FOREVER) /* the common case first: lock.acquire() */
+		return acquire_until(l, NULL);
+	return acquire_args(l, blocking, timeout);
 }
 
 int tl_lock_release(tl_lock_t *l)

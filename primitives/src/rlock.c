@@ -58,7 +58,7 @@ static inline bool try_fast(tl_rlock_t *r, uint32_t me)
 						       memory_order_relaxed);
 }
 
-static int lock_slow(tl_rlock_t *r, uint32_t me, const struct timespec *deadline)
+__attribute__((noinline)) static int lock_slow(tl_rlock_t *r, uint32_t me, const struct timespec *deadline)
 {
 	uint32_t w;
 	for (int i = 0; i < SPIN; i++) {
@@ -118,36 +118,42 @@ static inline bool owned_by(const tl_rlock_t *r, uint32_t me)
 	return (w & TID_MASK) == me;
 }
 
-int tl_rlock_acquire_until(tl_rlock_t *r, const struct timespec *deadline)
+static inline int acquire_until(tl_rlock_t *r, bool try_only, const struct timespec *deadline)
 {
 	uint32_t me = tl__self_tid();
 	if (owned_by(r, me))
 		return reenter(r);
 	tl__tsan_lock_sync();
-	return acquire(r, me, false, deadline);
+	return acquire(r, me, try_only, deadline);
+}
+
+int tl_rlock_acquire_until(tl_rlock_t *r, const struct timespec *deadline)
+{
+	return acquire_until(r, false, deadline);
 }
 
 int tl_rlock_try_acquire(tl_rlock_t *r)
 {
-	uint32_t me = tl__self_tid();
-	if (owned_by(r, me))
-		return reenter(r);
-	tl__tsan_lock_sync();
-	return acquire(r, me, true, NULL);
+	return acquire_until(r, true, NULL);
+}
+
+__attribute__((noinline)) static int acquire_args(tl_rlock_t *r, bool blocking, double timeout)
+{
+	struct timespec buf;
+	const struct timespec *deadline;
+	int rc = tl__acquire_args(blocking, timeout, &buf, &deadline);
+	if (rc == TL__TRY_ONCE) {
+		rc = acquire_until(r, true, NULL);
+		return rc == TL_EBUSY && blocking ? TL_ETIMEDOUT : rc;
+	}
+	return rc ? rc : acquire_until(r, false, deadline);
 }
 
 int tl_rlock_acquire(tl_rlock_t *r, bool blocking, double timeout)
 {
 	if (blocking && timeout == TL_FOREVER)
-		return tl_rlock_acquire_until(r, NULL);
-	struct timespec buf;
-	const struct timespec *deadline;
-	int rc = tl__acquire_args(blocking, timeout, &buf, &deadline);
-	if (rc == TL__TRY_ONCE) {
-		rc = tl_rlock_try_acquire(r);
-		return rc == TL_EBUSY && blocking ? TL_ETIMEDOUT : rc;
-	}
-	return rc ? rc : tl_rlock_acquire_until(r, deadline);
+		return acquire_until(r, false, NULL);
+	return acquire_args(r, blocking, timeout);
 }
 
 /* The owner gives the word up. */

@@ -81,7 +81,7 @@ int tl_sem_try_acquire(tl_sem_t *s)
 	return take(s, &w, 0) ? 0 : TL_EBUSY;
 }
 
-static int acquire_slow(tl_sem_t *s, const struct timespec *deadline)
+__attribute__((noinline)) static int acquire_slow(tl_sem_t *s, const struct timespec *deadline)
 {
 	uint64_t w;
 	for (int i = 0; i < TL__SPIN_STEPS; i++) {
@@ -105,24 +105,35 @@ static int acquire_slow(tl_sem_t *s, const struct timespec *deadline)
 	}
 }
 
-int tl_sem_acquire_until(tl_sem_t *s, const struct timespec *deadline)
+static inline int acquire_until(tl_sem_t *s, const struct timespec *deadline)
 {
 	uint64_t w = atomic_load_explicit(&s->word, memory_order_relaxed);
 	return take(s, &w, 0) ? 0 : acquire_slow(s, deadline);
 }
 
-int tl_sem_acquire(tl_sem_t *s, bool blocking, double timeout)
+int tl_sem_acquire_until(tl_sem_t *s, const struct timespec *deadline)
 {
-	if (blocking && timeout == TL_FOREVER)
-		return tl_sem_acquire_until(s, NULL);
+	return acquire_until(s, deadline);
+}
+
+__attribute__((noinline)) static int acquire_args(tl_sem_t *s, bool blocking, double timeout)
+{
 	struct timespec buf;
 	const struct timespec *deadline;
 	int r = tl__acquire_args(blocking, timeout, &buf, &deadline);
 	if (r == TL__TRY_ONCE) {
-		r = tl_sem_try_acquire(s);
+		uint64_t w = atomic_load_explicit(&s->word, memory_order_relaxed);
+		r = take(s, &w, 0) ? 0 : TL_EBUSY;
 		return r == TL_EBUSY && blocking ? TL_ETIMEDOUT : r;
 	}
-	return r ? r : tl_sem_acquire_until(s, deadline);
+	return r ? r : acquire_until(s, deadline);
+}
+
+int tl_sem_acquire(tl_sem_t *s, bool blocking, double timeout)
+{
+	if (blocking && timeout == TL_FOREVER)
+		return acquire_until(s, NULL);
+	return acquire_args(s, blocking, timeout);
 }
 
 int tl_sem_release(tl_sem_t *s, int n)
