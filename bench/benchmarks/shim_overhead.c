@@ -9,10 +9,13 @@
 
 #include <pthread.h>
 
+/* Counting down gives the same two-instruction loop as Google Benchmark's
+ * range-for, so the pair compares the shim and not two loop shapes (an
+ * up-counting loop measured ~1.5% slower here: add/cmp/jne vs sub/jne). */
 static void bm_empty_loop(tlb_state *st)
 {
 	for (int64_t n; (n = tlb_batch(st)) > 0;)
-		for (int64_t i = 0; i < n; i++)
+		for (int64_t i = n; i != 0; i--)
 			TLB_CLOBBER();
 }
 
@@ -21,7 +24,7 @@ static pthread_mutex_t mutex = PTHREAD_MUTEX_INITIALIZER;
 static void bm_mutex_pair(tlb_state *st)
 {
 	for (int64_t n; (n = tlb_batch(st)) > 0;)
-		for (int64_t i = 0; i < n; i++) {
+		for (int64_t i = n; i != 0; i--) {
 			pthread_mutex_lock(&mutex);
 			pthread_mutex_unlock(&mutex);
 		}
