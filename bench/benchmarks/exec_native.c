@@ -191,9 +191,9 @@ static void g_tp(tlb_state *st) { bm_exec_throughput(st, &gtp); }
 
 TLB_REGISTER(exec_native)
 {
-	bm_exec_register("thread_per_task", NULL, tpt_rt, tpt_tp, NULL);
-	bm_exec_register("fork_per_task", NULL, fpt_rt, fpt_tp, NULL);
+	bm_exec_register("thread_per_task", NULL, tpt_rt, tpt_tp, NULL, false);
+	bm_exec_register("fork_per_task", NULL, fpt_rt, fpt_tp, NULL, false);
 #ifdef BM_GLIB
-	bm_exec_register("gthreadpool", NULL, g_rt, g_tp, NULL);
+	bm_exec_register("gthreadpool", NULL, g_rt, g_tp, NULL, true);
 #endif
 }

@@ -73,7 +73,7 @@ static void many(tlb_state *st, const struct bm_exec_ops *o, int (*fn)(int64_t))
 void bm_exec_throughput(tlb_state *st, const struct bm_exec_ops *o) { many(st, o, o->batch); }
 void bm_exec_map(tlb_state *st, const struct bm_exec_ops *o) { many(st, o, o->map); }
 
-static void reg(const char *prim, const char *variant, const char *baseline, tlb_fn fn)
+static void reg(const char *prim, const char *variant, const char *baseline, tlb_fn fn, bool fixed)
 {
 	char name[96], base[96];
 	tlb_bench *b[2];
@@ -81,6 +81,8 @@ static void reg(const char *prim, const char *variant, const char *baseline, tlb
 	bm_reg2(name, fn, &b[0], &b[1]);
 	for (int i = 0; i < 2; i++) {
 		tlb_real_time(b[i]);
+		if (fixed)
+			tlb_iterations(b[i], i == 0 ? BM_EXEC_TASKS : BM_EXEC_TASKS / 10);
 		if (baseline) {
 			snprintf(base, sizeof base, "%s/%s", baseline, variant);
 			tlb_baseline(b[i], base);
@@ -88,12 +90,13 @@ static void reg(const char *prim, const char *variant, const char *baseline, tlb
 	}
 }
 
-void bm_exec_register(const char *prim, const char *baseline, tlb_fn roundtrip, tlb_fn throughput, tlb_fn map)
+void bm_exec_register(const char *prim, const char *baseline, tlb_fn roundtrip, tlb_fn throughput, tlb_fn map,
+		      bool pool)
 {
-	reg(prim, "submit_result", baseline, roundtrip);
-	reg(prim, "throughput", baseline, throughput);
+	reg(prim, "submit_result", baseline, roundtrip, false);
+	reg(prim, "throughput", baseline, throughput, pool);
 	if (map)
-		reg(prim, "map", baseline, map);
+		reg(prim, "map", baseline, map, pool);
 }
 
 void bm_count_add(bm_count *c)

@@ -4,12 +4,13 @@
  *   <x>/submit_result   submit one trivial task and wait for its result
  *                       (one iteration); pools made with 1 worker, as the
  *                       CPython peer does
- *   <x>/throughput      n trivial tasks (n = GB iterations, calibrated:
- *                       ~100k for a fast pool) submitted back to back, then
- *                       all results waited for; real_ns is time per task,
- *                       counter throughput = tasks/s; pools made with one
- *                       worker per allowed CPU
- *   <x>/map             map over range(n) (results in order), same workers
+ *   <x>/throughput      n trivial tasks submitted back to back, then all
+ *                       results waited for; real_ns is time per task,
+ *                       counter throughput = tasks/s. Pools: n = 100k
+ *                       (--quick 10k), one worker per allowed CPU; a
+ *                       thread / process per task: n calibrated by GB
+ *                       (100k forks would take minutes)
+ *   <x>/map             map over range(n) (results in order), as throughput
  * The trivial task returns its argument + 1; every result is checked.
  * The benchmark thread is unbound for these rows (pool workers and
  * children inherit their creator's binding, and a pool pinned to one CPU
@@ -34,8 +35,11 @@ void bm_exec_map(tlb_state *st, const struct bm_exec_ops *o);
 
 /* Registers <prim>/submit_result, /throughput and (if map) /map, default and
  * quick, each with baseline "<baseline>/<variant>" (baseline may be NULL);
- * fns[0..2] are small wrappers calling the bodies above. */
-void bm_exec_register(const char *prim, const char *baseline, tlb_fn roundtrip, tlb_fn throughput, tlb_fn map);
+ * the fns are small wrappers calling the bodies above. pool: throughput and
+ * map run BM_EXEC_TASKS tasks per iteration (else GB calibrates). */
+#define BM_EXEC_TASKS 100000
+void bm_exec_register(const char *prim, const char *baseline, tlb_fn roundtrip, tlb_fn throughput, tlb_fn map,
+		      bool pool);
 
 /* Completion count for baselines without futures: add one per finished
  * task, wait until the count reaches a target (spin briefly, then futex). */

@@ -98,5 +98,5 @@ static void bm_map(tlb_state *st) { bm_exec_map(st, &ops); }
 
 TLB_REGISTER(executor)
 {
-	bm_exec_register("executor", "gthreadpool", bm_rt, bm_tp, bm_map);
+	bm_exec_register("executor", "gthreadpool", bm_rt, bm_tp, bm_map, true);
 }
