@@ -13,7 +13,6 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <math.h>
 
 enum { FILLING = 0, DRAINING = 1, RESETTING = -1, BROKEN = -2 };
 
@@ -25,7 +24,7 @@ static inline int pshared(const tl_barrier_t *b)
 int tl_barrier_init(tl_barrier_t *b, int flags, int parties, tl_barrier_action action, void *arg,
 		    double timeout)
 {
-	if (parties < 1 || (flags & ~TL_PSHARED) || isnan(timeout) || (timeout < 0 && timeout != TL_FOREVER))
+	if (parties < 1 || (flags & ~TL_PSHARED))
 		return TL_EINVAL;
 	int r = tl_lock_init(&b->lock, flags);
 	if (r)
@@ -120,8 +119,8 @@ int tl_barrier_wait_timeout(tl_barrier_t *b, double timeout)
 {
 	struct timespec buf;
 	const struct timespec *deadline;
-	int r = tl__wait_args(timeout, &buf, &deadline);
-	return r ? r : tl_barrier_wait_until(b, deadline);
+	tl__wait_args(timeout, &buf, &deadline);
+	return tl_barrier_wait_until(b, deadline);
 }
 
 int tl_barrier_wait(tl_barrier_t *b)

@@ -104,7 +104,8 @@ static void unlink_waiter(tl_cond_t *c, struct tl__cond_waiter *w)
 static uint32_t sleep_on(struct tl__cond_waiter *w, const struct timespec *deadline)
 {
 	uint32_t s;
-	for (int i = 0; i < TL__SPIN_STEPS; i++) {
+	int spin = deadline && tl_deadline_remaining(deadline) <= 0 ? 0 : TL__SPIN_STEPS; /* a poll */
+	for (int i = 0; i < spin; i++) {
 		if ((s = atomic_load_explicit(&w->state, memory_order_acquire)) == NOTIFIED)
 			return s;
 		tl__spin_step(i);
@@ -156,16 +157,18 @@ int tl_cond_wait(tl_cond_t *c, double timeout)
 {
 	struct timespec buf;
 	const struct timespec *deadline;
-	int r = tl__wait_args(timeout, &buf, &deadline);
-	return r ? r : tl_cond_wait_until(c, deadline);
+	tl__wait_args(timeout, &buf, &deadline);
+	return tl_cond_wait_until(c, deadline);
 }
 
 int tl_cond_wait_for_until(tl_cond_t *c, tl_cond_predicate pred, void *arg, const struct timespec *deadline)
 {
 	if (!owned(c))
 		return TL_EPERM;
-	while (!pred(arg)) {
-		if (deadline && tl_deadline_remaining(deadline) <= 0)
+	/* CPython's loop: after a false predicate always wait once (a poll if
+	 * the deadline has passed), then stop when the time is up. */
+	for (bool waited = false; !pred(arg); waited = true) {
+		if (waited && deadline && tl_deadline_remaining(deadline) <= 0)
 			return TL_ETIMEDOUT;
 		tl_cond_wait_until(c, deadline); /* notified or timed out: look again */
 	}
@@ -176,8 +179,8 @@ int tl_cond_wait_for(tl_cond_t *c, tl_cond_predicate pred, void *arg, double tim
 {
 	struct timespec buf;
 	const struct timespec *deadline;
-	int r = tl__wait_args(timeout, &buf, &deadline);
-	return r ? r : tl_cond_wait_for_until(c, pred, arg, deadline);
+	tl__wait_args(timeout, &buf, &deadline);
+	return tl_cond_wait_for_until(c, pred, arg, deadline);
 }
 
 int tl_cond_notify(tl_cond_t *c, int n)

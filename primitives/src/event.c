@@ -92,10 +92,8 @@ int tl_event_wait(tl_event_t *e, double timeout)
 {
 	struct timespec buf;
 	const struct timespec *deadline;
-	int r = tl__wait_args(timeout, &buf, &deadline);
-	if (r)
-		return r;
-	if (timeout == 0)
+	tl__wait_args(timeout, &buf, &deadline);
+	if (deadline && !(timeout > 0)) /* a poll */
 		return tl_event_is_set(e) ? 0 : TL_ETIMEDOUT;
 	return tl_event_wait_until(e, deadline);
 }

@@ -29,16 +29,25 @@ TEST_IMPL(barrier_init_arguments)
 	tl_barrier_t b;
 	ASSERT_EQ(tl_barrier_init(&b, TL_PRIVATE, 0, NULL, NULL, TL_FOREVER), TL_EINVAL);
 	ASSERT_EQ(tl_barrier_init(&b, TL_PRIVATE, -3, NULL, NULL, TL_FOREVER), TL_EINVAL);
-	ASSERT_EQ(tl_barrier_init(&b, TL_PRIVATE, 2, NULL, NULL, -2), TL_EINVAL);
-	ASSERT_EQ(tl_barrier_init(&b, TL_PRIVATE, 2, NULL, NULL, NAN), TL_EINVAL);
 	ASSERT_EQ(tl_barrier_init(&b, 0x20, 2, NULL, NULL, TL_FOREVER), TL_EINVAL);
 	ASSERT_OK(tl_barrier_init(&b, TL_PRIVATE, 3, NULL, NULL, 2.0));
 	ASSERT_EQ(tl_barrier_parties(&b), 3);
 	ASSERT_EQ(tl_barrier_n_waiting(&b), 0);
 	ASSERT_FALSE(tl_barrier_broken(&b));
-	ASSERT_EQ(tl_barrier_wait_timeout(&b, -5), TL_EINVAL);
+	/* As in Python, a negative timeout acts as 0: not everyone is there, so
+	 * the wait times out at once and breaks the barrier. */
+	ASSERT_EQ(tl_barrier_wait_timeout(&b, -5), TL_EBROKEN);
+	ASSERT_TRUE(tl_barrier_broken(&b));
 	ASSERT_EQ(tl_barrier_n_waiting(&b), 0);
+	ASSERT_OK(tl_barrier_reset(&b));
+	ASSERT_FALSE(tl_barrier_broken(&b));
 	ASSERT_OK(tl_barrier_destroy(&b));
+	/* A barrier whose default timeout is 0 (or negative, or NaN) breaks at
+	 * the first wait that is not the last party's. */
+	ASSERT_OK(tl_barrier_init(&b, TL_PRIVATE, 2, NULL, NULL, NAN));
+	ASSERT_EQ(tl_barrier_wait(&b), TL_EBROKEN);
+	ASSERT_OK(tl_barrier_init(&b, TL_PRIVATE, 1, NULL, NULL, -2));
+	ASSERT_EQ(tl_barrier_wait(&b), 0); /* the only party never waits */
 	return 0;
 }
 

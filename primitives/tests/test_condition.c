@@ -58,6 +58,12 @@ static bool always_true(void *arg)
 	return true;
 }
 
+static bool always_false(void *arg)
+{
+	(void)arg;
+	return false;
+}
+
 TEST_IMPL(cond_unacquired_wait_notify)
 {
 	ASSERT_OK(tl_cond_init(&cond, TL_PRIVATE, TL_COND_RLOCK, NULL));
@@ -78,11 +84,14 @@ TEST_IMPL(cond_wait_arguments)
 {
 	ASSERT_OK(tl_cond_init(&cond, TL_PRIVATE, TL_COND_RLOCK, NULL));
 	ASSERT_OK(tl_cond_acquire(&cond, true, TL_FOREVER));
-	ASSERT_EQ(tl_cond_wait(&cond, -1.5), TL_EINVAL);
-	ASSERT_EQ(tl_cond_wait(&cond, NAN), TL_EINVAL);
-	ASSERT_EQ(tl_cond_wait_for(&cond, always_true, NULL, -3), TL_EINVAL);
+	/* As in Python, a negative timeout (other than TL_FOREVER) or NaN polls. */
+	ASSERT_EQ(tl_cond_wait(&cond, -1.5), TL_ETIMEDOUT);
+	ASSERT_EQ(tl_cond_wait(&cond, NAN), TL_ETIMEDOUT);
+	ASSERT_OK(tl_cond_wait_for(&cond, always_true, NULL, -3));
+	ASSERT_EQ(tl_cond_wait_for(&cond, always_false, NULL, -3), TL_ETIMEDOUT);
 	ASSERT_TRUE(tl_rlock_is_owned(tl_cond_lock(&cond))); /* still held */
 	ASSERT_EQ(tl_cond_wait(&cond, 0.0), TL_ETIMEDOUT);
+	ASSERT_EQ(nwaiting(), 0);
 	ASSERT_TRUE(tl_rlock_is_owned(tl_cond_lock(&cond)));
 	ASSERT_OK(tl_cond_notify(&cond, 1)); /* nobody waits: fine */
 	ASSERT_OK(tl_cond_notify(&cond, 0));

@@ -41,14 +41,17 @@ typedef struct tl_barrier {
 	void *action_arg;
 } tl_barrier_t;
 
-/* parties < 1, a bad timeout or flags: TL_EINVAL. action may be NULL. */
+/* parties < 1 or bad flags: TL_EINVAL. action may be NULL. timeout: the
+ * default for tl_barrier_wait, TL_FOREVER or seconds (<= 0: a wait breaks
+ * the barrier unless it is the last party, as in Python). */
 int tl_barrier_init(tl_barrier_t *b, int flags, int parties, tl_barrier_action action, void *arg,
 		    double timeout);
 int tl_barrier_destroy(tl_barrier_t *b); /* TL_EBUSY while threads wait */
 
 /* barrier.wait(): the default timeout given at init. */
 int tl_barrier_wait(tl_barrier_t *b);
-/* barrier.wait(timeout): TL_FOREVER or >= 0 seconds; TL_EINVAL otherwise. */
+/* barrier.wait(timeout): TL_FOREVER, or seconds (a negative or NaN
+ * timeout acts as 0, as in Python). */
 int tl_barrier_wait_timeout(tl_barrier_t *b, double timeout);
 /* The core: absolute CLOCK_MONOTONIC deadline, NULL = forever. */
 int tl_barrier_wait_until(tl_barrier_t *b, const struct timespec *deadline);

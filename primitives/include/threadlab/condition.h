@@ -66,13 +66,14 @@ int tl_cond_release(tl_cond_t *c);
 void *tl_cond_lock(tl_cond_t *c); /* the tl_lock_t* or tl_rlock_t* */
 
 /* cond.wait(timeout): 0 when notified, TL_ETIMEDOUT, TL_EPERM (lock not
- * held), TL_EINVAL (negative timeout other than TL_FOREVER, NaN). */
+ * held). TL_FOREVER waits forever; another negative timeout (or NaN) is a
+ * poll like 0 — the lock is still released and retaken — as in Python. */
 int tl_cond_wait(tl_cond_t *c, double timeout);
 int tl_cond_wait_until(tl_cond_t *c, const struct timespec *deadline);
 
 /* cond.wait_for(predicate, timeout): returns Python's result as 0 (the
  * predicate is true) or TL_ETIMEDOUT (still false when the timeout ran out);
- * TL_EPERM / TL_EINVAL as wait. The predicate runs with the lock held, first
+ * TL_EPERM and timeouts as wait. The predicate runs with the lock held, first
  * before any wait, and once more after the last wait. */
 typedef bool (*tl_cond_predicate)(void *arg);
 int tl_cond_wait_for(tl_cond_t *c, tl_cond_predicate pred, void *arg, double timeout);

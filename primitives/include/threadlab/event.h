@@ -2,7 +2,7 @@
  *
  * A flag with set / clear / is_set and wait(timeout). Python's wait()
  * returns the flag; here tl_event_wait returns 0 for Python's True and
- * TL_ETIMEDOUT for False (TL_EINVAL for a bad timeout). As in Python, a
+ * TL_ETIMEDOUT for False. As in Python, a
  * waiter woken by set() returns 0 even if clear() ran before it woke
  * (CPython issue #13502), and a wait whose timeout expires returns 0 if the
  * flag is set by then.
@@ -33,8 +33,9 @@ int tl_event_set(tl_event_t *e);   /* wakes every waiter */
 int tl_event_clear(tl_event_t *e);
 bool tl_event_is_set(const tl_event_t *e);
 
-/* event.wait(timeout): 0 (flag set / was set while waiting), TL_ETIMEDOUT,
- * TL_EINVAL (timeout negative other than TL_FOREVER, NaN). */
+/* event.wait(timeout): 0 (flag set / was set while waiting) or TL_ETIMEDOUT.
+ * TL_FOREVER waits forever; another negative timeout (or NaN) polls, as a
+ * timeout of 0 does (Python's Event.wait does not reject it either). */
 int tl_event_wait(tl_event_t *e, double timeout);
 int tl_event_wait_until(tl_event_t *e, const struct timespec *deadline);
 
