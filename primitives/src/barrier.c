@@ -119,7 +119,7 @@ int tl_barrier_wait_timeout(tl_barrier_t *b, double timeout)
 {
 	struct timespec buf;
 	const struct timespec *deadline;
-	tl__wait_args(timeout, &buf, &deadline);
+	tl__poll_args(timeout, &buf, &deadline);
 	return tl_barrier_wait_until(b, deadline);
 }
 

@@ -157,7 +157,7 @@ int tl_cond_wait(tl_cond_t *c, double timeout)
 {
 	struct timespec buf;
 	const struct timespec *deadline;
-	tl__wait_args(timeout, &buf, &deadline);
+	tl__poll_args(timeout, &buf, &deadline);
 	return tl_cond_wait_until(c, deadline);
 }
 
@@ -179,7 +179,7 @@ int tl_cond_wait_for(tl_cond_t *c, tl_cond_predicate pred, void *arg, double tim
 {
 	struct timespec buf;
 	const struct timespec *deadline;
-	tl__wait_args(timeout, &buf, &deadline);
+	tl__poll_args(timeout, &buf, &deadline);
 	return tl_cond_wait_for_until(c, pred, arg, deadline);
 }
 

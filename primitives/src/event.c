@@ -92,7 +92,7 @@ int tl_event_wait(tl_event_t *e, double timeout)
 {
 	struct timespec buf;
 	const struct timespec *deadline;
-	tl__wait_args(timeout, &buf, &deadline);
+	tl__poll_args(timeout, &buf, &deadline);
 	if (deadline && !(timeout > 0)) /* a poll */
 		return tl_event_is_set(e) ? 0 : TL_ETIMEDOUT;
 	return tl_event_wait_until(e, deadline);

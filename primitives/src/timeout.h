@@ -35,17 +35,27 @@ static inline int tl__acquire_args(bool blocking, double timeout, struct timespe
 	return 0;
 }
 
-/* For waits that have no "blocking" flag (Event.wait, Condition.wait,
- * Condition.wait_for, Barrier.wait): TL_FOREVER waits forever; any other
- * timeout <= 0 (or NaN) polls once, as in Python, where these waits never
- * raise for a negative timeout (Condition.wait turns it into a non-blocking
- * acquire). Sets *deadline (NULL = forever; a passed one = poll); returns 0. */
+/* Strict form for waits that have no "blocking" flag (Thread.join uses
+ * it): TL_FOREVER or >= 0. Returns 0 with *deadline set, or TL_EINVAL. A
+ * zero timeout gives a deadline already passed: the wait checks once. */
 static inline int tl__wait_args(double timeout, struct timespec *buf, const struct timespec **deadline)
+{
+	if (isnan(timeout) || (timeout < 0 && timeout != TL_FOREVER))
+		return TL_EINVAL;
+	*deadline = tl_deadline(buf, timeout);
+	return 0;
+}
+
+/* Python's form for Event.wait, Condition.wait / wait_for, Barrier.wait:
+ * TL_FOREVER waits forever; any other timeout <= 0 (or NaN) polls once —
+ * these Python waits never raise for a negative timeout (Condition.wait
+ * turns it into a non-blocking acquire). Sets *deadline (NULL = forever; a
+ * passed one = poll). */
+static inline void tl__poll_args(double timeout, struct timespec *buf, const struct timespec **deadline)
 {
 	if (isnan(timeout) || timeout < 0)
 		timeout = timeout == TL_FOREVER ? TL_FOREVER : 0;
 	*deadline = tl_deadline(buf, timeout);
-	return 0;
 }
 
 #endif
