@@ -128,6 +128,11 @@ static int complete(tl_future_t *f, int error, void *value, size_t len, void (*f
 		tl__qunlock(&f->lock);
 		return TL_ESTATE;
 	}
+	/* An executor may have parked its own owned data in value while the
+	 * future was pending (a map chunk, a process-pool message): it goes
+	 * now, unless it is the value itself. */
+	if (f->free_value && f->value != value)
+		f->free_value(f->value);
 	f->error = error;
 	f->value = value;
 	f->len = len;
