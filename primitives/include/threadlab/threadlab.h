@@ -16,5 +16,6 @@
 #include "threadlab/queue.h"
 #include "threadlab/future.h"
 #include "threadlab/executor.h"
+#include "threadlab/procpool.h"
 
 #endif
