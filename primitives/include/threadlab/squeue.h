@@ -23,7 +23,8 @@
  *   tl_squeue_close_named(q); tl_squeue_unlink_named("/jobs");
  *
  * With TL_PRIVATE it is an ordinary thread queue of records (private
- * futexes, no liveness checks) in any memory of tl_squeue_size() bytes.
+ * futexes, no liveness checks) in any 64-byte aligned block of
+ * tl_squeue_size() bytes.
  *
  * Results (Python exception in brackets), as tl_queue_*:
  *   put: 0; TL_EFULL [Full] when non-blocking and full, or the timeout
