@@ -21,6 +21,7 @@
 #include "waitq.h"
 
 #include <limits.h>
+#include <math.h>
 
 /* How many times a get on an empty (put on a full) queue polls, a pause
  * apart, before sleeping (a pause is ~10-140 cycles depending on the CPU;
@@ -206,7 +207,7 @@ static int get_core(tl_queue_t *q, int64_t *prio, void **item, const struct time
 
 static int check_timeout(double timeout)
 {
-	return (timeout < 0 && timeout != TL_FOREVER) ? TL_EINVAL : 0;
+	return (isnan(timeout) || (timeout < 0 && timeout != TL_FOREVER)) ? TL_EINVAL : 0;
 }
 
 /* ---- put ---- */

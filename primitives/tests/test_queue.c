@@ -10,6 +10,7 @@
 #include "task.h"
 #include "threadlab/queue.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -257,6 +258,7 @@ TEST_IMPL(bad_arguments)
 	ASSERT_EQ(tl_queue_put(&q, V(1), true, -2.0), TL_EINVAL);
 	ASSERT_EQ(tl_queue_get(&q, &p, true, -0.5), TL_EINVAL);
 	ASSERT_EQ(tl_queue_join(&q, -3.0), TL_EINVAL);
+	ASSERT_EQ(tl_queue_get(&q, &p, true, NAN), TL_EINVAL);
 	/* block=false ignores the timeout, as in Python */
 	ASSERT_OK(tl_queue_put(&q, V(1), false, -2.0));
 	ASSERT_OK(tl_queue_get(&q, &p, false, -2.0));

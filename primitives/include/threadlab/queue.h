@@ -19,7 +19,7 @@
  *   get: 0; TL_EEMPTY [Empty] when non-blocking and empty, or when the
  *        timeout expired while empty; TL_ESHUTDOWN once shut down and empty.
  *   timeout: TL_FOREVER blocks forever, >= 0 seconds; any other negative
- *        value is TL_EINVAL [ValueError]. block == false ignores timeout.
+ *        value, or NaN, is TL_EINVAL [ValueError]. block == false ignores timeout.
  *   task_done: TL_EOVERFLOW [ValueError] when called more times than items
  *        were put. join waits until every put item was marked done.
  *   shutdown(immediate) as in Python 3.13: later puts fail with
