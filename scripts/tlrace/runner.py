@@ -407,7 +407,9 @@ def run_case(env: Env, case: Case, detector: str, runs: int) -> CaseResult:
         _run_once(env, case, detector, i, run, stem)
         if detector == "tsan" and not run.hung:
             why = _aslr_failure(run)
-            if why and not env.aslr_off and env.has_setarch:
+            # (a parallel case may have switched ASLR off after this run began:
+            # what matters is whether *this* run had the workaround)
+            if why and not run.aslr_workaround and env.has_setarch:
                 with env.lock:
                     if not env.aslr_off:
                         env.aslr_off = True
@@ -423,7 +425,7 @@ def run_case(env: Env, case: Case, detector: str, runs: int) -> CaseResult:
                 why = _aslr_failure(run)
             if why:
                 res.errors.append("run %d: TSan could not start%s: %s" % (
-                    i, " even under setarch -R" if env.aslr_off else "", why))
+                    i, " even under setarch -R" if run.aslr_workaround else "", why))
         res.runs.append(run)
         for path in run.logs:
             parsed = (tsan_parser.parse_file(path) if detector == "tsan"
