@@ -45,7 +45,8 @@ int tl_queue_init(tl_queue_t *q, tl_queue_kind kind, long maxsize)
 	atomic_init(&q->head_ring, NULL);
 	atomic_init(&q->lock, 0);
 	q->items = NULL;
-	q->count = q->cap = 0;
+	atomic_init(&q->count, 0);
+	q->cap = 0;
 	q->seq = 0;
 	tl__wq_init(&q->getq);
 	tl__wq_init(&q->putq);
@@ -145,6 +146,20 @@ static void spin_fifo(tl_queue_t *q, bool put)
 	}
 }
 
+/* The same for LIFO / PRIORITY, on the count (no lock taken while polling:
+ * a poller hammering the lock would slow the very thread it waits for). */
+static void spin_heap(tl_queue_t *q, bool put)
+{
+	for (int i = 0; i < TL__QUEUE_SPIN; i++) {
+		tl__cpu_relax();
+		size_t n = atomic_load_explicit(&q->count, memory_order_relaxed);
+		if (atomic_load_explicit(&q->tail, memory_order_relaxed) & TL__Q_SHUT)
+			return;
+		if (put ? n < (unsigned long)q->maxsize : n > 0)
+			return;
+	}
+}
+
 /* The one wait core, entered after a first attempt found the queue full
  * (put) or empty (get): poll a little, then sleep in the wait queue until
  * woken or the deadline; re-check after every wake, and once more after the
@@ -158,10 +173,8 @@ static int wait_core(tl_queue_t *q, const struct op *op, const struct timespec *
 		spin_fifo(q, op->put);
 		r = attempt(q, op);
 	} else {
-		for (int i = 0; r == busy && i < TL__QUEUE_SPIN; i++) {
-			tl__cpu_relax();
-			r = attempt(q, op);
-		}
+		spin_heap(q, op->put);
+		r = attempt(q, op);
 	}
 	while (r == busy) {
 		tl__wnode_t w;
@@ -421,8 +434,8 @@ int tl_queue_shutdown(tl_queue_t *q, bool immediate)
 		tl__qlock(&q->lock);
 		atomic_fetch_or_explicit(&q->tail, TL__Q_SHUT, memory_order_seq_cst);
 		if (immediate) {
-			dropped = q->count;
-			q->count = 0;
+			dropped = atomic_load_explicit(&q->count, memory_order_relaxed);
+			atomic_store_explicit(&q->count, 0, memory_order_relaxed);
 		}
 		tl__qunlock(&q->lock);
 	}

@@ -30,7 +30,7 @@ int tl__heap_init(tl_queue_t *q)
 	if (!q->items)
 		return TL_ENOMEM;
 	q->cap = cap;
-	q->count = 0;
+	atomic_init(&q->count, 0);
 	q->seq = 0;
 	atomic_init(&q->lock, 0);
 	return 0;
@@ -40,7 +40,8 @@ void tl__heap_destroy(tl_queue_t *q)
 {
 	free(q->items);
 	q->items = NULL;
-	q->cap = q->count = 0;
+	q->cap = 0;
+	atomic_store_explicit(&q->count, 0, memory_order_relaxed);
 }
 
 static int heap_grow(tl_queue_t *q)
@@ -101,21 +102,24 @@ int tl__heap_try_put(tl_queue_t *q, int64_t prio, void *item)
 {
 	int r = 0;
 	tl__qlock(&q->lock);
+	/* count is only written under the lock; it is atomic so the wait
+	 * core's polling and qsize may read it without the lock. */
+	size_t n = atomic_load_explicit(&q->count, memory_order_relaxed);
 	uint64_t t = atomic_load_explicit(&q->tail, memory_order_relaxed);
 	if (t & TL__Q_SHUT) {
 		r = TL_ESHUTDOWN;
-	} else if (q->maxsize > 0 && q->count >= (unsigned long)q->maxsize) {
+	} else if (q->maxsize > 0 && n >= (unsigned long)q->maxsize) {
 		r = TL_EFULL;
-	} else if (q->count == q->cap && (r = heap_grow(q)) != 0) {
+	} else if (n == q->cap && (r = heap_grow(q)) != 0) {
 		/* r = TL_ENOMEM */
 	} else {
 		if (q->kind == TL_QUEUE_PRIORITY) {
 			struct tl__qentry e = { prio, q->seq++, item };
-			heap_push(q->items, q->count, e);
+			heap_push(q->items, n, e);
 		} else {
-			((void **)q->items)[q->count] = item;
+			((void **)q->items)[n] = item;
 		}
-		q->count++;
+		atomic_store_explicit(&q->count, n + 1, memory_order_relaxed);
 		atomic_store_explicit(&q->tail, t + 1, memory_order_release);
 	}
 	tl__qunlock(&q->lock);
@@ -126,17 +130,21 @@ int tl__heap_try_get(tl_queue_t *q, int64_t *prio, void **item)
 {
 	int r = 0;
 	tl__qlock(&q->lock);
-	if (q->count == 0) {
+	size_t n = atomic_load_explicit(&q->count, memory_order_relaxed);
+	if (n == 0) {
 		r = (atomic_load_explicit(&q->tail, memory_order_relaxed) & TL__Q_SHUT) ? TL_ESHUTDOWN : TL_EEMPTY;
-	} else if (q->kind == TL_QUEUE_PRIORITY) {
-		struct tl__qentry e = heap_pop(q->items, q->count--);
-		*item = e.item;
-		if (prio)
-			*prio = e.prio;
 	} else {
-		*item = ((void **)q->items)[--q->count];
-		if (prio)
-			*prio = 0;
+		if (q->kind == TL_QUEUE_PRIORITY) {
+			struct tl__qentry e = heap_pop(q->items, n);
+			*item = e.item;
+			if (prio)
+				*prio = e.prio;
+		} else {
+			*item = ((void **)q->items)[n - 1];
+			if (prio)
+				*prio = 0;
+		}
+		atomic_store_explicit(&q->count, n - 1, memory_order_relaxed);
 	}
 	tl__qunlock(&q->lock);
 	return r;
@@ -144,8 +152,7 @@ int tl__heap_try_get(tl_queue_t *q, int64_t *prio, void **item)
 
 size_t tl__heap_qsize(tl_queue_t *q)
 {
-	tl__qlock(&q->lock);
-	size_t n = q->count;
-	tl__qunlock(&q->lock);
-	return n;
+	/* Written under the lock only: the value read is the count at this
+	 * instant. */
+	return atomic_load_explicit(&q->count, memory_order_acquire);
 }

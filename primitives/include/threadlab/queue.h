@@ -83,7 +83,8 @@ typedef struct tl_queue {
 	_Atomic uint64_t head_cache;
 	_Atomic uint32_t lock;
 	void *items;
-	size_t count, cap;
+	_Atomic size_t count;
+	size_t cap;
 	uint64_t seq;
 	TL__QPAD(1);
 	/* consumer side (FIFO) */
