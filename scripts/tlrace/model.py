@@ -84,12 +84,13 @@ class Report:
         primary = [s for s in self.stacks if s.role == "primary"]
         if not primary:
             primary = self.stacks[:1]  # thread leak: only the creation stack
+        lock_site = self.category in (DEADLOCK, "mutex-misuse")
         locs = []
         for s in primary[:2]:
             if not s.restored and not s.frames:
                 locs.append(("[stack not restored]", ""))
                 continue
-            f = our_frame(s.frames, roots)
+            f = our_frame(s.frames, roots, lock_site)
             locs.append((f.where(roots), f.func) if f else ("?", ""))
         while len(locs) < 2:
             locs.append(("", ""))
@@ -161,10 +162,34 @@ def relpath_under(path: str, roots) -> str:
     return path
 
 
-def our_frame(frames, roots) -> Optional[Frame]:
+def past_lock_impl(frames):
+    """For a stack that enters TSan through a mutex annotation
+    (__tsan_mutex_pre_lock & co., i.e. a custom lock such as tl_lock), the
+    frames below it are the lock's own implementation: drop them, up to the
+    first frame in another source file, so the location is the code that
+    took the lock, as it is for pthread_mutex_lock (an interceptor)."""
+    k = None
+    for i, f in enumerate(frames):
+        if (f.func or "").startswith("__tsan_mutex_"):
+            k = i
+    if k is None:
+        return frames
+    rest = frames[k + 1:]
+    impl = next((f.file for f in rest if not is_runtime(f) and f.file), None)
+    if impl is None:
+        return frames
+    j = next((i for i, f in enumerate(rest)
+              if not is_runtime(f) and f.file and f.file != impl), None)
+    return rest[j:] if j is not None else frames
+
+
+def our_frame(frames, roots, lock_site=False) -> Optional[Frame]:
     """The top frame in our code: first frame whose file is under one of the
     roots; else the first non-runtime frame with a source file outside the
-    system dirs; else the first non-runtime frame; else the first frame."""
+    system dirs; else the first non-runtime frame; else the first frame.
+    lock_site: skip a custom lock's implementation (see past_lock_impl)."""
+    if lock_site:
+        frames = past_lock_impl(frames)
     candidates = [f for f in frames if not is_runtime(f)]
     for f in candidates:
         if f.file and any(under(f.file, r) for r in roots):

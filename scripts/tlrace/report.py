@@ -249,6 +249,9 @@ def excerpt(rep, roots=(), max_lines=14):
         f = our_frame(st.frames, roots)
         if f is not None:
             lines.append("    %s %s" % (f.func, f.where(roots)))
+            g = our_frame(st.frames, roots, lock_site=True)
+            if g is not f:
+                lines.append("    %s %s" % (g.func, g.where(roots)))
         elif not st.restored:
             lines.append("    [failed to restore the stack]")
         if len(lines) >= max_lines:

@@ -9,10 +9,10 @@ case index, so parallel cases do not all pile onto CPU 0):
   spread   the full allowed CPU set (taskset -c <all allowed>): threads run in
            true parallel, one per core when the kernel spreads them.
   threads  the full set again with a different thread count: TL_THREADS=N in
-           the environment (programs may honour it; our fixtures and unit
-           tests do) and, for cases that declare one (tl-workload), an
-           argument such as `--threads N`. N defaults to 2*CPUs+1, i.e. more
-           threads than CPUs, an odd count, unlike any default.
+           the environment (programs may honour it; the race fixtures do, the
+           unit tests today do not) and, for cases that declare one
+           (tl-workload), an argument such as `--threads N`. N defaults to
+           2*CPUs+1: more threads than CPUs, an odd count, unlike any default.
 
 Under valgrind (helgrind, drd) every thread runs serialised on valgrind's big
 lock whatever the affinity, so the schedules are instead: `default`
