@@ -207,6 +207,23 @@ class TsanParser(unittest.TestCase):
         self.assertFalse(model.is_runtime(ours))  # a dir named tsan is not the runtime
 
 
+    def test_custom_lock_reports_point_at_the_caller(self):
+        F = model.Frame
+        frames = [F("__tsan_mutex_post_lock", "../../src/libsanitizer/tsan/ann.cpp", 1,
+                    "libtsan.so.2"),
+                  F("acquire_until", "/r/primitives/src/lock.c", 97, "p"),
+                  F("tl_lock_acquire", "/r/primitives/src/lock.c", 120, "p"),
+                  F("func1", "/r/bench/deadlock.c", 40, "p"),
+                  F("main", "/r/bench/deadlock.c", 90, "p")]
+        self.assertEqual(model.our_frame(frames, ["/r"]).where(["/r"]),
+                         "primitives/src/lock.c:97")
+        self.assertEqual(model.our_frame(frames, ["/r"], lock_site=True).where(["/r"]),
+                         "bench/deadlock.c:40")
+        # pthread locks (interceptor frames) are left alone
+        pframes = [F("pthread_mutex_lock", None, None, "prog"), frames[3]]
+        self.assertIs(model.our_frame(pframes, ["/r"], lock_site=True), frames[3])
+
+
 class ValgrindParser(unittest.TestCase):
     def test_helgrind_race(self):
         log = vg_log("helgrind", "race_counter")
