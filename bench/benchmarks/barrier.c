@@ -1,6 +1,6 @@
 /* barrier.c — threading.Barrier (tl_barrier):
  *   barrier/wait   every GB thread passes a Barrier(threads) n times; one
- *                  iteration is one round of all threads (real time),
+ *                  iteration is one round of all threads (group time, common.h),
  *                  threads swept; baseline pthread_barrier (barrier_native.c)
  */
 #include "common.h"
@@ -18,8 +18,9 @@ static void bm_wait(tlb_state *st)
 		tl_barrier_init(&b, TL_PRIVATE, (int)nt, NULL, NULL, TL_FOREVER);
 	bm_barrier_wait(&bm_bar, nt);
 	int bad = 0;
-	for (int64_t n; (n = tlb_batch(st)) > 0;)
-		for (int64_t i = 0; i < n; i++)
+	int64_t i;
+	for (int64_t n; (n = tlb_batch(st)) > 0; bm_group_end(st))
+		for (bm_group_begin(st), i = 0; i < n; i++)
 			bad |= tl_barrier_wait(&b) < 0;
 	bm_barrier_wait(&bm_bar, nt);
 	if (tlb_thread_index(st) == 0)

@@ -1,7 +1,7 @@
 /* barrier_native.c — pthread_barrier_t, the baseline of threading.Barrier:
  *   pthread_barrier/wait   every GB thread passes the barrier n times; one
- *                          iteration is one round of all threads (real
- *                          time), threads swept.
+ *                          iteration is one round of all threads (group
+ *                          time, common.h), threads swept.
  */
 #include "common.h"
 
@@ -15,8 +15,9 @@ static void bm_pthread_barrier(tlb_state *st)
 	if (tlb_thread_index(st) == 0)
 		pthread_barrier_init(&pb, NULL, nt);
 	bm_barrier_wait(&bm_bar, nt);
-	for (int64_t n; (n = tlb_batch(st)) > 0;)
-		for (int64_t i = 0; i < n; i++)
+	int64_t i;
+	for (int64_t n; (n = tlb_batch(st)) > 0; bm_group_end(st))
+		for (bm_group_begin(st), i = 0; i < n; i++)
 			pthread_barrier_wait(&pb);
 	bm_barrier_wait(&bm_bar, nt);
 	if (tlb_thread_index(st) == 0)

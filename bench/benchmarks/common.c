@@ -94,6 +94,29 @@ void bm_barrier_wait(bm_barrier *b, unsigned n)
 	}
 }
 
+/* ---- group time ---- */
+static _Atomic uint64_t group_t0, group_ns;
+
+void bm_group_begin(tlb_state *st)
+{
+	bm_barrier_wait(&bm_bar, (unsigned)tlb_thread_count(st));
+	if (tlb_thread_index(st) == 0)
+		atomic_store_explicit(&group_t0, bm_now_ns(), memory_order_relaxed);
+}
+
+uint64_t bm_group_end(tlb_state *st)
+{
+	const unsigned nt = (unsigned)tlb_thread_count(st);
+	bm_barrier_wait(&bm_bar, nt);
+	if (tlb_thread_index(st) == 0)
+		atomic_store_explicit(&group_ns, bm_now_ns() - atomic_load_explicit(&group_t0, memory_order_relaxed),
+				      memory_order_relaxed);
+	bm_barrier_wait(&bm_bar, nt);
+	uint64_t ns = atomic_load_explicit(&group_ns, memory_order_relaxed);
+	bm_set_group_time(st, (double)ns * 1e-9);
+	return ns;
+}
+
 /* ---- window ---- */
 bool bm_window_begin(tlb_state *st)
 {
@@ -342,18 +365,19 @@ void bm_pingpong_run(tlb_state *st, const struct bm_pingpong_ops *o)
 	if (idx == 0 && o->init)
 		o->init();
 	bm_barrier_wait(&bm_bar, 2);
-	if (idx == 0) {
-		for (int64_t n; (n = tlb_batch(st)) > 0;)
+	for (int64_t n; (n = tlb_batch(st)) > 0;) {
+		bm_group_begin(st);
+		if (idx == 0)
 			for (int64_t i = 0; i < n; i++) {
 				o->ping();
 				o->wait_pong();
 			}
-	} else {
-		for (int64_t n; (n = tlb_batch(st)) > 0;)
+		else
 			for (int64_t i = 0; i < n; i++) {
 				o->wait_ping();
 				o->pong();
 			}
+		bm_group_end(st);
 	}
 	bm_barrier_wait(&bm_bar, 2);
 	if (idx == 0 && o->destroy)
@@ -392,8 +416,8 @@ void bm_wake_run(tlb_state *st, const struct bm_wake_ops *o)
 		return;
 	}
 	int64_t k = 0;
-	for (int64_t n; (n = tlb_batch(st)) > 0;)
-		for (int64_t i = 0; i < n; i++, k++) {
+	for (int64_t n; (n = tlb_batch(st)) > 0; bm_group_end(st))
+		for (bm_group_begin(st); k < n; k++) {
 			if (idx == 0) {
 				while (atomic_load_explicit(&wk.ready, memory_order_acquire) != (uint64_t)k + 1)
 					if (same)
@@ -520,7 +544,7 @@ void bm_pingpong_register(const char *name, const char *baseline, tlb_fn fn)
 	for (int i = 0; i < 2; i++) {
 		bm_placements(b[i], i == 1);
 		tlb_threads(b[i], 2);
-		tlb_real_time(b[i]);
+		tlb_manual_time(b[i]);
 		if (baseline)
 			tlb_baseline(b[i], baseline);
 	}
@@ -537,7 +561,7 @@ void bm_wake_register(const char *name, const char *baseline, tlb_fn fn)
 	for (int i = 0; i < 2; i++) {
 		bm_placements(b[i], i == 1);
 		tlb_threads(b[i], 2);
-		tlb_real_time(b[i]);
+		tlb_manual_time(b[i]);
 		tlb_iterations(b[i], i == 0 ? WAKE_SAMPLES : WAKE_SAMPLES_QUICK);
 		if (baseline)
 			tlb_baseline(b[i], baseline);
@@ -550,7 +574,7 @@ void bm_barrier_register(const char *name, const char *baseline, tlb_fn fn)
 	bm_reg2(name, fn, &b[0], &b[1]);
 	for (int i = 0; i < 2; i++) {
 		tlb_threads_sweep(b[i]);
-		tlb_real_time(b[i]);
+		tlb_manual_time(b[i]);
 		if (baseline)
 			tlb_baseline(b[i], baseline);
 	}

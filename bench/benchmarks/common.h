@@ -9,8 +9,9 @@
  *    all threads released together by a barrier, thread 0 measures a fixed
  *    window and raises a shared stop flag, all threads stop; throughput is the
  *    total operations of all threads over that one window. One GB iteration
- *    is one window; its manual time is window / total ops, so real_ns is the
- *    group's time per operation (1 / throughput) and ratios against a
+ *    is one window; its manual time is window / total ops (scaled for GB,
+ *    see "group time"), so real_ns is the group's time per operation
+ *    (1 / throughput) and ratios against a
  *    baseline are ratios of throughput. Counter `throughput` (ops/s, summed
  *    over threads) is the figure to plot. Per-thread counts sit in their own
  *    cache lines; thread 0 can report fairness (jain, min_max) from them.
@@ -112,6 +113,23 @@ extern bm_barrier bm_bar;
 void bm_futex_wait(_Atomic uint32_t *w, uint32_t val);
 void bm_futex_wake(_Atomic uint32_t *w, int n);
 
+/* ---- group time ----
+ * Google Benchmark reports a multi-threaded benchmark's time per iteration
+ * as (time averaged over threads) / (iterations of ALL threads): with T
+ * threads each running n iterations, a wall time W comes out as W / (T n).
+ * Our multi-threaded bodies count one iteration per operation of the group
+ * (a round trip, a barrier round, an item transferred, a window), so they
+ * use manual time and report T x the group's time: the row then shows
+ * W / n. Between bm_group_begin and bm_group_end every thread of the
+ * instance must take part (both are barriers); thread 0 keeps the clock. */
+void bm_group_begin(tlb_state *st);
+/* Returns the group's wall time in ns (same value in every thread). */
+uint64_t bm_group_end(tlb_state *st);
+static inline void bm_set_group_time(tlb_state *st, double seconds)
+{
+	tlb_set_iteration_time(st, seconds * (double)tlb_thread_count(st));
+}
+
 /* ---- 3. common-window throughput ---- */
 struct bm_window_cfg {
 	uint64_t window_ns; /* length of one window (one GB iteration) */
@@ -174,7 +192,7 @@ static inline __attribute__((always_inline)) bool bm_window_run(tlb_state *st, c
 		for (unsigned i = 0; i < nt; i++)
 			all += atomic_load_explicit(&bm_win.ops[i].v, memory_order_relaxed);
 		const uint64_t wns = atomic_load_explicit(&bm_win.window_ns, memory_order_relaxed);
-		tlb_set_iteration_time(st, all ? (double)wns * 1e-9 / (double)all : (double)wns * 1e-9);
+		bm_set_group_time(st, all ? (double)wns * 1e-9 / (double)all : (double)wns * 1e-9);
 		win_total += wns;
 		mine += ops;
 		bm_barrier_wait(&bm_bar, nt); /* everyone read; thread 0 may reset */
@@ -194,8 +212,9 @@ const char *bm_placement_name(int placement);
 int bm_bind_cpu(int cpu);
 
 /* Ping-pong: thread 0 pings and waits for the pong, thread 1 answers; one GB
- * iteration is one round trip. Register with 2 threads and the placement
- * arg (arg 0). init/destroy run on thread 0 around the timed loop. */
+ * iteration is one round trip (group time). Register with 2 threads, manual
+ * time and the placement arg (arg 0). init/destroy run on thread 0 around
+ * the timed loop. */
 struct bm_pingpong_ops {
 	void (*init)(void);
 	void (*destroy)(void);

@@ -14,7 +14,7 @@
  *       threads (fixed, oversubscribed on machines with fewer CPUs).
  *       Threads start on a barrier; thread 0 times the common window from
  *       that barrier to the one after the last item is consumed (manual
- *       time: real_ns is window / n, i.e. time per item of the group);
+ *       group time, common.h: real_ns is window / n, per item);
  *       counter `throughput` = items/s. Consumers sum the item values and
  *       thread 0 checks the sum: an item lost or doubled fails the row.
  * Priorities (prio kind) come from a per-producer LCG in 0..1023.
@@ -84,7 +84,7 @@ bm_queue_transfer(tlb_state *st, unsigned P, unsigned C, int (*init)(int, long),
 		if (idx == 0)
 			atomic_store_explicit(&bm_qsh.wall_ns, bm_now_ns() - t0, memory_order_relaxed);
 		bm_barrier_wait(&bm_bar, nt);
-		tlb_set_iteration_time(st, (double)atomic_load_explicit(&bm_qsh.wall_ns, memory_order_relaxed) * 1e-9);
+		bm_set_group_time(st, (double)atomic_load_explicit(&bm_qsh.wall_ns, memory_order_relaxed) * 1e-9);
 	}
 	if (idx == 0) {
 		uint64_t got = 0;
