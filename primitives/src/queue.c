@@ -17,6 +17,7 @@
  * values mean the count was zero at the instant done was read. Joiners sleep
  * on join_ev (a plain event word: task_done wakes them only at zero). */
 #include "qlock.h"
+#include "queue_fifo.h"
 #include "queue_impl.h"
 #include "waitq.h"
 
@@ -194,24 +195,32 @@ static int wait_core(tl_queue_t *q, const struct op *op, const struct timespec *
 	return r;
 }
 
-static int put_core(tl_queue_t *q, int64_t prio, void *item, const struct timespec *deadline)
+/* put/get: the _until forms pass their deadline (NULL = forever, with
+ * timeout TL_FOREVER); the others pass NULL and their timeout, turned into a
+ * deadline only if the first attempt has to wait: the fast path reads no
+ * clock. */
+static inline int put_core(tl_queue_t *q, int64_t prio, void *item, const struct timespec *deadline,
+			   double timeout)
 {
 	int r = try_put(q, prio, item);
 	if (r == TL_EFULL) {
+		struct timespec ts;
 		struct op op = { .put = true, .prio = prio, .item = item };
-		r = wait_core(q, &op, deadline);
+		r = wait_core(q, &op, deadline ? deadline : tl_deadline(&ts, timeout));
 	}
 	if (r == 0)
 		put_done(q);
 	return r;
 }
 
-static int get_core(tl_queue_t *q, int64_t *prio, void **item, const struct timespec *deadline)
+static inline int get_core(tl_queue_t *q, int64_t *prio, void **item, const struct timespec *deadline,
+			   double timeout)
 {
 	int r = try_get(q, prio, item);
 	if (r == TL_EEMPTY) {
+		struct timespec ts;
 		struct op op = { .put = false, .prio_out = prio, .item_out = item };
-		r = wait_core(q, &op, deadline);
+		r = wait_core(q, &op, deadline ? deadline : tl_deadline(&ts, timeout));
 	}
 	if (r == 0)
 		get_done(q);
@@ -227,7 +236,7 @@ static int check_timeout(double timeout)
 
 int tl_queue_put_until(tl_queue_t *q, void *item, const struct timespec *deadline)
 {
-	return put_core(q, 0, item, deadline);
+	return put_core(q, 0, item, deadline, TL_FOREVER);
 }
 
 int tl_queue_put_nowait(tl_queue_t *q, void *item)
@@ -244,15 +253,14 @@ int tl_queue_put(tl_queue_t *q, void *item, bool block, double timeout)
 		return tl_queue_put_nowait(q, item);
 	if (check_timeout(timeout))
 		return TL_EINVAL;
-	struct timespec ts;
-	return put_core(q, 0, item, tl_deadline(&ts, timeout));
+	return put_core(q, 0, item, NULL, timeout);
 }
 
 int tl_queue_put_prio_until(tl_queue_t *q, int64_t prio, void *item, const struct timespec *deadline)
 {
 	if (q->kind != TL_QUEUE_PRIORITY)
 		return TL_EINVAL;
-	return put_core(q, prio, item, deadline);
+	return put_core(q, prio, item, deadline, TL_FOREVER);
 }
 
 int tl_queue_put_prio_nowait(tl_queue_t *q, int64_t prio, void *item)
@@ -273,15 +281,14 @@ int tl_queue_put_prio(tl_queue_t *q, int64_t prio, void *item, bool block, doubl
 		return tl_queue_put_prio_nowait(q, prio, item);
 	if (check_timeout(timeout))
 		return TL_EINVAL;
-	struct timespec ts;
-	return put_core(q, prio, item, tl_deadline(&ts, timeout));
+	return put_core(q, prio, item, NULL, timeout);
 }
 
 /* ---- get ---- */
 
 int tl_queue_get_until(tl_queue_t *q, void **item, const struct timespec *deadline)
 {
-	return get_core(q, NULL, item, deadline);
+	return get_core(q, NULL, item, deadline, TL_FOREVER);
 }
 
 int tl_queue_get_nowait(tl_queue_t *q, void **item)
@@ -298,15 +305,14 @@ int tl_queue_get(tl_queue_t *q, void **item, bool block, double timeout)
 		return tl_queue_get_nowait(q, item);
 	if (check_timeout(timeout))
 		return TL_EINVAL;
-	struct timespec ts;
-	return get_core(q, NULL, item, tl_deadline(&ts, timeout));
+	return get_core(q, NULL, item, NULL, timeout);
 }
 
 int tl_queue_get_prio_until(tl_queue_t *q, int64_t *prio, void **item, const struct timespec *deadline)
 {
 	if (q->kind != TL_QUEUE_PRIORITY)
 		return TL_EINVAL;
-	return get_core(q, prio, item, deadline);
+	return get_core(q, prio, item, deadline, TL_FOREVER);
 }
 
 int tl_queue_get_prio_nowait(tl_queue_t *q, int64_t *prio, void **item)
@@ -327,8 +333,7 @@ int tl_queue_get_prio(tl_queue_t *q, int64_t *prio, void **item, bool block, dou
 		return tl_queue_get_prio_nowait(q, prio, item);
 	if (check_timeout(timeout))
 		return TL_EINVAL;
-	struct timespec ts;
-	return get_core(q, prio, item, tl_deadline(&ts, timeout));
+	return get_core(q, prio, item, NULL, timeout);
 }
 
 /* ---- size ---- */

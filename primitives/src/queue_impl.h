@@ -20,8 +20,9 @@
 /* FIFO: chained Vyukov rings (queue_fifo.c). */
 int tl__fifo_init(tl_queue_t *q);
 void tl__fifo_destroy(tl_queue_t *q);
-int tl__fifo_try_put(tl_queue_t *q, void *item); /* 0, TL_EFULL, TL_ESHUTDOWN, TL_ENOMEM */
-int tl__fifo_try_get(tl_queue_t *q, void **item); /* 0, TL_EEMPTY, TL_ESHUTDOWN */
+/* tl__fifo_try_put: 0, TL_EFULL, TL_ESHUTDOWN, TL_ENOMEM
+ * tl__fifo_try_get: 0, TL_EEMPTY, TL_ESHUTDOWN
+ * are static inline in queue_fifo.h. */
 size_t tl__fifo_qsize(tl_queue_t *q);
 
 /* LIFO and PRIORITY: array / binary heap under tl__qlock (queue_heap.c). */
