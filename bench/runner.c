@@ -58,7 +58,9 @@ static const char usage[] =
 	"  --min-time S         minimum seconds per repetition (default 0.1, --quick 0.005)\n"
 	"  --quick              short run of the whole default suite\n"
 	"  --out DIR            output directory (default reports); writes DIR/<run_id>/\n"
-	"  --mode MODE          threads (processes|both: not yet supported)\n"
+	"  --mode MODE          threads (default) | processes | both: run task benchmarks as\n"
+	"                       threads, as forked processes over shared memory, or both;\n"
+	"                       thread-only benchmarks are skipped in process mode\n"
 	"  --timeout S          per-benchmark limit in seconds, 0 = none (default 600)\n"
 	"  --topology DESC      use a synthetic hwloc topology (with --placement/--list only)\n"
 	"  --placement N        print the CPU of thread 0..N-1 under --pin, then exit\n"
@@ -81,6 +83,7 @@ static void die2(const char *fmt, ...)
 
 struct cli {
 	bool list, quick, oversubscribe, oversub_asked;
+	unsigned modes; /* TLB_MODE_* bits from --mode */
 	const char *filter, *pin, *threads, *out, *mode, *topology;
 	int repetitions;
 	double min_time, timeout;
@@ -190,11 +193,14 @@ static void parse_cli(int argc, char **argv, struct cli *c)
 			die2("unknown option '%s' (see --help)", a);
 		}
 	}
-	if (strcmp(c->mode, "threads") != 0) {
-		if (!strcmp(c->mode, "processes") || !strcmp(c->mode, "both"))
-			die2("--mode %s is not yet supported (process mode comes with issue 9); use --mode threads", c->mode);
+	if (!strcmp(c->mode, "threads"))
+		c->modes = TLB_MODE_THREADS;
+	else if (!strcmp(c->mode, "processes"))
+		c->modes = TLB_MODE_PROCESSES;
+	else if (!strcmp(c->mode, "both"))
+		c->modes = TLB_MODE_THREADS | TLB_MODE_PROCESSES;
+	else
 		die2("unknown --mode '%s' (use threads, processes or both)", c->mode);
-	}
 }
 
 /* --threads "1,2,max,oversub" -> counts */
@@ -477,7 +483,19 @@ static void write_run_json(struct run *r, const char *status, int exit_code)
 	json_str(f, allowed);
 	fprintf(f, ",\n  \"pin_policy\": ");
 	json_str(f, tlb_pin_policy_name());
-	fprintf(f, ",\n  \"mode\": \"threads\",\n  \"git_commit\": ");
+	fprintf(f, ",\n  \"mode\": ");
+	json_str(f, r->cli->mode);
+	fprintf(f, ",\n  \"skipped\": [");
+	const char *const *sk, *const *why;
+	int nsk = tlb_skipped(&sk, &why);
+	for (int i = 0; i < nsk; i++) {
+		fprintf(f, "%s\n    {\"name\": ", i ? "," : "");
+		json_str(f, sk[i]);
+		fprintf(f, ", \"reason\": ");
+		json_str(f, why[i]);
+		fputc('}', f);
+	}
+	fprintf(f, "%s],\n  \"git_commit\": ", nsk ? "\n  " : "");
 	json_str(f, r->git);
 	fprintf(f, ",\n  \"build_type\": ");
 	json_str(f, TL_BUILD_TYPE);
@@ -663,14 +681,20 @@ int main(int argc, char **argv)
 	o->cpu_model = tlb_pin_cpu_model();
 	o->git_commit = r.git;
 	o->build_type = TL_BUILD_TYPE;
-	o->mode = "threads";
+	o->modes = cli.modes;
 
 	if (tlb_setup(o, cli.gb_argc, cli.gb_argv, err, sizeof err) != 0)
 		die2("%s", err);
 	r.n = tlb_list(&r.names, err, sizeof err);
 	if (r.n < 0)
 		die2("%s", err);
+	const char *const *skipped, *const *skip_why;
+	int nskipped = tlb_skipped(&skipped, &skip_why);
 	if (r.n == 0) {
+		if (nskipped > 0)
+			die2("no benchmark%s%s%s runs in --mode %s (%d skipped, e.g. %s: %s)",
+			     cli.filter ? " matching --filter '" : "", cli.filter ? cli.filter : "", cli.filter ? "'" : "",
+			     cli.mode, nskipped, skipped[0], skip_why[0]);
 		if (cli.filter)
 			die2("no benchmark matches --filter '%s'%s", cli.filter, cli.list ? "" : " (try --list)");
 		die2("no benchmarks registered%s", cli.quick ? " for --quick" : "");
@@ -678,6 +702,9 @@ int main(int argc, char **argv)
 	if (cli.list) {
 		for (int i = 0; i < r.n; i++)
 			printf("%s\n", r.names[i]);
+		if (nskipped > 0)
+			fprintf(stderr, "tl-bench: --mode %s: %d benchmark famil%s skipped in a mode they lack (e.g. %s: %s)\n",
+				cli.mode, nskipped, nskipped == 1 ? "y" : "ies", skipped[0], skip_why[0]);
 		return 0;
 	}
 
@@ -714,7 +741,10 @@ int main(int argc, char **argv)
 	if (!r.status || !r.reason)
 		die2("out of memory");
 	write_run_json(&r, "running", -1);
-	fprintf(stderr, "tl-bench: %d benchmarks, pin %s, allowed CPUs %d, run %s\n", r.n, tlb_pin_policy_name(),
-		tlb_pin_allowed_pus(), r.dir);
+	fprintf(stderr, "tl-bench: %d benchmarks, mode %s, pin %s, allowed CPUs %d, run %s\n", r.n, cli.mode,
+		tlb_pin_policy_name(), tlb_pin_allowed_pus(), r.dir);
+	if (nskipped > 0)
+		fprintf(stderr, "tl-bench: --mode %s: %d benchmark famil%s skipped in a mode they lack (listed in run.json)\n",
+			cli.mode, nskipped, nskipped == 1 ? "y" : "ies");
 	return supervise(&r);
 }

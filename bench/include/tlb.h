@@ -27,7 +27,11 @@
 #define TLB_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#ifndef __cplusplus
+#include <stdatomic.h>
+#endif
 
 #ifdef __cplusplus
 extern "C" {
@@ -114,6 +118,100 @@ int tlb_cpu(const tlb_state *st); /* CPU this thread was pinned to, -1 if unpinn
 int tlb_pin_self(int index);
 int tlb_pin_allowed_count(void); /* placement slots: allowed CPUs (or --pin list length) */
 int tlb_pin_cpu_for(int index);  /* -1 for policy none */
+
+/* ---- tasks: benchmarks that run as threads OR as processes (issue 9) ----
+ *
+ * A task benchmark is one body run by N tasks over one shared block that
+ * the harness allocates in a MAP_SHARED mapping before the tasks exist, so
+ * it is the same memory whether the tasks are threads or forked processes
+ * (and primitives inside it, initialised TL_PSHARED, really contend across
+ * processes: will-it-scale's process mode measures private copies instead).
+ * The runner's --mode picks threads, processes or both; every row records
+ * its mode. bench/procmode.c is the driver, in both modes:
+ *
+ *   mmap the block, setup(t) once, start N tasks (pthreads or fork), each
+ *   pinned by --pin from its index (tlb_pin_self); then per window (one
+ *   Google Benchmark iteration, manual time): release the tasks together
+ *   (a barrier in the mapping), task 0 times the window and raises stop,
+ *   every task publishes its op count in its own padded slot, and the
+ *   window's time per op (window / total ops) is the iteration time; after
+ *   the last window the tasks exit, teardown(t) checks and reports.
+ *
+ *   struct sh { tl_lock_t lock; uint64_t counter; };
+ *   static int setup(tlb_task *t) { struct sh *s = t->shared; return tl_lock_init(&s->lock, TL_PSHARED); }
+ *   static void body(tlb_task *t)                 // one window
+ *   {
+ *       struct sh *s = t->shared;
+ *       uint64_t n = 0;
+ *       while (tlb_task_running(t, n)) {          // publishes n, false once stopped
+ *           for (int k = 0; k < 16; k++) { tl_lock_acquire(&s->lock, true, TL_FOREVER); s->counter++; tl_lock_release(&s->lock); }
+ *           n += 16;
+ *       }
+ *   }
+ *   TLB_REGISTER(x) { tlb_bench *b = tlb_register_task("x/contended", body, sizeof(struct sh));
+ *                     tlb_task_hooks(b, setup, NULL); tlb_threads(b, 2); tlb_iterations(b, 3); }
+ *
+ * The usual registration calls apply (args, threads = task counts, sweeps,
+ * repetitions, --quick twins; iterations = windows per repetition, default
+ * 3). Rows: `threads` = tasks, `mode` = threads|processes, real_ns = the
+ * group's time per op, counter `throughput` = ops/s over the common window.
+ * Instance names end in /threads:N or /processes:N (an argument: Google
+ * Benchmark itself runs one driver thread). Thread-only benchmarks (plain
+ * tlb_register, or tlb_task_modes(b, TLB_MODE_THREADS)) are skipped by
+ * --mode processes and listed as such in run.json.
+ */
+enum tlb_mode { TLB_MODE_THREADS = 1, TLB_MODE_PROCESSES = 2 };
+
+typedef struct tlb_task tlb_task;
+typedef void (*tlb_task_fn)(tlb_task *t);   /* runs one window, until tlb_task_running() says stop */
+typedef int (*tlb_task_hook)(tlb_task *t);  /* setup/teardown: 0, or a negative TL_* code (row skipped) */
+
+tlb_bench *tlb_register_task(const char *name, tlb_task_fn body, size_t shared_size);
+void tlb_task_hooks(tlb_bench *b, tlb_task_hook setup, tlb_task_hook teardown);
+void tlb_task_modes(tlb_bench *b, unsigned modes); /* TLB_MODE_* bits; default both */
+void tlb_task_window(tlb_bench *b, double seconds); /* one window's length (default 0.01) */
+/* A plain (not task) benchmark whose work runs in processes it forks itself
+ * (e.g. a workload variant): its rows say mode=processes and it runs only
+ * when --mode includes processes. */
+void tlb_forks_processes(tlb_bench *b);
+
+#ifndef __cplusplus /* the C++ shim never sees a task: bench/procmode.c drives them */
+/* Read-only for bodies and hooks; hooks see index -1 (the driver). */
+struct tlb_task {
+	void *shared;  /* the benchmark's block (zeroed, page-aligned, MAP_SHARED) */
+	int index;     /* 0..count-1 in a task, -1 in setup/teardown */
+	int count;     /* tasks */
+	int cpu;       /* CPU the task was pinned to (-1 unpinned or in a hook) */
+	bool process;  /* tasks are forked processes (else threads of the driver's process) */
+	int64_t args[TLB_MAX_ARGS]; /* the instance's arguments (tlb_arg order) */
+	/* harness internals (bench/procmode.c) */
+	void *_drv;
+	_Atomic uint64_t *_ops;        /* this task's padded op counter in the mapping */
+	const _Atomic uint32_t *_stop; /* raised by task 0 when the window ends */
+};
+
+/* In a body: publish the ops done so far this window and say whether to go
+ * on. Call it every few ops (16: the stop check costs a load, task 0's a
+ * clock read). It is also how the harness counts: the last value passed
+ * before it returned false is the task's count for the window. Relaxed:
+ * the driver reads the counts after the end-of-window handshake, whose
+ * release/acquire orders them. */
+bool tlb__task_tick(tlb_task *t); /* task 0: the window's clock */
+static inline bool tlb_task_running(tlb_task *t, uint64_t ops)
+{
+	atomic_store_explicit(t->_ops, ops, memory_order_relaxed);
+	if (t->index == 0)
+		return tlb__task_tick(t);
+	return !atomic_load_explicit(t->_stop, memory_order_relaxed);
+}
+#endif
+
+/* In teardown: ops of every task over all windows of this repetition
+ * (index -1: the sum), a user counter, or skip the row with a message. */
+uint64_t tlb_task_ops(const tlb_task *t, int index);
+void tlb_task_counter(tlb_task *t, const char *name, double value);
+void tlb_task_skip(tlb_task *t, const char *message);
+void tlb_task_label(tlb_task *t, const char *label);
 
 /* ---- keeping the compiler honest in C timed loops ----
  * Same asm as benchmark::ClobberMemory / DoNotOptimize. */

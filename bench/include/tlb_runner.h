@@ -14,6 +14,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "tlb.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -29,12 +32,13 @@ struct tlb_run_opts {
 	int repetitions;                          /* > 0: overrides registrations */
 	double min_time;                          /* > 0: overrides registrations */
 	bool quick;
+	unsigned modes;                           /* TLB_MODE_* bits (--mode); 0 = threads */
 	/* where results go */
 	int csv_fd;                               /* results.csv.partial, O_APPEND */
 	int progress_fd;                          /* -1 = none */
 	long skip;                                /* instances already done (resume) */
 	/* run facts copied into every row */
-	const char *run_id, *host, *cpu_model, *git_commit, *build_type, *mode;
+	const char *run_id, *host, *cpu_model, *git_commit, *build_type;
 	int packages, cores, pus, allowed_pus;
 };
 
@@ -46,6 +50,31 @@ int tlb_setup(const struct tlb_run_opts *opts, int gb_argc, char **gb_argv, char
 /* Instance names in run order (after tlb_setup); returns the count, or
  * TL_EINVAL with err set (e.g. the filter regex does not compile). */
 int tlb_list(const char *const **names, char *err, size_t errlen);
+
+/* Registered benchmarks that --mode does not run in one of its modes
+ * (thread-only ones in process mode, process-only ones in thread mode),
+ * with the reason, restricted to those whose name matches the filter;
+ * after tlb_setup. reasons may be NULL. Returns the count. */
+int tlb_skipped(const char *const **names, const char *const **reasons);
+
+/* ---- task benchmarks (tlb.h "tasks"; the driver is bench/procmode.c) ---- */
+struct tlb__task_def {
+	tlb_task_fn body;
+	tlb_task_hook setup, teardown;
+	size_t shared_size;
+	unsigned modes;  /* TLB_MODE_* the benchmark supports */
+	double window_s; /* 0: the default (10 ms) */
+};
+
+/* One repetition of a task benchmark, on the shim's single Google Benchmark
+ * thread: starts ntasks tasks (threads or processes), runs one window per
+ * tlb_keep_running() iteration with manual time, stops them. args: the
+ * instance's arguments without the task count. Fills cpus with the CPUs the
+ * tasks ran on (up to max_cpus) and returns how many. */
+int tlb__task_invoke(tlb_state *st, const struct tlb__task_def *def, enum tlb_mode mode, int ntasks,
+		     const int64_t *args, int nargs, int *cpus, int max_cpus);
+
+#define TLB_TASK_DEFAULT_WINDOWS 3
 
 /* Per-family defaults the runner uses when the CLI does not override them. */
 #define TLB_DEFAULT_MIN_TIME 0.1

@@ -37,6 +37,7 @@
 
 #include <fcntl.h>
 #include <pthread.h>
+#include <regex.h>
 #include <sched.h>
 #include <unistd.h>
 
@@ -75,6 +76,9 @@ struct tlb_bench {
 	benchmark::TimeUnit unit = benchmark::kNanosecond;
 	bool unit_set = false;
 	bool skip_quick = false, quick_only = false;
+	bool is_task = false; // tlb_register_task: run by bench/procmode.c, threads or processes
+	tlb__task_def task{};
+	int own_mode = TLB_MODE_THREADS; // a plain benchmark's mode (tlb_forks_processes: processes)
 	std::string error; // registration misuse, reported by tlb_setup
 };
 
@@ -99,8 +103,10 @@ std::vector<std::unique_ptr<tlb_bench>> &registry()
 // ---- run state (set by tlb_setup / tlb_run; read by benchmark threads) ----
 struct RunCtx {
 	tlb_run_opts opts{};
-	std::string filter, run_id, host, cpu_model, git_commit, build_type, mode, pin_policy;
+	std::string filter, run_id, host, cpu_model, git_commit, build_type, pin_policy;
+	unsigned modes = TLB_MODE_THREADS;
 	std::vector<std::string> names; // instance names in run order
+	std::vector<std::string> skipped, skip_why; // families --mode does not run, and why
 	std::map<std::string, tlb_bench *> by_name;
 	bool setup_done = false;
 	bool display_aggregates_only = false;
@@ -111,10 +117,11 @@ RunCtx &ctx()
 	return c;
 }
 
-// One instance = family + argument values + thread count. Each call of the
-// benchmark function by Google Benchmark (iteration-count estimation, then
-// one call per repetition) is an invocation; each thread notes its CPUs.
-typedef std::tuple<const tlb_bench *, std::vector<int64_t>, int> InstKey;
+// One instance = family + argument values + thread (task) count + mode. Each
+// call of the benchmark function by Google Benchmark (iteration-count
+// estimation, then one call per repetition) is an invocation; each thread
+// (or, for task benchmarks, the driver for its tasks) notes its CPUs.
+typedef std::tuple<const tlb_bench *, std::vector<int64_t>, int, int> InstKey;
 struct Invocation {
 	std::vector<char> entered;
 	std::set<int> cpus;
@@ -192,7 +199,7 @@ void note_cpu(const InstKey &key, long inv, int cpu)
 
 void run_one(const tlb_bench *b, benchmark::State &st)
 {
-	InstKey key(b, state_args(b, st), st.threads());
+	InstKey key(b, state_args(b, st), st.threads(), b->own_mode);
 	const int idx = st.thread_index();
 	long inv = begin_invocation(key, idx, st.threads());
 	if (inv < 0) {
@@ -222,6 +229,33 @@ void run_one(const tlb_bench *b, benchmark::State &st)
 	// Benchmark's CHECK (abort); turn it into an error row instead.
 	if (!st.error_occurred() && st.iterations() < st.max_iterations)
 		st.SkipWithError("benchmark function returned before its timed loop finished");
+}
+
+// A task benchmark's repetition: one Google Benchmark thread drives the
+// tasks (bench/procmode.c); the task count is the instance's last argument.
+void run_task(const tlb_bench *b, int mode, benchmark::State &st)
+{
+	std::vector<int64_t> args = state_args(b, st);
+	const int ntasks = (int)st.range(args.size());
+	InstKey key(b, args, ntasks, mode);
+	long inv = begin_invocation(key, 0, 1);
+	if (inv < 0) {
+		st.SkipWithError(kResumeSkip);
+		return;
+	}
+	tlb_state ts{&st, b, -1};
+	std::vector<int> cpus((size_t)ntasks * 2 + 1);
+	int n = tlb__task_invoke(&ts, &b->task, (enum tlb_mode)mode, ntasks, args.data(), (int)args.size(),
+				 cpus.data(), (int)cpus.size());
+	for (int i = 0; i < n; i++)
+		note_cpu(key, inv, cpus[(size_t)i]);
+	if (!st.error_occurred() && st.iterations() < st.max_iterations)
+		st.SkipWithError("benchmark function returned before its timed loop finished");
+}
+
+const char *mode_word(int mode)
+{
+	return mode == TLB_MODE_PROCESSES ? "processes" : "threads";
 }
 
 // ---- thread counts ----
@@ -259,11 +293,62 @@ std::vector<int> thread_counts(const tlb_bench *b)
 	return uniq;
 }
 
+// A task benchmark in one mode: the family's arguments plus the task count
+// as a last argument named after the mode (…/threads:2, …/processes:2).
+std::string apply_task(tlb_bench *b, int mode)
+{
+	const tlb_run_opts &o = ctx().opts;
+	benchmark::internal::Benchmark *gb = benchmark::RegisterBenchmark(
+		b->name.c_str(), [b, mode](benchmark::State &st) { run_task(b, mode, st); });
+	size_t nargs = b->tuples.empty() ? 0 : b->tuples[0].size();
+	if (!b->arg_names.empty() && b->arg_names.size() != nargs)
+		return b->name + ": " + std::to_string(b->arg_names.size()) + " argument names but tuples of " +
+		       std::to_string(nargs);
+	if (nargs + 1 > TLB_MAX_ARGS + 1)
+		return b->name + ": too many arguments";
+	std::vector<std::string> names;
+	for (size_t i = 0; i < nargs; i++)
+		names.push_back(b->arg_names.empty() ? "arg" + std::to_string(i) : b->arg_names[i]);
+	names.push_back(mode_word(mode));
+	gb->ArgNames(names);
+	std::vector<std::vector<int64_t>> tuples = b->tuples;
+	if (tuples.empty())
+		tuples.emplace_back();
+	std::vector<int> counts = thread_counts(b);
+	if (counts.empty())
+		counts.push_back(1);
+	for (const auto &t : tuples)
+		for (int n : counts) {
+			std::vector<int64_t> a = t;
+			a.push_back(n);
+			gb->Args(a);
+		}
+	gb->UseManualTime();
+	if (b->unit_set)
+		gb->Unit(b->unit);
+	if (b->repetitions > 0 && !(o.repetitions > 0) && !o.quick)
+		gb->Repetitions(b->repetitions);
+	gb->Iterations(b->iterations > 0 ? b->iterations : TLB_TASK_DEFAULT_WINDOWS);
+	return "";
+}
+
 std::string apply_one(tlb_bench *b)
 {
 	const tlb_run_opts &o = ctx().opts;
 	if (!b->error.empty())
 		return b->error;
+	if (b->is_task) {
+		for (int mode : {TLB_MODE_THREADS, TLB_MODE_PROCESSES}) {
+			if (!(ctx().modes & mode) || !(b->task.modes & mode))
+				continue;
+			std::string e = apply_task(b, mode);
+			if (!e.empty())
+				return e;
+		}
+		return "";
+	}
+	if (!(ctx().modes & b->own_mode))
+		return "";
 	benchmark::internal::Benchmark *gb =
 		benchmark::RegisterBenchmark(b->name.c_str(), [b](benchmark::State &st) { run_one(b, st); });
 	if (!b->arg_names.empty()) {
@@ -342,6 +427,13 @@ std::string params_of(const std::string &args, std::vector<int64_t> *values)
 	return out;
 }
 
+// What a row says about how its instance ran: the mode, and the number of
+// threads (GB threads, or tasks of a task benchmark).
+struct RowShape {
+	const char *mode;
+	int threads;
+};
+
 class CsvReporter : public benchmark::BenchmarkReporter {
       public:
 	explicit CsvReporter(benchmark::BenchmarkReporter *inner) : inner_(inner) {}
@@ -375,7 +467,18 @@ class CsvReporter : public benchmark::BenchmarkReporter {
 		const tlb_bench *b = fam == ctx().by_name.end() ? nullptr : fam->second;
 		std::vector<int64_t> argv;
 		std::string params = params_of(first.run_name.args, &argv);
-		InstKey key(b, argv, (int)first.threads);
+		RowShape shape{b ? mode_word(b->own_mode) : "threads", (int)first.threads};
+		if (b && b->is_task && !argv.empty()) {
+			// the last argument is the task count, named after the mode
+			size_t cut = params.rfind(';');
+			std::string last = cut == std::string::npos ? params : params.substr(cut + 1);
+			params = cut == std::string::npos ? "" : params.substr(0, cut);
+			shape.mode = last.compare(0, 10, "processes=") == 0 ? "processes" : "threads";
+			shape.threads = (int)argv.back();
+			argv.pop_back();
+		}
+		InstKey key(b, argv, shape.threads,
+			    shape.mode[0] == 'p' ? (int)TLB_MODE_PROCESSES : (int)TLB_MODE_THREADS);
 		// Google Benchmark reports an instance in two calls: its
 		// repetitions, then (when at least two succeeded) their
 		// aggregates. The record stays until the last call.
@@ -422,7 +525,7 @@ class CsvReporter : public benchmark::BenchmarkReporter {
 					continue;
 				const std::set<int> &s = matched ? rec.invs[base + i].cpus : all;
 				reported.insert(s.begin(), s.end());
-				write_row(r, b, params, cpus_string(s));
+				write_row(r, b, params, shape, cpus_string(s));
 				i++;
 			}
 			if (!last_call) {
@@ -434,7 +537,7 @@ class CsvReporter : public benchmark::BenchmarkReporter {
 				if (r.aggregate_name != "mean" && r.aggregate_name != "median" &&
 				    r.aggregate_name != "stddev" && r.aggregate_name != "cv")
 					continue; // complexity (BigO/RMS) rows are not part of the schema
-				write_row(r, b, params, rec.agg_cpus);
+				write_row(r, b, params, shape, rec.agg_cpus);
 			}
 		}
 		if (last_call)
@@ -447,7 +550,8 @@ class CsvReporter : public benchmark::BenchmarkReporter {
 	}
 
       private:
-	void write_row(const Run &r, const tlb_bench *b, const std::string &params, const std::string &cpus)
+	void write_row(const Run &r, const tlb_bench *b, const std::string &params, const RowShape &shape,
+		       const std::string &cpus)
 	{
 		const RunCtx &c = ctx();
 		const std::string &fn = r.run_name.function_name;
@@ -484,8 +588,8 @@ class CsvReporter : public benchmark::BenchmarkReporter {
 		// the instance name: aggregates keep it (the aggregate column says which)
 		std::string name = r.run_name.str();
 		std::string rep = agg ? "" : std::to_string(r.repetition_index < 0 ? 0 : r.repetition_index);
-		std::string thr = std::to_string(r.threads);
-		std::string over = r.threads > tlb_pin_allowed_count() ? "1" : "0";
+		std::string thr = std::to_string(shape.threads);
+		std::string over = shape.threads > tlb_pin_allowed_count() ? "1" : "0";
 		std::string iters = std::to_string((long long)r.iterations);
 		std::string err = r.error_occurred ? r.error_message : "";
 
@@ -500,7 +604,7 @@ class CsvReporter : public benchmark::BenchmarkReporter {
 		row.f[TLB_COL_ALLOWED_PUS] = al.c_str();
 		row.f[TLB_COL_GIT_COMMIT] = c.git_commit.c_str();
 		row.f[TLB_COL_BUILD_TYPE] = c.build_type.c_str();
-		row.f[TLB_COL_MODE] = c.mode.c_str();
+		row.f[TLB_COL_MODE] = shape.mode;
 		row.f[TLB_COL_PEER] = "c";
 		row.f[TLB_COL_NAME] = name.c_str();
 		row.f[TLB_COL_PRIMITIVE] = primitive.c_str();
@@ -521,6 +625,7 @@ class CsvReporter : public benchmark::BenchmarkReporter {
 		row.f[TLB_COL_BYTES_PER_SECOND] = bytes.c_str();
 		row.f[TLB_COL_COUNTERS] = counters.c_str();
 		row.f[TLB_COL_ERROR] = err.c_str();
+		row.f[TLB_COL_LABEL] = r.report_label.c_str();
 		if (c.opts.csv_fd >= 0) {
 			int rc = tlb_csv_write_row(c.opts.csv_fd, &row);
 			if (rc < 0)
@@ -560,6 +665,57 @@ tlb_bench *tlb_register(const char *name, tlb_fn fn)
 		b->error = "tlb_register: empty name or NULL function";
 	registry().emplace_back(b);
 	return b;
+}
+
+tlb_bench *tlb_register_task(const char *name, tlb_task_fn body, size_t shared_size)
+{
+	tlb_bench *b = new tlb_bench;
+	b->name = name ? name : "";
+	b->is_task = true;
+	b->task.body = body;
+	b->task.shared_size = shared_size;
+	b->task.modes = TLB_MODE_THREADS | TLB_MODE_PROCESSES;
+	if (b->name.empty() || !body)
+		b->error = "tlb_register_task: empty name or NULL body";
+	registry().emplace_back(b);
+	return b;
+}
+
+void tlb_task_hooks(tlb_bench *b, tlb_task_hook setup, tlb_task_hook teardown)
+{
+	if (!b->is_task) {
+		b->error = b->name + ": tlb_task_hooks on a benchmark not registered with tlb_register_task";
+		return;
+	}
+	b->task.setup = setup;
+	b->task.teardown = teardown;
+}
+
+void tlb_task_modes(tlb_bench *b, unsigned modes)
+{
+	if (!b->is_task || modes == 0 || (modes & ~(unsigned)(TLB_MODE_THREADS | TLB_MODE_PROCESSES))) {
+		b->error = b->name + ": tlb_task_modes needs a task benchmark and TLB_MODE_* bits";
+		return;
+	}
+	b->task.modes = modes;
+}
+
+void tlb_forks_processes(tlb_bench *b)
+{
+	if (b->is_task) {
+		b->error = b->name + ": tlb_forks_processes is for plain benchmarks (tasks: tlb_task_modes)";
+		return;
+	}
+	b->own_mode = TLB_MODE_PROCESSES;
+}
+
+void tlb_task_window(tlb_bench *b, double seconds)
+{
+	if (!b->is_task || !(seconds > 0)) {
+		b->error = b->name + ": tlb_task_window needs a task benchmark and seconds > 0";
+		return;
+	}
+	b->task.window_s = seconds;
 }
 
 void tlb_baseline(tlb_bench *b, const char *baseline_name)
@@ -813,10 +969,17 @@ int tlb_setup(const struct tlb_run_opts *opts, int gb_argc, char **gb_argv, char
 	c.cpu_model = str_or(opts->cpu_model, "");
 	c.git_commit = str_or(opts->git_commit, "");
 	c.build_type = str_or(opts->build_type, "");
-	c.mode = str_or(opts->mode, "threads");
+	c.modes = opts->modes ? opts->modes : (unsigned)TLB_MODE_THREADS;
 	c.pin_policy = tlb_pin_policy_name();
 	c.opts.filter = nullptr;
-	c.opts.run_id = c.opts.host = c.opts.cpu_model = c.opts.git_commit = c.opts.build_type = c.opts.mode = nullptr;
+	c.opts.run_id = c.opts.host = c.opts.cpu_model = c.opts.git_commit = c.opts.build_type = nullptr;
+
+	// Families --mode processes cannot run, as far as the filter selects
+	// them (matched on the family name: instances are not expanded).
+	regex_t rx;
+	bool negate = !c.filter.empty() && c.filter[0] == '-';
+	bool have_rx = !c.filter.empty() &&
+		       regcomp(&rx, c.filter.c_str() + (negate ? 1 : 0), REG_EXTENDED | REG_NOSUB) == 0;
 
 	for (auto &owned : registry()) {
 		tlb_bench *b = owned.get();
@@ -828,11 +991,27 @@ int tlb_setup(const struct tlb_run_opts *opts, int gb_argc, char **gb_argv, char
 		}
 		std::string e = apply_one(b);
 		if (!e.empty()) {
+			if (have_rx)
+				regfree(&rx);
 			snprintf(err, errlen, "bad registration: %s", e.c_str());
 			return TL_EINVAL;
 		}
 		c.by_name[b->name] = b;
+		unsigned has = b->is_task ? b->task.modes : (unsigned)b->own_mode;
+		// "name/" too: a filter like "^lock/contended/" still selects the family
+		std::string slashed = b->name + "/";
+		bool selected = !have_rx || (regexec(&rx, b->name.c_str(), 0, nullptr, 0) == 0 ||
+					     regexec(&rx, slashed.c_str(), 0, nullptr, 0) == 0) != negate;
+		if (selected && (c.modes & TLB_MODE_PROCESSES) && !(has & TLB_MODE_PROCESSES)) {
+			c.skipped.push_back(b->name);
+			c.skip_why.push_back("thread-only: no process mode");
+		} else if (selected && c.modes == TLB_MODE_THREADS && !(has & TLB_MODE_THREADS)) {
+			c.skipped.push_back(b->name);
+			c.skip_why.push_back("process-only: runs with --mode processes or both");
+		}
 	}
+	if (have_rx)
+		regfree(&rx);
 
 	// Google Benchmark flags: pass-through first, ours last (they win).
 	// Google Benchmark keeps pointers into argv (Context::executable_name):
@@ -886,6 +1065,21 @@ int tlb_setup(const struct tlb_run_opts *opts, int gb_argc, char **gb_argv, char
 	benchmark::FLAGS_benchmark_report_aggregates_only = false;
 	c.setup_done = true;
 	return 0;
+}
+
+int tlb_skipped(const char *const **names, const char *const **reasons)
+{
+	static std::vector<const char *> ptrs, why;
+	ptrs.clear();
+	why.clear();
+	for (size_t i = 0; i < ctx().skipped.size(); i++) {
+		ptrs.push_back(ctx().skipped[i].c_str());
+		why.push_back(ctx().skip_why[i].c_str());
+	}
+	*names = ptrs.data();
+	if (reasons)
+		*reasons = why.data();
+	return (int)ptrs.size();
 }
 
 int tlb_list(const char *const **names, char *err, size_t errlen)

@@ -3,7 +3,7 @@
 
     harness_test.py GROUP /path/to/tl-bench WORKDIR
 
-GROUP is one of: cli, csv, interrupt, crash, timeout, taskset, smoke.
+GROUP is one of: cli, csv, interrupt, crash, timeout, taskset, smoke, procmode.
 No timing assertions: a test waits for what the runner prints, never sleeps.
 Exit 0 pass, 1 fail, 77 skip (CTest SKIP_RETURN_CODE).
 """
@@ -18,7 +18,7 @@ import sys
 
 SCHEMA = ("run_id,timestamp,host,cpu_model,packages,cores,pus,allowed_pus,git_commit,build_type,mode,peer,"
           "name,primitive,variant,params,baseline,row_type,aggregate,repetition,threads,pin_policy,cpus_used,"
-          "oversubscribed,iterations,real_ns,cpu_ns,items_per_second,bytes_per_second,counters,error").split(",")
+          "oversubscribed,iterations,real_ns,cpu_ns,items_per_second,bytes_per_second,counters,error,label").split(",")
 
 ESCAPE_MSG = 'needs "quotes", commas,\nand a newline'
 SKIP = 77
@@ -97,9 +97,10 @@ def test_cli(bench, work):
         (["--filter", ""], "--filter"),
         (["--out", os.path.join(afile, "sub")], "cannot"),
         (["--out", afile], "cannot"),
-        (["--mode", "processes"], "not yet supported"),
-        (["--mode", "both"], "not yet supported"),
         (["--mode", "fibers"], "unknown --mode"),
+        (["--mode", ""], "unknown --mode"),
+        (["--mode", "processes", "--filter", "^selftest/ok"], "runs in --mode processes"),
+        (["--filter", "^selftest/task_crash"], "runs in --mode threads"),
         (["--benchmark_no_such_flag=1"], "unknown or malformed option"),
         (["--benchmark_out=" + os.path.join(afile, "x.json")], "--benchmark_out"),
         (["--benchmark_enable_random_interleaving=true"], "not supported"),
@@ -219,6 +220,86 @@ def test_csv(bench, work):
     check(p.returncode == 0, "exit %d: %s" % (p.returncode, p.stderr))
     counts = sorted({int(r["threads"]) for r in read_rows(latest(out2))})
     check(counts == sorted({1, n}), "--threads 1,max gave %r" % counts)
+
+
+# ---------------------------------------------------------------- procmode
+def counters(r):
+    return {k: float(v) for k, v in (kv.split("=", 1) for kv in r["counters"].split(";") if kv)}
+
+
+def test_procmode(bench, work):
+    """Process mode contends for real, through the harness (issue 9).
+
+    selftest/task_shared: 2 tasks bump a counter under a TL_PSHARED tl_lock,
+    both in the harness's shared block. selftest/task_private: the same under
+    a TL_PRIVATE lock in the benchmark's own (static) memory. Asserted, being
+    deterministic: forked tasks are distinct processes; under the shared lock
+    the counter ends exactly at the ops the harness counted, in both modes;
+    under the private lock each forked task has its own copy, so it never
+    finds the lock held (busy=0) and the driver's copy of a counter bumped
+    under it stays 0, while threads share it (parent_counter == ops, exact).
+    Whether the private copy loses updates is up to the schedule: not asserted.
+    A task process that dies is an error row naming it, not a hang."""
+    out = fresh_dir(work, "procmode")
+    p = run(bench, ["--quick", "--mode", "both", "--out", out, "--filter", "^selftest/(task_|ok/)"])
+    check(p.returncode == 0, "exit %d: %s" % (p.returncode, p.stderr))
+    d = latest(out)
+    rows = read_rows(d)
+    allowed = os.sched_getaffinity(0)
+    with open(os.path.join(d, "run.json")) as f:
+        facts = json.load(f)
+    check(facts["mode"] == "both", "run.json mode %r" % facts["mode"])
+    check([s["name"] for s in facts["skipped"]] == ["selftest/ok"], "run.json skipped %r" % facts["skipped"])
+    check({r["mode"] for r in rows if r["name"].startswith("selftest/ok/")} == {"threads"}, "thread-only rows")
+
+    def pick(name, mode):
+        got = [r for r in rows if r["primitive"] + "/" + r["variant"] == name and r["mode"] == mode
+               and r["row_type"] == "iteration"]
+        check(len(got) == 3, "%s %s: %d iteration rows (want 3)" % (name, mode, len(got)))
+        for r in got:
+            check(r["threads"] == "2" and r["params"] == "", "threads/params %r" % r)
+            check(r["name"].startswith("%s/%s:2/" % (name, mode)), "instance name %r" % r["name"])
+            cpus = {int(c) for c in r["cpus_used"].split(";") if c}
+            want = set(sorted(allowed)[:2])
+            check(cpus == want, "%s %s: tasks ran on %r, compact wants %r" % (name, mode, cpus, want))
+        return got
+
+    for mode in ("threads", "processes"):
+        for r in pick("selftest/task_shared", mode):
+            c = counters(r)
+            check(not r["error"], "task_shared %s error %r" % (mode, r["error"]))
+            check(c["ops"] > 0 and c["counter"] == c["ops"] and c["exact"] == 1,
+                  "task_shared %s: counter %r vs ops %r" % (mode, c["counter"], c["ops"]))
+            check(c["pids"] == (2 if mode == "processes" else 1), "task_shared %s pids %r" % (mode, c["pids"]))
+            check(float(r["real_ns"]) > 0 and c["throughput"] > 0, "timing %r" % r)
+            check(r["label"] == "tasks are " + mode, "label %r" % r["label"])
+    for r in pick("selftest/task_private", "threads"):
+        c = counters(r)
+        check(c["counter"] == c["ops"] and c["parent_counter"] == c["ops"] and c["pids"] == 1,
+              "task_private threads: %r" % c)
+    lost = []
+    for r in pick("selftest/task_private", "processes"):
+        c = counters(r)
+        check(c["pids"] == 2 and c["busy"] == 0 and c["parent_counter"] == 0 and c["ops"] > 0,
+              "task_private processes: the private lock was contended or shared: %r" % c)
+        check(c["counter"] <= c["ops"], "task_private processes: counter above ops: %r" % c)
+        lost.append(int(c["ops"] - c["counter"]))
+    print("task_private in processes lost %r updates (schedule-dependent, not asserted)" % lost)
+    crash = [r for r in rows if r["name"].startswith("selftest/task_crash/processes:2/")]
+    check(crash and all(r["error"].startswith("task 1 (pid ") and "killed by SIGKILL" in r["error"] for r in crash),
+          "task_crash rows %r" % [r["error"] for r in crash])
+    check(not any(r["name"].startswith("selftest/task_crash/threads") for r in rows), "task_crash is process-only")
+
+    # --mode processes: only task benchmarks; every row says processes
+    out2 = fresh_dir(work, "procmode-only")
+    p = run(bench, ["--quick", "--mode", "processes", "--out", out2, "--filter", "^selftest/task_shared"])
+    check(p.returncode == 0, "exit %d: %s" % (p.returncode, p.stderr))
+    rows = read_rows(latest(out2))
+    check(rows and {r["mode"] for r in rows} == {"processes"}, "modes %r" % {r["mode"] for r in rows})
+    # instances are named after their mode
+    p = run(bench, ["--quick", "--mode", "processes", "--list", "--filter", "^selftest/task_shared"])
+    check(p.returncode == 0 and p.stdout.split() == ["selftest/task_shared/processes:2/iterations:2/manual_time"],
+          "--list --mode processes: %r" % p.stdout)
 
 
 # ---------------------------------------------------------------- interrupt
@@ -343,7 +424,7 @@ def test_smoke(bench, work):
 
 
 TESTS = {"cli": test_cli, "csv": test_csv, "interrupt": test_interrupt, "crash": test_crash,
-         "timeout": test_timeout, "taskset": test_taskset, "smoke": test_smoke}
+         "timeout": test_timeout, "taskset": test_taskset, "smoke": test_smoke, "procmode": test_procmode}
 
 
 def main():
