@@ -329,9 +329,14 @@ int tlw_pin_self(const struct tlw_ctx *c, int index)
 {
 	(void)c;
 	int cpu = tlb_pin_self(index < 0 ? 0 : index);
+	tlw_cpu_seen(cpu);
+	return tlb_pin_kind() == TLB_PIN_NONE || cpu < 0 ? -1 : cpu;
+}
+
+void tlw_cpu_seen(int cpu)
+{
 	if (cpu >= 0 && cpu < 1024)
 		atomic_fetch_or_explicit(&cpus_seen[cpu / 64], 1ull << (cpu % 64), memory_order_relaxed);
-	return tlb_pin_kind() == TLB_PIN_NONE || cpu < 0 ? -1 : cpu;
 }
 
 int tlw_cpus_seen(char *buf, size_t len)

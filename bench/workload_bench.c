@@ -12,7 +12,10 @@
  * first TLW_BENCH_ARGS parameters as arguments at their default values
  * (TLW_P_SWEEP ones at every value), and a --quick twin at the quick sizes.
  * Every counter the workload fills becomes a user counter (CSV `counters`);
- * a counter named "items" also sets items_per_second.
+ * a counter named "items" also sets items_per_second. Variants listed
+ * in process_variants fork their own processes: their rows say mode=processes
+ * (they run when tl-bench's --mode includes processes) and they are
+ * compared with the workload's process_baseline.
  */
 #include "workload.h"
 
@@ -150,9 +153,13 @@ void tlw__bench_adapt(const struct tlw_workload *w)
 			snprintf(name, sizeof name, "%s/%s", w->name, w->variants[v].name);
 			tlb_bench *b = tlb_register(name, trampolines[ncases]);
 			ncases++;
-			if (w->baseline && strcmp(w->baseline, w->variants[v].name) != 0) {
+			bool procs = tlw_forks(w, v);
+			const char *base_v = procs ? w->process_baseline : w->baseline;
+			if (procs)
+				tlb_forks_processes(b); /* rows say mode=processes */
+			if (base_v && strcmp(base_v, w->variants[v].name) != 0) {
 				char base[128];
-				snprintf(base, sizeof base, "%s/%s", w->name, w->baseline);
+				snprintf(base, sizeof base, "%s/%s", w->name, base_v);
 				tlb_baseline(b, base);
 			}
 			add_args(b, w, q);

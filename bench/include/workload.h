@@ -100,6 +100,12 @@ struct tlw_workload {
 	int nparams;
 	/* Variant the others are compared with (CSV `baseline`), or NULL. */
 	const char *baseline;
+	/* Variants whose tasks are processes they fork (issue 9): bit i for
+	 * variants[i]. Their tl-bench rows say mode=processes, they run when
+	 * --mode includes processes, and they are compared with
+	 * process_baseline instead of baseline. */
+	unsigned process_variants;
+	const char *process_baseline;
 	/* Runs one case. Fills counters with tlw_counter(); returns 0, or a
 	 * negative code after tlw_fail() said what went wrong. The lesson's
 	 * invariants are counters, never asserts: the caller decides. */
@@ -138,6 +144,10 @@ struct tlw_ctx {
 #define TLW_COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 /* ---- registry (workload.c) ---- */
+static inline bool tlw_forks(const struct tlw_workload *w, int variant)
+{
+	return variant >= 0 && variant < 32 && (w->process_variants >> variant & 1u);
+}
 void tlw_register(const struct tlw_workload *w);
 int tlw_count(void);
 const struct tlw_workload *tlw_get(int i);
@@ -184,6 +194,9 @@ int tlw_pin_self(const struct tlw_ctx *c, int index);
  * "0;1;5" (the CSV's cpus_used style) in buf; returns how many. tlw_run()
  * adds their count as the counter cpus_seen. */
 int tlw_cpus_seen(char *buf, size_t len);
+/* Adds a CPU to that set: for tasks the workload forked, which report
+ * where they ran through shared memory (their own set dies with them). */
+void tlw_cpu_seen(int cpu);
 
 /* Percentile (0..100) of n doubles; sorts v in place. */
 double tlw_percentile(double *v, int n, double pct);

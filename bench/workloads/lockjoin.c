@@ -24,6 +24,20 @@
  * after it, W apart: the lost-update window is the whole work, as in the
  * seed. n stays a plain int (no volatile, no atomic) so the race is a real
  * C11 data race that TSan reports.
+ *
+ * Process variants (issue 9; the seed's section 三.3: processes do not
+ * share memory). N forked processes instead of threads, the same task:
+ *   proc-private          n is the parent's ordinary variable: every child
+ *                         decrements its own copy (each ends at N - 1,
+ *                         counters child_n_min/max) and the parent's n is
+ *                         unchanged (parent_n = final_n = N: all lost);
+ *   proc-shared-unlocked  n in a MAP_SHARED mapping: the processes lose
+ *                         updates exactly as threads do (0 <= n <= N - 1);
+ *   proc-shared-lock      n and a TL_PSHARED tl_lock in the mapping: exact.
+ * Start modes as for threads (barrier: a PTHREAD_PROCESS_SHARED barrier in
+ * the mapping). ThreadSanitizer does not follow forked children: the cases
+ * are declared `skip`, never `clean`. Children die with the parent
+ * (PR_SET_PDEATHSIG) and report their n and CPU through the mapping.
  */
 #include "workload.h"
 
@@ -31,13 +45,26 @@
 #include "threadlab/lock.h"
 #include "threadlab/thread.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
-enum { V_UNLOCKED, V_LOCK, V_NARROW, V_JOIN, V_ATOMIC, V_REFERENCE /* internal, see below */ };
+enum {
+	V_UNLOCKED, V_LOCK, V_NARROW, V_JOIN, V_ATOMIC,
+	V_PROC_PRIVATE, V_PROC_SHARED_UNLOCKED, V_PROC_SHARED_LOCK,
+	V_REFERENCE /* internal, see below */
+};
+
+#define NO_TSAN "TSan does not follow forked children"
 
 static const struct tlw_variant variants[] = {
 	[V_UNLOCKED] = { "unlocked", TLW_RACE, "temp = n; work; n = temp - 1 in N threads, no lock" },
@@ -45,6 +72,9 @@ static const struct tlw_variant variants[] = {
 	[V_NARROW] = { "lock-narrow", TLW_CLEAN, "work outside, update under the tl_lock" },
 	[V_JOIN] = { "join", TLW_CLEAN, "start then join each thread: serial, no lock" },
 	[V_ATOMIC] = { "atomic", TLW_CLEAN, "work, then atomic_fetch_sub" },
+	[V_PROC_PRIVATE] = { "proc-private", TLW_SKIP, NO_TSAN },
+	[V_PROC_SHARED_UNLOCKED] = { "proc-shared-unlocked", TLW_SKIP, NO_TSAN },
+	[V_PROC_SHARED_LOCK] = { "proc-shared-lock", TLW_SKIP, NO_TSAN },
 };
 
 static const struct tlw_param params[] = {
@@ -199,6 +229,149 @@ static double *cache_slot(const struct lj *s, bool create)
 	return &cache[i].wall;
 }
 
+/* ---- process variants ---- */
+
+/* The MAP_SHARED block: n for the shared variants, the lock, the start
+ * barrier, and what each child reports (its n afterwards, its CPU). */
+struct lj_shm {
+	int n;
+	tl_lock_t lock;
+	pthread_barrier_t gate;
+	struct {
+		int n, cpu;
+	} child[];
+};
+
+static void proc_task(struct lj *s, struct lj_shm *m, int i)
+{
+	int temp;
+	tlw_pin_self(s->c, i);
+	m->child[i].cpu = sched_getcpu();
+	if (s->start_mode == TLW_START_BARRIER)
+		pthread_barrier_wait(&m->gate);
+	tlw_work(s->work_kind, s->pre_us);
+	switch (s->variant) {
+	case V_PROC_PRIVATE: /* the parent's variable, as fork() copied it */
+		temp = s->n;
+		tlw_work(s->work_kind, s->work_us);
+		s->n = temp - 1;
+		m->child[i].n = s->n;
+		break;
+	case V_PROC_SHARED_UNLOCKED:
+		temp = m->n;
+		tlw_work(s->work_kind, s->work_us);
+		m->n = temp - 1;
+		m->child[i].n = m->n;
+		break;
+	case V_PROC_SHARED_LOCK:
+		tl_lock_acquire(&m->lock, true, TL_FOREVER);
+		temp = m->n;
+		tlw_work(s->work_kind, s->work_us);
+		m->n = temp - 1;
+		m->child[i].n = m->n;
+		tl_lock_release(&m->lock);
+		break;
+	}
+}
+
+/* Forks N children running proc_task; returns wall seconds (< 0: error). */
+static double run_procs(struct tlw_ctx *c, struct lj *s)
+{
+	const int n = s->nthreads;
+	size_t len = sizeof(struct lj_shm) + (size_t)n * sizeof(((struct lj_shm *)0)->child[0]);
+	struct lj_shm *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	pid_t *pids = calloc((size_t)n, sizeof *pids);
+	if (m == MAP_FAILED || !pids) {
+		if (m != MAP_FAILED)
+			munmap(m, len);
+		free(pids);
+		return tlw_fail(c, TL_ENOMEM, "out of memory for %d processes", n);
+	}
+	s->n = n; /* the parent's own n: proc-private's children copy it */
+	m->n = n;
+	for (int i = 0; i < n; i++)
+		m->child[i].n = m->child[i].cpu = -1;
+	int r = tl_lock_init(&m->lock, TL_PSHARED);
+	if (r == 0 && s->start_mode == TLW_START_BARRIER) {
+		pthread_barrierattr_t a;
+		pthread_barrierattr_init(&a);
+		pthread_barrierattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+		r = -pthread_barrier_init(&m->gate, &a, (unsigned)n);
+		pthread_barrierattr_destroy(&a);
+	}
+	if (r != 0) {
+		munmap(m, len);
+		free(pids);
+		return tlw_fail(c, r, "shared lock/barrier init: %s", tl_strerror(r));
+	}
+
+	const pid_t self = getpid();
+	int started = 0;
+	double t0 = tlw_now();
+	fflush(NULL);
+	for (; started < n; started++) {
+		pid_t pid = fork();
+		if (pid < 0) {
+			r = -errno;
+			break;
+		}
+		if (pid == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (getppid() != self)
+				_exit(111);
+			proc_task(s, m, started);
+			_exit(0);
+		}
+		pids[started] = pid;
+	}
+	/* A failed fork behind a start barrier would leave the others waiting
+	 * forever: kill them rather than wait. */
+	bool kill_them = r != 0 && s->start_mode == TLW_START_BARRIER;
+	int bad = 0, bad_status = 0;
+	for (int i = 0; i < started; i++) {
+		int st;
+		if (kill_them)
+			kill(pids[i], SIGKILL);
+		while (waitpid(pids[i], &st, 0) < 0 && errno == EINTR)
+			;
+		if (!kill_them && !(WIFEXITED(st) && WEXITSTATUS(st) == 0) && !bad++)
+			bad_status = st;
+	}
+	double wall = tlw_now() - t0;
+
+	int final_n = s->variant == V_PROC_PRIVATE ? s->n : m->n;
+	int cmin = INT32_MAX, cmax = INT32_MIN;
+	for (int i = 0; i < started; i++) {
+		tlw_cpu_seen(m->child[i].cpu);
+		cmin = m->child[i].n < cmin ? m->child[i].n : cmin;
+		cmax = m->child[i].n > cmax ? m->child[i].n : cmax;
+	}
+	if (s->start_mode == TLW_START_BARRIER)
+		pthread_barrier_destroy(&m->gate);
+	tl_lock_destroy(&m->lock);
+	munmap(m, len);
+	free(pids);
+	if (r != 0)
+		return tlw_fail(c, r, "fork of process %d failed: %s", started, tl_strerror(r));
+	if (bad)
+		return tlw_fail(c, TL_EINVAL, "%d of %d processes failed (first: %s %d)", bad, n,
+				WIFSIGNALED(bad_status) ? "signal" : "exit status",
+				WIFSIGNALED(bad_status) ? WTERMSIG(bad_status) : WEXITSTATUS(bad_status));
+	tlw_counter(c, "wall_s", wall);
+	tlw_counter(c, "final_n", final_n);
+	tlw_counter(c, "expected_n", 0);
+	tlw_counter(c, "lost_updates", final_n);
+	tlw_counter(c, "parent_n", s->variant == V_PROC_PRIVATE ? s->n : final_n);
+	tlw_counter(c, "child_n_min", cmin);
+	tlw_counter(c, "child_n_max", cmax);
+	tlw_counter(c, "threads", n);
+	tlw_counter(c, "processes", n);
+	if (s->variant == V_PROC_PRIVATE)
+		tlw_note(c, "each of %d processes took n from %d to %d in its own copy; the parent's n is still %d", n,
+			 n, cmax, s->n);
+	return wall;
+}
+
 static int run(struct tlw_ctx *c)
 {
 	struct lj *s = calloc(1, sizeof *s);
@@ -211,6 +384,11 @@ static int run(struct tlw_ctx *c)
 	s->work_kind = (int)tlw_p(c, "work");
 	s->start_mode = (int)tlw_p(c, "start");
 	s->variant = c->variant;
+	if (tlw_forks(c->w, c->variant)) {
+		double wall = run_procs(c, s);
+		free(s);
+		return wall < 0 ? (int)wall : 0;
+	}
 
 	int final_n;
 	double wall = run_once(c, s, &final_n);
@@ -257,5 +435,7 @@ TLW_REGISTER(lockjoin) = {
 	.params = params,
 	.nparams = TLW_COUNT(params),
 	.baseline = "unlocked",
+	.process_variants = 1u << V_PROC_PRIVATE | 1u << V_PROC_SHARED_UNLOCKED | 1u << V_PROC_SHARED_LOCK,
+	.process_baseline = "proc-shared-unlocked",
 	.run = run,
 };

@@ -36,6 +36,9 @@ TEST_IMPL(cases_contract)
 	static const char *const must[][2] = {
 		{ "lockjoin/unlocked", "race" },   { "lockjoin/lock", "clean" },  { "lockjoin/lock-narrow", "clean" },
 		{ "lockjoin/join", "clean" },      { "lockjoin/atomic", "clean" },
+		{ "lockjoin/proc-private", "skip TSan does not follow forked children" },
+		{ "lockjoin/proc-shared-unlocked", "skip TSan does not follow forked children" },
+		{ "lockjoin/proc-shared-lock", "skip TSan does not follow forked children" },
 		{ "deadlock/two-locks", "deadlock" }, { "deadlock/rlock", "clean" },
 		{ "pipeline/busywait", "race" },   { "pipeline/queue", "clean" },
 		{ "timer/rearm", "clean" },        { "timer/ticker", "clean" },
@@ -114,6 +117,48 @@ TEST_IMPL(lockjoin_pinned)
 	ASSERT_EQ(wl_num(&o, "final_n"), 0);
 	ASSERT_EQ(wl(&o, "lockjoin/lock", "--quick", "--pin", "0", NULL), 0);
 	ASSERT_EQ(wl_num(&o, "final_n"), 0);
+	return 0;
+}
+
+/* Seed 三.3: forked processes do not share memory. Each child decrements
+ * its own copy of n (from N to N - 1); the parent's n never moves. */
+TEST_IMPL(lockjoin_proc_private_parent_unchanged)
+{
+	static const char *const starts[] = { "seed", "barrier" };
+	for (int i = 0; i < 2; i++) {
+		ASSERT_EQ(wl(&o, "lockjoin/proc-private", "--quick", "--start", starts[i], NULL), 0);
+		double n = wl_num(&o, "processes");
+		ASSERT_GT(n, 1);
+		ASSERT_EQ(wl_num(&o, "parent_n"), n);
+		ASSERT_EQ(wl_num(&o, "final_n"), n);
+		ASSERT_EQ(wl_num(&o, "lost_updates"), n); /* all of them, as far as the parent can tell */
+		ASSERT_EQ(wl_num(&o, "child_n_min"), n - 1);
+		ASSERT_EQ(wl_num(&o, "child_n_max"), n - 1);
+	}
+	ASSERT_EQ(wl(&o, "lockjoin/proc-private", "--quick", "--threads", "3", "--pin", "compact", NULL), 0);
+	ASSERT_EQ(wl_num(&o, "parent_n"), 3);
+	ASSERT_GE(wl_num(&o, "cpus_seen"), 1); /* the children report where they ran */
+	return 0;
+}
+
+/* n and a TL_PSHARED tl_lock in shared memory: one lock for every process,
+ * so the read-work-write is serialised and n ends exactly at 0; under the
+ * lock each child sees its own write, so their values are N-1 .. 0. */
+TEST_IMPL(lockjoin_proc_shared_lock_exact)
+{
+	static const char *const runs[][2] = { { "seed", "sleep" }, { "barrier", "sleep" }, { "barrier", "spin" } };
+	for (int i = 0; i < 3; i++) {
+		ASSERT_EQ(wl(&o, "lockjoin/proc-shared-lock", "--quick", "--start", runs[i][0], "--work", runs[i][1],
+			     NULL),
+			  0);
+		double n = wl_num(&o, "processes");
+		ASSERT_EQ(wl_num(&o, "final_n"), 0);
+		ASSERT_EQ(wl_num(&o, "parent_n"), 0);
+		ASSERT_EQ(wl_num(&o, "expected_n"), 0);
+		ASSERT_EQ(wl_num(&o, "lost_updates"), 0);
+		ASSERT_EQ(wl_num(&o, "child_n_min"), 0);
+		ASSERT_EQ(wl_num(&o, "child_n_max"), n - 1);
+	}
 	return 0;
 }
 
@@ -279,6 +324,8 @@ TEST_ENTRY(cases_contract)
 TEST_ENTRY(bad_args_exit_2)
 TEST_ENTRY(lockjoin_correct_variants_exact)
 TEST_ENTRY(lockjoin_pinned)
+TEST_ENTRY(lockjoin_proc_private_parent_unchanged)
+TEST_ENTRY(lockjoin_proc_shared_lock_exact)
 TEST_ENTRY(deadlock_rlock_completes)
 TEST_ENTRY(pipeline_queue_exactly_once_in_order)
 TEST_ENTRY(timer_refresher_verified_and_cancelled)

@@ -21,6 +21,21 @@ TEST_IMPL(lockjoin_unlocked_bounds)
 	return 0;
 }
 
+/* n in shared memory without a lock: processes lose updates as threads do
+ * (a race across processes, invisible to TSan). Bounds only. */
+TEST_IMPL(lockjoin_proc_shared_unlocked_bounds)
+{
+	static const char *const starts[] = { "seed", "barrier" };
+	for (int i = 0; i < 2; i++) {
+		ASSERT_EQ(wl(&o, "lockjoin/proc-shared-unlocked", "--quick", "--start", starts[i], NULL), 0);
+		double n = wl_num(&o, "final_n"), procs = wl_num(&o, "processes");
+		ASSERT(n >= 0 && n <= procs - 1);
+		ASSERT_EQ(wl_num(&o, "parent_n"), n); /* the parent reads the shared n */
+		ASSERT_EQ(wl_num(&o, "lost_updates"), n);
+	}
+	return 0;
+}
+
 TEST_IMPL(deadlock_two_locks_detected_and_broken)
 {
 	static const char *const threads[] = { "2", "4", "10" };
@@ -54,6 +69,7 @@ TEST_IMPL(pipeline_busywait_terminates_and_accounts)
 
 TEST_LIST_BEGIN
 TEST_ENTRY(lockjoin_unlocked_bounds)
+TEST_ENTRY(lockjoin_proc_shared_unlocked_bounds)
 TEST_ENTRY(deadlock_two_locks_detected_and_broken)
 TEST_ENTRY(pipeline_busywait_terminates_and_accounts)
 TEST_LIST_END
