@@ -158,7 +158,10 @@ int tlb_pin_cpu_for(int index);  /* -1 for policy none */
  * Instance names end in /threads:N or /processes:N (an argument: Google
  * Benchmark itself runs one driver thread). Thread-only benchmarks (plain
  * tlb_register, or tlb_task_modes(b, TLB_MODE_THREADS)) are skipped by
- * --mode processes and listed as such in run.json.
+ * --mode processes, process-only ones (TLB_MODE_PROCESSES,
+ * tlb_forks_processes) by --mode threads; run.json lists what was skipped.
+ * A body must keep calling tlb_task_running() until it returns false (one
+ * that returns earlier ends the window for everyone).
  */
 enum tlb_mode { TLB_MODE_THREADS = 1, TLB_MODE_PROCESSES = 2 };
 
