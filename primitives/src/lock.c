@@ -17,15 +17,26 @@
  * unlock, so the release->acquire edge is given explicitly with
  * TL_TSAN_RELEASE before the unlock bracket and TL_TSAN_ACQUIRE after the
  * lock bracket.
+ *
+ * TL_PSHARED: the robust owner word of robust.h with the holder's pid (a
+ * Lock has no owner thread; a process is what can die holding it), taken
+ * with CAS 0 -> pid; every path branches on `flags` first, so the private
+ * fast path only gains one well-predicted test of a word on the same line.
+ * Release is a CAS loop (sleepers may add WAITERS meanwhile), so that a
+ * release of a taken-over word that was not marked consistent turns it into
+ * NOTREC without ever letting it be 0 in between.
  */
 #include "threadlab/lock.h"
 
 #include "futex.h"
 #include "lock_tsan.h"
+#include "robust.h"
+#include "tid.h"
 #include "timeout.h"
 #include "tsan_mutex.h"
 
 #include <errno.h>
+#include <limits.h>
 
 #define SPIN 100
 
@@ -46,7 +57,8 @@ int tl_lock_init(tl_lock_t *l, int flags)
 
 int tl_lock_destroy(tl_lock_t *l)
 {
-	if (atomic_load_explicit(&l->state, memory_order_relaxed) != 0)
+	uint32_t v = atomic_load_explicit(&l->state, memory_order_relaxed);
+	if (v != 0 && !(pshared(l) && v == TL__ROBUST_NOTREC))
 		return TL_EBUSY;
 	tl__tsan_lock_forget(l);
 	TL_TSAN_MUTEX_DESTROY(l, 0);
@@ -74,12 +86,37 @@ __attribute__((noinline)) static int lock_slow(tl_lock_t *l, const struct timesp
 	}
 	c = atomic_exchange_explicit(&l->state, 2, memory_order_acquire);
 	while (c != 0) {
-		int r = tl__futex_wait(&l->state, 2, deadline, pshared(l));
+		int r = tl__futex_wait(&l->state, 2, deadline, 0) /* private only */;
 		if (r == -ETIMEDOUT)
 			return TL_ETIMEDOUT; /* state stays 2: one spare wake, never a lost one */
 		c = atomic_exchange_explicit(&l->state, 2, memory_order_acquire);
 	}
 	return 0;
+}
+
+/* Process-shared, after the inline attempt failed (or the pid was not
+ * cached yet). 0, TL_EBUSY (try_only), TL_ETIMEDOUT, TL_EOWNERDEAD,
+ * TL_ENOTRECOVERABLE. */
+__attribute__((noinline)) static int p_lock_slow(tl_lock_t *l, bool try_only, const struct timespec *deadline)
+{
+	uint32_t me = tl__self_pid(), v = 0;
+	if (atomic_compare_exchange_strong_explicit(&l->state, &v, me, memory_order_acquire, memory_order_relaxed))
+		return 0;
+	if (try_only)
+		return tl__robust_notrec(v) ? TL_ENOTRECOVERABLE : TL_EBUSY;
+	return tl__robust_lock_slow(&l->state, me, deadline, TL__ROBUST_PSHARED | TL__ROBUST_MARK_DIED,
+				    TL_LIVENESS_MS);
+}
+
+/* CAS 0 -> pid, framelessly (tl__self_pid's first call is left to the slow path). */
+static inline int p_lock(tl_lock_t *l, bool try_only, const struct timespec *deadline)
+{
+	uint32_t me = atomic_load_explicit(&tl__pid_cache, memory_order_relaxed), v = 0;
+	if (__builtin_expect(me != 0, 1) &&
+	    __builtin_expect(atomic_compare_exchange_strong_explicit(&l->state, &v, me, memory_order_acquire,
+								     memory_order_relaxed), 1))
+		return 0;
+	return p_lock_slow(l, try_only, deadline);
 }
 
 static inline int acquire_until(tl_lock_t *l, const struct timespec *deadline)
@@ -91,11 +128,13 @@ static inline int acquire_until(tl_lock_t *l, const struct timespec *deadline)
 	 * workload backs off with timed acquires. */
 	tl__tsan_lock_sync();
 	TL_TSAN_MUTEX_PRE_LOCK(l, TL__TSAN_READ);
-	int r = try_fast(l) ? 0 : lock_slow(l, deadline);
-	if (r == 0)
+	int r = pshared(l) ? p_lock(l, false, deadline) : try_fast(l) ? 0 : lock_slow(l, deadline);
+	bool got = r == 0 || r == TL_EOWNERDEAD;
+	(void)got;
+	if (got)
 		tl__tsan_lock_acquired(l);
-	TL_TSAN_MUTEX_POST_LOCK(l, TL__TSAN_READ | (r ? TL__TSAN_TRY_FAILED : 0), 0);
-	if (r == 0)
+	TL_TSAN_MUTEX_POST_LOCK(l, TL__TSAN_READ | (got ? 0 : TL__TSAN_TRY_FAILED), 0);
+	if (got)
 		TL_TSAN_ACQUIRE(l);
 	return r;
 }
@@ -109,14 +148,13 @@ static inline int try_acquire(tl_lock_t *l)
 {
 	tl__tsan_lock_sync();
 	TL_TSAN_MUTEX_PRE_LOCK(l, TL__TSAN_READ | TL__TSAN_TRY);
-	bool ok = try_fast(l);
-	if (ok)
+	int r = pshared(l) ? p_lock(l, true, NULL) : try_fast(l) ? 0 : TL_EBUSY;
+	if (r == 0)
 		tl__tsan_lock_acquired(l);
-	TL_TSAN_MUTEX_POST_LOCK(l, TL__TSAN_READ | TL__TSAN_TRY | (ok ? 0 : TL__TSAN_TRY_FAILED), 0);
-	if (!ok)
-		return TL_EBUSY;
-	TL_TSAN_ACQUIRE(l);
-	return 0;
+	TL_TSAN_MUTEX_POST_LOCK(l, TL__TSAN_READ | TL__TSAN_TRY | (r == 0 ? 0 : TL__TSAN_TRY_FAILED), 0);
+	if (r == 0)
+		TL_TSAN_ACQUIRE(l);
+	return r;
 }
 
 int tl_lock_try_acquire(tl_lock_t *l)
@@ -144,21 +182,96 @@ int tl_lock_acquire(tl_lock_t *l, bool blocking, double timeout)
 	return acquire_args(l, blocking, timeout);
 }
 
+/* Process-shared release. A DIED word (taken over, not marked consistent)
+ * becomes NOTREC and every sleeper wakes to see it; a NOTREC word stays. */
+__attribute__((noinline)) static int p_unlock_slow(tl_lock_t *l, uint32_t v)
+{
+	for (;;) {
+		if (v == 0 || tl__robust_notrec(v))
+			return TL_EPERM;
+		uint32_t nv = (v & TL__ROBUST_DIED) ? TL__ROBUST_NOTREC : 0;
+		if (atomic_compare_exchange_weak_explicit(&l->state, &v, nv, memory_order_release,
+							  memory_order_relaxed)) {
+			if (nv)
+				tl__futex_wake(&l->state, INT_MAX, 1);
+			else if (v & TL__ROBUST_WAITERS)
+				tl__futex_wake(&l->state, 1, 1);
+			return 0;
+		}
+	}
+}
+
+/* After the fast path's swap found another word than the one it had seen:
+ * the word changed while this thread was between its load and its swap. */
+__attribute__((noinline)) static int p_unlock_fixup(tl_lock_t *l, uint32_t old)
+{
+	if (old == 0)
+		return TL_EPERM; /* a concurrent release got there first */
+	if (tl__robust_notrec(old) || (old & TL__ROBUST_DIED)) {
+		/* It went through a dead holder, a takeover (and maybe the
+		 * taker's release) during our pause, which is at least a liveness
+		 * slice long: put the verdict back (best effort: an acquire may
+		 * slip in between the swap and this CAS). */
+		uint32_t zero = 0;
+		if (atomic_compare_exchange_strong_explicit(&l->state, &zero, TL__ROBUST_NOTREC, memory_order_relaxed,
+							    memory_order_relaxed))
+			tl__futex_wake(&l->state, INT_MAX, 1);
+		return tl__robust_notrec(old) ? TL_EPERM : 0;
+	}
+	if (old & TL__ROBUST_WAITERS)
+		tl__futex_wake(&l->state, 1, 1);
+	return 0;
+}
+
+/* The common case first: held by this process, no flag bits. The holder
+ * is alive (it is us), so no takeover can change the word under us: only
+ * sleepers adding WAITERS or a concurrent release, which the swap's old
+ * value shows. A swap is cheaper than a CAS (no compare-and-retry). */
+static inline int p_unlock(tl_lock_t *l)
+{
+	uint32_t v = atomic_load_explicit(&l->state, memory_order_relaxed);
+	if (__builtin_expect(v == atomic_load_explicit(&tl__pid_cache, memory_order_relaxed), 1) && v != 0) {
+		uint32_t old = atomic_exchange_explicit(&l->state, 0, memory_order_release);
+		return __builtin_expect(old == v, 1) ? 0 : p_unlock_fixup(l, old);
+	}
+	return p_unlock_slow(l, v);
+}
+
 int tl_lock_release(tl_lock_t *l)
 {
 #ifdef TL_TSAN
 	/* Keep a misuse out of TSan's mutex state: refuse before annotating. */
-	if (atomic_load_explicit(&l->state, memory_order_relaxed) == 0)
+	uint32_t v = atomic_load_explicit(&l->state, memory_order_relaxed);
+	if (v == 0 || (pshared(l) && tl__robust_notrec(v)))
 		return TL_EPERM;
 #endif
 	TL_TSAN_RELEASE(l);
 	TL_TSAN_MUTEX_PRE_UNLOCK(l, TL__TSAN_READ);
 	tl__tsan_lock_released(l);
-	uint32_t c = atomic_exchange_explicit(&l->state, 0, memory_order_release);
-	if (c == 2)
-		tl__futex_wake(&l->state, 1, pshared(l));
+	int r;
+	if (pshared(l)) {
+		r = p_unlock(l);
+	} else {
+		uint32_t c = atomic_exchange_explicit(&l->state, 0, memory_order_release);
+		if (c == 2)
+			tl__futex_wake(&l->state, 1, 0);
+		r = c == 0 ? TL_EPERM : 0; /* swapping 0 over 0 changed nothing */
+	}
 	TL_TSAN_MUTEX_POST_UNLOCK(l, TL__TSAN_READ);
-	return c == 0 ? TL_EPERM : 0; /* swapping 0 over 0 changed nothing */
+	return r;
+}
+
+int tl_lock_consistent(tl_lock_t *l)
+{
+	if (!pshared(l))
+		return TL_EINVAL;
+	uint32_t v = atomic_load_explicit(&l->state, memory_order_relaxed);
+	do {
+		if (!(v & TL__ROBUST_DIED) || tl__robust_notrec(v))
+			return TL_EINVAL;
+	} while (!atomic_compare_exchange_weak_explicit(&l->state, &v, v & ~TL__ROBUST_DIED, memory_order_relaxed,
+							memory_order_relaxed));
+	return 0;
 }
 
 bool tl_lock_locked(const tl_lock_t *l)

@@ -20,6 +20,7 @@
 #include "threadlab/squeue.h"
 
 #include "futex.h"
+#include "robust.h"
 
 #include <stdatomic.h>
 
@@ -30,9 +31,9 @@
 #define TL__SQ_IMMEDIATE 2u /* shutdown(immediate) */
 #define TL__SQ_INTENT 4u    /* immediate drop recorded, maybe not applied */
 
-/* lock word: holder tid | waiters bit (robust-futex layout) */
-#define TL__SQ_WAITERS 0x80000000u
-#define TL__SQ_TIDMASK 0x3fffffffu
+/* lock word: holder tid | waiters bit (robust.h's layout) */
+#define TL__SQ_WAITERS TL__ROBUST_WAITERS
+#define TL__SQ_TIDMASK TL__ROBUST_IDMASK
 
 /* peer id word: start time (40 bits) | pid (22 bits) | state (2 bits) */
 enum { TL__SQ_FREE = 0, TL__SQ_ALIVE = 1, TL__SQ_DEAD = 2 };
@@ -86,13 +87,9 @@ static inline int tl__sq_check(const tl_squeue_t *q)
 		       : TL_EINVAL;
 }
 
-/* Absolute CLOCK_MONOTONIC time `ms` from now. */
-void tl__sq_after_ms(struct timespec *ts, long ms);
-/* a earlier than b */
-static inline int tl__ts_before(const struct timespec *a, const struct timespec *b)
-{
-	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
-}
+/* Absolute CLOCK_MONOTONIC time `ms` from now (robust.c); tl__ts_before
+ * (a earlier than b) comes from robust.h too. */
+#define tl__sq_after_ms tl__after_ms
 
 /* ---- lock (squeue_lock.c) ---- */
 /* Takes the lock; if its holder died, takes it over, redoes a recorded

@@ -1,6 +1,7 @@
 /* Test runner: each test runs in its own child (fork + exec of this binary
  * with the test's name) under a timeout, so a crash or a deadlock fails that
- * test and the run goes on. Prints "N passed, N failed" last. */
+ * test and the run goes on. Prints "N passed, N failed" last (", N skipped"
+ * added when a test skipped itself with TEST_SKIP: exit status 77). */
 #include "task.h"
 
 #include <errno.h>
@@ -38,6 +39,8 @@ static int run_in_child(const char *self, const char *name, double timeout)
 		if (r == pid) {
 			if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 				return 0;
+			if (WIFEXITED(status) && WEXITSTATUS(status) == TL_TEST_SKIPPED)
+				return 2;
 			if (WIFEXITED(status))
 				fprintf(stderr, "  %s: exit status %d\n", name, WEXITSTATUS(status));
 			else
@@ -84,16 +87,21 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	self[n] = '\0';
-	int passed = 0, failed = 0;
+	int passed = 0, failed = 0, skipped = 0;
 	for (const struct tl_test_entry *t = tl_tests; t->name; t++) {
 		int r = run_in_child(self, t->name, timeout);
-		printf("%s %s\n", r == 0 ? "ok    " : "FAILED", t->name);
+		printf("%s %s\n", r == 0 ? "ok    " : r == 2 ? "skip  " : "FAILED", t->name);
 		fflush(stdout);
 		if (r == 0)
 			passed++;
+		else if (r == 2)
+			skipped++;
 		else
 			failed++;
 	}
-	printf("%d passed, %d failed\n", passed, failed);
+	if (skipped)
+		printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
+	else
+		printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

@@ -127,8 +127,9 @@ static void release_when_parent_sleeps(struct shared *s, void *arg)
 	(void)arg;
 	ASSERT_OK(tl_lock_acquire(&s->lock, true, TL_FOREVER));
 	atomic_store(&s->held, 1);
-	/* state 2: a sleeper (the parent) is in the kernel or on its way */
-	WAIT_UNTIL(atomic_load(&s->lock.state) == 2);
+	/* the WAITERS bit of the process-shared (robust) lock word: a sleeper
+	 * (the parent) is in the kernel or on its way */
+	WAIT_UNTIL(atomic_load(&s->lock.state) & 0x80000000u);
 	ASSERT_OK(tl_lock_release(&s->lock));
 }
 

@@ -43,6 +43,7 @@ enum tl_error {
 	TL_EAGAIN = -EAGAIN,       /* out of a system resource (threads, processes) */
 	TL_ECANCELLED = -ECANCELED,/* future cancelled */
 	TL_EOWNERDEAD = -EOWNERDEAD, /* process-shared holder died; state handed over */
+	TL_ENOTRECOVERABLE = -ENOTRECOVERABLE, /* robust lock released while inconsistent: unusable */
 	TL_EOVERFLOW = -EOVERFLOW, /* BoundedSemaphore released too often; task_done() too often */
 	TL_EFULL = -1001,          /* queue full (Python queue.Full) */
 	TL_EEMPTY = -1002,         /* queue empty (Python queue.Empty) */
