@@ -2,8 +2,8 @@
  *   owner == 0                 free
  *   owner == tid               held by tid, nobody sleeping
  *   owner == tid | SLEEPERS    held, some thread may sleep in the kernel
- * (the robust-futex layout: FUTEX_WAITERS is bit 31, FUTEX_OWNER_DIED bit 30
- * stays clear for issue 9). Re-entry compares the word with our own tid: only
+ * (robust.h's layout: WAITERS is bit 31; DIED, bit 30, only ever set in a
+ * process-shared RLock taken over from a dead owner). Re-entry compares the word with our own tid: only
  * this thread can have stored it, so a relaxed load is enough, and `count` is
  * touched only by the owner (ownership passes with the acquire/release pair
  * on the word). Acquire and release follow lock.c's three-state scheme.
@@ -12,20 +12,26 @@
  * is refused before annotating); the mutex annotation itself carries the
  * happens-before edge. Condition.wait releases all levels with a recursive-
  * unlock annotation and takes them back with a recursive-lock one.
+ *
+ * TL_PSHARED: the same word and fast paths; the slow path is robust.h's,
+ * which sleeps in slices and takes the word over from a dead owner thread
+ * (TL_EOWNERDEAD, depth 1, DIED set until tl_rlock_consistent). DIED can
+ * only be set while the owner is dead, so a live owner reads it from its
+ * own relaxed load of the word at release: releasing the last level of a
+ * DIED word stores NOTREC instead of 0.
  */
 #include "rlock_impl.h"
 
 #include "futex.h"
 #include "lock_tsan.h"
+#include "robust.h"
 #include "tid.h"
 #include "timeout.h"
 #include "tsan_mutex.h"
 
 #include <errno.h>
 
-#define SLEEPERS 0x80000000u
-#define TID_MASK 0x3fffffffu
-#define SPIN 100
+#define TID_MASK TL__ROBUST_IDMASK
 
 static inline int pshared(const tl_rlock_t *r)
 {
@@ -45,7 +51,8 @@ int tl_rlock_init(tl_rlock_t *r, int flags)
 
 int tl_rlock_destroy(tl_rlock_t *r)
 {
-	if (atomic_load_explicit(&r->owner, memory_order_relaxed) != 0)
+	uint32_t w = atomic_load_explicit(&r->owner, memory_order_relaxed);
+	if (w != 0 && w != TL__ROBUST_NOTREC)
 		return TL_EBUSY;
 	TL_TSAN_MUTEX_DESTROY(r, 0);
 	return 0;
@@ -58,34 +65,17 @@ static inline bool try_fast(tl_rlock_t *r, uint32_t me)
 						       memory_order_relaxed);
 }
 
+/* 0, TL_ETIMEDOUT; TL_PSHARED also TL_EOWNERDEAD, TL_ENOTRECOVERABLE. */
 __attribute__((noinline)) static int lock_slow(tl_rlock_t *r, uint32_t me, const struct timespec *deadline)
 {
-	uint32_t w;
-	for (int i = 0; i < SPIN; i++) {
-		w = atomic_load_explicit(&r->owner, memory_order_relaxed);
-		if (w == 0 && try_fast(r, me))
-			return 0;
-		if (w & SLEEPERS)
-			break;
-		tl__cpu_relax();
-	}
-	for (;;) {
-		w = atomic_load_explicit(&r->owner, memory_order_relaxed);
-		if (w == 0) {
-			/* Taken after sleeping (or behind sleepers): keep the bit, others
-			 * may still sleep, so our release must wake one. */
-			if (atomic_compare_exchange_weak_explicit(&r->owner, &w, me | SLEEPERS,
-								  memory_order_acquire, memory_order_relaxed))
-				return 0;
-			continue;
-		}
-		if (!(w & SLEEPERS) &&
-		    !atomic_compare_exchange_weak_explicit(&r->owner, &w, w | SLEEPERS,
-							   memory_order_relaxed, memory_order_relaxed))
-			continue;
-		if (tl__futex_wait(&r->owner, w | SLEEPERS, deadline, pshared(r)) == -ETIMEDOUT)
-			return TL_ETIMEDOUT;
-	}
+	unsigned mode = pshared(r) ? TL__ROBUST_PSHARED | TL__ROBUST_ID_TID | TL__ROBUST_MARK_DIED : TL__ROBUST_ID_TID;
+	return tl__robust_lock_slow(&r->owner, me, deadline, mode, TL_LIVENESS_MS);
+}
+
+static inline int try_failed(tl_rlock_t *r)
+{
+	return tl__robust_notrec(atomic_load_explicit(&r->owner, memory_order_relaxed)) ? TL_ENOTRECOVERABLE
+											: TL_EBUSY;
 }
 
 /* Acquire when not already the owner; try_only: one attempt. */
@@ -94,10 +84,11 @@ static int acquire(tl_rlock_t *r, uint32_t me, bool try_only, const struct times
 	unsigned tf = try_only ? TL__TSAN_TRY : 0;
 	(void)tf;
 	TL_TSAN_MUTEX_PRE_LOCK(r, tf);
-	int rc = try_fast(r, me) ? 0 : try_only ? TL_EBUSY : lock_slow(r, me, deadline);
-	if (rc == 0)
+	int rc = try_fast(r, me) ? 0 : try_only ? try_failed(r) : lock_slow(r, me, deadline);
+	bool got = rc == 0 || rc == TL_EOWNERDEAD;
+	if (got)
 		r->count = 1;
-	TL_TSAN_MUTEX_POST_LOCK(r, tf | (rc ? TL__TSAN_TRY_FAILED : 0), 0);
+	TL_TSAN_MUTEX_POST_LOCK(r, tf | (got ? 0 : TL__TSAN_TRY_FAILED), 0);
 	return rc;
 }
 
@@ -156,22 +147,36 @@ int tl_rlock_acquire(tl_rlock_t *r, bool blocking, double timeout)
 	return acquire_args(r, blocking, timeout);
 }
 
-/* The owner gives the word up. */
-static void unlock_word(tl_rlock_t *r)
+/* The owner gives the word up; w: its own load of the word (DIED is
+ * stable while it owns it). */
+static void unlock_word(tl_rlock_t *r, uint32_t w)
 {
-	uint32_t w = atomic_exchange_explicit(&r->owner, 0, memory_order_release);
-	if (w & SLEEPERS)
-		tl__futex_wake(&r->owner, 1, pshared(r));
+	if (__builtin_expect(w & TL__ROBUST_DIED, 0))
+		tl__robust_unlock_notrec(&r->owner, pshared(r));
+	else
+		tl__robust_unlock(&r->owner, pshared(r));
 }
 
 int tl_rlock_release(tl_rlock_t *r)
 {
-	if (!owned_by(r, tl__self_tid()))
+	uint32_t w = atomic_load_explicit(&r->owner, memory_order_relaxed);
+	if ((w & TID_MASK) != tl__self_tid())
 		return TL_EPERM;
 	TL_TSAN_MUTEX_PRE_UNLOCK(r, 0);
 	if (--r->count == 0)
-		unlock_word(r);
+		unlock_word(r, w);
 	TL_TSAN_MUTEX_POST_UNLOCK(r, 0);
+	return 0;
+}
+
+int tl_rlock_consistent(tl_rlock_t *r)
+{
+	uint32_t w = atomic_load_explicit(&r->owner, memory_order_relaxed);
+	if ((w & TID_MASK) != tl__self_tid())
+		return TL_EPERM;
+	if (!(w & TL__ROBUST_DIED))
+		return TL_EINVAL;
+	tl__robust_clear_died(&r->owner);
 	return 0;
 }
 
@@ -192,23 +197,29 @@ unsigned tl_rlock_count(const tl_rlock_t *r)
 
 int tl__rlock_release_save(tl_rlock_t *r, uint32_t *count)
 {
-	if (!owned_by(r, tl__self_tid()))
+	uint32_t w = atomic_load_explicit(&r->owner, memory_order_relaxed);
+	if ((w & TID_MASK) != tl__self_tid())
 		return TL_EPERM;
 	*count = r->count;
 	(void)TL__TSAN_PRE_UNLOCK_REC(r, TL__TSAN_REC_UNLOCK);
 	r->count = 0;
-	unlock_word(r);
+	unlock_word(r, w);
 	TL_TSAN_MUTEX_POST_UNLOCK(r, TL__TSAN_REC_UNLOCK);
 	return 0;
 }
 
-void tl__rlock_acquire_restore(tl_rlock_t *r, uint32_t count)
+int tl__rlock_acquire_restore(tl_rlock_t *r, uint32_t count)
 {
 	uint32_t me = tl__self_tid();
 	tl__tsan_lock_sync();
 	TL_TSAN_MUTEX_PRE_LOCK(r, 0);
-	if (!try_fast(r, me))
-		lock_slow(r, me, NULL);
-	r->count = count;
-	TL_TSAN_MUTEX_POST_LOCK(r, TL__TSAN_REC_LOCK, (int)count);
+	int rc = try_fast(r, me) ? 0 : lock_slow(r, me, NULL);
+	bool got = rc == 0 || rc == TL_EOWNERDEAD;
+	if (got) {
+		r->count = count;
+		TL_TSAN_MUTEX_POST_LOCK(r, TL__TSAN_REC_LOCK, (int)count);
+	} else {
+		TL_TSAN_MUTEX_POST_LOCK(r, TL__TSAN_TRY_FAILED, 0);
+	}
+	return rc;
 }

@@ -7,7 +7,9 @@
 
 /* TL_EPERM if not owned; else releases fully and stores the depth. */
 int tl__rlock_release_save(tl_rlock_t *r, uint32_t *count);
-/* Blocks (forever) until owned again with the saved depth. */
-void tl__rlock_acquire_restore(tl_rlock_t *r, uint32_t count);
+/* Blocks (forever) until owned again with the saved depth: 0, or for a
+ * process-shared RLock TL_EOWNERDEAD (owned, DIED) / TL_ENOTRECOVERABLE
+ * (not owned). */
+int tl__rlock_acquire_restore(tl_rlock_t *r, uint32_t count);
 
 #endif

@@ -7,7 +7,18 @@
  * Implementation: one futex word holding the owner's kernel tid (0 = free)
  * plus a "sleepers" bit, and a recursion count only the owner touches. The
  * owner is a tid, so with TL_PSHARED an RLock in a MAP_SHARED mapping works
- * between processes.
+ * between processes (anonymous before fork, or a named shm object: see
+ * lock.h), and is robust like a process-shared Lock, with the owner
+ * *thread* as the unit that dies:
+ *   - the owner thread dies (its process is killed, or it exits while
+ *     owning the RLock): a blocked or timed acquire takes it over within
+ *     TL_LIVENESS_MS (lock.h) and returns TL_EOWNERDEAD — the caller owns it
+ *     at depth 1 and calls tl_rlock_consistent() once the protected state is
+ *     repaired; releasing the last level before that makes the RLock not
+ *     recoverable (every acquire: TL_ENOTRECOVERABLE; destroy + init to
+ *     reuse). Non-blocking attempts do not probe (TL_EBUSY).
+ *   Limits: as lock.h's, with tids: a dead owner's tid reused within a
+ *   slice by a new thread looks alive.
  */
 #ifndef THREADLAB_RLOCK_H
 #define THREADLAB_RLOCK_H
@@ -29,16 +40,22 @@ typedef struct tl_rlock {
 #define TL_RLOCK_INITIALIZER { 0, 0, TL_PRIVATE }
 
 int tl_rlock_init(tl_rlock_t *r, int flags); /* TL_EINVAL on unknown flags */
-int tl_rlock_destroy(tl_rlock_t *r);         /* TL_EBUSY if held */
+int tl_rlock_destroy(tl_rlock_t *r);         /* TL_EBUSY if held (a not recoverable one may go) */
 
 /* rlock.acquire(blocking, timeout): 0; TL_EBUSY; TL_ETIMEDOUT; TL_EINVAL
- * (as tl_lock_acquire); TL_EAGAIN if the recursion count would overflow. */
+ * (as tl_lock_acquire); TL_EAGAIN if the recursion count would overflow;
+ * TL_PSHARED only: TL_EOWNERDEAD (now owned), TL_ENOTRECOVERABLE. */
 int tl_rlock_acquire(tl_rlock_t *r, bool blocking, double timeout);
 int tl_rlock_acquire_until(tl_rlock_t *r, const struct timespec *deadline);
 int tl_rlock_try_acquire(tl_rlock_t *r); /* 0 or TL_EBUSY */
 
 /* 0, or TL_EPERM if the calling thread does not own it. */
 int tl_rlock_release(tl_rlock_t *r);
+
+/* After TL_EOWNERDEAD: mark the protected state repaired. TL_EPERM if the
+ * caller does not own it, TL_EINVAL if it was not taken over (or already
+ * marked). */
+int tl_rlock_consistent(tl_rlock_t *r);
 
 /* Python's RLock._is_owned(): held by the calling thread. */
 bool tl_rlock_is_owned(const tl_rlock_t *r);
