@@ -1,10 +1,12 @@
 # threadlab — thin front end over CMake. `make help` lists the targets.
 #
 #   make bench     configure + build (Release, build/release) + run the default suite -> reports/
-#   make test      release, TSan and ASan builds, each with every CTest test
+#   make test      release, TSan and ASan builds, each with every CTest test, and the
+#                  race suite (scripts/tsan-suite) on the TSan build
 #
 # Variables: CC / CXX (e.g. CC=clang; CXX follows as clang++), ARGS (extra
-# tl-bench arguments for bench/quick), PREFIX (install), JOBS.
+# tl-bench arguments for bench/quick), MODE (tl-bench --mode for bench/quick:
+# both, threads or processes), PREFIX (install), JOBS.
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -12,6 +14,7 @@ SHELL := /bin/bash
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 PREFIX ?= /usr/local
 ARGS ?=
+MODE ?= both
 CMAKE ?= cmake
 CTEST ?= ctest
 
@@ -51,13 +54,16 @@ endef
 # build/release serves both `make bench` and `make test`: one configuration,
 # warnings are errors (the project standard), so neither rebuilds the other's.
 RELEASE_ARGS := -DCMAKE_BUILD_TYPE=Release -DTL_WERROR=ON
+# The TSan build: the same flags scripts/tsan-suite configures it with, so
+# the race suite runs on what test-tsan built (--no-build).
+TSAN_ARGS := -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTSAN=ON -DTL_WERROR=ON
 
-.PHONY: help deps build bench quick test test-release test-tsan test-asan tsan plot clean install
+.PHONY: help deps build bench quick test test-release test-tsan test-race test-asan tsan plot clean install
 
 help: ## list the targets
 	@echo "threadlab make targets:"
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  \1\t\2/' | expand -t 16
-	@echo "Variables: CC=clang (CXX follows), ARGS='--filter lock' (bench/quick), PREFIX=/usr/local (install)"
+	@echo "Variables: CC=clang (CXX follows), ARGS='--filter lock' and MODE=both|threads|processes (bench/quick), PREFIX=/usr/local (install)"
 
 deps: ## check/install Debian packages (scripts/install-deps)
 	@scripts/install-deps $(DEPS_ARGS)
@@ -66,15 +72,15 @@ build: deps ## configure + build Release in build/release
 	$(call configure,$(RELEASE_DIR),$(RELEASE_ARGS))
 	$(CMAKE) --build $(RELEASE_DIR) -j $(JOBS)
 
-bench: build ## build, then run the default suite; CSV in reports/<run_id>/ (reports/latest)
-	$(TL_BENCH) --out reports $(ARGS)
+bench: build ## build, then run the default suite (--mode both); CSV in reports/<run_id>/ (reports/latest)
+	$(TL_BENCH) --mode $(MODE) --out reports $(ARGS)
 
-quick: build ## build, then tl-bench --quick (whole default suite, short)
-	$(TL_BENCH) --quick --out reports $(ARGS)
+quick: build ## build, then tl-bench --quick (whole default suite, short; --mode both)
+	$(TL_BENCH) --quick --mode $(MODE) --out reports $(ARGS)
 
-test: ## every test: release, then TSan, then ASan builds (CTest in each)
+test: ## every test: release, TSan (+ the race suite on it), then ASan builds
 	@scripts/install-deps --with-browser $(DEPS_ARGS)
-	@$(MAKE) --no-print-directory -k test-release test-tsan test-asan
+	@$(MAKE) --no-print-directory -k test-release test-tsan test-race test-asan
 
 test-release: ## tests in build/release (-Werror)
 	$(call configure,$(RELEASE_DIR),$(RELEASE_ARGS))
@@ -82,9 +88,14 @@ test-release: ## tests in build/release (-Werror)
 	$(CTEST) --test-dir $(RELEASE_DIR) --output-on-failure -j $(JOBS)
 
 test-tsan: ## tests in build/tsan (-DTSAN=ON)
-	$(call configure,$(TSAN_DIR),-DCMAKE_BUILD_TYPE=RelWithDebInfo -DTSAN=ON -DTL_WERROR=ON)
+	$(call configure,$(TSAN_DIR),$(TSAN_ARGS))
 	$(CMAKE) --build $(TSAN_DIR) -j $(JOBS)
 	$(CTEST) --test-dir $(TSAN_DIR) --output-on-failure -j $(JOBS)
+
+test-race: ## the race suite (scripts/tsan-suite) on build/tsan, reused as built
+	$(call configure,$(TSAN_DIR),$(TSAN_ARGS))
+	$(CMAKE) --build $(TSAN_DIR) -j $(JOBS)
+	scripts/tsan-suite --no-build --build-dir $(CURDIR)/$(TSAN_DIR) --jobs $(JOBS)
 
 test-asan: ## tests in build/asan (-DASAN=ON, with UBSan)
 	$(call configure,$(ASAN_DIR),-DCMAKE_BUILD_TYPE=RelWithDebInfo -DASAN=ON -DTL_WERROR=ON)
@@ -95,12 +106,13 @@ tsan: ## the ThreadSanitizer race suite (scripts/tsan-suite)
 	@if [ -x scripts/tsan-suite ]; then scripts/tsan-suite; \
 	else echo "make: scripts/tsan-suite is not there yet" >&2; exit 1; fi
 
-plot: ## plots of the latest run (scripts/plot reports/latest/results.csv)
+plot: ## plots and report page of the latest run (scripts/plot, scripts/report-page)
 	@if [ ! -e reports/latest/results.csv ]; then echo "make: no reports/latest/results.csv: run make bench first" >&2; exit 1; fi
 	scripts/plot reports/latest/results.csv
+	scripts/report-page reports/latest
 
 clean: ## remove build/release, build/tsan, build/asan
 	rm -rf $(RELEASE_DIR) $(TSAN_DIR) $(ASAN_DIR)
 
-install: build ## install library, headers and tl-bench under PREFIX
+install: build ## install library, headers, tl-bench and tl-workload under PREFIX
 	$(CMAKE) --install $(RELEASE_DIR) --prefix $(PREFIX)
