@@ -1,7 +1,8 @@
 /* queue_native.c — the queues tl_queue is measured against, through the
  * same bodies (queuebody.h):
- *   mutexcond_ring  ring buffer + pthread mutex + two condvars
- *                   (bench/baselines/ring.c), fifo, every capacity
+ *   mutexcond_ring  pthread mutex + two condvars around a ring (fifo), a
+ *                   stack (lifo) or a binary heap (prio), every capacity
+ *                   (bench/baselines/ring.c)
  *   gasyncqueue     GLib's GAsyncQueue (BM_GLIB, common.h), fifo, unbounded only
  * plus their ping-pong (two queues, one each way). */
 #include "queuebody.h"
@@ -20,16 +21,16 @@ static struct {
 #endif
 } s;
 
-static int r_init(int kind, long cap) { return kind == BM_FIFO ? bl_ring_init(&s.r, cap) : -1; }
+static int r_init(int kind, long cap) { return bl_ring_init(&s.r, kind, cap); }
 static void r_destroy(void) { bl_ring_destroy(&s.r); }
-static void r_put(void *item, int64_t prio) { (void)prio; bl_ring_put(&s.r, item); }
+static void r_put(void *item, int64_t prio) { bl_ring_put(&s.r, item, prio); }
 static void *r_get(void) { return bl_ring_get(&s.r); }
 BM_QUEUE_ADAPTER(ring, r_init, r_destroy, r_put, r_get)
 
-static void rpp_init(void) { bl_ring_init(&s.r, 0); bl_ring_init(&s.back, 0); }
+static void rpp_init(void) { bl_ring_init(&s.r, BL_FIFO, 0); bl_ring_init(&s.back, BL_FIFO, 0); }
 static void rpp_destroy(void) { bl_ring_destroy(&s.r); bl_ring_destroy(&s.back); }
-static void rpp_ping(void) { bl_ring_put(&s.r, (void *)1); }
-static void rpp_pong(void) { bl_ring_put(&s.back, (void *)1); }
+static void rpp_ping(void) { bl_ring_put(&s.r, (void *)1, 0); }
+static void rpp_pong(void) { bl_ring_put(&s.back, (void *)1, 0); }
 static void rpp_wait_ping(void) { bl_ring_get(&s.r); }
 static void rpp_wait_pong(void) { bl_ring_get(&s.back); }
 static const struct bm_pingpong_ops rpp = {rpp_init, rpp_destroy, rpp_ping, rpp_wait_pong, rpp_wait_ping, rpp_pong};
@@ -60,9 +61,10 @@ static void bm_gasync_pingpong(tlb_state *st) { bm_pingpong_run(st, &gpp); }
 
 TLB_REGISTER(queue_native)
 {
-	static const int64_t fifo[] = {BM_FIFO}, caps[] = {1, 64, 1024, 0}, unbounded[] = {0};
-	bm_queue_register("mutexcond_ring", NULL, bm_ring_put_get, bm_ring_spsc, bm_ring_mpsc, bm_ring_mpmc, fifo, 1,
-			  caps, 4);
+	static const int64_t fifo[] = {BM_FIFO}, kinds[] = {BM_FIFO, BM_LIFO, BM_PRIO}, caps[] = {1, 64, 1024, 0},
+			     unbounded[] = {0};
+	bm_queue_register("mutexcond_ring", NULL, bm_ring_put_get, bm_ring_spsc, bm_ring_mpsc, bm_ring_mpmc, kinds,
+			  3, caps, 4);
 	bm_pingpong_register("mutexcond_ring/pingpong", NULL, bm_ring_pingpong);
 #ifdef BM_GLIB
 	bm_queue_register("gasyncqueue", NULL, bm_gasync_put_get, bm_gasync_spsc, bm_gasync_mpsc, bm_gasync_mpmc, fifo,
