@@ -18,7 +18,9 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#ifndef TL__QLOCK_SPIN
 #define TL__QLOCK_SPIN 100
+#endif
 
 static inline void tl__qlock_slow(_Atomic uint32_t *l)
 {
