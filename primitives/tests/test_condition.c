@@ -1,54 +1,112 @@
 /* threading.Condition semantics, after CPython's Lib/test/lock_tests.py
  * (ConditionTests; ConditionAsRLockTests' acquire part), plus FIFO order,
- * exact notify(n) counts, RLock depth across wait, and stress. */
+ * exact notify(n) counts, RLock depth across wait, and stress; each
+ * scenario with threads, with TL_PSHARED objects and threads, and with
+ * forked processes over a shared mapping (sync_util.h). Then what only a
+ * process-shared Condition has: the waiter table's limit, a lock holder
+ * that dies (TL_EOWNERDEAD from wait), a table left half updated, a waiter
+ * that dies. */
 #include "sync_util.h"
 #include "threadlab/condition.h"
 
 #include <math.h>
 
-static tl_cond_t cond;
-static tl_lock_t plain;
-static atomic_int phase, bad;
+enum { N = 5, F = 6, CAP = 4, PRODUCERS = 3, CONSUMERS = 3, PER_PRODUCER = 20000 };
+
+static struct cv_shared {
+	tl_cond_t cond;
+	tl_lock_t plain;
+	atomic_int phase, bad, woken, n1, n2, r1[4], r2[4];
+	int order_in[F], n_in; /* under the lock */
+	atomic_int woken_by_id[F];
+	int state;             /* under the lock */
+	double timeout;
+	/* bounded buffer */
+	tl_cond_t not_empty, not_full;
+	tl_lock_t qlock;
+	long buf[CAP], qhead, qcount, consumed_sum;
+	int consumed_n;
+	int tokens, taken, turn;
+} *S;
+static int g_mode;
+
+static void setup(int mode)
+{
+	g_mode = mode;
+	S = su_map(sizeof *S);
+}
+
+static void init_rlock_cond(void)
+{
+	ASSERT_OK(tl_cond_init(&S->cond, su_flags(g_mode), TL_COND_RLOCK, NULL));
+}
+
+static void init_lock_cond(void)
+{
+	ASSERT_OK(tl_lock_init(&S->plain, su_flags(g_mode)));
+	ASSERT_OK(tl_cond_init(&S->cond, su_flags(g_mode), TL_COND_LOCK, &S->plain));
+}
 
 static uint32_t nwaiting(void)
 {
-	return atomic_load(&cond.nwaiters);
+	return atomic_load(&S->cond.nwaiters);
 }
 
-TEST_IMPL(cond_init_arguments)
+/* "Holding" the condition's lock: an RLock is owned by this thread, a Lock
+ * (no owner) is locked. */
+static bool holds(void)
 {
-	tl_cond_t c;
-	ASSERT_EQ(tl_cond_init(&c, TL_PRIVATE, 7, NULL), TL_EINVAL);
-	ASSERT_EQ(tl_cond_init(&c, 0x40, TL_COND_RLOCK, NULL), TL_EINVAL);
-	ASSERT_EQ(tl_cond_init(&c, TL_PSHARED, TL_COND_RLOCK, NULL), TL_EINVAL); /* not yet: issue 9 */
-	ASSERT_OK(tl_cond_init(&c, TL_PRIVATE, TL_COND_LOCK, NULL));
-	ASSERT_OK(tl_cond_acquire(&c, true, TL_FOREVER));
-	ASSERT_EQ(tl_cond_destroy(&c), TL_EBUSY); /* its own lock is held */
-	ASSERT_OK(tl_cond_release(&c));
-	ASSERT_OK(tl_cond_destroy(&c));
+	return S->cond.kind == TL_COND_LOCK ? tl_lock_locked(tl_cond_lock(&S->cond))
+					    : tl_rlock_is_owned(tl_cond_lock(&S->cond));
+}
+
+SU_FLAG_TESTS(cond_init_arguments)
+{
+	setup(mode);
+	int flags = su_flags(mode);
+	tl_cond_t *c = &S->cond;
+	ASSERT_EQ(tl_cond_init(c, flags, 7, NULL), TL_EINVAL);
+	ASSERT_EQ(tl_cond_init(c, flags | 0x40, TL_COND_RLOCK, NULL), TL_EINVAL);
+	ASSERT_OK(tl_cond_init(c, flags, TL_COND_LOCK, NULL));
+	ASSERT_OK(tl_cond_acquire(c, true, TL_FOREVER));
+	ASSERT_EQ(tl_cond_destroy(c), TL_EBUSY); /* its own lock is held */
+	ASSERT_OK(tl_cond_release(c));
+	ASSERT_OK(tl_cond_destroy(c));
+	/* A process-shared condition needs a process-shared lock. */
+	tl_lock_t priv;
+	tl_rlock_t rpriv;
+	ASSERT_OK(tl_lock_init(&priv, TL_PRIVATE));
+	ASSERT_OK(tl_rlock_init(&rpriv, TL_PRIVATE));
+	ASSERT_EQ(tl_cond_init(c, TL_PSHARED, TL_COND_LOCK, &priv), TL_EINVAL);
+	ASSERT_EQ(tl_cond_init(c, TL_PSHARED, TL_COND_RLOCK, &rpriv), TL_EINVAL);
+	ASSERT_OK(tl_lock_init(&S->plain, TL_PSHARED));
+	ASSERT_OK(tl_cond_init(c, flags, TL_COND_LOCK, &S->plain)); /* a private one may use it */
+	ASSERT_OK(tl_cond_destroy(c));
+	ASSERT_EQ(tl_cond_consistent(c), TL_EINVAL); /* nothing was taken over */
 	return 0;
 }
 
-TEST_IMPL(cond_acquire)
+SU_FLAG_TESTS(cond_acquire)
 {
+	setup(mode);
 	/* By default a Condition has an RLock: it can be acquired repeatedly. */
-	ASSERT_OK(tl_cond_init(&cond, TL_PRIVATE, TL_COND_RLOCK, NULL));
-	ASSERT_OK(tl_cond_acquire(&cond, true, TL_FOREVER));
-	ASSERT_OK(tl_cond_acquire(&cond, true, TL_FOREVER));
-	ASSERT_OK(tl_cond_release(&cond));
-	ASSERT_OK(tl_cond_release(&cond));
-	ASSERT_EQ(tl_cond_release(&cond), TL_EPERM);
-	ASSERT_OK(tl_cond_destroy(&cond));
+	init_rlock_cond();
+	ASSERT_OK(tl_cond_acquire(&S->cond, true, TL_FOREVER));
+	ASSERT_OK(tl_cond_acquire(&S->cond, true, TL_FOREVER));
+	ASSERT_OK(tl_cond_release(&S->cond));
+	ASSERT_OK(tl_cond_release(&S->cond));
+	ASSERT_EQ(tl_cond_release(&S->cond), TL_EPERM);
+	ASSERT_OK(tl_cond_destroy(&S->cond));
 	/* Over a given Lock, the condition's lock *is* that lock. */
-	ASSERT_OK(tl_lock_init(&plain, TL_PRIVATE));
-	ASSERT_OK(tl_cond_init(&cond, TL_PRIVATE, TL_COND_LOCK, &plain));
-	ASSERT(tl_cond_lock(&cond) == &plain);
-	ASSERT_OK(tl_cond_acquire(&cond, true, TL_FOREVER));
-	ASSERT_EQ(tl_lock_acquire(&plain, false, TL_FOREVER), TL_EBUSY);
-	ASSERT_OK(tl_cond_release(&cond));
-	ASSERT_OK(tl_lock_acquire(&plain, false, TL_FOREVER));
-	ASSERT_EQ(tl_cond_acquire(&cond, false, TL_FOREVER), TL_EBUSY);
-	ASSERT_OK(tl_lock_release(&plain));
+	init_lock_cond();
+	tl_lock_t *plain = &S->plain;
+	ASSERT(tl_cond_lock(&S->cond) == plain);
+	ASSERT_OK(tl_cond_acquire(&S->cond, true, TL_FOREVER));
+	ASSERT_EQ(tl_lock_acquire(plain, false, TL_FOREVER), TL_EBUSY);
+	ASSERT_OK(tl_cond_release(&S->cond));
+	ASSERT_OK(tl_lock_acquire(plain, false, TL_FOREVER));
+	ASSERT_EQ(tl_cond_acquire(&S->cond, false, TL_FOREVER), TL_EBUSY);
+	ASSERT_OK(tl_lock_release(plain));
 	return 0;
 }
 
@@ -64,310 +122,300 @@ static bool always_false(void *arg)
 	return false;
 }
 
-TEST_IMPL(cond_unacquired_wait_notify)
+SU_FLAG_TESTS(cond_unacquired_wait_notify)
 {
-	ASSERT_OK(tl_cond_init(&cond, TL_PRIVATE, TL_COND_RLOCK, NULL));
-	ASSERT_EQ(tl_cond_wait(&cond, TL_FOREVER), TL_EPERM);
-	ASSERT_EQ(tl_cond_wait(&cond, 0.01), TL_EPERM);
-	ASSERT_EQ(tl_cond_notify(&cond, 1), TL_EPERM);
-	ASSERT_EQ(tl_cond_notify_all(&cond), TL_EPERM);
-	ASSERT_EQ(tl_cond_wait_for(&cond, always_true, NULL, TL_FOREVER), TL_EPERM);
-	ASSERT_OK(tl_lock_init(&plain, TL_PRIVATE));
-	ASSERT_OK(tl_cond_init(&cond, TL_PRIVATE, TL_COND_LOCK, &plain));
-	ASSERT_EQ(tl_cond_wait(&cond, TL_FOREVER), TL_EPERM);
-	ASSERT_EQ(tl_cond_notify(&cond, 1), TL_EPERM);
-	ASSERT_FALSE(tl_lock_locked(&plain));
+	setup(mode);
+	init_rlock_cond();
+	ASSERT_EQ(tl_cond_wait(&S->cond, TL_FOREVER), TL_EPERM);
+	ASSERT_EQ(tl_cond_wait(&S->cond, 0.01), TL_EPERM);
+	ASSERT_EQ(tl_cond_notify(&S->cond, 1), TL_EPERM);
+	ASSERT_EQ(tl_cond_notify_all(&S->cond), TL_EPERM);
+	ASSERT_EQ(tl_cond_wait_for(&S->cond, always_true, NULL, TL_FOREVER), TL_EPERM);
+	init_lock_cond();
+	ASSERT_EQ(tl_cond_wait(&S->cond, TL_FOREVER), TL_EPERM);
+	ASSERT_EQ(tl_cond_notify(&S->cond, 1), TL_EPERM);
+	ASSERT_FALSE(tl_lock_locked(&S->plain));
 	return 0;
 }
 
-TEST_IMPL(cond_wait_arguments)
+SU_FLAG_TESTS(cond_wait_arguments)
 {
-	ASSERT_OK(tl_cond_init(&cond, TL_PRIVATE, TL_COND_RLOCK, NULL));
-	ASSERT_OK(tl_cond_acquire(&cond, true, TL_FOREVER));
+	setup(mode);
+	init_rlock_cond();
+	ASSERT_OK(tl_cond_acquire(&S->cond, true, TL_FOREVER));
 	/* As in Python, a negative timeout (other than TL_FOREVER) or NaN polls. */
-	ASSERT_EQ(tl_cond_wait(&cond, -1.5), TL_ETIMEDOUT);
-	ASSERT_EQ(tl_cond_wait(&cond, NAN), TL_ETIMEDOUT);
-	ASSERT_OK(tl_cond_wait_for(&cond, always_true, NULL, -3));
-	ASSERT_EQ(tl_cond_wait_for(&cond, always_false, NULL, -3), TL_ETIMEDOUT);
-	ASSERT_TRUE(tl_rlock_is_owned(tl_cond_lock(&cond))); /* still held */
-	ASSERT_EQ(tl_cond_wait(&cond, 0.0), TL_ETIMEDOUT);
+	ASSERT_EQ(tl_cond_wait(&S->cond, -1.5), TL_ETIMEDOUT);
+	ASSERT_EQ(tl_cond_wait(&S->cond, NAN), TL_ETIMEDOUT);
+	ASSERT_OK(tl_cond_wait_for(&S->cond, always_true, NULL, -3));
+	ASSERT_EQ(tl_cond_wait_for(&S->cond, always_false, NULL, -3), TL_ETIMEDOUT);
+	ASSERT_TRUE(holds()); /* still held */
+	ASSERT_EQ(tl_cond_wait(&S->cond, 0.0), TL_ETIMEDOUT);
 	ASSERT_EQ(nwaiting(), 0);
-	ASSERT_TRUE(tl_rlock_is_owned(tl_cond_lock(&cond)));
-	ASSERT_OK(tl_cond_notify(&cond, 1)); /* nobody waits: fine */
-	ASSERT_OK(tl_cond_notify(&cond, 0));
-	ASSERT_OK(tl_cond_notify(&cond, -1));
-	ASSERT_OK(tl_cond_notify_all(&cond));
-	ASSERT_OK(tl_cond_release(&cond));
-	ASSERT_OK(tl_cond_destroy(&cond));
+	ASSERT_TRUE(holds());
+	ASSERT_OK(tl_cond_notify(&S->cond, 1)); /* nobody waits: fine */
+	ASSERT_OK(tl_cond_notify(&S->cond, 0));
+	ASSERT_OK(tl_cond_notify(&S->cond, -1));
+	ASSERT_OK(tl_cond_notify_all(&S->cond));
+	ASSERT_OK(tl_cond_release(&S->cond));
+	ASSERT_OK(tl_cond_destroy(&S->cond));
 	return 0;
 }
 
 /* CPython's _check_notify: 5 waiters, notify(3), notify(5), notify_all,
  * with the phase each wake-up saw. Waiting for "everyone is in wait()" is
  * observed through the waiter count instead of sleeping. */
-enum { N = 5 };
-static atomic_int r1[4], r2[4], n1, n2;
-
 static void *notify_worker(void *arg)
 {
 	(void)arg;
-	ASSERT_OK(tl_cond_acquire(&cond, true, TL_FOREVER));
-	ASSERT_OK(tl_cond_wait(&cond, TL_FOREVER));
-	ASSERT_OK(tl_cond_release(&cond));
-	atomic_fetch_add(&r1[atomic_load(&phase)], 1);
-	atomic_fetch_add(&n1, 1);
-	ASSERT_OK(tl_cond_acquire(&cond, true, TL_FOREVER));
-	ASSERT_OK(tl_cond_wait(&cond, TL_FOREVER));
-	ASSERT_OK(tl_cond_release(&cond));
-	atomic_fetch_add(&r2[atomic_load(&phase)], 1);
-	atomic_fetch_add(&n2, 1);
+	ASSERT_OK(tl_cond_acquire(&S->cond, true, TL_FOREVER));
+	ASSERT_OK(tl_cond_wait(&S->cond, TL_FOREVER));
+	ASSERT_OK(tl_cond_release(&S->cond));
+	atomic_fetch_add(&S->r1[atomic_load(&S->phase)], 1);
+	atomic_fetch_add(&S->n1, 1);
+	ASSERT_OK(tl_cond_acquire(&S->cond, true, TL_FOREVER));
+	ASSERT_OK(tl_cond_wait(&S->cond, TL_FOREVER));
+	ASSERT_OK(tl_cond_release(&S->cond));
+	atomic_fetch_add(&S->r2[atomic_load(&S->phase)], 1);
+	atomic_fetch_add(&S->n2, 1);
 	return NULL;
 }
 
 static void check_notify(void)
 {
 	for (int i = 0; i < 4; i++)
-		atomic_store(&r1[i], 0), atomic_store(&r2[i], 0);
-	atomic_store(&n1, 0);
-	atomic_store(&n2, 0);
-	atomic_store(&phase, 0);
-	pthread_t t[N];
+		atomic_store(&S->r1[i], 0), atomic_store(&S->r2[i], 0);
+	atomic_store(&S->n1, 0);
+	atomic_store(&S->n2, 0);
+	atomic_store(&S->phase, 0);
+	su_task t[N];
 	for (int i = 0; i < N; i++)
-		t[i] = su_spawn(notify_worker, NULL);
+		t[i] = su_start(g_mode, notify_worker, NULL);
 	WAIT_UNTIL(nwaiting() == N);
-	ASSERT_EQ(atomic_load(&n1), 0);
-	/* Notify 3 threads at first. */
-	ASSERT_OK(tl_cond_acquire(&cond, true, TL_FOREVER));
-	ASSERT_OK(tl_cond_notify(&cond, 3));
-	atomic_store(&phase, 1);
-	ASSERT_OK(tl_cond_release(&cond));
-	WAIT_UNTIL(atomic_load(&n1) == 3 && nwaiting() == N);
-	ASSERT_EQ(atomic_load(&r1[1]), 3);
-	ASSERT_EQ(atomic_load(&n2), 0);
-	/* Notify 5: the 2 first-wait threads (older) and the 3 in their second wait. */
-	ASSERT_OK(tl_cond_acquire(&cond, true, TL_FOREVER));
-	ASSERT_OK(tl_cond_notify(&cond, 5));
-	atomic_store(&phase, 2);
-	ASSERT_OK(tl_cond_release(&cond));
-	WAIT_UNTIL(atomic_load(&n1) + atomic_load(&n2) == 8 && nwaiting() == 2);
-	ASSERT_EQ(atomic_load(&r1[1]), 3);
-	ASSERT_EQ(atomic_load(&r1[2]), 2);
-	ASSERT_EQ(atomic_load(&r2[2]), 3);
+	ASSERT_EQ(atomic_load(&S->n1), 0);
+	/* Notify 3 at first. */
+	ASSERT_OK(tl_cond_acquire(&S->cond, true, TL_FOREVER));
+	ASSERT_OK(tl_cond_notify(&S->cond, 3));
+	atomic_store(&S->phase, 1);
+	ASSERT_OK(tl_cond_release(&S->cond));
+	WAIT_UNTIL(atomic_load(&S->n1) == 3 && nwaiting() == N);
+	ASSERT_EQ(atomic_load(&S->r1[1]), 3);
+	ASSERT_EQ(atomic_load(&S->n2), 0);
+	/* Notify 5: the 2 first-wait tasks (older) and the 3 in their second wait. */
+	ASSERT_OK(tl_cond_acquire(&S->cond, true, TL_FOREVER));
+	ASSERT_OK(tl_cond_notify(&S->cond, 5));
+	atomic_store(&S->phase, 2);
+	ASSERT_OK(tl_cond_release(&S->cond));
+	WAIT_UNTIL(atomic_load(&S->n1) + atomic_load(&S->n2) == 8 && nwaiting() == 2);
+	ASSERT_EQ(atomic_load(&S->r1[1]), 3);
+	ASSERT_EQ(atomic_load(&S->r1[2]), 2);
+	ASSERT_EQ(atomic_load(&S->r2[2]), 3);
 	/* Notify all: the 2 left are in their second wait. */
-	ASSERT_OK(tl_cond_acquire(&cond, true, TL_FOREVER));
-	ASSERT_OK(tl_cond_notify_all(&cond));
-	atomic_store(&phase, 3);
-	ASSERT_OK(tl_cond_release(&cond));
+	ASSERT_OK(tl_cond_acquire(&S->cond, true, TL_FOREVER));
+	ASSERT_OK(tl_cond_notify_all(&S->cond));
+	atomic_store(&S->phase, 3);
+	ASSERT_OK(tl_cond_release(&S->cond));
 	for (int i = 0; i < N; i++)
-		su_join(t[i]);
-	ASSERT_EQ(atomic_load(&r1[1]), 3);
-	ASSERT_EQ(atomic_load(&r1[2]), 2);
-	ASSERT_EQ(atomic_load(&r2[2]), 3);
-	ASSERT_EQ(atomic_load(&r2[3]), 2);
+		su_finish(t[i]);
+	ASSERT_EQ(atomic_load(&S->r1[1]), 3);
+	ASSERT_EQ(atomic_load(&S->r1[2]), 2);
+	ASSERT_EQ(atomic_load(&S->r2[2]), 3);
+	ASSERT_EQ(atomic_load(&S->r2[3]), 2);
 	ASSERT_EQ(nwaiting(), 0);
 }
 
-TEST_IMPL(cond_notify)
+SU_MODE_TESTS(cond_notify)
 {
-	ASSERT_OK(tl_cond_init(&cond, TL_PRIVATE, TL_COND_RLOCK, NULL));
+	setup(mode);
+	init_rlock_cond();
 	check_notify();
 	check_notify(); /* a second time: internal state is still fine */
-	ASSERT_OK(tl_cond_destroy(&cond));
+	ASSERT_OK(tl_cond_destroy(&S->cond));
 	return 0;
 }
 
-TEST_IMPL(cond_notify_over_lock)
+SU_MODE_TESTS(cond_notify_over_lock)
 {
-	ASSERT_OK(tl_lock_init(&plain, TL_PRIVATE));
-	ASSERT_OK(tl_cond_init(&cond, TL_PRIVATE, TL_COND_LOCK, &plain));
+	setup(mode);
+	init_lock_cond();
 	check_notify();
-	ASSERT_OK(tl_cond_destroy(&cond));
+	ASSERT_OK(tl_cond_destroy(&S->cond));
 	return 0;
 }
 
-/* FIFO: notify(k) wakes the k threads that have waited longest. */
-enum { F = 6 };
-static int order_in[F];   /* ticket -> thread id, written under the lock */
-static int n_in;
-static atomic_int woken_by_id[F];
-
+/* FIFO: notify(k) wakes the k tasks that have waited longest. */
 static void *fifo_worker(void *arg)
 {
 	int id = (int)(intptr_t)arg;
-	ASSERT_OK(tl_cond_acquire(&cond, true, TL_FOREVER));
-	order_in[n_in++] = id;
-	ASSERT_OK(tl_cond_wait(&cond, TL_FOREVER));
-	atomic_store(&woken_by_id[id], 1);
-	ASSERT_OK(tl_cond_release(&cond));
+	ASSERT_OK(tl_cond_acquire(&S->cond, true, TL_FOREVER));
+	S->order_in[S->n_in++] = id;
+	ASSERT_OK(tl_cond_wait(&S->cond, TL_FOREVER));
+	atomic_store(&S->woken_by_id[id], 1);
+	ASSERT_OK(tl_cond_release(&S->cond));
 	return NULL;
 }
 
-TEST_IMPL(cond_notify_fifo)
+SU_MODE_TESTS(cond_notify_fifo)
 {
-	ASSERT_OK(tl_cond_init(&cond, TL_PRIVATE, TL_COND_RLOCK, NULL));
-	pthread_t t[F];
+	setup(mode);
+	init_rlock_cond();
+	su_task t[F];
 	for (int i = 0; i < F; i++)
-		t[i] = su_spawn(fifo_worker, (void *)(intptr_t)i);
+		t[i] = su_start(mode, fifo_worker, (void *)(intptr_t)i);
 	WAIT_UNTIL(nwaiting() == F);
 	int woken = 0;
 	for (int k = 1; woken < F; k++) { /* notify 1, 2, 3: oldest first */
-		ASSERT_OK(tl_cond_acquire(&cond, true, TL_FOREVER));
-		ASSERT_OK(tl_cond_notify(&cond, k));
-		ASSERT_OK(tl_cond_release(&cond));
+		ASSERT_OK(tl_cond_acquire(&S->cond, true, TL_FOREVER));
+		ASSERT_OK(tl_cond_notify(&S->cond, k));
+		ASSERT_OK(tl_cond_release(&S->cond));
 		woken += k;
 		WAIT_UNTIL(nwaiting() == (uint32_t)(F - woken));
 		for (int i = 0; i < woken; i++)
-			WAIT_UNTIL(atomic_load(&woken_by_id[order_in[i]])); /* the oldest `woken` */
-		ASSERT_OK(tl_cond_acquire(&cond, true, TL_FOREVER));
+			WAIT_UNTIL(atomic_load(&S->woken_by_id[S->order_in[i]])); /* the oldest `woken` */
+		ASSERT_OK(tl_cond_acquire(&S->cond, true, TL_FOREVER));
 		for (int i = woken; i < F; i++)
-			ASSERT_EQ(atomic_load(&woken_by_id[order_in[i]]), 0); /* the younger ones still wait */
-		ASSERT_OK(tl_cond_release(&cond));
+			ASSERT_EQ(atomic_load(&S->woken_by_id[S->order_in[i]]), 0); /* the younger ones still wait */
+		ASSERT_OK(tl_cond_release(&S->cond));
 	}
 	for (int i = 0; i < F; i++)
-		su_join(t[i]);
+		su_finish(t[i]);
 	return 0;
 }
 
 /* notify(n) with fewer waiters wakes them all and saves nothing for later. */
-static atomic_int woken;
-
 static void *wait_once(void *arg)
 {
-	double timeout = *(double *)arg;
-	ASSERT_OK(tl_cond_acquire(&cond, true, TL_FOREVER));
-	int r = tl_cond_wait(&cond, timeout);
-	ASSERT_TRUE(tl_rlock_is_owned(tl_cond_lock(&cond)));
-	ASSERT_OK(tl_cond_release(&cond));
-	atomic_fetch_add(r == 0 ? &woken : &bad, 1);
+	(void)arg;
+	ASSERT_OK(tl_cond_acquire(&S->cond, true, TL_FOREVER));
+	int r = tl_cond_wait(&S->cond, S->timeout);
+	ASSERT_TRUE(holds());
+	ASSERT_OK(tl_cond_release(&S->cond));
+	ASSERT(r == 0 || r == TL_ETIMEDOUT);
+	atomic_fetch_add(r == 0 ? &S->woken : &S->bad, 1);
 	return NULL;
 }
 
-TEST_IMPL(cond_notify_exact_counts)
+SU_MODE_TESTS(cond_notify_exact_counts)
 {
-	double forever = TL_FOREVER, short_wait = 0.02;
-	ASSERT_OK(tl_cond_init(&cond, TL_PRIVATE, TL_COND_RLOCK, NULL));
-	pthread_t t[N];
+	setup(mode);
+	init_rlock_cond();
+	S->timeout = TL_FOREVER;
+	su_task t[N];
 	for (int i = 0; i < N; i++)
-		t[i] = su_spawn(wait_once, &forever);
+		t[i] = su_start(mode, wait_once, NULL);
 	WAIT_UNTIL(nwaiting() == N);
-	ASSERT_OK(tl_cond_acquire(&cond, true, TL_FOREVER));
-	ASSERT_OK(tl_cond_notify(&cond, 3));
+	ASSERT_OK(tl_cond_acquire(&S->cond, true, TL_FOREVER));
+	ASSERT_OK(tl_cond_notify(&S->cond, 3));
 	ASSERT_EQ(nwaiting(), 2); /* exactly 3 taken off the queue */
-	ASSERT_OK(tl_cond_release(&cond));
-	WAIT_UNTIL(atomic_load(&woken) == 3);
-	ASSERT_OK(tl_cond_acquire(&cond, true, TL_FOREVER));
+	ASSERT_OK(tl_cond_release(&S->cond));
+	WAIT_UNTIL(atomic_load(&S->woken) == 3);
+	ASSERT_OK(tl_cond_acquire(&S->cond, true, TL_FOREVER));
 	ASSERT_EQ(nwaiting(), 2);
-	ASSERT_OK(tl_cond_notify(&cond, 10)); /* more than wait */
-	ASSERT_OK(tl_cond_release(&cond));
+	ASSERT_OK(tl_cond_notify(&S->cond, 10)); /* more than wait */
+	ASSERT_OK(tl_cond_release(&S->cond));
 	for (int i = 0; i < N; i++)
-		su_join(t[i]);
-	ASSERT_EQ(atomic_load(&woken), N);
-	ASSERT_EQ(atomic_load(&bad), 0);
+		su_finish(t[i]);
+	ASSERT_EQ(atomic_load(&S->woken), N);
+	ASSERT_EQ(atomic_load(&S->bad), 0);
 	/* The surplus of that notify(10) was not saved: a new waiter times out. */
-	su_run(1, wait_once, &short_wait);
-	ASSERT_EQ(atomic_load(&bad), 1);
-	ASSERT_EQ(atomic_load(&woken), N);
-	ASSERT_OK(tl_cond_destroy(&cond));
+	S->timeout = 0.02;
+	su_run_mode(mode, 1, wait_once, NULL);
+	ASSERT_EQ(atomic_load(&S->bad), 1);
+	ASSERT_EQ(atomic_load(&S->woken), N);
+	ASSERT_OK(tl_cond_destroy(&S->cond));
 	return 0;
 }
-
-static double min_elapsed = 1e9;
-static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 
 static void *timeout_worker(void *arg)
 {
 	(void)arg;
-	ASSERT_OK(tl_cond_acquire(&cond, true, TL_FOREVER));
+	ASSERT_OK(tl_cond_acquire(&S->cond, true, TL_FOREVER));
 	double t0 = su_now();
-	int r = tl_cond_wait(&cond, 0.05);
+	int r = tl_cond_wait(&S->cond, 0.05);
 	double dt = su_now() - t0;
-	ASSERT_TRUE(tl_lock_locked(&plain)); /* lock taken back on timeout */
-	ASSERT_OK(tl_cond_release(&cond));
+	ASSERT_TRUE(tl_lock_locked(&S->plain)); /* lock taken back on timeout */
+	ASSERT_OK(tl_cond_release(&S->cond));
 	ASSERT_EQ(r, TL_ETIMEDOUT); /* no spurious wake-ups */
-	pthread_mutex_lock(&mu);
-	if (dt < min_elapsed)
-		min_elapsed = dt;
-	pthread_mutex_unlock(&mu);
+	ASSERT(dt >= 0.05 - 1e-6);  /* lower bound only */
 	return NULL;
 }
 
-TEST_IMPL(cond_timeout)
+SU_MODE_TESTS(cond_timeout)
 {
-	ASSERT_OK(tl_lock_init(&plain, TL_PRIVATE));
-	ASSERT_OK(tl_cond_init(&cond, TL_PRIVATE, TL_COND_LOCK, &plain));
-	su_run(N, timeout_worker, NULL);
-	ASSERT(min_elapsed >= 0.05 - 1e-6);
+	setup(mode);
+	init_lock_cond();
+	su_run_mode(mode, N, timeout_worker, NULL);
 	ASSERT_EQ(nwaiting(), 0); /* timed-out waiters left the queue */
-	ASSERT_FALSE(tl_lock_locked(&plain));
+	ASSERT_FALSE(tl_lock_locked(&S->plain));
+	ASSERT_OK(tl_cond_destroy(&S->cond));
 	return 0;
 }
-
-static int state;
 
 static bool state_is_4(void *arg)
 {
 	(void)arg;
-	ASSERT_TRUE(tl_rlock_is_owned(tl_cond_lock(&cond))); /* runs under the lock */
-	return state == 4;
+	ASSERT_TRUE(holds()); /* runs under the lock */
+	return S->state == 4;
 }
 
 static void *waitfor_worker(void *arg)
 {
-	double timeout = *(double *)arg;
-	ASSERT_OK(tl_cond_acquire(&cond, true, TL_FOREVER));
-	int r = tl_cond_wait_for(&cond, state_is_4, NULL, timeout);
-	if (timeout == TL_FOREVER) {
+	(void)arg;
+	ASSERT_OK(tl_cond_acquire(&S->cond, true, TL_FOREVER));
+	int r = tl_cond_wait_for(&S->cond, state_is_4, NULL, S->timeout);
+	if (S->timeout == TL_FOREVER) {
 		ASSERT_OK(r);
-		ASSERT_EQ(state, 4);
+		ASSERT_EQ(S->state, 4);
 	} else {
 		ASSERT_EQ(r, TL_ETIMEDOUT);
-		ASSERT_EQ(state, 3);
+		ASSERT_EQ(S->state, 3);
 	}
-	ASSERT_OK(tl_cond_release(&cond));
-	atomic_fetch_add(&woken, 1);
+	ASSERT_OK(tl_cond_release(&S->cond));
+	atomic_fetch_add(&S->woken, 1);
 	return NULL;
 }
 
-TEST_IMPL(cond_wait_for)
+SU_MODE_TESTS(cond_wait_for)
 {
-	double forever = TL_FOREVER;
-	ASSERT_OK(tl_cond_init(&cond, TL_PRIVATE, TL_COND_RLOCK, NULL));
-	pthread_t t = su_spawn(waitfor_worker, &forever);
+	setup(mode);
+	init_rlock_cond();
+	S->timeout = TL_FOREVER;
+	su_task t = su_start(mode, waitfor_worker, NULL);
 	for (int i = 0; i < 4; i++) {
 		WAIT_UNTIL(nwaiting() == 1); /* it is waiting: let it see each value */
-		ASSERT_OK(tl_cond_acquire(&cond, true, TL_FOREVER));
-		state++;
-		ASSERT_OK(tl_cond_notify(&cond, 1));
-		ASSERT_OK(tl_cond_release(&cond));
+		ASSERT_OK(tl_cond_acquire(&S->cond, true, TL_FOREVER));
+		S->state++;
+		ASSERT_OK(tl_cond_notify(&S->cond, 1));
+		ASSERT_OK(tl_cond_release(&S->cond));
 	}
-	su_join(t);
-	ASSERT_EQ(atomic_load(&woken), 1);
+	su_finish(t);
+	ASSERT_EQ(atomic_load(&S->woken), 1);
 	return 0;
 }
 
-TEST_IMPL(cond_wait_for_timeout)
+SU_MODE_TESTS(cond_wait_for_timeout)
 {
-	double timeout = 0.1;
-	ASSERT_OK(tl_cond_init(&cond, TL_PRIVATE, TL_COND_RLOCK, NULL));
+	setup(mode);
+	init_rlock_cond();
+	S->timeout = 0.1;
 	double t0 = su_now();
-	pthread_t t = su_spawn(waitfor_worker, &timeout);
+	su_task t = su_start(mode, waitfor_worker, NULL);
 	for (int i = 0; i < 3; i++) { /* only 3 increments: state 4 never comes */
 		WAIT_UNTIL(nwaiting() == 1);
-		ASSERT_OK(tl_cond_acquire(&cond, true, TL_FOREVER));
-		state++;
-		ASSERT_OK(tl_cond_notify(&cond, 1));
-		ASSERT_OK(tl_cond_release(&cond));
+		ASSERT_OK(tl_cond_acquire(&S->cond, true, TL_FOREVER));
+		S->state++;
+		ASSERT_OK(tl_cond_notify(&S->cond, 1));
+		ASSERT_OK(tl_cond_release(&S->cond));
 	}
-	su_join(t);
+	su_finish(t);
 	ASSERT(su_now() - t0 >= 0.1 - 1e-6);
-	ASSERT_EQ(atomic_load(&woken), 1);
+	ASSERT_EQ(atomic_load(&S->woken), 1);
 	/* Timeout 0: the predicate's value at once, no wait. */
-	ASSERT_OK(tl_cond_acquire(&cond, true, TL_FOREVER));
-	ASSERT_EQ(tl_cond_wait_for(&cond, state_is_4, NULL, 0.0), TL_ETIMEDOUT);
-	state = 4;
-	ASSERT_OK(tl_cond_wait_for(&cond, state_is_4, NULL, 0.0));
-	ASSERT_OK(tl_cond_wait_for(&cond, state_is_4, NULL, TL_FOREVER));
-	ASSERT_OK(tl_cond_release(&cond));
+	ASSERT_OK(tl_cond_acquire(&S->cond, true, TL_FOREVER));
+	ASSERT_EQ(tl_cond_wait_for(&S->cond, state_is_4, NULL, 0.0), TL_ETIMEDOUT);
+	S->state = 4;
+	ASSERT_OK(tl_cond_wait_for(&S->cond, state_is_4, NULL, 0.0));
+	ASSERT_OK(tl_cond_wait_for(&S->cond, state_is_4, NULL, TL_FOREVER));
+	ASSERT_OK(tl_cond_release(&S->cond));
 	return 0;
 }
 
@@ -376,61 +424,57 @@ static void *notify_when_free(void *arg)
 {
 	(void)arg;
 	WAIT_UNTIL(nwaiting() == 1);
-	ASSERT_OK(tl_cond_acquire(&cond, false, TL_FOREVER)); /* free while the owner waits */
-	ASSERT_OK(tl_cond_notify(&cond, 1));
-	ASSERT_OK(tl_cond_release(&cond));
+	ASSERT_OK(tl_cond_acquire(&S->cond, false, TL_FOREVER)); /* free while the owner waits */
+	ASSERT_OK(tl_cond_notify(&S->cond, 1));
+	ASSERT_OK(tl_cond_release(&S->cond));
 	return NULL;
 }
 
-TEST_IMPL(cond_rlock_depth_across_wait)
+SU_MODE_TESTS(cond_rlock_depth_across_wait)
 {
-	ASSERT_OK(tl_cond_init(&cond, TL_PRIVATE, TL_COND_RLOCK, NULL));
-	tl_rlock_t *r = tl_cond_lock(&cond);
+	setup(mode);
+	init_rlock_cond();
+	tl_rlock_t *r = tl_cond_lock(&S->cond);
 	for (int i = 0; i < 3; i++)
-		ASSERT_OK(tl_cond_acquire(&cond, true, TL_FOREVER));
-	pthread_t t = su_spawn(notify_when_free, NULL);
-	ASSERT_OK(tl_cond_wait(&cond, TL_FOREVER));
+		ASSERT_OK(tl_cond_acquire(&S->cond, true, TL_FOREVER));
+	su_task t = su_start(mode, notify_when_free, NULL);
+	ASSERT_OK(tl_cond_wait(&S->cond, TL_FOREVER));
 	ASSERT_EQ(tl_rlock_count(r), 3);
-	su_join(t);
+	su_finish(t);
 	for (int i = 0; i < 3; i++)
-		ASSERT_OK(tl_cond_release(&cond));
+		ASSERT_OK(tl_cond_release(&S->cond));
 	ASSERT_FALSE(tl_rlock_locked(r));
 	return 0;
 }
 
-TEST_IMPL(cond_destroy_busy)
+SU_MODE_TESTS(cond_destroy_busy)
 {
-	double forever = TL_FOREVER;
-	ASSERT_OK(tl_cond_init(&cond, TL_PRIVATE, TL_COND_RLOCK, NULL));
-	pthread_t t = su_spawn(wait_once, &forever);
+	setup(mode);
+	init_rlock_cond();
+	S->timeout = TL_FOREVER;
+	su_task t = su_start(mode, wait_once, NULL);
 	WAIT_UNTIL(nwaiting() == 1);
-	ASSERT_EQ(tl_cond_destroy(&cond), TL_EBUSY);
-	ASSERT_OK(tl_cond_acquire(&cond, true, TL_FOREVER));
-	ASSERT_OK(tl_cond_notify_all(&cond));
-	ASSERT_OK(tl_cond_release(&cond));
-	su_join(t);
-	ASSERT_OK(tl_cond_destroy(&cond));
+	ASSERT_EQ(tl_cond_destroy(&S->cond), TL_EBUSY);
+	ASSERT_OK(tl_cond_acquire(&S->cond, true, TL_FOREVER));
+	ASSERT_OK(tl_cond_notify_all(&S->cond));
+	ASSERT_OK(tl_cond_release(&S->cond));
+	su_finish(t);
+	ASSERT_OK(tl_cond_destroy(&S->cond));
 	return 0;
 }
 
 /* A bounded buffer (Python's queue shape) with several producers and
  * consumers and notify(1): every item is consumed exactly once. */
-enum { CAP = 4, PRODUCERS = 3, CONSUMERS = 3, PER_PRODUCER = 20000 };
-static tl_cond_t not_empty, not_full;
-static tl_lock_t qlock;
-static long buf[CAP], qhead, qcount, consumed_sum;
-static int consumed_n;
-
 static void *bb_producer(void *arg)
 {
 	long base = (long)(intptr_t)arg * PER_PRODUCER;
 	for (long i = 0; i < PER_PRODUCER; i++) {
-		ASSERT_OK(tl_lock_acquire(&qlock, true, TL_FOREVER));
-		while (qcount == CAP)
-			ASSERT_OK(tl_cond_wait(&not_full, TL_FOREVER));
-		buf[(qhead + qcount++) % CAP] = base + i;
-		ASSERT_OK(tl_cond_notify(&not_empty, 1));
-		ASSERT_OK(tl_lock_release(&qlock));
+		ASSERT_OK(tl_lock_acquire(&S->qlock, true, TL_FOREVER));
+		while (S->qcount == CAP)
+			ASSERT_OK(tl_cond_wait(&S->not_full, TL_FOREVER));
+		S->buf[(S->qhead + S->qcount++) % CAP] = base + i;
+		ASSERT_OK(tl_cond_notify(&S->not_empty, 1));
+		ASSERT_OK(tl_lock_release(&S->qlock));
 	}
 	return NULL;
 }
@@ -439,135 +483,340 @@ static void *bb_consumer(void *arg)
 {
 	(void)arg;
 	for (;;) {
-		ASSERT_OK(tl_lock_acquire(&qlock, true, TL_FOREVER));
-		while (qcount == 0 && consumed_n < PRODUCERS * PER_PRODUCER)
-			ASSERT_OK(tl_cond_wait(&not_empty, TL_FOREVER));
-		if (consumed_n == PRODUCERS * PER_PRODUCER) {
-			ASSERT_OK(tl_cond_notify_all(&not_empty)); /* let the others finish */
-			ASSERT_OK(tl_lock_release(&qlock));
+		ASSERT_OK(tl_lock_acquire(&S->qlock, true, TL_FOREVER));
+		while (S->qcount == 0 && S->consumed_n < PRODUCERS * PER_PRODUCER)
+			ASSERT_OK(tl_cond_wait(&S->not_empty, TL_FOREVER));
+		if (S->consumed_n == PRODUCERS * PER_PRODUCER) {
+			ASSERT_OK(tl_cond_notify_all(&S->not_empty)); /* let the others finish */
+			ASSERT_OK(tl_lock_release(&S->qlock));
 			return NULL;
 		}
-		consumed_sum += buf[qhead];
-		qhead = (qhead + 1) % CAP;
-		qcount--;
-		consumed_n++;
-		ASSERT_OK(tl_cond_notify(&not_full, 1));
-		ASSERT_OK(tl_lock_release(&qlock));
+		S->consumed_sum += S->buf[S->qhead];
+		S->qhead = (S->qhead + 1) % CAP;
+		S->qcount--;
+		S->consumed_n++;
+		ASSERT_OK(tl_cond_notify(&S->not_full, 1));
+		ASSERT_OK(tl_lock_release(&S->qlock));
 	}
 }
 
-TEST_IMPL(cond_bounded_buffer)
+SU_MODE_TESTS(cond_bounded_buffer)
 {
-	ASSERT_OK(tl_lock_init(&qlock, TL_PRIVATE));
-	ASSERT_OK(tl_cond_init(&not_empty, TL_PRIVATE, TL_COND_LOCK, &qlock));
-	ASSERT_OK(tl_cond_init(&not_full, TL_PRIVATE, TL_COND_LOCK, &qlock));
-	pthread_t p[PRODUCERS], c[CONSUMERS];
+	setup(mode);
+	int flags = su_flags(mode);
+	ASSERT_OK(tl_lock_init(&S->qlock, flags));
+	ASSERT_OK(tl_cond_init(&S->not_empty, flags, TL_COND_LOCK, &S->qlock));
+	ASSERT_OK(tl_cond_init(&S->not_full, flags, TL_COND_LOCK, &S->qlock));
+	su_task p[PRODUCERS], c[CONSUMERS];
 	for (int i = 0; i < CONSUMERS; i++)
-		c[i] = su_spawn(bb_consumer, NULL);
+		c[i] = su_start(mode, bb_consumer, NULL);
 	for (int i = 0; i < PRODUCERS; i++)
-		p[i] = su_spawn(bb_producer, (void *)(intptr_t)i);
+		p[i] = su_start(mode, bb_producer, (void *)(intptr_t)i);
 	for (int i = 0; i < PRODUCERS; i++)
-		su_join(p[i]);
+		su_finish(p[i]);
 	for (int i = 0; i < CONSUMERS; i++)
-		su_join(c[i]);
+		su_finish(c[i]);
 	long n = (long)PRODUCERS * PER_PRODUCER;
-	ASSERT_EQ(consumed_n, n);
-	ASSERT_EQ(consumed_sum, n * (n - 1) / 2);
-	ASSERT_OK(tl_cond_destroy(&not_empty));
-	ASSERT_OK(tl_cond_destroy(&not_full));
+	ASSERT_EQ(S->consumed_n, n);
+	ASSERT_EQ(S->consumed_sum, n * (n - 1) / 2);
+	ASSERT_OK(tl_cond_destroy(&S->not_empty));
+	ASSERT_OK(tl_cond_destroy(&S->not_full));
 	return 0;
 }
 
 /* Timed waiters racing notifies: every notify(1) is consumed by exactly one
  * waiter that was queued (counted under the lock), none is lost. */
-static int tokens, taken;
-
 static void *token_taker(void *arg)
 {
 	(void)arg;
-	ASSERT_OK(tl_cond_acquire(&cond, true, TL_FOREVER));
-	while (!atomic_load(&phase) || tokens) {
-		if (tokens) {
-			tokens--;
-			taken++;
+	ASSERT_OK(tl_cond_acquire(&S->cond, true, TL_FOREVER));
+	while (!atomic_load(&S->phase) || S->tokens) {
+		if (S->tokens) {
+			S->tokens--;
+			S->taken++;
 			continue;
 		}
-		int r = tl_cond_wait(&cond, 0.0005);
+		int r = tl_cond_wait(&S->cond, 0.0005);
 		ASSERT(r == 0 || r == TL_ETIMEDOUT);
 	}
-	ASSERT_OK(tl_cond_release(&cond));
+	ASSERT_OK(tl_cond_release(&S->cond));
 	return NULL;
 }
 
-TEST_IMPL(cond_timed_waiters_stress)
+SU_MODE_TESTS(cond_timed_waiters_stress)
 {
 	enum { T = 3, ROUNDS = 20000 };
-	ASSERT_OK(tl_cond_init(&cond, TL_PRIVATE, TL_COND_RLOCK, NULL));
-	pthread_t t[T];
+	setup(mode);
+	init_rlock_cond();
+	su_task t[T];
 	for (int i = 0; i < T; i++)
-		t[i] = su_spawn(token_taker, NULL);
+		t[i] = su_start(mode, token_taker, NULL);
 	for (int i = 0; i < ROUNDS; i++) {
-		ASSERT_OK(tl_cond_acquire(&cond, true, TL_FOREVER));
-		tokens++;
-		ASSERT_OK(tl_cond_notify(&cond, 1));
-		ASSERT_OK(tl_cond_release(&cond));
+		ASSERT_OK(tl_cond_acquire(&S->cond, true, TL_FOREVER));
+		S->tokens++;
+		ASSERT_OK(tl_cond_notify(&S->cond, 1));
+		ASSERT_OK(tl_cond_release(&S->cond));
 	}
-	ASSERT_OK(tl_cond_acquire(&cond, true, TL_FOREVER));
-	atomic_store(&phase, 1);
-	ASSERT_OK(tl_cond_notify_all(&cond));
-	ASSERT_OK(tl_cond_release(&cond));
+	ASSERT_OK(tl_cond_acquire(&S->cond, true, TL_FOREVER));
+	atomic_store(&S->phase, 1);
+	ASSERT_OK(tl_cond_notify_all(&S->cond));
+	ASSERT_OK(tl_cond_release(&S->cond));
 	for (int i = 0; i < T; i++)
-		su_join(t[i]);
-	ASSERT_EQ(taken, ROUNDS);
+		su_finish(t[i]);
+	ASSERT_EQ(S->taken, ROUNDS);
 	ASSERT_EQ(nwaiting(), 0);
-	ASSERT_OK(tl_cond_destroy(&cond));
+	ASSERT_OK(tl_cond_destroy(&S->cond));
 	return 0;
 }
 
-/* Two threads taking turns through one condition: no lost wake-ups. */
-static int turn;
+/* Two tasks taking turns through one condition: no lost wake-ups. */
 enum { TURNS = 20000 };
 
 static void *turn_taker(void *arg)
 {
 	int me = (int)(intptr_t)arg;
 	for (int i = 0; i < TURNS; i++) {
-		ASSERT_OK(tl_cond_acquire(&cond, true, TL_FOREVER));
-		while (turn != me)
-			ASSERT_OK(tl_cond_wait(&cond, TL_FOREVER));
-		turn = 1 - me;
-		ASSERT_OK(tl_cond_notify(&cond, 1));
-		ASSERT_OK(tl_cond_release(&cond));
+		ASSERT_OK(tl_cond_acquire(&S->cond, true, TL_FOREVER));
+		while (S->turn != me)
+			ASSERT_OK(tl_cond_wait(&S->cond, TL_FOREVER));
+		S->turn = 1 - me;
+		ASSERT_OK(tl_cond_notify(&S->cond, 1));
+		ASSERT_OK(tl_cond_release(&S->cond));
 	}
 	return NULL;
 }
 
-TEST_IMPL(cond_ping_pong)
+SU_MODE_TESTS(cond_ping_pong)
 {
-	ASSERT_OK(tl_lock_init(&plain, TL_PRIVATE));
-	ASSERT_OK(tl_cond_init(&cond, TL_PRIVATE, TL_COND_LOCK, &plain));
-	pthread_t a = su_spawn(turn_taker, (void *)0), b = su_spawn(turn_taker, (void *)1);
-	su_join(a);
-	su_join(b);
-	ASSERT_EQ(turn, 0);
+	setup(mode);
+	init_lock_cond();
+	su_task a = su_start(mode, turn_taker, (void *)0), b = su_start(mode, turn_taker, (void *)1);
+	su_finish(a);
+	su_finish(b);
+	ASSERT_EQ(S->turn, 0);
+	return 0;
+}
+
+/* ---- process-shared only ---- */
+
+/* The waiter table holds TL_COND_PSHARED_WAITERS waiters; one more wait
+ * returns TL_EAGAIN at once, still holding the lock. */
+TEST_IMPL(cond_pshared_table_full)
+{
+	enum { W = TL_COND_PSHARED_WAITERS };
+	setup(SU_PSHARED);
+	init_lock_cond();
+	S->timeout = TL_FOREVER;
+	pthread_t t[W];
+	for (int i = 0; i < W; i++)
+		t[i] = su_spawn(wait_once, NULL);
+	WAIT_UNTIL(nwaiting() == W);
+	ASSERT_OK(tl_cond_acquire(&S->cond, true, TL_FOREVER));
+	ASSERT_EQ(tl_cond_wait(&S->cond, TL_FOREVER), TL_EAGAIN);
+	ASSERT_EQ(tl_cond_wait_for(&S->cond, always_false, NULL, TL_FOREVER), TL_EAGAIN);
+	ASSERT_TRUE(tl_lock_locked(&S->plain));
+	ASSERT_OK(tl_cond_notify(&S->cond, 1));
+	/* A notified waiter keeps its slot until it has left wait(). */
+	ASSERT_EQ(tl_cond_wait(&S->cond, 0.0), TL_EAGAIN);
+	ASSERT_OK(tl_cond_release(&S->cond));
+	WAIT_UNTIL(atomic_load(&S->woken) == 1);
+	ASSERT_OK(tl_cond_acquire(&S->cond, true, TL_FOREVER));
+	ASSERT_EQ(tl_cond_wait(&S->cond, 0.0), TL_ETIMEDOUT); /* a slot is free again */
+	ASSERT_OK(tl_cond_notify_all(&S->cond));
+	ASSERT_OK(tl_cond_release(&S->cond));
+	for (int i = 0; i < W; i++)
+		su_join(t[i]);
+	ASSERT_EQ(atomic_load(&S->woken), W);
+	ASSERT_OK(tl_cond_destroy(&S->cond));
+	return 0;
+}
+
+/* The notifier dies holding the lock: the notified waiter's wait takes the
+ * lock over and returns TL_EOWNERDEAD, holding it; after
+ * tl_cond_consistent the condition works on. */
+static void *notify_then_die(void *arg)
+{
+	(void)arg;
+	WAIT_UNTIL(nwaiting() == 1);
+	ASSERT_OK(tl_cond_acquire(&S->cond, true, TL_FOREVER));
+	ASSERT_OK(tl_cond_notify(&S->cond, 1));
+	raise(SIGKILL); /* holding the lock */
+	return NULL;
+}
+
+static void lock_owner_died(int kind)
+{
+	setup(SU_PROCESSES);
+	if (kind == TL_COND_LOCK)
+		init_lock_cond();
+	else
+		init_rlock_cond();
+	pid_t pid = su_fork(notify_then_die, NULL);
+	ASSERT_OK(tl_cond_acquire(&S->cond, true, TL_FOREVER));
+	ASSERT_EQ(tl_cond_wait(&S->cond, TL_FOREVER), TL_EOWNERDEAD);
+	ASSERT_TRUE(holds());
+	ASSERT_EQ(nwaiting(), 0);
+	ASSERT_EQ(atomic_load(&S->cond.ps.nslots), 0);
+	ASSERT_OK(tl_cond_consistent(&S->cond));
+	ASSERT_EQ(tl_cond_consistent(&S->cond), TL_EINVAL);
+	ASSERT_EQ(tl_cond_wait(&S->cond, 0.001), TL_ETIMEDOUT);
+	ASSERT_OK(tl_cond_release(&S->cond));
+	su_reap_killed(pid);
+	/* still a working condition */
+	S->timeout = TL_FOREVER;
+	su_task t = su_start(SU_PROCESSES, wait_once, NULL);
+	WAIT_UNTIL(nwaiting() == 1);
+	ASSERT_OK(tl_cond_acquire(&S->cond, true, TL_FOREVER));
+	ASSERT_OK(tl_cond_notify(&S->cond, 1));
+	ASSERT_OK(tl_cond_release(&S->cond));
+	su_finish(t);
+	ASSERT_EQ(atomic_load(&S->woken), 1);
+	ASSERT_OK(tl_cond_destroy(&S->cond));
+}
+
+TEST_IMPL(cond_pshared_lock_owner_died)
+{
+	SU_SKIP_FORK_UNDER_TSAN();
+	lock_owner_died(TL_COND_LOCK);
+	lock_owner_died(TL_COND_RLOCK);
+	return 0;
+}
+
+/* A process dies holding the lock half-way through a table update (here:
+ * marked busy, lists clobbered): the next update rebuilds the table from
+ * the slots, in arrival order. */
+static void *corrupt_then_die(void *arg)
+{
+	(void)arg;
+	ASSERT_OK(tl_cond_acquire(&S->cond, true, TL_FOREVER));
+	S->cond.ps.busy = 1;
+	S->cond.ps.head = S->cond.ps.tail = S->cond.ps.free = 0xffff;
+	raise(SIGKILL);
+	return NULL;
+}
+
+TEST_IMPL(cond_pshared_rebuilt_after_crash)
+{
+	SU_SKIP_FORK_UNDER_TSAN();
+	setup(SU_PROCESSES);
+	init_rlock_cond();
+	su_task t[F];
+	for (int i = 0; i < F; i++) {
+		t[i] = su_start(SU_PROCESSES, fifo_worker, (void *)(intptr_t)i);
+		WAIT_UNTIL(nwaiting() == (uint32_t)i + 1); /* one at a time: known order */
+	}
+	pid_t pid = su_fork(corrupt_then_die, NULL);
+	su_reap_killed(pid);
+	ASSERT_EQ(tl_cond_acquire(&S->cond, true, TL_FOREVER), TL_EOWNERDEAD);
+	ASSERT_OK(tl_cond_consistent(&S->cond));
+	ASSERT_OK(tl_cond_notify(&S->cond, 2)); /* rebuilds, then wakes the 2 oldest */
+	ASSERT_EQ(nwaiting(), F - 2);
+	ASSERT_OK(tl_cond_release(&S->cond));
+	WAIT_UNTIL(atomic_load(&S->woken_by_id[0]) && atomic_load(&S->woken_by_id[1]));
+	ASSERT_OK(tl_cond_acquire(&S->cond, true, TL_FOREVER));
+	for (int i = 2; i < F; i++)
+		ASSERT_EQ(atomic_load(&S->woken_by_id[i]), 0);
+	ASSERT_OK(tl_cond_notify_all(&S->cond));
+	ASSERT_OK(tl_cond_release(&S->cond));
+	for (int i = 0; i < F; i++)
+		su_finish(t[i]);
+	ASSERT_EQ(nwaiting(), 0);
+	ASSERT_EQ(atomic_load(&S->cond.ps.nslots), 0);
+	return 0;
+}
+
+/* A waiter process killed while asleep in wait: notify(1) finds nobody
+ * there, sees it is dead, frees its slot and wakes the next waiter — one
+ * live waiter woken, as asked. */
+static void *wait_forever(void *arg)
+{
+	(void)arg;
+	ASSERT_OK(tl_cond_acquire(&S->cond, true, TL_FOREVER));
+	tl_cond_wait(&S->cond, TL_FOREVER);
+	ASSERT(!"woken");
+	return NULL;
+}
+
+TEST_IMPL(cond_pshared_dead_waiter_skipped)
+{
+	SU_SKIP_FORK_UNDER_TSAN();
+	setup(SU_PROCESSES);
+	init_lock_cond();
+	pid_t victim = su_fork(wait_forever, NULL);
+	WAIT_UNTIL(nwaiting() == 1 && atomic_load(&S->cond.ps.slot[0].state) == 1 /* sleeping */);
+	S->timeout = TL_FOREVER;
+	su_task t = su_start(SU_PROCESSES, wait_once, NULL);
+	WAIT_UNTIL(nwaiting() == 2);
+	ASSERT_OK(kill(victim, SIGKILL));
+	su_reap_killed(victim);
+	ASSERT_OK(tl_cond_acquire(&S->cond, true, TL_FOREVER));
+	ASSERT_OK(tl_cond_notify(&S->cond, 1));
+	ASSERT_EQ(nwaiting(), 0); /* the dead one freed, the live one notified */
+	ASSERT_OK(tl_cond_release(&S->cond));
+	su_finish(t);
+	ASSERT_EQ(atomic_load(&S->woken), 1);
+	ASSERT_EQ(atomic_load(&S->cond.ps.nslots), 0);
+	ASSERT_OK(tl_cond_destroy(&S->cond));
+	return 0;
+}
+
+/* A full table whose waiters include a dead process: the next wait
+ * reclaims the dead one's slot instead of failing with TL_EAGAIN. */
+static void *many_waiters(void *arg)
+{
+	int n = (int)(intptr_t)arg;
+	pthread_t t[TL_COND_PSHARED_WAITERS];
+	for (int i = 0; i < n; i++)
+		t[i] = su_spawn(wait_once, NULL);
+	for (int i = 0; i < n; i++)
+		su_join(t[i]);
+	return NULL;
+}
+
+TEST_IMPL(cond_pshared_full_table_reclaims_dead)
+{
+	enum { W = TL_COND_PSHARED_WAITERS };
+	SU_SKIP_FORK_UNDER_TSAN();
+	setup(SU_PROCESSES);
+	init_lock_cond();
+	pid_t victim = su_fork(wait_forever, NULL);
+	WAIT_UNTIL(nwaiting() == 1);
+	S->timeout = TL_FOREVER;
+	pid_t crowd = su_fork(many_waiters, (void *)(intptr_t)(W - 1));
+	WAIT_UNTIL(nwaiting() == W);
+	ASSERT_OK(kill(victim, SIGKILL));
+	su_reap_killed(victim);
+	ASSERT_OK(tl_cond_acquire(&S->cond, true, TL_FOREVER));
+	ASSERT_EQ(tl_cond_wait(&S->cond, 0.001), TL_ETIMEDOUT); /* got the dead one's slot */
+	ASSERT_EQ(nwaiting(), W - 1);
+	ASSERT_OK(tl_cond_notify_all(&S->cond));
+	ASSERT_OK(tl_cond_release(&S->cond));
+	su_finish((su_task){ 0, crowd });
+	ASSERT_EQ(atomic_load(&S->woken), W - 1);
+	ASSERT_EQ(atomic_load(&S->cond.ps.nslots), 0);
 	return 0;
 }
 
 TEST_LIST_BEGIN
-TEST_ENTRY(cond_init_arguments)
-TEST_ENTRY(cond_acquire)
-TEST_ENTRY(cond_unacquired_wait_notify)
-TEST_ENTRY(cond_wait_arguments)
-TEST_ENTRY(cond_notify)
-TEST_ENTRY(cond_notify_over_lock)
-TEST_ENTRY(cond_notify_fifo)
-TEST_ENTRY(cond_notify_exact_counts)
-TEST_ENTRY(cond_timeout)
-TEST_ENTRY(cond_wait_for)
-TEST_ENTRY(cond_wait_for_timeout)
-TEST_ENTRY(cond_rlock_depth_across_wait)
-TEST_ENTRY(cond_destroy_busy)
-TEST_ENTRY(cond_bounded_buffer)
-TEST_ENTRY(cond_timed_waiters_stress)
-TEST_ENTRY(cond_ping_pong)
+SU_FLAG_ENTRIES(cond_init_arguments)
+SU_FLAG_ENTRIES(cond_acquire)
+SU_FLAG_ENTRIES(cond_unacquired_wait_notify)
+SU_FLAG_ENTRIES(cond_wait_arguments)
+SU_MODE_ENTRIES(cond_notify)
+SU_MODE_ENTRIES(cond_notify_over_lock)
+SU_MODE_ENTRIES(cond_notify_fifo)
+SU_MODE_ENTRIES(cond_notify_exact_counts)
+SU_MODE_ENTRIES(cond_timeout)
+SU_MODE_ENTRIES(cond_wait_for)
+SU_MODE_ENTRIES(cond_wait_for_timeout)
+SU_MODE_ENTRIES(cond_rlock_depth_across_wait)
+SU_MODE_ENTRIES(cond_destroy_busy)
+SU_MODE_ENTRIES(cond_bounded_buffer)
+SU_MODE_ENTRIES(cond_timed_waiters_stress)
+SU_MODE_ENTRIES(cond_ping_pong)
+TEST_ENTRY(cond_pshared_table_full)
+TEST_ENTRY(cond_pshared_lock_owner_died)
+TEST_ENTRY(cond_pshared_rebuilt_after_crash)
+TEST_ENTRY(cond_pshared_dead_waiter_skipped)
+TEST_ENTRY(cond_pshared_full_table_reclaims_dead)
 TEST_LIST_END

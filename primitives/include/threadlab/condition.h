@@ -17,9 +17,39 @@
  * there are no spurious returns: wait returns 0 only when notified. A waiter
  * whose timeout expires while a notify picks it returns 0 (it was notified).
  *
- * The reference to the lock is stored as a self-relative offset. TL_PSHARED
- * is not supported yet (TL_EINVAL): waiters queue on their own stacks, which
- * another process cannot reach (issue 9 will add a pointer-free waiter queue).
+ * The reference to the lock is stored as a self-relative offset (no
+ * pointer: a given lock must live in the same mapping as the condition when
+ * either is shared between processes).
+ *
+ * Process-shared (TL_PSHARED, in a MAP_SHARED mapping: see lock.h): the lock
+ * must be process-shared too (a given private lock is TL_EINVAL). Same
+ * semantics and results, with waiters kept in a table of
+ * TL_COND_PSHARED_WAITERS slots inside the struct (a waiter's own memory is
+ * out of other processes' reach) — FIFO, exact notify(n) — plus:
+ *   - TL_EAGAIN from wait/wait_for when every slot holds a waiter (the lock
+ *     is still held; nothing waited). A notified waiter keeps its slot until
+ *     it has taken the lock back and left wait(). Slots of processes that
+ *     died waiting are reclaimed first.
+ *   - TL_EOWNERDEAD from wait/wait_for when re-taking the lock found its
+ *     holder dead: the caller holds the lock (as after tl_lock_acquire's
+ *     TL_EOWNERDEAD), must repair the protected state and call
+ *     tl_cond_consistent(); count it as a spurious wake-up (whether it was
+ *     notified is lost). TL_ENOTRECOVERABLE: the lock is not recoverable and
+ *     not held (lock.h).
+ *   - a process killed while it holds the lock in the middle of a wait or
+ *     notify leaves the table half updated: the next wait/notify rebuilds it
+ *     (waiters in arrival order; slots of dead waiters freed).
+ *   - a waiter process that dies while asleep is skipped by notify (its
+ *     futex wake finds no sleeper, a /proc check confirms it is gone), so
+ *     notify(n) still wakes n live waiters; one that dies in its short spin
+ *     before sleeping is not noticed and takes one notification with it.
+ *     Its slot is freed by the notify, or when the table fills up.
+ *   - who would notify a waiter is not known, so a waiter does not stop
+ *     waiting because some other process died: use a timeout for that.
+ *   - tl_cond_destroy is TL_EBUSY while any slot is in use, including the
+ *     slot of a process that died waiting and was not reclaimed yet.
+ * Without TL_PSHARED the table is unused (the thread version queues waiters
+ * on their own stacks and is as fast as before).
  */
 #ifndef THREADLAB_CONDITION_H
 #define THREADLAB_CONDITION_H
@@ -41,24 +71,47 @@ enum tl_cond_lock_kind {
 
 struct tl__cond_waiter;
 
+/* Waiters of a process-shared condition at once (TL_EAGAIN beyond). */
+#define TL_COND_PSHARED_WAITERS 64
+
+struct tl__cond_slot {
+	_Atomic uint32_t state; /* futex word: waiting / sleeping / notified / free */
+	uint32_t tid;           /* the waiting thread (liveness) */
+	uint32_t ticket;        /* arrival order (to rebuild the FIFO) */
+	uint16_t next, prev;    /* FIFO or free-list links: slot indices */
+};
+
 typedef struct tl_cond {
 	ptrdiff_t lock_off;                  /* lock address minus this struct's address */
 	uint32_t kind;                       /* enum tl_cond_lock_kind */
-	uint32_t flags;                      /* TL_PRIVATE; bit 8: the lock is `own` */
-	struct tl__cond_waiter *head, *tail; /* FIFO of waiters, guarded by the lock */
-	_Atomic uint32_t nwaiters;           /* list length, for destroy */
+	uint32_t flags;                      /* TL_PRIVATE / TL_PSHARED; bit 8: the lock is `own` */
+	struct tl__cond_waiter *head, *tail; /* FIFO of waiters (private), guarded by the lock */
+	_Atomic uint32_t nwaiters;           /* FIFO length, for destroy */
 	union {
 		tl_lock_t lock;
 		tl_rlock_t rlock;
 	} own;                               /* the lock when none was given */
+	struct {                             /* TL_PSHARED only, guarded by the lock */
+		uint16_t head, tail, free, pad_;
+		uint32_t busy;               /* set during a table update: a dead updater left it */
+		uint32_t ticket;
+		_Atomic uint32_t nslots;     /* slots in use (waiting or notified, not yet gone) */
+		struct tl__cond_slot slot[TL_COND_PSHARED_WAITERS];
+	} ps;
 } tl_cond_t;
 
 /* kind: TL_COND_RLOCK or TL_COND_LOCK; lock: a tl_rlock_t* / tl_lock_t* of
- * that kind, or NULL for a new one inside the condition. TL_EINVAL for a bad
- * kind or flags (TL_PSHARED included, for now). */
+ * that kind, or NULL for a new one inside the condition (process-shared
+ * with TL_PSHARED). TL_EINVAL for a bad kind or flags, or a private lock
+ * given to a TL_PSHARED condition. */
 int tl_cond_init(tl_cond_t *c, int flags, int kind, void *lock);
 /* TL_EBUSY while threads wait, or while its own lock is held. */
 int tl_cond_destroy(tl_cond_t *c);
+
+/* After TL_EOWNERDEAD (from wait, or from acquiring the lock): the state the
+ * lock protects is repaired. tl_lock_consistent / tl_rlock_consistent on the
+ * condition's lock. */
+int tl_cond_consistent(tl_cond_t *c);
 
 /* The underlying lock: `with cond:` is acquire ... release. */
 int tl_cond_acquire(tl_cond_t *c, bool blocking, double timeout);
@@ -67,14 +120,16 @@ void *tl_cond_lock(tl_cond_t *c); /* the tl_lock_t* or tl_rlock_t* */
 
 /* cond.wait(timeout): 0 when notified, TL_ETIMEDOUT, TL_EPERM (lock not
  * held). TL_FOREVER waits forever; another negative timeout (or NaN) is a
- * poll like 0 — the lock is still released and retaken — as in Python. */
+ * poll like 0 — the lock is still released and retaken — as in Python.
+ * TL_PSHARED also: TL_EAGAIN, TL_EOWNERDEAD, TL_ENOTRECOVERABLE (above). */
 int tl_cond_wait(tl_cond_t *c, double timeout);
 int tl_cond_wait_until(tl_cond_t *c, const struct timespec *deadline);
 
 /* cond.wait_for(predicate, timeout): returns Python's result as 0 (the
  * predicate is true) or TL_ETIMEDOUT (still false when the timeout ran out);
  * TL_EPERM and timeouts as wait. The predicate runs with the lock held, first
- * before any wait, and once more after the last wait. */
+ * before any wait, and once more after the last wait. A wait's TL_EAGAIN,
+ * TL_EOWNERDEAD or TL_ENOTRECOVERABLE (TL_PSHARED) ends it with that code. */
 typedef bool (*tl_cond_predicate)(void *arg);
 int tl_cond_wait_for(tl_cond_t *c, tl_cond_predicate pred, void *arg, double timeout);
 int tl_cond_wait_for_until(tl_cond_t *c, tl_cond_predicate pred, void *arg,
