@@ -12,8 +12,24 @@
  * thread to arrive, before any thread is released, with the barrier's lock
  * held; if it returns non-zero the barrier breaks and that thread gets
  * TL_EBROKEN too. reset() returns the barrier to its empty state (threads
- * waiting get TL_EBROKEN). With TL_PSHARED the state may live in a shared
- * mapping (the action pointer must be valid in every process: fork).
+ * waiting get TL_EBROKEN).
+ *
+ * Process-shared (TL_PSHARED, in a MAP_SHARED mapping: see lock.h): the
+ * parties may be processes; the action runs in the last process to arrive
+ * (its pointer must be valid there: fork, or the same executable). At most
+ * TL_BARRIER_PSHARED_PARTIES parties (TL_EINVAL beyond): the barrier records
+ * the thread of each arrival. Deaths:
+ *   - a party that dies (is killed) while it waits in the barrier breaks it
+ *     for the others, as a timeout does: the waiters sleep in slices of
+ *     TL_LIVENESS_MS (lock.h) and check the recorded waiters; they, and
+ *     later arrivals, get TL_EBROKEN; reset() makes it usable again. If the
+ *     last party arrives before anyone noticed the death (within a slice),
+ *     that cycle completes without it; the dead one's place is freed anyway,
+ *     so the next cycle does not wait for it to leave.
+ *   - a process that dies holding the barrier's internal lock (inside a
+ *     call, e.g. in the action) breaks it too (TL_EBROKEN for the rest).
+ *   - a party that dies *before* it arrives cannot be told from a slow one:
+ *     give waits a timeout (Python's answer), which breaks the barrier.
  */
 #ifndef THREADLAB_BARRIER_H
 #define THREADLAB_BARRIER_H
@@ -29,6 +45,9 @@ extern "C" {
 
 typedef int (*tl_barrier_action)(void *arg); /* non-zero: break the barrier */
 
+/* Parties of a process-shared barrier at most. */
+#define TL_BARRIER_PSHARED_PARTIES 256
+
 typedef struct tl_barrier {
 	tl_lock_t lock;          /* guards the fields below */
 	_Atomic uint32_t seq;    /* futex word, bumped by every state change */
@@ -39,11 +58,15 @@ typedef struct tl_barrier {
 	double timeout;          /* default timeout of tl_barrier_wait */
 	tl_barrier_action action;
 	void *action_arg;
+	/* TL_PSHARED only: */
+	uint64_t check_ns;       /* last scan for dead waiters */
+	uint32_t arrived[TL_BARRIER_PSHARED_PARTIES]; /* tid of the waiter with that arrival index, or 0 */
 } tl_barrier_t;
 
-/* parties < 1 or bad flags: TL_EINVAL. action may be NULL. timeout: the
- * default for tl_barrier_wait, TL_FOREVER or seconds (<= 0: a wait breaks
- * the barrier unless it is the last party, as in Python). */
+/* parties < 1 (or, with TL_PSHARED, > TL_BARRIER_PSHARED_PARTIES) or bad
+ * flags: TL_EINVAL. action may be NULL. timeout: the default for
+ * tl_barrier_wait, TL_FOREVER or seconds (<= 0: a wait breaks the barrier
+ * unless it is the last party, as in Python). */
 int tl_barrier_init(tl_barrier_t *b, int flags, int parties, tl_barrier_action action, void *arg,
 		    double timeout);
 int tl_barrier_destroy(tl_barrier_t *b); /* TL_EBUSY while threads wait */
