@@ -72,5 +72,6 @@ TLB_REGISTER(queue_native)
 	bm_pingpong_register("gasyncqueue/pingpong", NULL, bm_gasync_pingpong);
 #else
 	(void)unbounded;
+	(void)fifo;
 #endif
 }
