@@ -6,6 +6,14 @@
  * waiter woken by set() returns 0 even if clear() ran before it woke
  * (CPython issue #13502), and a wait whose timeout expires returns 0 if the
  * flag is set by then.
+ *
+ * Process-shared (TL_PSHARED, in a MAP_SHARED mapping: see lock.h): same
+ * semantics between processes (multiprocessing.Event). An Event has no
+ * owner: whether the process that would set it is alive is not knowable, so
+ * a waiter does not stop because some process died (use a timeout). A
+ * process killed while it waits stays counted as a waiter: every set()
+ * that raises the flag makes one (harmless) wake call, and
+ * tl_event_destroy reports TL_EBUSY; live processes are unaffected.
  */
 #ifndef THREADLAB_EVENT_H
 #define THREADLAB_EVENT_H

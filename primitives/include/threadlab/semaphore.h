@@ -11,6 +11,20 @@
  * The value is a 32-bit count: a release past UINT32_MAX is TL_EOVERFLOW
  * for both kinds. No FIFO order among waiters (Python gives none either:
  * a new acquirer may take a unit before an older waiter wakes).
+ *
+ * Process-shared (TL_PSHARED, in a MAP_SHARED mapping: see lock.h): same
+ * semantics between processes (multiprocessing.Semaphore). A semaphore has
+ * no owner, so a dead process is mostly undecidable:
+ *   - units a process acquired and never released because it died are gone
+ *     (nothing says which units were "its": a Semaphore is released by
+ *     whoever likes, often not the acquirer). Use a process-shared Lock or
+ *     RLock where a holder's death must be noticed (TL_EOWNERDEAD).
+ *   - a process killed while it sleeps in acquire stays counted as a
+ *     sleeper: later releases make one (harmless) wake call each, and
+ *     tl_sem_destroy reports TL_EBUSY; the value and every live process are
+ *     unaffected. Re-initialise the memory to start afresh.
+ *   - a waiter does not stop because the process that would have released
+ *     died: use a timeout.
  */
 #ifndef THREADLAB_SEMAPHORE_H
 #define THREADLAB_SEMAPHORE_H
