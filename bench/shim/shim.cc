@@ -304,8 +304,6 @@ std::string apply_task(tlb_bench *b, int mode)
 	if (!b->arg_names.empty() && b->arg_names.size() != nargs)
 		return b->name + ": " + std::to_string(b->arg_names.size()) + " argument names but tuples of " +
 		       std::to_string(nargs);
-	if (nargs + 1 > TLB_MAX_ARGS + 1)
-		return b->name + ": too many arguments";
 	std::vector<std::string> names;
 	for (size_t i = 0; i < nargs; i++)
 		names.push_back(b->arg_names.empty() ? "arg" + std::to_string(i) : b->arg_names[i]);
