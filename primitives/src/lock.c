@@ -22,9 +22,10 @@
  * Lock has no owner thread; a process is what can die holding it), taken
  * with CAS 0 -> pid; every path branches on `flags` first, so the private
  * fast path only gains one well-predicted test of a word on the same line.
- * Release is a CAS loop (sleepers may add WAITERS meanwhile), so that a
- * release of a taken-over word that was not marked consistent turns it into
- * NOTREC without ever letting it be 0 in between.
+ * Release is a CAS (pid -> 0 when this process holds it and nobody sleeps;
+ * else a CAS loop, since sleepers may add WAITERS meanwhile), never a blind
+ * swap: a release of a taken-over word that was not marked consistent must
+ * turn it into NOTREC without ever letting it be 0 in between.
  */
 #include "threadlab/lock.h"
 
@@ -201,40 +202,17 @@ __attribute__((noinline)) static int p_unlock_slow(tl_lock_t *l, uint32_t v)
 	}
 }
 
-/* After the fast path's swap found another word than the one it had seen:
- * the word changed while this thread was between its load and its swap. */
-__attribute__((noinline)) static int p_unlock_fixup(tl_lock_t *l, uint32_t old)
-{
-	if (old == 0)
-		return TL_EPERM; /* a concurrent release got there first */
-	if (tl__robust_notrec(old) || (old & TL__ROBUST_DIED)) {
-		/* It went through a dead holder, a takeover (and maybe the
-		 * taker's release) during our pause, which is at least a liveness
-		 * slice long: put the verdict back (best effort: an acquire may
-		 * slip in between the swap and this CAS). */
-		uint32_t zero = 0;
-		if (atomic_compare_exchange_strong_explicit(&l->state, &zero, TL__ROBUST_NOTREC, memory_order_relaxed,
-							    memory_order_relaxed))
-			tl__futex_wake(&l->state, INT_MAX, 1);
-		return tl__robust_notrec(old) ? TL_EPERM : 0;
-	}
-	if (old & TL__ROBUST_WAITERS)
-		tl__futex_wake(&l->state, 1, 1);
-	return 0;
-}
-
-/* The common case first: held by this process, no flag bits. The holder
- * is alive (it is us), so no takeover can change the word under us: only
- * sleepers adding WAITERS or a concurrent release, which the swap's old
- * value shows. A swap is cheaper than a CAS (no compare-and-retry). */
+/* The common case first: held by this process, no flag bits — one CAS
+ * pid -> 0. Anything else (sleepers, a DIED word, a release for another
+ * process, an unlocked lock) fails it and takes the loop above. */
 static inline int p_unlock(tl_lock_t *l)
 {
-	uint32_t v = atomic_load_explicit(&l->state, memory_order_relaxed);
-	if (__builtin_expect(v == atomic_load_explicit(&tl__pid_cache, memory_order_relaxed), 1) && v != 0) {
-		uint32_t old = atomic_exchange_explicit(&l->state, 0, memory_order_release);
-		return __builtin_expect(old == v, 1) ? 0 : p_unlock_fixup(l, old);
-	}
-	return p_unlock_slow(l, v);
+	uint32_t v = atomic_load_explicit(&tl__pid_cache, memory_order_relaxed);
+	if (__builtin_expect(v != 0, 1) &&
+	    __builtin_expect(atomic_compare_exchange_strong_explicit(&l->state, &v, 0, memory_order_release,
+								     memory_order_relaxed), 1))
+		return 0;
+	return p_unlock_slow(l, atomic_load_explicit(&l->state, memory_order_relaxed));
 }
 
 int tl_lock_release(tl_lock_t *l)

@@ -29,4 +29,5 @@ static void forget_in_child(void)
 __attribute__((constructor)) static void tid_init(void)
 {
 	pthread_atfork(NULL, NULL, forget_in_child);
+	tl__pid_slow();
 }

@@ -9,7 +9,11 @@
 #include "sync_util.h"
 #include "threadlab/condition.h"
 
+#include <fcntl.h>
 #include <math.h>
+#include <spawn.h>
+
+extern char **environ;
 
 enum { N = 5, F = 6, CAP = 4, PRODUCERS = 3, CONSUMERS = 3, PER_PRODUCER = 20000 };
 
@@ -797,6 +801,87 @@ TEST_IMPL(cond_pshared_full_table_reclaims_dead)
 	return 0;
 }
 
+/* Named shared memory: nothing threadlab-specific. The creator places a
+ * Lock and a Condition over it in a POSIX shm object; an exec'd process
+ * (no inherited mapping, its own address layout) maps the object by name
+ * and uses them; the creator uses them through a second mapping at another
+ * address (the condition refers to its lock by a self-relative offset). */
+struct named {
+	tl_lock_t lock;
+	tl_cond_t cond;
+	atomic_int phase;
+	int value; /* under the lock */
+};
+
+static struct named *map_named(const char *name, bool create)
+{
+	int fd = shm_open(name, O_RDWR | (create ? O_CREAT | O_EXCL : 0), 0600);
+	ASSERT(fd >= 0);
+	if (create)
+		ASSERT_OK(ftruncate(fd, sizeof(struct named)));
+	void *p = mmap(NULL, sizeof(struct named), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT(p != MAP_FAILED);
+	close(fd);
+	return p;
+}
+
+TEST_IMPL(cond_named_shm_exec)
+{
+	SU_SKIP_FORK_UNDER_TSAN();
+	const char *child = getenv("TL_TEST_NAMED_SHM");
+	if (child) { /* the exec'd process */
+		struct named *n = map_named(child, false);
+		ASSERT_OK(tl_cond_acquire(&n->cond, true, TL_FOREVER));
+		atomic_store(&n->phase, 1);
+		while (n->value != 42)
+			ASSERT_OK(tl_cond_wait(&n->cond, TL_FOREVER));
+		n->value = 43;
+		ASSERT_OK(tl_cond_notify(&n->cond, 1));
+		ASSERT_OK(tl_cond_release(&n->cond));
+		return 0;
+	}
+	char name[64], var[96], self[4096];
+	snprintf(name, sizeof name, "/tl-test-cond-%d", (int)getpid());
+	shm_unlink(name);
+	struct named *n = map_named(name, true);
+	ASSERT_OK(tl_lock_init(&n->lock, TL_PSHARED));
+	ASSERT_OK(tl_cond_init(&n->cond, TL_PSHARED, TL_COND_LOCK, &n->lock));
+	ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+	ASSERT(len > 0);
+	self[len] = '\0';
+	snprintf(var, sizeof var, "TL_TEST_NAMED_SHM=%s", name);
+	size_t envc = 0;
+	while (environ[envc])
+		envc++;
+	char **envp = calloc(envc + 2, sizeof *envp);
+	ASSERT_NOT_NULL(envp);
+	memcpy(envp, environ, envc * sizeof *envp);
+	envp[envc] = var;
+	char *argv[] = { self, (char *)"cond_named_shm_exec", NULL };
+	pid_t pid;
+	ASSERT_OK(posix_spawn(&pid, self, NULL, NULL, argv, envp));
+	free(envp);
+
+	struct named *m = map_named(name, false); /* the same object, elsewhere */
+	ASSERT(m != n);
+	WAIT_UNTIL(atomic_load(&m->phase) == 1 && atomic_load(&m->cond.nwaiters) == 1);
+	ASSERT_OK(tl_cond_acquire(&m->cond, true, TL_FOREVER));
+	ASSERT(tl_cond_lock(&m->cond) == &m->lock);
+	m->value = 42;
+	ASSERT_OK(tl_cond_notify(&m->cond, 1));
+	while (m->value != 43)
+		ASSERT_OK(tl_cond_wait(&m->cond, TL_FOREVER));
+	ASSERT_OK(tl_cond_release(&m->cond));
+	int st = su_waitpid(pid);
+	ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ASSERT_OK(tl_cond_destroy(&n->cond));
+	ASSERT_OK(tl_lock_destroy(&n->lock));
+	ASSERT_OK(shm_unlink(name));
+	munmap(m, sizeof *m);
+	munmap(n, sizeof *n);
+	return 0;
+}
+
 TEST_LIST_BEGIN
 SU_FLAG_ENTRIES(cond_init_arguments)
 SU_FLAG_ENTRIES(cond_acquire)
@@ -819,4 +904,5 @@ TEST_ENTRY(cond_pshared_lock_owner_died)
 TEST_ENTRY(cond_pshared_rebuilt_after_crash)
 TEST_ENTRY(cond_pshared_dead_waiter_skipped)
 TEST_ENTRY(cond_pshared_full_table_reclaims_dead)
+TEST_ENTRY(cond_named_shm_exec)
 TEST_LIST_END
