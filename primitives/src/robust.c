@@ -40,10 +40,11 @@ void tl__robust_unlock_notrec(_Atomic uint32_t *word, int pshared)
 static bool holder_dead(uint32_t v, uint32_t me, unsigned mode)
 {
 	uint32_t owner = v & TL__ROBUST_IDMASK;
-	/* Our own tid in the word of a tid-owned lock that we are not holding
-	 * (callers handle re-entry before) is a dead holder's recycled tid. */
-	if ((mode & TL__ROBUST_ID_TID) && owner == me)
-		return true;
+	/* Our own id: in a tid-owned word that we are not holding (callers
+	 * handle re-entry before) it is a dead holder's recycled tid; in a
+	 * pid-owned one it is our own process, alive. */
+	if (owner == me)
+		return (mode & TL__ROBUST_ID_TID) != 0;
 	return !tl__proc_alive((pid_t)owner, 0);
 }
 
