@@ -50,6 +50,8 @@ TEST_IMPL(cases_contract)
 		{ "echo/thread", "clean" },        { "echo/pool", "clean" },
 		{ "event/timeout", "clean" },      { "event/connect", "clean" },
 		{ "condition/notify", "clean" },   { "condition/notify-all", "clean" }, { "condition/wait-for", "clean" },
+		{ "crawler/serial", "clean" },     { "crawler/thread", "clean" },
+		{ "crawler/process", "skip TSan does not follow forked children:" },
 	};
 	ASSERT_EQ(wl(&o, "--cases", NULL), 0);
 	for (size_t i = 0; i < sizeof must / sizeof must[0]; i++) {
@@ -330,6 +332,24 @@ TEST_IMPL(condition_notify_n_releases_exactly_n)
 	return 0;
 }
 
+/* Seed 十五: submit(get_page).add_done_callback(parse_page): every page is
+ * fetched and parsed exactly once, and each callback ran somewhere. The
+ * process-pool variant forks (out of TSan's view) and is left to tl-bench. */
+TEST_IMPL(crawler_every_page_parsed_once)
+{
+	static const char *const v[] = { "crawler/serial", "crawler/thread" };
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+		ASSERT_EQ(wl(&o, v[i], "--quick", NULL), 0);
+		ASSERT_EQ(wl_num(&o, "parsed_once"), 1);
+		ASSERT_EQ(wl_num(&o, "fetch_errors"), 0);
+		ASSERT_EQ(wl_num(&o, "parse_errors"), 0);
+		ASSERT_EQ(wl_num(&o, "missing"), 0);
+		ASSERT_EQ(wl_num(&o, "duplicates"), 0);
+		ASSERT_EQ(wl_num(&o, "cb_in_caller") + wl_num(&o, "cb_in_worker"), wl_num(&o, "pages"));
+	}
+	return 0;
+}
+
 TEST_LIST_BEGIN
 TEST_ENTRY(cases_contract)
 TEST_ENTRY(bad_args_exit_2)
@@ -347,4 +367,5 @@ TEST_ENTRY(semaphore_admits_exactly_value)
 TEST_ENTRY(echo_every_message_upper_cased)
 TEST_ENTRY(event_timeout_and_connect)
 TEST_ENTRY(condition_notify_n_releases_exactly_n)
+TEST_ENTRY(crawler_every_page_parsed_once)
 TEST_LIST_END

@@ -17,5 +17,6 @@
 #include "threadlab/future.h"
 #include "threadlab/executor.h"
 #include "threadlab/procpool.h"
+#include "threadlab/squeue.h"
 
 #endif
