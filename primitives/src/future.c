@@ -13,6 +13,7 @@
  * if one set TL__F_SLEEPERS), then callbacks run in the completing thread. */
 #include "future_impl.h"
 #include "qlock.h"
+#include "spin.h"
 
 #include <limits.h>
 #include <math.h>
@@ -216,6 +217,13 @@ static int check_timeout(double timeout)
 int tl_future_wait_until(tl_future_t *f, const struct timespec *deadline)
 {
 	uint32_t s = atomic_load_explicit(&f->state, memory_order_acquire);
+	/* A trivial task finishes in about a microsecond on another CPU: look
+	 * for it briefly (spin.h) before sleeping, since a futex sleep + wake
+	 * costs tens of microseconds on a VM (the wake is an IPI). */
+	for (int i = 0; i < TL__SPIN_STEPS && !tl__fstate_done(s); i++) {
+		tl__spin_step(i);
+		s = atomic_load_explicit(&f->state, memory_order_acquire);
+	}
 	while (!tl__fstate_done(s)) {
 		if (!(s & TL__F_SLEEPERS)) {
 			if (!atomic_compare_exchange_weak_explicit(&f->state, &s, s | TL__F_SLEEPERS,
