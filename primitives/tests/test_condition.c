@@ -428,7 +428,10 @@ static void *notify_when_free(void *arg)
 {
 	(void)arg;
 	WAIT_UNTIL(nwaiting() == 1);
-	ASSERT_OK(tl_cond_acquire(&S->cond, false, TL_FOREVER)); /* free while the owner waits */
+	/* The waiter is counted just before it releases the RLock: a blocking
+	 * acquire. It returns only because wait() released every level (if it
+	 * did not, this blocks and the test times out). */
+	ASSERT_OK(tl_cond_acquire(&S->cond, true, TL_FOREVER));
 	ASSERT_OK(tl_cond_notify(&S->cond, 1));
 	ASSERT_OK(tl_cond_release(&S->cond));
 	return NULL;
