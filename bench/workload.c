@@ -6,13 +6,16 @@
 
 #include "threadlab/common.h"
 
+#include <errno.h>
 #include <math.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -256,6 +259,30 @@ int tlw_run(struct tlw_ctx *c)
 double tlw_now(void)
 {
 	return tl_monotonic();
+}
+
+int tlw_wait_fd(int fd, short events, int timeout_ms)
+{
+	struct pollfd p = { fd, events, 0 };
+	int r;
+	while ((r = poll(&p, 1, timeout_ms)) < 0 && errno == EINTR)
+		;
+	return r == 1 ? 0 : -1;
+}
+
+int tlw_send_all(int fd, const void *buf, size_t len)
+{
+	const char *b = buf;
+	while (len) {
+		ssize_t k = send(fd, b, len, MSG_NOSIGNAL);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		b += k;
+		len -= (size_t)k;
+	}
+	return 0;
 }
 
 double tlw_cpu_seconds(void)

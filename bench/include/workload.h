@@ -187,6 +187,13 @@ double tlw_now(void); /* CLOCK_MONOTONIC seconds */
 void tlw_opaque(void);
 double tlw_cpu_seconds(void); /* user+sys of the whole process (getrusage) */
 
+/* Loopback socket helpers for the workloads that serve on 127.0.0.1 (echo,
+ * crawler). tlw_wait_fd: 0 once fd has `events` (poll), -1 on timeout or
+ * error, so a broken peer fails the run instead of hanging it.
+ * tlw_send_all: the whole buffer (MSG_NOSIGNAL), 0 or -1. */
+int tlw_wait_fd(int fd, short events, int timeout_ms);
+int tlw_send_all(int fd, const void *buf, size_t len);
+
 /* Pins the calling thread, the index-th one the workload created, by the
  * ctx's policy. Returns the CPU it was pinned to, -1 when unpinned. */
 int tlw_pin_self(const struct tlw_ctx *c, int index);

@@ -120,25 +120,7 @@ static size_t body_size(const struct crawler *cr, int id)
 
 static int wait_fd(int fd, short ev)
 {
-	struct pollfd p = { fd, ev, 0 };
-	int r;
-	while ((r = poll(&p, 1, IO_TIMEOUT_MS)) < 0 && errno == EINTR)
-		;
-	return r == 1 ? 0 : -1;
-}
-
-static int send_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t k = send(fd, buf, len, MSG_NOSIGNAL);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -1;
-		buf += k;
-		len -= (size_t)k;
-	}
-	return 0;
+	return tlw_wait_fd(fd, ev, IO_TIMEOUT_MS);
 }
 
 /* ---- the server ---- */
@@ -161,7 +143,7 @@ static void serve_one(struct crawler *cr, int fd)
 	int id = -1;
 	if (sscanf(req, "GET /page/%d HTTP/1.", &id) != 1 || id < 0 || id >= cr->pages) {
 		static const char nf[] = "HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\n\r\n";
-		send_all(fd, nf, sizeof nf - 1);
+		tlw_send_all(fd, nf, sizeof nf - 1);
 		goto fail;
 	}
 	tlw_sleep_us(cr->latency_us); /* the remote site thinks */
@@ -173,7 +155,7 @@ static void serve_one(struct crawler *cr, int fd)
 	int t = snprintf(resp + h, len + 1, "<html><title>page %d</title><body>", id);
 	for (size_t i = (size_t)t; i < len; i++)
 		resp[h + i] = (char)('a' + (id + (int)i) % 26);
-	int r = send_all(fd, resp, (size_t)h + len);
+	int r = tlw_send_all(fd, resp, (size_t)h + len);
 	free(resp);
 	if (r != 0)
 		goto fail;
@@ -226,7 +208,7 @@ static int get_page(struct crawler *cr, int id, struct page **out)
 		goto fail;
 	char req[128];
 	int n = snprintf(req, sizeof req, "GET /page/%d HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n", id);
-	if (send_all(fd, req, (size_t)n) != 0)
+	if (tlw_send_all(fd, req, (size_t)n) != 0)
 		goto fail;
 	size_t cap = body_size(cr, id) + 256, have = 0;
 	if (!(buf = malloc(cap + 1)))

@@ -76,25 +76,7 @@ struct conn_arg {
 
 static int wait_fd(int fd, short ev)
 {
-	struct pollfd p = { fd, ev, 0 };
-	int r;
-	while ((r = poll(&p, 1, IO_TIMEOUT_MS)) < 0 && errno == EINTR)
-		;
-	return r == 1 ? 0 : -1;
-}
-
-static int send_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t k = send(fd, buf, len, MSG_NOSIGNAL);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -1;
-		buf += k;
-		len -= (size_t)k;
-	}
-	return 0;
+	return tlw_wait_fd(fd, ev, IO_TIMEOUT_MS);
 }
 
 /* action(conn): while True: data = conn.recv(1024); conn.send(data.upper()) */
@@ -113,7 +95,7 @@ static void action(struct echo *e, int fd)
 			break; /* the client closed: the seed's loop would spin on b'' here */
 		for (ssize_t i = 0; i < n; i++)
 			buf[i] = (char)toupper((unsigned char)buf[i]);
-		if (send_all(fd, buf, (size_t)n) != 0) {
+		if (tlw_send_all(fd, buf, (size_t)n) != 0) {
 			atomic_fetch_add(&e->server_errors, 1);
 			break;
 		}
@@ -225,7 +207,7 @@ static void client(void *p)
 			for (int i = 0; i < len; i++)
 				want[i] = (char)toupper((unsigned char)msg[i]);
 			double t0 = tlw_now();
-			if (send_all(fd, msg, (size_t)len) != 0) {
+			if (tlw_send_all(fd, msg, (size_t)len) != 0) {
 				atomic_fetch_add(&e->client_errors, 1);
 				break;
 			}
