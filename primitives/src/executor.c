@@ -358,12 +358,7 @@ int tl_executor_map(tl_executor_t *ex, tl_task_fn fn, void *const *args, size_t 
 	/* Python's map generator: on the way out (a failure, a timeout) cancel
 	 * from the one that failed on; cancel is a no-op on done or running
 	 * futures. k == nf when all succeeded. */
-	for (size_t i = 0; i < submitted; i++) {
-		if (i >= k)
-			tl_future_cancel(fs[i]);
-		tl_future_release(fs[i]);
-	}
-	free(fs);
+	tl__futures_drop_from(fs, submitted, k);
 	info->completed = done;
 	return r;
 }

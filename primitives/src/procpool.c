@@ -932,12 +932,7 @@ int tl_procpool_map(tl_procpool_t *pp, tl_proc_fn fn, const void *const *args, c
 		if (r != 0)
 			break;
 	}
-	for (size_t i = 0; i < submitted; i++) {
-		if (i >= k)
-			tl_future_cancel(fs[i]);
-		tl_future_release(fs[i]);
-	}
-	free(fs);
+	tl__futures_drop_from(fs, submitted, k);
 	info->completed = done;
 	return r;
 }
