@@ -1,7 +1,7 @@
 /* threading.Lock on a three-state futex word (Drepper, "Futexes are tricky",
  * mutex 3; musl's and glibc's lll_lock):
  *   0 free, 1 locked, 2 locked and some thread may sleep in the kernel.
- * Acquire: CAS 0->1 (acquire); else spin a little while nobody sleeps; else
+ * Acquire: CAS 0->1 (acquire); else spin with backoff on a learned budget; else
  * swap in 2 and sleep until a swap returns 0. Release: swap 0 (release); if
  * the old value was 2, wake one sleeper. A woken thread swaps in 2 (not 1):
  * it cannot know whether others still sleep, so the next release wakes again.
@@ -39,7 +39,14 @@
 #include <errno.h>
 #include <limits.h>
 
-#define SPIN 100
+/* Spin budget of the contended path, in pauses (glibc's adaptive mutex:
+ * max_adaptive_count 100, exponential backoff capped at 16). */
+#ifndef SPIN_MAX
+#define SPIN_MAX 100
+#endif
+#ifndef BACKOFF_MAX
+#define BACKOFF_MAX 16
+#endif
 
 static inline int pshared(const tl_lock_t *l)
 {
@@ -51,7 +58,8 @@ int tl_lock_init(tl_lock_t *l, int flags)
 	if (flags & ~TL_PSHARED)
 		return TL_EINVAL;
 	atomic_init(&l->state, 0);
-	l->flags = (uint32_t)flags;
+	l->flags = (uint16_t)flags;
+	atomic_init(&l->spins, 0);
 	TL_TSAN_MUTEX_CREATE(l, TL__TSAN_NOT_STATIC);
 	return 0;
 }
@@ -73,18 +81,40 @@ static inline bool try_fast(tl_lock_t *l)
 						       memory_order_relaxed);
 }
 
-/* Contended path: spin while the holder runs and nobody sleeps, then sleep. */
+/* Contended path: spin with exponential backoff while the lock is held,
+ * then sleep. The budget adapts per lock as glibc's PTHREAD_MUTEX_ADAPTIVE_NP
+ * does: twice the recent average of pauses a spin needed, plus 10, at most
+ * SPIN_MAX; a spin that ends in sleep pulls the average up to the limit, so
+ * the budget shrinks only while spins keep succeeding quickly. Backoff keeps
+ * the spinner off the lock's cache line, which is what the holder (releasing
+ * and, with nothing outside the lock, re-acquiring at once) needs most; the
+ * jitter de-synchronises several spinners. `spins` is a hint: relaxed, and a
+ * lost update only skews the average. */
 __attribute__((noinline)) static int lock_slow(tl_lock_t *l, const struct timespec *deadline)
 {
-	uint32_t c;
-	for (int i = 0; i < SPIN; i++) {
-		c = atomic_load_explicit(&l->state, memory_order_relaxed);
-		if (c == 0 && try_fast(l))
-			return 0;
-		if (c == 2) /* sleepers already: queue behind them */
+	static _Thread_local uint32_t seed;
+	uint32_t avg = atomic_load_explicit(&l->spins, memory_order_relaxed);
+	uint32_t max = avg * 2 + 10 < SPIN_MAX ? avg * 2 + 10 : SPIN_MAX, cnt = 0, backoff = 1;
+	uint32_t jitter = (seed = seed * 1103515245u + 12345u) >> 16, c;
+	bool got = false;
+	for (;;) {
+		uint32_t n = backoff + (jitter & (backoff - 1));
+		cnt += n;
+		if (cnt >= max)
 			break;
-		tl__cpu_relax();
+		while (n--)
+			tl__cpu_relax();
+		backoff = backoff < BACKOFF_MAX ? backoff * 2 : BACKOFF_MAX;
+		c = atomic_load_explicit(&l->state, memory_order_relaxed);
+		if (c == 0 && try_fast(l)) {
+			got = true;
+			break;
+		}
 	}
+	atomic_store_explicit(&l->spins, (uint16_t)((int32_t)avg + ((int32_t)cnt - (int32_t)avg) / 8),
+			      memory_order_relaxed);
+	if (got)
+		return 0;
 	c = atomic_exchange_explicit(&l->state, 2, memory_order_acquire);
 	while (c != 0) {
 		int r = tl__futex_wait(&l->state, 2, deadline, 0) /* private only */;
