@@ -29,6 +29,7 @@
  */
 #include "threadlab/lock.h"
 
+#include "adaptive_spin.h"
 #include "futex.h"
 #include "lock_tsan.h"
 #include "robust.h"
@@ -38,15 +39,6 @@
 
 #include <errno.h>
 #include <limits.h>
-
-/* Spin budget of the contended path, in pauses (glibc's adaptive mutex:
- * max_adaptive_count 100, exponential backoff capped at 16). */
-#ifndef SPIN_MAX
-#define SPIN_MAX 100
-#endif
-#ifndef BACKOFF_MAX
-#define BACKOFF_MAX 16
-#endif
 
 static inline int pshared(const tl_lock_t *l)
 {
@@ -81,41 +73,12 @@ static inline bool try_fast(tl_lock_t *l)
 						       memory_order_relaxed);
 }
 
-/* Contended path: spin with exponential backoff while the lock is held,
- * then sleep. The budget adapts per lock as glibc's PTHREAD_MUTEX_ADAPTIVE_NP
- * does: twice the recent average of pauses a spin needed, plus 10, at most
- * SPIN_MAX; a spin that ends in sleep pulls the average up to the limit, so
- * the budget shrinks only while spins keep succeeding quickly. Backoff keeps
- * the spinner off the lock's cache line, which is what the holder (releasing
- * and, with nothing outside the lock, re-acquiring at once) needs most; the
- * jitter de-synchronises several spinners. `spins` is a hint: relaxed, and a
- * lost update only skews the average. */
+/* Contended path: the adaptive spin (adaptive_spin.h), then sleep. */
 __attribute__((noinline)) static int lock_slow(tl_lock_t *l, const struct timespec *deadline)
 {
-	static _Thread_local uint32_t seed;
-	uint32_t avg = atomic_load_explicit(&l->spins, memory_order_relaxed);
-	uint32_t max = avg * 2 + 10 < SPIN_MAX ? avg * 2 + 10 : SPIN_MAX, cnt = 0, backoff = 1;
-	uint32_t jitter = (seed = seed * 1103515245u + 12345u) >> 16, c;
-	bool got = false;
-	for (;;) {
-		uint32_t n = backoff + (jitter & (backoff - 1));
-		cnt += n;
-		if (cnt >= max)
-			break;
-		while (n--)
-			tl__cpu_relax();
-		backoff = backoff < BACKOFF_MAX ? backoff * 2 : BACKOFF_MAX;
-		c = atomic_load_explicit(&l->state, memory_order_relaxed);
-		if (c == 0 && try_fast(l)) {
-			got = true;
-			break;
-		}
-	}
-	atomic_store_explicit(&l->spins, (uint16_t)((int32_t)avg + ((int32_t)cnt - (int32_t)avg) / 8),
-			      memory_order_relaxed);
-	if (got)
+	if (tl__adaptive_spin(&l->state, 1, &l->spins))
 		return 0;
-	c = atomic_exchange_explicit(&l->state, 2, memory_order_acquire);
+	uint32_t c = atomic_exchange_explicit(&l->state, 2, memory_order_acquire);
 	while (c != 0) {
 		int r = tl__futex_wait(&l->state, 2, deadline, 0) /* private only */;
 		if (r == -ETIMEDOUT)
@@ -136,7 +99,7 @@ __attribute__((noinline)) static int p_lock_slow(tl_lock_t *l, bool try_only, co
 	if (try_only)
 		return tl__robust_notrec(v) ? TL_ENOTRECOVERABLE : TL_EBUSY;
 	return tl__robust_lock_slow(&l->state, me, deadline, TL__ROBUST_PSHARED | TL__ROBUST_MARK_DIED,
-				    TL_LIVENESS_MS);
+				    TL_LIVENESS_MS, &l->spins);
 }
 
 /* CAS 0 -> pid, framelessly (tl__self_pid's first call is left to the slow path). */

@@ -69,7 +69,7 @@ static inline bool try_fast(tl_rlock_t *r, uint32_t me)
 __attribute__((noinline)) static int lock_slow(tl_rlock_t *r, uint32_t me, const struct timespec *deadline)
 {
 	unsigned mode = pshared(r) ? TL__ROBUST_PSHARED | TL__ROBUST_ID_TID | TL__ROBUST_MARK_DIED : TL__ROBUST_ID_TID;
-	return tl__robust_lock_slow(&r->owner, me, deadline, mode, TL_LIVENESS_MS);
+	return tl__robust_lock_slow(&r->owner, me, deadline, mode, TL_LIVENESS_MS, NULL);
 }
 
 static inline int try_failed(tl_rlock_t *r)

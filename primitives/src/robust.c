@@ -2,12 +2,12 @@
  * the takeover rule and the memory ordering. */
 #include "robust.h"
 
+#include "adaptive_spin.h"
 #include "liveness.h"
 
 #include <errno.h>
 #include <limits.h>
 
-#define SPIN 100
 
 void tl__after_ms(struct timespec *ts, long ms)
 {
@@ -49,22 +49,12 @@ static bool holder_dead(uint32_t v, uint32_t me, unsigned mode)
 }
 
 int tl__robust_lock_slow(_Atomic uint32_t *word, uint32_t me, const struct timespec *deadline, unsigned mode,
-			 long slice_ms)
+			 long slice_ms, _Atomic uint16_t *spins)
 {
 	const int ps = (mode & TL__ROBUST_PSHARED) != 0;
 	uint32_t v;
-	/* Spin while the holder runs and nobody sleeps. */
-	for (int i = 0; i < SPIN; i++) {
-		v = atomic_load_explicit(word, memory_order_relaxed);
-		if (v == 0 && atomic_compare_exchange_weak_explicit(word, &v, me, memory_order_acquire,
-								     memory_order_relaxed))
-			return 0;
-		if (v & TL__ROBUST_WAITERS) /* sleepers already: queue behind them */
-			break;
-		if (tl__robust_notrec(v))
-			return TL_ENOTRECOVERABLE;
-		tl__cpu_relax();
-	}
+	if (tl__adaptive_spin(word, me, spins))
+		return 0;
 	for (;;) {
 		v = atomic_load_explicit(word, memory_order_relaxed);
 		if (v == 0) {

@@ -18,7 +18,7 @@
  * while its Lock is held is not a death). Ids fit in 30 bits (pid_max <=
  * 2^22); NOTREC is the all-ones id, which no task can have.
  *
- * Acquire: CAS 0 -> id (acquire). Else spin on loads while nobody sleeps,
+ * Acquire: CAS 0 -> id (acquire). Else the adaptive spin (adaptive_spin.h),
  * then set WAITERS and futex-wait on the exact word seen. A process-shared
  * waiter sleeps in slices of `slice_ms`; after a slice with the same word (or
  * at its own deadline) it probes the holder id (liveness.h) and, if it is
@@ -70,9 +70,10 @@ static inline bool tl__robust_notrec(uint32_t w)
 /* The contended path, after a failed CAS 0 -> me. Returns 0 (acquired),
  * TL_EOWNERDEAD (acquired from a dead holder; word = me | WAITERS [| DIED]),
  * TL_ETIMEDOUT (deadline passed; absolute CLOCK_MONOTONIC, NULL = forever)
- * or TL_ENOTRECOVERABLE (the word is NOTREC). */
+ * or TL_ENOTRECOVERABLE (the word is NOTREC). spins: the learned spin budget
+ * (adaptive_spin.h), NULL for a fixed one. */
 int tl__robust_lock_slow(_Atomic uint32_t *word, uint32_t me, const struct timespec *deadline, unsigned mode,
-			 long slice_ms);
+			 long slice_ms, _Atomic uint16_t *spins);
 
 /* Release a held word (the caller knows it holds it and that DIED is clear):
  * swap 0 and wake one sleeper if any. */

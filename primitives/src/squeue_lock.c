@@ -63,7 +63,7 @@ void tl__sq_lock(tl_squeue_t *q)
 	if (atomic_compare_exchange_strong_explicit(&q->lock, &zero, me, memory_order_acquire, memory_order_relaxed))
 		return;
 	unsigned mode = TL__ROBUST_ID_TID | (tl__sq_pshared(q) ? TL__ROBUST_PSHARED : 0);
-	if (tl__robust_lock_slow(&q->lock, me, NULL, mode, TL_SQUEUE_LIVENESS_MS) == TL_EOWNERDEAD)
+	if (tl__robust_lock_slow(&q->lock, me, NULL, mode, TL_SQUEUE_LIVENESS_MS, NULL) == TL_EOWNERDEAD)
 		recover(q);
 }
 
