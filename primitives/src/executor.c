@@ -1,29 +1,27 @@
 /* concurrent.futures.ThreadPoolExecutor (Lib/concurrent/futures/thread.py).
  *
- * The work queue is a tl_queue of futures (the work item lives in the
- * future: fn, arg, and for map chunks a chunk record). The executor holds
- * one reference on each queued future, dropped by the worker after running
- * it, or by whoever drains it (cancel_futures, a broken pool, destroy).
- * Shutdown is the queue's shutdown: submits fail from that instant, workers
- * drain what is queued and exit on TL_ESHUTDOWN (no sentinel items).
+ * The work queue is the pool's (pool.h, shared with the process pool): a
+ * tl_queue of futures (the work item lives in the future: fn, arg, and for
+ * map chunks a chunk record), each holding one executor reference, dropped
+ * by the worker after running it, or by whoever drains it (cancel_futures,
+ * a broken pool, destroy). Shutdown is the queue's shutdown: submits fail
+ * from that instant, workers drain what is queued and exit on TL_ESHUTDOWN
+ * (no sentinel items).
  *
  * Lazy workers, as Python: a submit first tries to take an "idle" token
  * (a worker adds one each time it finds the queue empty, Python's
  * _idle_semaphore); only if there is none and fewer than max_workers run
- * does it start a worker, under `mu`.
+ * does it start a worker, under `pool.mu`.
  *
  * Exit: workers are daemon tl_threads; the exit registry (exitreg.h) shuts
  * down and joins every live executor at process exit, Python's
  * _python_exit. */
 #include "threadlab/executor.h"
-#include "threadlab/queue.h"
 #include "threadlab/thread.h"
 
 #include "exitreg.h"
-#include "future_impl.h"
+#include "pool.h"
 
-#include <pthread.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,15 +29,10 @@
 #define TL__EXEC_PREFIX_MAX 48
 
 struct tl_executor {
-	tl_queue_t q;
+	struct tl__pool pool;
 	_Atomic uint32_t idle;
-	_Atomic int broken;
 	_Atomic int nthreads;
-	int max_workers;
-	int (*initializer)(void *);
-	void *initarg;
-	pthread_mutex_t mu; /* thread creation, shutdown, breakage */
-	tl_thread_t *threads;
+	tl_thread_t *threads; /* max_workers; started under pool.mu */
 	char prefix[TL__EXEC_PREFIX_MAX];
 	struct tl__exitreg reg;
 };
@@ -55,12 +48,7 @@ static void on_process_exit(struct tl__exitreg *r)
 
 int tl_executor_default_max_workers(void)
 {
-	cpu_set_t set;
-	int cpus = 1;
-	if (sched_getaffinity(0, sizeof set, &set) == 0)
-		cpus = CPU_COUNT(&set);
-	if (cpus < 1)
-		cpus = 1;
+	int cpus = tl__pool_allowed_cpus();
 	return cpus + 4 < 32 ? cpus + 4 : 32;
 }
 
@@ -105,36 +93,22 @@ static void run_item(tl_future_t *f)
 	tl_future_release(f); /* the executor's reference */
 }
 
-/* Empty the queue (it is shut down): fail or cancel what was not started. */
-static void drain(tl_executor_t *ex, int error)
-{
-	void *item;
-	while (tl_queue_get_nowait(&ex->q, &item) == 0) {
-		tl_future_t *f = item;
-		if (error)
-			tl_future_set_exception(f, error); /* TL_ESTATE if cancelled: fine */
-		else
-			tl_future_cancel(f);
-		tl_future_release(f);
-	}
-}
-
 static void initializer_failed(tl_executor_t *ex, int rc)
 {
 	fprintf(stderr, "threadlab: ThreadPoolExecutor initializer failed: %s (%d); the pool is broken\n",
 		tl_strerror(rc), rc);
-	pthread_mutex_lock(&ex->mu);
-	atomic_store(&ex->broken, 1);
-	tl_queue_shutdown(&ex->q, false); /* later submits fail (TL_EBROKEN) */
-	drain(ex, TL_EBROKEN);
-	pthread_mutex_unlock(&ex->mu);
+	pthread_mutex_lock(&ex->pool.mu);
+	atomic_store(&ex->pool.broken, 1);
+	tl_queue_shutdown(&ex->pool.q, false); /* later submits fail (TL_EBROKEN) */
+	tl__pool_drain(&ex->pool, TL_EBROKEN);
+	pthread_mutex_unlock(&ex->pool.mu);
 }
 
 static void worker_main(void *arg)
 {
 	tl_executor_t *ex = arg;
-	if (ex->initializer) {
-		int rc = ex->initializer(ex->initarg);
+	if (ex->pool.initializer) {
+		int rc = ex->pool.initializer(ex->pool.initarg);
 		if (rc != 0) {
 			initializer_failed(ex, rc);
 			return;
@@ -142,10 +116,10 @@ static void worker_main(void *arg)
 	}
 	for (;;) {
 		void *item;
-		int r = tl_queue_get_nowait(&ex->q, &item);
+		int r = tl_queue_get_nowait(&ex->pool.q, &item);
 		if (r == TL_EEMPTY) {
 			atomic_fetch_add_explicit(&ex->idle, 1, memory_order_relaxed);
-			r = tl_queue_get(&ex->q, &item, true, TL_FOREVER);
+			r = tl_queue_get(&ex->pool.q, &item, true, TL_FOREVER);
 		}
 		if (r != 0)
 			return; /* shut down and drained */
@@ -153,21 +127,22 @@ static void worker_main(void *arg)
 	}
 }
 
-/* Python's _adjust_thread_count. Returns TL_EAGAIN only if no worker exists
- * and none could be started. */
-static int adjust_thread_count(tl_executor_t *ex)
+/* Python's _adjust_thread_count, submit's kick (pool.h). Returns TL_EAGAIN
+ * only if no worker exists and none could be started. */
+static int adjust_thread_count(struct tl__pool *p)
 {
+	tl_executor_t *ex = tl_container_of(p, tl_executor_t, pool);
 	uint32_t idle = atomic_load_explicit(&ex->idle, memory_order_relaxed);
 	while (idle > 0)
 		if (atomic_compare_exchange_weak_explicit(&ex->idle, &idle, idle - 1, memory_order_relaxed,
 							  memory_order_relaxed))
 			return 0;
-	if (atomic_load_explicit(&ex->nthreads, memory_order_acquire) >= ex->max_workers)
+	if (atomic_load_explicit(&ex->nthreads, memory_order_acquire) >= p->max_workers)
 		return 0;
 	int rc = 0;
-	pthread_mutex_lock(&ex->mu);
+	pthread_mutex_lock(&p->mu);
 	int n = atomic_load_explicit(&ex->nthreads, memory_order_relaxed);
-	if (n < ex->max_workers) {
+	if (n < p->max_workers) {
 		tl_thread_t *t = &ex->threads[n];
 		char name[TL_THREAD_NAME_MAX];
 		snprintf(name, sizeof name, "%s_%d", ex->prefix, n);
@@ -181,24 +156,8 @@ static int adjust_thread_count(tl_executor_t *ex)
 		else if (n == 0)
 			rc = TL_EAGAIN;
 	}
-	pthread_mutex_unlock(&ex->mu);
+	pthread_mutex_unlock(&p->mu);
 	return rc;
-}
-
-/* Queue f (taking the executor's reference) and make sure a worker will
- * run it. */
-static int enqueue(tl_executor_t *ex, tl_future_t *f)
-{
-	tl_future_retain(f);
-	int r = tl_queue_put_nowait(&ex->q, f);
-	if (r != 0) {
-		tl_future_release(f);
-		return (r == TL_ESHUTDOWN && atomic_load(&ex->broken)) ? TL_EBROKEN : r;
-	}
-	r = adjust_thread_count(ex);
-	if (r != 0)
-		tl_future_cancel(f); /* stays queued until drained: never runs */
-	return r;
 }
 
 /* ---- public ---- */
@@ -213,20 +172,16 @@ int tl_executor_create(tl_executor_t **out, const tl_executor_opts_t *opts)
 	tl_executor_t *ex = calloc(1, sizeof *ex);
 	if (!ex)
 		return TL_ENOMEM;
-	ex->max_workers = o.max_workers ? o.max_workers : tl_executor_default_max_workers();
-	ex->threads = calloc((size_t)ex->max_workers, sizeof *ex->threads);
-	int r = ex->threads ? tl_queue_init(&ex->q, TL_QUEUE_FIFO, 0) : TL_ENOMEM;
+	int max = o.max_workers ? o.max_workers : tl_executor_default_max_workers();
+	ex->threads = calloc((size_t)max, sizeof *ex->threads);
+	int r = ex->threads ? tl__pool_init(&ex->pool, max, o.initializer, o.initarg) : TL_ENOMEM;
 	if (r != 0) {
 		free(ex->threads);
 		free(ex);
 		return r;
 	}
 	atomic_init(&ex->idle, 0);
-	atomic_init(&ex->broken, 0);
 	atomic_init(&ex->nthreads, 0);
-	ex->initializer = o.initializer;
-	ex->initarg = o.initarg;
-	pthread_mutex_init(&ex->mu, NULL);
 	if (o.thread_name_prefix && *o.thread_name_prefix)
 		snprintf(ex->prefix, sizeof ex->prefix, "%s", o.thread_name_prefix);
 	else
@@ -234,8 +189,7 @@ int tl_executor_create(tl_executor_t **out, const tl_executor_opts_t *opts)
 	ex->reg.on_exit = on_process_exit;
 	r = tl__exitreg_add(&ex->reg); /* TL_ESHUTDOWN once exiting */
 	if (r != 0) {
-		tl_queue_destroy(&ex->q);
-		pthread_mutex_destroy(&ex->mu);
+		tl__pool_fini(&ex->pool);
 		free(ex->threads);
 		free(ex);
 		return r;
@@ -248,7 +202,7 @@ int tl_executor_submit(tl_executor_t *ex, tl_task_fn fn, void *arg, tl_future_t 
 {
 	if (!ex || !fn)
 		return TL_EINVAL;
-	if (atomic_load_explicit(&ex->broken, memory_order_relaxed))
+	if (atomic_load_explicit(&ex->pool.broken, memory_order_relaxed))
 		return TL_EBROKEN;
 	tl_future_t *f;
 	int r = tl_future_create(&f);
@@ -256,21 +210,12 @@ int tl_executor_submit(tl_executor_t *ex, tl_task_fn fn, void *arg, tl_future_t 
 		return r;
 	f->task_fn = (void (*)(void))fn;
 	f->task_arg = arg;
-	r = enqueue(ex, f);
-	if (r != 0) {
-		tl_future_release(f);
-		return r;
-	}
-	if (out)
-		*out = f;
-	else
-		tl_future_release(f);
-	return 0;
+	return tl__pool_submit(&ex->pool, f, adjust_thread_count, out);
 }
 
 static int submit_chunk(tl_executor_t *ex, tl_task_fn fn, void *const *args, size_t count, tl_future_t **out)
 {
-	if (atomic_load_explicit(&ex->broken, memory_order_relaxed))
+	if (atomic_load_explicit(&ex->pool.broken, memory_order_relaxed))
 		return TL_EBROKEN;
 	struct chunk *c = malloc(sizeof *c + 2 * count * sizeof(void *));
 	if (!c)
@@ -283,84 +228,50 @@ static int submit_chunk(tl_executor_t *ex, tl_task_fn fn, void *const *args, siz
 	c->results = c->args + count;
 	memcpy(c->args, args, count * sizeof(void *)); /* the caller's array may go */
 	tl_future_t *f;
-	int r = tl_future_create(&f);
-	if (r != 0) {
-		free(c);
+	int r = tl__pool_future(&f, c);
+	if (r != 0)
 		return r;
-	}
-	/* Owned by the future from now on, whether it runs or is cancelled. */
-	f->value = c;
-	f->free_value = free;
 	f->task_ctx = c;
-	r = enqueue(ex, f);
-	if (r != 0) {
-		tl_future_release(f);
-		return r;
+	return tl__pool_submit(&ex->pool, f, adjust_thread_count, out);
+}
+
+struct exec_map {
+	struct tl__map m;
+	tl_executor_t *ex;
+	tl_task_fn fn;
+	void *const *args;
+	void **results;
+};
+
+static int map_submit(struct tl__map *m, size_t first, size_t count, bool chunk, tl_future_t **out)
+{
+	struct exec_map *x = tl_container_of(m, struct exec_map, m);
+	if (!chunk)
+		return tl_executor_submit(x->ex, x->fn, x->args[first], out);
+	return submit_chunk(x->ex, x->fn, x->args + first, count, out);
+}
+
+static int map_collect(struct tl__map *m, tl_future_t *f, const void *data, bool chunk, size_t *done,
+		       int *item_error)
+{
+	struct exec_map *x = tl_container_of(m, struct exec_map, m);
+	(void)f;
+	if (!chunk) {
+		x->results[(*done)++] = (void *)data;
+		return 0;
 	}
-	*out = f;
+	const struct chunk *c = data;
+	memcpy(x->results + *done, c->results, c->ok * sizeof(void *));
+	*done += c->ok;
+	*item_error = c->error;
 	return 0;
 }
 
 int tl_executor_map(tl_executor_t *ex, tl_task_fn fn, void *const *args, size_t n, void **results,
 		    double timeout, size_t chunksize, tl_map_info_t *info)
 {
-	tl_map_info_t dummy;
-	if (!info)
-		info = &dummy;
-	info->completed = 0;
-	info->task_error = 0;
-	if (!ex || !fn || (n && (!args || !results)) || timeout != timeout || (timeout < 0 && timeout != TL_FOREVER))
-		return TL_EINVAL;
-	if (n == 0)
-		return 0;
-	struct timespec ts;
-	const struct timespec *deadline = tl_deadline(&ts, timeout); /* from the call, as Python */
-	size_t per = chunksize > 1 ? chunksize : 1;
-	size_t nf = (n + per - 1) / per;
-	tl_future_t **fs = malloc(nf * sizeof *fs);
-	if (!fs)
-		return TL_ENOMEM;
-	int r = 0;
-	size_t submitted = 0;
-	for (; submitted < nf; submitted++) {
-		size_t first = submitted * per;
-		size_t count = n - first < per ? n - first : per;
-		if (per == 1)
-			r = tl_executor_submit(ex, fn, args[first], &fs[submitted]);
-		else
-			r = submit_chunk(ex, fn, args + first, count, &fs[submitted]);
-		if (r != 0)
-			break;
-	}
-	size_t done = 0, k = 0;
-	if (r == 0) {
-		for (; k < nf; k++) {
-			void *v;
-			r = tl_future_result_until(fs[k], deadline, &v);
-			if (per == 1) {
-				if (r == 0)
-					results[done++] = v;
-				else if (r == TL_ETASK)
-					tl_future_exception(fs[k], 0, &info->task_error);
-			} else if (r == 0) {
-				struct chunk *c = v;
-				memcpy(results + done, c->results, c->ok * sizeof(void *));
-				done += c->ok;
-				if (c->error) {
-					info->task_error = c->error;
-					r = TL_ETASK;
-				}
-			}
-			if (r != 0)
-				break;
-		}
-	}
-	/* Python's map generator: on the way out (a failure, a timeout) cancel
-	 * from the one that failed on; cancel is a no-op on done or running
-	 * futures. k == nf when all succeeded. */
-	tl__futures_drop_from(fs, submitted, k);
-	info->completed = done;
-	return r;
+	struct exec_map x = { { map_submit, map_collect }, ex, fn, args, results };
+	return tl__pool_map(&x.m, ex && fn && (!n || (args && results)), n, timeout, chunksize, info);
 }
 
 static void join_workers(tl_executor_t *ex)
@@ -377,11 +288,7 @@ int tl_executor_shutdown(tl_executor_t *ex, bool wait, bool cancel_futures)
 {
 	if (!ex)
 		return TL_EINVAL;
-	pthread_mutex_lock(&ex->mu);
-	tl_queue_shutdown(&ex->q, false);
-	if (cancel_futures)
-		drain(ex, 0);
-	pthread_mutex_unlock(&ex->mu);
+	tl__pool_shutdown(&ex->pool, cancel_futures);
 	if (wait)
 		join_workers(ex);
 	return 0;
@@ -398,9 +305,7 @@ int tl_executor_destroy(tl_executor_t *ex)
 	tl_executor_shutdown(ex, true, false);
 	if (!tl__exitreg_remove(&ex->reg))
 		return 0; /* the exit handler is using it: the process is exiting */
-	drain(ex, 0); /* only if no worker ever started */
-	tl_queue_destroy(&ex->q);
-	pthread_mutex_destroy(&ex->mu);
+	tl__pool_fini(&ex->pool); /* cancels what is left: only if no worker ever started */
 	free(ex->threads);
 	free(ex);
 	return 0;
@@ -408,7 +313,7 @@ int tl_executor_destroy(tl_executor_t *ex)
 
 int tl_executor_max_workers(const tl_executor_t *ex)
 {
-	return ex->max_workers;
+	return ex->pool.max_workers;
 }
 
 int tl_executor_num_threads(tl_executor_t *ex)
@@ -418,7 +323,7 @@ int tl_executor_num_threads(tl_executor_t *ex)
 
 bool tl_executor_broken(tl_executor_t *ex)
 {
-	return atomic_load(&ex->broken) != 0;
+	return atomic_load(&ex->pool.broken) != 0;
 }
 
 /* Test hook (not in the header): idle tokens, i.e. workers known idle. */

@@ -59,8 +59,4 @@ static inline bool tl__fstate_done(uint32_t s)
 /* futures_wait.c: called under f->lock when f becomes done. */
 void tl__fwaiter_notify(struct tl__fwaiter *w, tl_future_t *f);
 
-/* map()'s way out, as Python's map generator: cancel fs[from..n) (a no-op
- * on done or running futures), release all n, free the array. */
-void tl__futures_drop_from(tl_future_t **fs, size_t n, size_t from);
-
 #endif

@@ -352,13 +352,3 @@ int tl_as_completed_next(tl_as_completed_t *it, tl_future_t **out)
 		}
 	}
 }
-
-void tl__futures_drop_from(tl_future_t **fs, size_t n, size_t from)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (i >= from)
-			tl_future_cancel(fs[i]);
-		tl_future_release(fs[i]);
-	}
-	free(fs);
-}

@@ -32,16 +32,14 @@
  * in-flight and queued futures fail with TL_EBROKEN, so whoever sees that
  * result also sees no zombie. */
 #include "threadlab/procpool.h"
-#include "threadlab/queue.h"
 #include "threadlab/thread.h"
 
 #include "exitreg.h"
-#include "future_impl.h"
+#include "pool.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,16 +100,12 @@ struct worker {
 };
 
 struct tl_procpool {
-	tl_queue_t q;
-	_Atomic int broken;
+	struct tl__pool pool; /* the queue, broken, mu: shutdown + cancel_futures */
 	_Atomic int wake_pending;
 	int evfd;
-	int max_workers, max_tasks;
-	int (*initializer)(void *);
-	void *initarg;
-	struct worker *w;
+	int max_tasks;
+	struct worker *w; /* pool.max_workers */
 	bool use_pidfd;
-	pthread_mutex_t mu; /* shutdown + cancel_futures */
 	tl_thread_t manager;
 	_Atomic uint64_t next_id;
 	struct tl__exitreg reg;
@@ -231,7 +225,7 @@ static void child_main(tl_procpool_t *pp, int slot, int fd)
 	/* Only our own socket end: the other workers' parent ends, pidfds and
 	 * the eventfd belong to the parent (a copy held here would hide a
 	 * sibling's death from it). */
-	for (int i = 0; i < pp->max_workers; i++) {
+	for (int i = 0; i < pp->pool.max_workers; i++) {
 		if (i == slot)
 			continue;
 		if (pp->w[i].fd >= 0)
@@ -240,7 +234,7 @@ static void child_main(tl_procpool_t *pp, int slot, int fd)
 			close(pp->w[i].pidfd);
 	}
 	close(pp->evfd);
-	if (pp->initializer && pp->initializer(pp->initarg) != 0)
+	if (pp->pool.initializer && pp->pool.initializer(pp->pool.initarg) != 0)
 		_exit(3);
 	struct buf in = { 0 }, out = { 0 };
 	long done = 0;
@@ -368,7 +362,7 @@ static void fail_list(tl_future_t *f, int error)
 
 static void break_pool(tl_procpool_t *pp, struct worker *dead)
 {
-	if (atomic_exchange(&pp->broken, 1))
+	if (atomic_exchange(&pp->pool.broken, 1))
 		return;
 	if (dead) {
 		reap(dead);
@@ -379,38 +373,34 @@ static void break_pool(tl_procpool_t *pp, struct worker *dead)
 			fprintf(stderr, "threadlab: process pool worker %d exited unexpectedly (status %d); the pool is broken\n",
 				(int)atomic_load(&dead->pid), WIFEXITED(dead->status) ? WEXITSTATUS(dead->status) : -1);
 	}
-	tl_queue_shutdown(&pp->q, false); /* later submits: TL_EBROKEN */
+	tl_queue_shutdown(&pp->pool.q, false); /* later submits: TL_EBROKEN */
 	/* Kill and reap every child before anyone can see TL_EBROKEN. */
-	for (int i = 0; i < pp->max_workers; i++) {
+	for (int i = 0; i < pp->pool.max_workers; i++) {
 		struct worker *w = &pp->w[i];
 		if (atomic_load(&w->pid) && !w->reaped)
 			kill(atomic_load(&w->pid), SIGKILL);
 	}
-	for (int i = 0; i < pp->max_workers; i++) {
+	for (int i = 0; i < pp->pool.max_workers; i++) {
 		struct worker *w = &pp->w[i];
 		if (!atomic_load(&w->pid))
 			continue;
 		reap(w);
 		close_worker(w);
 	}
-	for (int i = 0; i < pp->max_workers; i++) {
+	for (int i = 0; i < pp->pool.max_workers; i++) {
 		struct worker *w = &pp->w[i];
 		tl_future_t *list = w->head;
 		w->head = w->tail = NULL;
 		w->inflight = 0;
 		fail_list(list, TL_EBROKEN);
 	}
-	void *item;
-	while (tl_queue_get_nowait(&pp->q, &item) == 0) {
-		tl_future_set_exception(item, TL_EBROKEN); /* TL_ESTATE if cancelled */
-		tl_future_release(item);
-	}
+	tl__pool_drain(&pp->pool, TL_EBROKEN);
 }
 
 static struct worker *pick_worker(tl_procpool_t *pp)
 {
 	struct worker *best = NULL;
-	for (int i = 0; i < pp->max_workers; i++) {
+	for (int i = 0; i < pp->pool.max_workers; i++) {
 		struct worker *w = &pp->w[i];
 		if (!atomic_load_explicit(&w->pid, memory_order_relaxed) || w->retiring || w->eof || w->exited ||
 		    w->inflight >= TL__PP_WINDOW)
@@ -426,7 +416,7 @@ static void dispatch(tl_procpool_t *pp)
 	struct worker *w;
 	while ((w = pick_worker(pp)) != NULL) {
 		void *item;
-		if (tl_queue_get_nowait(&pp->q, &item) != 0)
+		if (tl_queue_get_nowait(&pp->pool.q, &item) != 0)
 			return;
 		tl_future_t *f = item;
 		if (tl_future_set_running_or_notify_cancel(f) != 0) {
@@ -555,7 +545,7 @@ static void worker_gone(tl_procpool_t *pp, int slot)
 	reap(w);
 	close_worker(w);
 	/* Replace it while there is or may be work. */
-	if (!tl_queue_is_shutdown(&pp->q) || tl_queue_qsize(&pp->q) > 0)
+	if (!tl_queue_is_shutdown(&pp->pool.q) || tl_queue_qsize(&pp->pool.q) > 0)
 		if (spawn_worker(pp, slot) != 0)
 			break_pool(pp, NULL);
 }
@@ -563,20 +553,20 @@ static void worker_gone(tl_procpool_t *pp, int slot)
 static int total_inflight(tl_procpool_t *pp)
 {
 	int n = 0;
-	for (int i = 0; i < pp->max_workers; i++)
+	for (int i = 0; i < pp->pool.max_workers; i++)
 		n += pp->w[i].inflight;
 	return n;
 }
 
 static void poll_once(tl_procpool_t *pp)
 {
-	int cap = 1 + 2 * pp->max_workers;
+	int cap = 1 + 2 * pp->pool.max_workers;
 	struct pollfd fds[cap];
 	int who[cap]; /* slot, or -1 for the eventfd; pidfd entries: -2 - slot */
 	int n = 0;
 	fds[n] = (struct pollfd){ pp->evfd, POLLIN, 0 };
 	who[n++] = -1;
-	for (int i = 0; i < pp->max_workers; i++) {
+	for (int i = 0; i < pp->pool.max_workers; i++) {
 		struct worker *w = &pp->w[i];
 		if (!atomic_load_explicit(&w->pid, memory_order_relaxed))
 			continue;
@@ -604,7 +594,7 @@ static void poll_once(tl_procpool_t *pp)
 		}
 	}
 	if (!pp->use_pidfd) { /* no pidfds: look for exits ourselves */
-		for (int i = 0; i < pp->max_workers; i++) {
+		for (int i = 0; i < pp->pool.max_workers; i++) {
 			struct worker *w = &pp->w[i];
 			pid_t pid = atomic_load_explicit(&w->pid, memory_order_relaxed);
 			if (!pid || w->reaped)
@@ -630,31 +620,31 @@ static void manager_main(void *arg)
 		while (read(pp->evfd, &junk, sizeof junk) > 0)
 			;
 		/* Deaths first, so a replacement gets work in this round. */
-		for (int i = 0; i < pp->max_workers && !atomic_load(&pp->broken); i++) {
+		for (int i = 0; i < pp->pool.max_workers && !atomic_load(&pp->pool.broken); i++) {
 			struct worker *w = &pp->w[i];
 			if (atomic_load_explicit(&w->pid, memory_order_relaxed) && (w->eof || w->exited))
 				worker_gone(pp, i);
 		}
-		if (atomic_load(&pp->broken))
+		if (atomic_load(&pp->pool.broken))
 			break;
 		dispatch(pp);
-		for (int i = 0; i < pp->max_workers; i++)
+		for (int i = 0; i < pp->pool.max_workers; i++)
 			if (atomic_load_explicit(&pp->w[i].pid, memory_order_relaxed))
 				flush(&pp->w[i]);
-		if (tl_queue_is_shutdown(&pp->q) && tl_queue_qsize(&pp->q) == 0 && total_inflight(pp) == 0)
+		if (tl_queue_is_shutdown(&pp->pool.q) && tl_queue_qsize(&pp->pool.q) == 0 && total_inflight(pp) == 0)
 			break;
 		poll_once(pp);
 	}
 	/* Shut down (or broken: already reaped). Closing a socket is a
 	 * worker's signal to leave; then reap them all. */
-	for (int i = 0; i < pp->max_workers; i++) {
+	for (int i = 0; i < pp->pool.max_workers; i++) {
 		struct worker *w = &pp->w[i];
 		if (atomic_load(&w->pid) && w->fd >= 0) {
 			close(w->fd);
 			w->fd = -1;
 		}
 	}
-	for (int i = 0; i < pp->max_workers; i++) {
+	for (int i = 0; i < pp->pool.max_workers; i++) {
 		struct worker *w = &pp->w[i];
 		if (atomic_load(&w->pid)) {
 			reap(w);
@@ -676,11 +666,7 @@ static void wake_manager(tl_procpool_t *pp)
 
 int tl_procpool_default_max_workers(void)
 {
-	cpu_set_t set;
-	int cpus = 1;
-	if (sched_getaffinity(0, sizeof set, &set) == 0)
-		cpus = CPU_COUNT(&set);
-	return cpus > 0 ? cpus : 1;
+	return tl__pool_allowed_cpus();
 }
 
 static void on_process_exit(struct tl__exitreg *r)
@@ -690,15 +676,9 @@ static void on_process_exit(struct tl__exitreg *r)
 
 static void free_pool(tl_procpool_t *pp)
 {
-	void *item;
-	while (tl_queue_get_nowait(&pp->q, &item) == 0) {
-		tl_future_cancel(item);
-		tl_future_release(item);
-	}
-	tl_queue_destroy(&pp->q);
+	tl__pool_fini(&pp->pool);
 	if (pp->evfd >= 0)
 		close(pp->evfd);
-	pthread_mutex_destroy(&pp->mu);
 	free(pp->w);
 	free(pp);
 }
@@ -713,31 +693,27 @@ int tl_procpool_create(tl_procpool_t **out, const tl_procpool_opts_t *opts)
 	tl_procpool_t *pp = calloc(1, sizeof *pp);
 	if (!pp)
 		return TL_ENOMEM;
-	pp->max_workers = o.max_workers ? o.max_workers : tl_procpool_default_max_workers();
+	int max = o.max_workers ? o.max_workers : tl_procpool_default_max_workers();
 	pp->max_tasks = o.max_tasks_per_child;
-	pp->initializer = o.initializer;
-	pp->initarg = o.initarg;
 	pp->use_pidfd = true;
 	pp->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	pp->w = calloc((size_t)pp->max_workers, sizeof *pp->w);
-	pthread_mutex_init(&pp->mu, NULL);
-	int r = tl_queue_init(&pp->q, TL_QUEUE_FIFO, 0);
+	pp->w = calloc((size_t)max, sizeof *pp->w);
+	int r = tl__pool_init(&pp->pool, max, o.initializer, o.initarg);
 	if (r != 0 || !pp->w || pp->evfd < 0) {
 		if (r == 0)
-			tl_queue_destroy(&pp->q);
+			tl__pool_fini(&pp->pool);
 		if (pp->evfd >= 0)
 			close(pp->evfd);
 		int err = r ? r : pp->evfd < 0 ? TL_EAGAIN : TL_ENOMEM;
-		pthread_mutex_destroy(&pp->mu);
 		free(pp->w);
 		free(pp);
 		return err;
 	}
-	for (int i = 0; i < pp->max_workers; i++)
+	for (int i = 0; i < pp->pool.max_workers; i++)
 		pp->w[i].fd = pp->w[i].pidfd = -1;
 	pp->reg.on_exit = on_process_exit;
 	r = tl__exitreg_add(&pp->reg);
-	for (int i = 0; r == 0 && i < pp->max_workers; i++)
+	for (int i = 0; r == 0 && i < pp->pool.max_workers; i++)
 		r = spawn_worker(pp, i);
 	if (r == 0) {
 		r = tl_thread_init(&pp->manager, manager_main, pp, "ProcessPoolExecutor-manager");
@@ -747,7 +723,7 @@ int tl_procpool_create(tl_procpool_t **out, const tl_procpool_opts_t *opts)
 			r = tl_thread_start(&pp->manager);
 	}
 	if (r != 0) {
-		for (int i = 0; i < pp->max_workers; i++)
+		for (int i = 0; i < pp->pool.max_workers; i++)
 			if (atomic_load(&pp->w[i].pid)) {
 				kill(atomic_load(&pp->w[i].pid), SIGKILL);
 				reap(&pp->w[i]);
@@ -762,20 +738,24 @@ int tl_procpool_create(tl_procpool_t **out, const tl_procpool_opts_t *opts)
 	return 0;
 }
 
-static int enqueue(tl_procpool_t *pp, tl_future_t *f, struct task_hdr *msg, bool chunk)
+/* submit's kick (pool.h): the manager moves queued futures to workers. */
+static int kick_manager(struct tl__pool *p)
 {
-	f->value = msg; /* owned by the future until dispatched */
-	f->free_value = free;
-	f->task_ctx = chunk ? (void *)&chunk_marker : NULL;
-	f->task_id = msg->id;
-	tl_future_retain(f); /* the pool's reference */
-	int r = tl_queue_put_nowait(&pp->q, f);
-	if (r != 0) {
-		tl_future_release(f);
-		return (r == TL_ESHUTDOWN && atomic_load(&pp->broken)) ? TL_EBROKEN : r;
-	}
-	wake_manager(pp);
+	wake_manager(tl_container_of(p, tl_procpool_t, pool));
 	return 0;
+}
+
+/* Submit the task message h: owned by the future until dispatched (freed
+ * here if no future could be made). */
+static int submit_msg(tl_procpool_t *pp, struct task_hdr *h, bool chunk, tl_future_t **out)
+{
+	tl_future_t *f;
+	int r = tl__pool_future(&f, h);
+	if (r != 0)
+		return r;
+	f->task_ctx = chunk ? (void *)&chunk_marker : NULL;
+	f->task_id = h->id;
+	return tl__pool_submit(&pp->pool, f, kick_manager, out);
 }
 
 static uint64_t next_id(tl_procpool_t *pp)
@@ -787,7 +767,7 @@ int tl_procpool_submit(tl_procpool_t *pp, tl_proc_fn fn, const void *arg, size_t
 {
 	if (!pp || !fn || (len && !arg))
 		return TL_EINVAL;
-	if (atomic_load_explicit(&pp->broken, memory_order_relaxed))
+	if (atomic_load_explicit(&pp->pool.broken, memory_order_relaxed))
 		return TL_EBROKEN;
 	struct task_hdr *h = malloc(sizeof *h + len);
 	if (!h)
@@ -795,28 +775,13 @@ int tl_procpool_submit(tl_procpool_t *pp, tl_proc_fn fn, const void *arg, size_t
 	*h = (struct task_hdr){ next_id(pp), (uint64_t)(uintptr_t)fn, K_SINGLE, 1, len };
 	if (len)
 		memcpy(h + 1, arg, len);
-	tl_future_t *f;
-	int r = tl_future_create(&f);
-	if (r != 0) {
-		free(h);
-		return r;
-	}
-	r = enqueue(pp, f, h, false);
-	if (r != 0) {
-		tl_future_release(f); /* frees the message */
-		return r;
-	}
-	if (out)
-		*out = f;
-	else
-		tl_future_release(f);
-	return 0;
+	return submit_msg(pp, h, false, out);
 }
 
 static int submit_chunk(tl_procpool_t *pp, tl_proc_fn fn, const void *const *args, const size_t *lens,
 			size_t count, tl_future_t **out)
 {
-	if (atomic_load_explicit(&pp->broken, memory_order_relaxed))
+	if (atomic_load_explicit(&pp->pool.broken, memory_order_relaxed))
 		return TL_EBROKEN;
 	size_t total = 0;
 	for (size_t i = 0; i < count; i++)
@@ -834,123 +799,73 @@ static int submit_chunk(tl_procpool_t *pp, tl_proc_fn fn, const void *const *arg
 			memcpy(p, args[i], l);
 		p += l;
 	}
-	tl_future_t *f;
-	int r = tl_future_create(&f);
-	if (r != 0) {
-		free(h);
-		return r;
+	return submit_msg(pp, h, true, out);
+}
+
+struct proc_map {
+	struct tl__map m;
+	tl_procpool_t *pp;
+	tl_proc_fn fn;
+	const void *const *args;
+	const size_t *lens;
+	void **results;
+	size_t *result_lens;
+};
+
+static int map_submit(struct tl__map *m, size_t first, size_t count, bool chunk, tl_future_t **out)
+{
+	struct proc_map *x = tl_container_of(m, struct proc_map, m);
+	if (!chunk)
+		return tl_procpool_submit(x->pp, x->fn, x->args[first], x->lens[first], out);
+	return submit_chunk(x->pp, x->fn, x->args + first, x->lens + first, count, out);
+}
+
+static int map_collect(struct tl__map *m, tl_future_t *f, const void *data, bool chunk, size_t *done,
+		       int *item_error)
+{
+	struct proc_map *x = tl_container_of(m, struct proc_map, m);
+	if (!chunk) {
+		/* Only map holds this future now: take its buffer. */
+		x->results[*done] = f->value;
+		x->result_lens[*done] = f->len;
+		f->value = NULL;
+		f->free_value = NULL;
+		(*done)++;
+		return 0;
 	}
-	r = enqueue(pp, f, h, true);
-	if (r != 0) {
-		tl_future_release(f);
-		return r;
+	const struct chunk_res *c = data;
+	const unsigned char *p = c->data;
+	for (uint32_t i = 0; i < c->count; i++) {
+		uint64_t l;
+		memcpy(&l, p, sizeof l);
+		p += sizeof l;
+		void *copy = l ? malloc(l) : NULL;
+		if (l && !copy)
+			return TL_ENOMEM;
+		if (l)
+			memcpy(copy, p, l);
+		p += l;
+		x->results[*done] = copy;
+		x->result_lens[*done] = l;
+		(*done)++;
 	}
-	*out = f;
+	*item_error = c->error;
 	return 0;
 }
 
 int tl_procpool_map(tl_procpool_t *pp, tl_proc_fn fn, const void *const *args, const size_t *lens, size_t n,
 		    void **results, size_t *result_lens, double timeout, size_t chunksize, tl_map_info_t *info)
 {
-	tl_map_info_t dummy;
-	if (!info)
-		info = &dummy;
-	info->completed = 0;
-	info->task_error = 0;
-	if (!pp || !fn || (n && (!args || !lens || !results || !result_lens)) || timeout != timeout ||
-	    (timeout < 0 && timeout != TL_FOREVER))
-		return TL_EINVAL;
-	if (n == 0)
-		return 0;
-	struct timespec ts;
-	const struct timespec *deadline = tl_deadline(&ts, timeout);
-	size_t per = chunksize > 1 ? chunksize : 1;
-	size_t nf = (n + per - 1) / per;
-	tl_future_t **fs = malloc(nf * sizeof *fs);
-	if (!fs)
-		return TL_ENOMEM;
-	int r = 0;
-	size_t submitted = 0;
-	for (; submitted < nf; submitted++) {
-		size_t first = submitted * per;
-		size_t count = n - first < per ? n - first : per;
-		if (per == 1)
-			r = tl_procpool_submit(pp, fn, args[first], lens[first], &fs[submitted]);
-		else
-			r = submit_chunk(pp, fn, args + first, lens + first, count, &fs[submitted]);
-		if (r != 0)
-			break;
-	}
-	size_t done = 0, k = 0;
-	for (; r == 0 && k < nf; k++) {
-		tl_future_t *f = fs[k];
-		r = tl_future_wait_until(f, deadline);
-		if (r != 0)
-			break;
-		if (per == 1) {
-			const void *data;
-			size_t len;
-			r = tl_future_result_bytes_until(f, NULL, &data, &len);
-			if (r == 0) {
-				/* Only map holds this future now: take its buffer. */
-				results[done] = f->value;
-				result_lens[done] = f->len;
-				f->value = NULL;
-				f->free_value = NULL;
-				done++;
-			} else if (r == TL_ETASK) {
-				tl_future_exception(f, 0, &info->task_error);
-			}
-		} else {
-			const void *data;
-			r = tl_future_result_bytes_until(f, NULL, &data, NULL);
-			if (r == 0) {
-				const struct chunk_res *c = data;
-				const unsigned char *p = c->data;
-				for (uint32_t i = 0; i < c->count && r == 0; i++) {
-					uint64_t l;
-					memcpy(&l, p, sizeof l);
-					p += sizeof l;
-					void *copy = l ? malloc(l) : NULL;
-					if (l && !copy) {
-						r = TL_ENOMEM;
-						break;
-					}
-					if (l)
-						memcpy(copy, p, l);
-					p += l;
-					results[done] = copy;
-					result_lens[done] = l;
-					done++;
-				}
-				if (r == 0 && c->error) {
-					info->task_error = c->error;
-					r = TL_ETASK;
-				}
-			}
-		}
-		if (r != 0)
-			break;
-	}
-	tl__futures_drop_from(fs, submitted, k);
-	info->completed = done;
-	return r;
+	struct proc_map x = { { map_submit, map_collect }, pp, fn, args, lens, results, result_lens };
+	bool args_ok = pp && fn && (!n || (args && lens && results && result_lens));
+	return tl__pool_map(&x.m, args_ok, n, timeout, chunksize, info);
 }
 
 int tl_procpool_shutdown(tl_procpool_t *pp, bool wait, bool cancel_futures)
 {
 	if (!pp)
 		return TL_EINVAL;
-	pthread_mutex_lock(&pp->mu);
-	tl_queue_shutdown(&pp->q, false);
-	if (cancel_futures) {
-		void *item;
-		while (tl_queue_get_nowait(&pp->q, &item) == 0) {
-			tl_future_cancel(item);
-			tl_future_release(item);
-		}
-	}
-	pthread_mutex_unlock(&pp->mu);
+	tl__pool_shutdown(&pp->pool, cancel_futures);
 	wake_manager(pp);
 	if (wait && tl_thread_current() != &pp->manager)
 		tl_thread_join(&pp->manager, TL_FOREVER);
@@ -972,18 +887,18 @@ int tl_procpool_destroy(tl_procpool_t *pp)
 
 int tl_procpool_max_workers(const tl_procpool_t *pp)
 {
-	return pp->max_workers;
+	return pp->pool.max_workers;
 }
 
 bool tl_procpool_broken(tl_procpool_t *pp)
 {
-	return atomic_load(&pp->broken) != 0;
+	return atomic_load(&pp->pool.broken) != 0;
 }
 
 int tl_procpool_pids(tl_procpool_t *pp, pid_t *out, int cap)
 {
 	int n = 0;
-	for (int i = 0; i < pp->max_workers; i++) {
+	for (int i = 0; i < pp->pool.max_workers; i++) {
 		pid_t pid = atomic_load(&pp->w[i].pid);
 		if (!pid)
 			continue;
