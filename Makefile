@@ -1,6 +1,8 @@
 # threadlab — thin front end over CMake. `make help` lists the targets.
 #
 #   make bench     configure + build (Release, build/release) + run the default suite -> reports/
+#                  (tl-bench's default --pin compact+scatter: multi-threaded benchmarks
+#                  under both policies; ARGS="--pin compact" for one)
 #   make test      release, TSan and ASan builds, each with every CTest test, and the
 #                  race suite (scripts/tsan-suite) on the TSan build
 #
@@ -72,7 +74,7 @@ build: deps ## configure + build Release in build/release
 	$(call configure,$(RELEASE_DIR),$(RELEASE_ARGS))
 	$(CMAKE) --build $(RELEASE_DIR) -j $(JOBS)
 
-bench: build ## build, then run the default suite (--mode both); CSV in reports/<run_id>/ (reports/latest)
+bench: build ## build, then run the default suite (--mode both, --pin compact+scatter); CSV in reports/<run_id>/ (reports/latest)
 	$(TL_BENCH) --mode $(MODE) --out reports $(ARGS)
 
 quick: build ## build, then tl-bench --quick (whole default suite, short; --mode both)

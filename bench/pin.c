@@ -3,7 +3,7 @@
  * Everything is computed once in tlb_pin_init(): the allowed PUs in compact
  * (logical) order and in scatter order. After that the tables are read-only;
  * the `loaded` flag is published with release and read with acquire, so a
- * thread that sees it loaded also sees the tables. The policy is selected by
+ * thread that sees it loaded also sees the tables. The policies are set by
  * the runner before any benchmark thread exists (pthread_create orders it). */
 #include "pin.h"
 
@@ -33,10 +33,21 @@ static int n_allowed;
 static int n_packages, n_numa, n_cores, n_pus;
 static char cpu_model[256];
 
-static enum tlb_pin_kind kind = TLB_PIN_COMPACT;
-static int *list_cpus;
-static int n_list;
-static char policy_name[512] = "compact";
+/* The policies of --pin, in the order given ("compact+scatter": two). They
+ * are set once, before any benchmark thread exists; `active` selects the one
+ * the queries below answer for. The shim stores the benchmark's policy into
+ * it from every thread of an instance before its function runs (all store
+ * the same value; instances run one after another, and a thread a benchmark
+ * starts itself inherits it through pthread_create or fork), so relaxed. */
+struct policy {
+	enum tlb_pin_kind kind;
+	int *cpus; /* TLB_PIN_LIST: OS CPU numbers */
+	int n;     /* TLB_PIN_LIST: their count */
+	char name[512];
+};
+static struct policy policies[TLB_PIN_MAX_POLICIES] = { { TLB_PIN_COMPACT, NULL, 0, "compact" } };
+static int n_policies = 1;
+static atomic_int active;
 
 static void set_err(char *err, size_t len, const char *fmt, ...)
 {
@@ -314,19 +325,17 @@ bool tlb_pin_cpu_allowed(int cpu)
 	return ensure() && cpu >= 0 && hwloc_bitmap_isset(allowed_set, (unsigned)cpu);
 }
 
-int tlb_pin_set_policy(const char *spec, char *err, size_t errlen)
+/* One policy: none | compact | scatter | CPU list. */
+static int parse_policy(const char *spec, struct policy *out, char *err, size_t errlen)
 {
-	if (!ensure()) {
-		set_err(err, errlen, "hwloc topology could not be loaded");
-		return TL_EINVAL;
-	}
+	memset(out, 0, sizeof *out);
 	if (!spec || !*spec) {
 		set_err(err, errlen, "empty pin policy (use none, compact, scatter or a CPU list)");
 		return TL_EINVAL;
 	}
 	if (!strcmp(spec, "none") || !strcmp(spec, "compact") || !strcmp(spec, "scatter")) {
-		kind = spec[0] == 'n' ? TLB_PIN_NONE : spec[0] == 'c' ? TLB_PIN_COMPACT : TLB_PIN_SCATTER;
-		snprintf(policy_name, sizeof policy_name, "%s", spec);
+		out->kind = spec[0] == 'n' ? TLB_PIN_NONE : spec[0] == 'c' ? TLB_PIN_COMPACT : TLB_PIN_SCATTER;
+		snprintf(out->name, sizeof out->name, "%s", spec);
 		return 0;
 	}
 	if (!isdigit((unsigned char)spec[0])) {
@@ -334,8 +343,10 @@ int tlb_pin_set_policy(const char *spec, char *err, size_t errlen)
 		return TL_EINVAL;
 	}
 	int *cpus = malloc(TLB_PIN_MAX_CPUS * sizeof(int));
-	if (!cpus)
+	if (!cpus) {
+		set_err(err, errlen, "out of memory");
 		return TL_ENOMEM;
+	}
 	int n = tlb_pin_parse_list(spec, cpus, TLB_PIN_MAX_CPUS);
 	if (n < 0) {
 		free(cpus);
@@ -351,22 +362,163 @@ int tlb_pin_set_policy(const char *spec, char *err, size_t errlen)
 			return TL_EINVAL;
 		}
 	}
-	free(list_cpus);
-	list_cpus = cpus;
-	n_list = n;
-	kind = TLB_PIN_LIST;
-	snprintf(policy_name, sizeof policy_name, "list:%s", spec);
+	out->kind = TLB_PIN_LIST;
+	out->cpus = cpus;
+	out->n = n;
+	snprintf(out->name, sizeof out->name, "list:%s", spec);
 	return 0;
+}
+
+/* Replaces the policy set with parsed[0..n-1] and selects the first. */
+static void commit(struct policy *parsed, int n)
+{
+	for (int i = 0; i < n_policies; i++)
+		free(policies[i].cpus);
+	memcpy(policies, parsed, (size_t)n * sizeof *parsed);
+	n_policies = n;
+	atomic_store_explicit(&active, 0, memory_order_relaxed);
+}
+
+int tlb_pin_set_policy(const char *spec, char *err, size_t errlen)
+{
+	struct policy p;
+	if (!ensure()) {
+		set_err(err, errlen, "hwloc topology could not be loaded");
+		return TL_EINVAL;
+	}
+	int rc = parse_policy(spec, &p, err, errlen);
+	if (rc == 0)
+		commit(&p, 1);
+	return rc;
+}
+
+int tlb_pin_set_policies(const char *spec, char *err, size_t errlen)
+{
+	struct policy parsed[TLB_PIN_MAX_POLICIES];
+	int n = 0, rc = 0;
+	if (!ensure()) {
+		set_err(err, errlen, "hwloc topology could not be loaded");
+		return TL_EINVAL;
+	}
+	if (!spec || !*spec) {
+		set_err(err, errlen, "empty pin policy (use none, compact, scatter, a CPU list, or e.g. compact+scatter)");
+		return TL_EINVAL;
+	}
+	const char *p = spec;
+	for (;;) {
+		const char *plus = strchr(p, '+');
+		size_t len = plus ? (size_t)(plus - p) : strlen(p);
+		char one[512];
+		if (len == 0) {
+			set_err(err, errlen, "empty policy in --pin '%s' (join policies with one '+', e.g. compact+scatter)", spec);
+			rc = TL_EINVAL;
+			break;
+		}
+		if (n == TLB_PIN_MAX_POLICIES) {
+			set_err(err, errlen, "too many policies in --pin '%s' (at most %d)", spec, TLB_PIN_MAX_POLICIES);
+			rc = TL_EINVAL;
+			break;
+		}
+		if (len >= sizeof one) {
+			set_err(err, errlen, "pin policy too long in --pin '%.40s...'", spec);
+			rc = TL_EINVAL;
+			break;
+		}
+		memcpy(one, p, len);
+		one[len] = 0;
+		if ((rc = parse_policy(one, &parsed[n], err, errlen)) != 0) {
+			if (strchr(one, ',') && !isdigit((unsigned char)one[0]))
+				set_err(err, errlen, "unknown pin policy '%s': join policies with '+' (e.g. compact+scatter); ',' separates the CPUs of a list like 0,2-3", one);
+			break;
+		}
+		n++;
+		for (int i = 0; i < n - 1; i++)
+			if (!strcmp(parsed[i].name, parsed[n - 1].name)) {
+				set_err(err, errlen, "pin policy '%s' given twice in --pin '%s'", one, spec);
+				rc = TL_EINVAL;
+			}
+		if (rc != 0 || !plus)
+			break;
+		p = plus + 1;
+	}
+	if (rc != 0) {
+		for (int i = 0; i < n; i++)
+			free(parsed[i].cpus);
+		return rc;
+	}
+	commit(parsed, n);
+	return 0;
+}
+
+int tlb_pin_policy_count(void)
+{
+	return n_policies;
+}
+
+int tlb_pin_use(int policy)
+{
+	if (policy < 0 || policy >= n_policies)
+		return TL_EINVAL;
+	atomic_store_explicit(&active, policy, memory_order_relaxed);
+	return 0;
+}
+
+int tlb_pin_current(void)
+{
+	return atomic_load_explicit(&active, memory_order_relaxed);
+}
+
+static const struct policy *pol(int policy)
+{
+	if (policy < 0 || policy >= n_policies)
+		policy = 0;
+	return &policies[policy];
+}
+
+enum tlb_pin_kind tlb_pin_kind_at(int policy)
+{
+	return pol(policy)->kind;
+}
+
+const char *tlb_pin_policy_name_at(int policy)
+{
+	return pol(policy)->name;
+}
+
+int tlb_pin_allowed_count_at(int policy)
+{
+	if (!ensure())
+		return 1;
+	const struct policy *p = pol(policy);
+	return p->kind == TLB_PIN_LIST ? p->n : n_allowed;
+}
+
+int tlb_pin_cpu_for_at(int policy, int index)
+{
+	if (!ensure() || index < 0)
+		return -1;
+	const struct policy *p = pol(policy);
+	switch (p->kind) {
+	case TLB_PIN_NONE:
+		return -1;
+	case TLB_PIN_COMPACT:
+		return compact_order[index % n_allowed];
+	case TLB_PIN_SCATTER:
+		return scatter_order[index % n_allowed];
+	case TLB_PIN_LIST:
+		return p->cpus[index % p->n];
+	}
+	return -1;
 }
 
 enum tlb_pin_kind tlb_pin_kind(void)
 {
-	return kind;
+	return tlb_pin_kind_at(tlb_pin_current());
 }
 
 const char *tlb_pin_policy_name(void)
 {
-	return policy_name;
+	return tlb_pin_policy_name_at(tlb_pin_current());
 }
 
 int tlb_pin_allowed_pus(void)
@@ -376,26 +528,12 @@ int tlb_pin_allowed_pus(void)
 
 int tlb_pin_allowed_count(void)
 {
-	if (!ensure())
-		return 1;
-	return kind == TLB_PIN_LIST ? n_list : n_allowed;
+	return tlb_pin_allowed_count_at(tlb_pin_current());
 }
 
 int tlb_pin_cpu_for(int index)
 {
-	if (!ensure() || index < 0)
-		return -1;
-	switch (kind) {
-	case TLB_PIN_NONE:
-		return -1;
-	case TLB_PIN_COMPACT:
-		return compact_order[index % n_allowed];
-	case TLB_PIN_SCATTER:
-		return scatter_order[index % n_allowed];
-	case TLB_PIN_LIST:
-		return list_cpus[index % n_list];
-	}
-	return -1;
+	return tlb_pin_cpu_for_at(tlb_pin_current(), index);
 }
 
 int tlb_pin_unbind_self(void)

@@ -45,12 +45,19 @@
 #define TL_COMPILER "unknown"
 #endif
 
+/* Compact and scatter place one thread alike; from two threads on they
+ * differ wherever the machine has more than one core/package to spread. */
+#define TLB_DEFAULT_PIN "compact+scatter"
+
 static const char usage[] =
 	"usage: tl-bench [options] [--benchmark_* flags]\n"
 	"\n"
 	"  --list               list the benchmarks that would run, then exit\n"
 	"  --filter REGEX       run only benchmarks whose full name matches REGEX\n"
-	"  --pin POLICY         none | compact | scatter | CPU list like 0,2-3 (default compact)\n"
+	"  --pin POLICIES       none | compact | scatter | CPU list like 0,2-3, or several\n"
+	"                       joined by '+' (default compact+scatter): benchmarks with\n"
+	"                       more than one thread run once per policy (names get\n"
+	"                       /pin:<policy>), the others once, under the first\n"
 	"  --threads LIST       thread counts for sweeping benchmarks, e.g. 1,2,max,oversub\n"
 	"                       (max = one per allowed CPU, oversub = 2 x max)\n"
 	"  --oversubscribe      allow --threads above the allowed CPUs (threads wrap around)\n"
@@ -63,7 +70,7 @@ static const char usage[] =
 	"                       thread-only benchmarks are skipped in process mode\n"
 	"  --timeout S          per-benchmark limit in seconds, 0 = none (default 600)\n"
 	"  --topology DESC      use a synthetic hwloc topology (with --placement/--list only)\n"
-	"  --placement N        print the CPU of thread 0..N-1 under --pin, then exit\n"
+	"  --placement N        print the CPU of thread 0..N-1 under each --pin policy, then exit\n"
 	"  -h, --help           this text\n"
 	"\n"
 	"Google Benchmark's own --benchmark_* flags are passed through.\n";
@@ -133,7 +140,7 @@ static const char *opt_value(int argc, char **argv, int *i, const char *name)
 static void parse_cli(int argc, char **argv, struct cli *c)
 {
 	memset(c, 0, sizeof *c);
-	c->pin = "compact";
+	c->pin = TLB_DEFAULT_PIN;
 	c->out = "reports";
 	c->mode = "threads";
 	c->timeout = 600;
@@ -203,11 +210,11 @@ static void parse_cli(int argc, char **argv, struct cli *c)
 		die2("unknown --mode '%s' (use threads, processes or both)", c->mode);
 }
 
-/* --threads "1,2,max,oversub" -> counts */
+/* --threads "1,2,max,oversub" -> counts; max and oversub stay
+ * TLB_THREADS_ALLOWED / TLB_THREADS_OVERSUB (resolved per pin policy). */
 static int parse_threads(const char *s, int *out, int max, bool *oversub)
 {
 	int n = 0;
-	int allowed = tlb_pin_allowed_count();
 	char *dup = strdup(s), *save = NULL;
 	if (!dup)
 		die2("out of memory");
@@ -216,9 +223,9 @@ static int parse_threads(const char *s, int *out, int max, bool *oversub)
 	for (char *t = strtok_r(dup, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		long v;
 		if (!strcmp(t, "max")) {
-			v = allowed;
+			v = TLB_THREADS_ALLOWED;
 		} else if (!strcmp(t, "oversub") || !strcmp(t, "2max")) {
-			v = 2L * allowed;
+			v = TLB_THREADS_OVERSUB;
 			*oversub = true;
 		} else if (!parse_int(t, 1, 65536, &v)) {
 			die2("invalid thread count '%s' in --threads '%s' (use integers >= 1, max or oversub)", t, s);
@@ -482,7 +489,13 @@ static void write_run_json(struct run *r, const char *status, int exit_code)
 	fprintf(f, "  \"allowed_pus\": %d, \"allowed_cpus\": ", tlb_pin_allowed_pus());
 	json_str(f, allowed);
 	fprintf(f, ",\n  \"pin_policy\": ");
-	json_str(f, tlb_pin_policy_name());
+	json_str(f, r->cli->pin);
+	fprintf(f, ",\n  \"pin_policies\": [");
+	for (int i = 0; i < tlb_pin_policy_count(); i++) {
+		fputs(i ? ", " : "", f);
+		json_str(f, tlb_pin_policy_name_at(i));
+	}
+	fputc(']', f);
 	fprintf(f, ",\n  \"mode\": ");
 	json_str(f, r->cli->mode);
 	fprintf(f, ",\n  \"skipped\": [");
@@ -634,14 +647,17 @@ int main(int argc, char **argv)
 
 	if (tlb_pin_init(cli.topology, NULL, err, sizeof err) != 0)
 		die2("%s", err);
-	if (tlb_pin_set_policy(cli.pin, err, sizeof err) != 0)
+	if (tlb_pin_set_policies(cli.pin, err, sizeof err) != 0)
 		die2("%s", err);
 	if (cli.placement) {
 		char al[1024] = "";
 		tlb_pin_allowed_list(al, sizeof al);
-		printf("# policy %s, %d slots, allowed %s\n", tlb_pin_policy_name(), tlb_pin_allowed_count(), al);
-		for (int i = 0; i < cli.placement; i++)
-			printf("%d %d\n", i, tlb_pin_cpu_for(i));
+		for (int p = 0; p < tlb_pin_policy_count(); p++) {
+			printf("# policy %s, %d slots, allowed %s\n", tlb_pin_policy_name_at(p),
+			       tlb_pin_allowed_count_at(p), al);
+			for (int i = 0; i < cli.placement; i++)
+				printf("%d %d\n", i, tlb_pin_cpu_for_at(p, i));
+		}
 		return 0;
 	}
 	if (tlb_pin_is_synthetic() && !cli.list)
@@ -659,11 +675,14 @@ int main(int argc, char **argv)
 	if (cli.threads) {
 		bool oversub = false;
 		o->n_threads = parse_threads(cli.threads, o->threads, TLB_MAX_THREAD_COUNTS, &oversub);
-		int slots = tlb_pin_allowed_count();
-		for (int i = 0; i < o->n_threads; i++)
-			if (o->threads[i] > slots && tlb_pin_kind() != TLB_PIN_NONE && !cli.oversubscribe && !oversub)
-				die2("--threads %d exceeds the %d CPUs available to --pin %s; add --oversubscribe (or use 'oversub') to wrap threads around",
-				     o->threads[i], slots, tlb_pin_policy_name());
+		for (int p = 0; p < tlb_pin_policy_count(); p++) {
+			int slots = tlb_pin_allowed_count_at(p);
+			for (int i = 0; i < o->n_threads; i++)
+				if (o->threads[i] > slots && tlb_pin_kind_at(p) != TLB_PIN_NONE && !cli.oversubscribe &&
+				    !oversub)
+					die2("--threads %d exceeds the %d CPUs available to --pin %s; add --oversubscribe (or use 'oversub') to wrap threads around",
+					     o->threads[i], slots, tlb_pin_policy_name_at(p));
+		}
 	}
 
 	/* run facts */
@@ -742,7 +761,7 @@ int main(int argc, char **argv)
 		die2("out of memory");
 	write_run_json(&r, "running", -1);
 	fprintf(stderr, "tl-bench: %d benchmarks, mode %s, pin %s, allowed CPUs %d, run %s\n", r.n, cli.mode,
-		tlb_pin_policy_name(), tlb_pin_allowed_pus(), r.dir);
+		cli.pin, tlb_pin_allowed_pus(), r.dir);
 	if (nskipped > 0)
 		fprintf(stderr, "tl-bench: --mode %s: %d benchmark famil%s skipped in a mode they lack (listed in run.json)\n",
 			cli.mode, nskipped, nskipped == 1 ? "y" : "ies");

@@ -535,6 +535,7 @@ void bm_placements(tlb_bench *b, bool quick)
 	if (quick && n > 2)
 		n = 2;
 	bm_args1(b, "placement", all, n);
+	tlb_own_placement(b); /* bound by the placement, not by --pin: runs once */
 }
 
 void bm_pingpong_register(const char *name, const char *baseline, tlb_fn fn)

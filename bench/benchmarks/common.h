@@ -250,7 +250,7 @@ void bm_report_percentiles(tlb_state *st, uint64_t *samples, size_t n, const cha
  * --quick version (quick_only); returns them in *full / *quick. */
 void bm_reg2(const char *name, tlb_fn fn, tlb_bench **full, tlb_bench **quick);
 void bm_args1(tlb_bench *b, const char *name, const int64_t *vals, int n);
-void bm_placements(tlb_bench *b, bool quick); /* arg "placement": 0,1,2 (quick: 0,1) */
+void bm_placements(tlb_bench *b, bool quick); /* arg "placement": 0,1,2 (quick: 0,1); tlb_own_placement */
 /* Ping-pong (2 threads, placements, real time) and wake-up latency (2
  * threads, placements, fixed sample counts) registrations, default + quick.
  * baseline may be NULL. */

@@ -15,6 +15,15 @@
  *   LIST     explicit OS CPU numbers "0,2,4-7", all inside the allowed set
  * Index i >= slots wraps to i % slots (the run is oversubscribed).
  *
+ * Several policies: tl-bench --pin compact+scatter holds both (at most
+ * TLB_PIN_MAX_POLICIES, joined by '+', which no policy or CPU list
+ * contains). One of them is active at a time: the shim selects the
+ * benchmark's policy (tlb_pin_use) in each of its threads, and the driver of
+ * task benchmarks before it starts its tasks, before the benchmark's code
+ * runs. The queries without _at answer for the active policy, so code that
+ * starts its own threads or processes (workloads, the task driver) follows
+ * the benchmark's policy without being told. Policy 0 is the first given.
+ *
  * Synthetic topologies (tests, planning for big machines) come from
  * TL_HWLOC_SYNTHETIC or tlb_pin_init(desc): placement is computed, binding
  * is impossible (tlb_pin_self returns TL_EPERM).
@@ -40,16 +49,34 @@ enum tlb_pin_kind { TLB_PIN_NONE, TLB_PIN_COMPACT, TLB_PIN_SCATTER, TLB_PIN_LIST
  * successful one returns TL_EBUSY. err gets a one-line message on failure. */
 int tlb_pin_init(const char *synthetic, const char *allowed, char *err, size_t errlen);
 
-/* Select the policy: "none", "compact", "scatter" or a CPU list. */
+#define TLB_PIN_MAX_POLICIES 4
+
+/* Set one policy: "none", "compact", "scatter" or a CPU list. */
 int tlb_pin_set_policy(const char *spec, char *err, size_t errlen);
+/* Set one or more policies joined by '+': "compact+scatter", "0+1",
+ * "scatter". Empty parts, duplicates and more than TLB_PIN_MAX_POLICIES
+ * are TL_EINVAL with a one-line message. Policy 0 becomes active. */
+int tlb_pin_set_policies(const char *spec, char *err, size_t errlen);
+int tlb_pin_policy_count(void);
+/* Make policy p (0-based, in --pin order) the active one; TL_EINVAL if out
+ * of range. tlb_pin_current returns the active one. */
+int tlb_pin_use(int policy);
+int tlb_pin_current(void);
+
+/* Of the active policy: */
 enum tlb_pin_kind tlb_pin_kind(void);
 const char *tlb_pin_policy_name(void); /* "compact", "scatter", "none", "list:0,2" */
-
 /* Placement slots: allowed PUs (or the explicit list's length). */
 int tlb_pin_allowed_count(void);
 /* OS CPU for thread index (wraps around), -1 for policy none. */
 int tlb_pin_cpu_for(int index);
-/* Bind the calling thread for index; returns the CPU it runs on afterwards
+
+/* The same of policy p (out of range: policy 0). */
+enum tlb_pin_kind tlb_pin_kind_at(int policy);
+const char *tlb_pin_policy_name_at(int policy);
+int tlb_pin_allowed_count_at(int policy);
+int tlb_pin_cpu_for_at(int policy, int index);
+/* Bind the calling thread for index under the active policy; returns the CPU it runs on afterwards
  * (sched_getcpu, verified), or a negative code. Policy none: binds to the
  * whole allowed set (undoes an inherited pin) and returns the current CPU. */
 int tlb_pin_self(int index);

@@ -20,8 +20,14 @@
  * them back into primitive, variant and params (see reports/README.md).
  *
  * Every benchmark thread is pinned by the shim, before the function runs,
- * according to the runner's --pin policy and its thread index (bench/pin.h);
- * the CPU it really ran on is recorded in the row.
+ * according to its pin policy and its thread index (bench/pin.h); the CPU it
+ * really ran on is recorded in the row. The runner's --pin may name several
+ * policies (default compact+scatter): a benchmark with more than one thread
+ * (or task) in some instance runs once per policy, each copy named
+ * "<primitive>/<variant>/pin:<policy>/..." with the policy in the row's
+ * pin_policy column; every other benchmark, and one that places its threads
+ * itself (tlb_own_placement), runs once under the first policy, named as
+ * registered. With a single policy no name carries a pin part.
  */
 #ifndef TLB_H
 #define TLB_H
@@ -78,6 +84,10 @@ void tlb_iterations(tlb_bench *b, int64_t n);
 void tlb_real_time(tlb_bench *b);   /* report wall time (default: CPU time of main thread) */
 void tlb_manual_time(tlb_bench *b); /* the function reports time with tlb_set_iteration_time */
 void tlb_unit(tlb_bench *b, enum tlb_unit u);
+/* The benchmark binds its threads itself (e.g. from a placement argument,
+ * after the shim's pinning): it runs once, under the first --pin policy,
+ * not once per policy. */
+void tlb_own_placement(tlb_bench *b);
 /* Not part of --quick: heavy workloads that --quick replaces by a smaller registration. */
 void tlb_skip_quick(tlb_bench *b);
 void tlb_quick_only(tlb_bench *b);
@@ -112,9 +122,10 @@ int tlb_cpu(const tlb_state *st); /* CPU this thread was pinned to, -1 if unpinn
 
 /* ---- pinning for code that makes its own threads or processes ----
  * (added by the harness; same functions as bench/include/pin.h)
- * The runner's --pin policy maps index -> CPU, wrapping past the allowed
- * count. tlb_pin_self binds the calling thread and returns the CPU it runs
- * on (policy none: unbinds to the allowed set), or a negative TL_* code. */
+ * The running benchmark's pin policy (one of --pin's) maps index -> CPU,
+ * wrapping past the allowed count. tlb_pin_self binds the calling thread and
+ * returns the CPU it runs on (policy none: unbinds to the allowed set), or a
+ * negative TL_* code. */
 int tlb_pin_self(int index);
 int tlb_pin_allowed_count(void); /* placement slots: allowed CPUs (or --pin list length) */
 int tlb_pin_cpu_for(int index);  /* -1 for policy none */
@@ -130,7 +141,7 @@ int tlb_pin_cpu_for(int index);  /* -1 for policy none */
  * its mode. bench/procmode.c is the driver, in both modes:
  *
  *   mmap the block, setup(t) once, start N tasks (pthreads or fork), each
- *   pinned by --pin from its index (tlb_pin_self); then per window (one
+ *   pinned by the benchmark's pin policy from its index (tlb_pin_self); then per window (one
  *   Google Benchmark iteration, manual time): release the tasks together
  *   (a barrier in the mapping), task 0 times the window and raises stop,
  *   every task publishes its op count in its own padded slot, and the

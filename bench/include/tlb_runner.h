@@ -27,7 +27,8 @@ extern "C" {
 struct tlb_run_opts {
 	/* what to run */
 	const char *filter;                       /* regex, NULL = all */
-	int threads[TLB_MAX_THREAD_COUNTS];       /* --threads, resolved; replaces sweeps */
+	int threads[TLB_MAX_THREAD_COUNTS];       /* --threads; replaces sweeps; may hold
+						     TLB_THREADS_ALLOWED/OVERSUB (per policy) */
 	int n_threads;                            /* 0 = not given */
 	int repetitions;                          /* > 0: overrides registrations */
 	double min_time;                          /* > 0: overrides registrations */

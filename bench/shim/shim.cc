@@ -5,11 +5,16 @@
 //    (they run from C constructors, before main). tlb_setup() applies the
 //    records to Google Benchmark once the runner knows --threads, --quick,
 //    --min-time and --repetitions.
-// 2. Running: every benchmark thread enters run_one(), which pins the thread
-//    from its index (bench/pin.h), verifies where it runs, notes it for the
-//    CSV row, and calls the C function with a tlb_state wrapping the
-//    benchmark::State. tlb_batch() hands the whole max_iterations to C in one
-//    KeepRunningBatch call, so the timed loop is plain C.
+//    A registration becomes one Google Benchmark family per pin policy it
+//    runs under (Family): one per --pin policy when it has more than one
+//    thread (or task), named "<name>/pin:<policy>"; else one, under the
+//    first policy, named as registered.
+// 2. Running: every benchmark thread enters run_one(), which selects its
+//    family's pin policy, pins the thread from its index (bench/pin.h),
+//    verifies where it runs, notes it for the CSV row, and calls the C
+//    function with a tlb_state wrapping the benchmark::State. tlb_batch()
+//    hands the whole max_iterations to C in one KeepRunningBatch call, so
+//    the timed loop is plain C.
 // 3. Reporting: CsvReporter forwards runs to Google Benchmark's console
 //    reporter and writes one CSV row per run (bench/csv.h) as soon as each
 //    benchmark instance finishes.
@@ -76,6 +81,7 @@ struct tlb_bench {
 	benchmark::TimeUnit unit = benchmark::kNanosecond;
 	bool unit_set = false;
 	bool skip_quick = false, quick_only = false;
+	bool own_placement = false; // tlb_own_placement: runs once, not once per --pin policy
 	bool is_task = false; // tlb_register_task: run by bench/procmode.c, threads or processes
 	tlb__task_def task{};
 	int own_mode = TLB_MODE_THREADS; // a plain benchmark's mode (tlb_forks_processes: processes)
@@ -90,6 +96,13 @@ struct tlb_state {
 
 namespace {
 
+// One Google Benchmark family: a registration under one --pin policy.
+struct Family {
+	const tlb_bench *b;
+	int pin;          // policy index (bench/pin.h), 0 = the first of --pin
+	std::string name; // Google Benchmark's family name
+};
+
 const char kResumeSkip[] = "tl-bench: skipped (resumed after a crash)";
 
 // Owns every registration (function-local: C constructors run before this
@@ -103,11 +116,13 @@ std::vector<std::unique_ptr<tlb_bench>> &registry()
 // ---- run state (set by tlb_setup / tlb_run; read by benchmark threads) ----
 struct RunCtx {
 	tlb_run_opts opts{};
-	std::string filter, run_id, host, cpu_model, git_commit, build_type, pin_policy;
+	std::string filter, run_id, host, cpu_model, git_commit, build_type;
 	unsigned modes = TLB_MODE_THREADS;
 	std::vector<std::string> names; // instance names in run order
 	std::vector<std::string> skipped, skip_why; // families --mode does not run, and why
-	std::map<std::string, tlb_bench *> by_name;
+	std::vector<std::unique_ptr<Family>> families;
+	std::map<std::string, const Family *> by_name; // Google Benchmark family name -> family
+	std::set<std::string> registered;              // registration names (duplicates are an error)
 	bool setup_done = false;
 	bool display_aggregates_only = false;
 };
@@ -121,7 +136,7 @@ RunCtx &ctx()
 // call of the benchmark function by Google Benchmark (iteration-count
 // estimation, then one call per repetition) is an invocation; each thread
 // (or, for task benchmarks, the driver for its tasks) notes its CPUs.
-typedef std::tuple<const tlb_bench *, std::vector<int64_t>, int, int> InstKey;
+typedef std::tuple<const Family *, std::vector<int64_t>, int, int> InstKey;
 struct Invocation {
 	std::vector<char> entered;
 	std::set<int> cpus;
@@ -197,9 +212,13 @@ void note_cpu(const InstKey &key, long inv, int cpu)
 	instances[key].invs[(size_t)inv].cpus.insert(cpu);
 }
 
-void run_one(const tlb_bench *b, benchmark::State &st)
+void run_one(const Family *f, benchmark::State &st)
 {
-	InstKey key(b, state_args(b, st), st.threads(), b->own_mode);
+	const tlb_bench *b = f->b;
+	// Every thread of the instance selects the same policy before anything
+	// reads it (threads the function starts inherit it).
+	tlb_pin_use(f->pin);
+	InstKey key(f, state_args(b, st), st.threads(), b->own_mode);
 	const int idx = st.thread_index();
 	long inv = begin_invocation(key, idx, st.threads());
 	if (inv < 0) {
@@ -233,11 +252,13 @@ void run_one(const tlb_bench *b, benchmark::State &st)
 
 // A task benchmark's repetition: one Google Benchmark thread drives the
 // tasks (bench/procmode.c); the task count is the instance's last argument.
-void run_task(const tlb_bench *b, int mode, benchmark::State &st)
+void run_task(const Family *f, int mode, benchmark::State &st)
 {
+	const tlb_bench *b = f->b;
+	tlb_pin_use(f->pin); // before the driver starts (forks) its tasks: they pin under it
 	std::vector<int64_t> args = state_args(b, st);
 	const int ntasks = (int)st.range(args.size());
-	InstKey key(b, args, ntasks, mode);
+	InstKey key(f, args, ntasks, mode);
 	long inv = begin_invocation(key, 0, 1);
 	if (inv < 0) {
 		st.SkipWithError(kResumeSkip);
@@ -258,10 +279,10 @@ const char *mode_word(int mode)
 	return mode == TLB_MODE_PROCESSES ? "processes" : "threads";
 }
 
-// ---- thread counts ----
-int resolve_threads(int n)
+// ---- thread counts (under pin policy `pin`: its slots are "allowed") ----
+int resolve_threads(int n, int pin)
 {
-	int allowed = tlb_pin_allowed_count();
+	int allowed = tlb_pin_allowed_count_at(pin);
 	if (n == TLB_THREADS_ALLOWED)
 		return allowed;
 	if (n == TLB_THREADS_OVERSUB)
@@ -269,13 +290,14 @@ int resolve_threads(int n)
 	return n;
 }
 
-std::vector<int> thread_counts(const tlb_bench *b)
+std::vector<int> thread_counts(const tlb_bench *b, int pin)
 {
 	const tlb_run_opts &o = ctx().opts;
 	std::vector<int> out;
-	int allowed = tlb_pin_allowed_count();
+	int allowed = tlb_pin_allowed_count_at(pin);
 	if (b->sweep && o.n_threads > 0) {
-		out.assign(o.threads, o.threads + o.n_threads);
+		for (int i = 0; i < o.n_threads; i++)
+			out.push_back(resolve_threads(o.threads[i], pin));
 	} else if (b->sweep && o.quick) {
 		out = {1, allowed, 2 * allowed};
 	} else if (b->sweep) {
@@ -285,7 +307,7 @@ std::vector<int> thread_counts(const tlb_bench *b)
 		out.push_back(2 * allowed);
 	}
 	for (int n : b->threads)
-		out.push_back(resolve_threads(n));
+		out.push_back(resolve_threads(n, pin));
 	std::vector<int> uniq;
 	for (int n : out)
 		if (n > 0 && std::find(uniq.begin(), uniq.end(), n) == uniq.end())
@@ -295,11 +317,12 @@ std::vector<int> thread_counts(const tlb_bench *b)
 
 // A task benchmark in one mode: the family's arguments plus the task count
 // as a last argument named after the mode (…/threads:2, …/processes:2).
-std::string apply_task(tlb_bench *b, int mode)
+std::string apply_task(const Family *f, int mode)
 {
 	const tlb_run_opts &o = ctx().opts;
+	const tlb_bench *b = f->b;
 	benchmark::internal::Benchmark *gb = benchmark::RegisterBenchmark(
-		b->name.c_str(), [b, mode](benchmark::State &st) { run_task(b, mode, st); });
+		f->name.c_str(), [f, mode](benchmark::State &st) { run_task(f, mode, st); });
 	size_t nargs = b->tuples.empty() ? 0 : b->tuples[0].size();
 	if (!b->arg_names.empty() && b->arg_names.size() != nargs)
 		return b->name + ": " + std::to_string(b->arg_names.size()) + " argument names but tuples of " +
@@ -312,7 +335,7 @@ std::string apply_task(tlb_bench *b, int mode)
 	std::vector<std::vector<int64_t>> tuples = b->tuples;
 	if (tuples.empty())
 		tuples.emplace_back();
-	std::vector<int> counts = thread_counts(b);
+	std::vector<int> counts = thread_counts(b, f->pin);
 	if (counts.empty())
 		counts.push_back(1);
 	for (const auto &t : tuples)
@@ -330,25 +353,12 @@ std::string apply_task(tlb_bench *b, int mode)
 	return "";
 }
 
-std::string apply_one(tlb_bench *b)
+std::string apply_plain(const Family *f)
 {
 	const tlb_run_opts &o = ctx().opts;
-	if (!b->error.empty())
-		return b->error;
-	if (b->is_task) {
-		for (int mode : {TLB_MODE_THREADS, TLB_MODE_PROCESSES}) {
-			if (!(ctx().modes & mode) || !(b->task.modes & mode))
-				continue;
-			std::string e = apply_task(b, mode);
-			if (!e.empty())
-				return e;
-		}
-		return "";
-	}
-	if (!(ctx().modes & b->own_mode))
-		return "";
+	const tlb_bench *b = f->b;
 	benchmark::internal::Benchmark *gb =
-		benchmark::RegisterBenchmark(b->name.c_str(), [b](benchmark::State &st) { run_one(b, st); });
+		benchmark::RegisterBenchmark(f->name.c_str(), [f](benchmark::State &st) { run_one(f, st); });
 	if (!b->arg_names.empty()) {
 		if (!b->tuples.empty() && b->tuples[0].size() != b->arg_names.size())
 			return b->name + ": " + std::to_string(b->arg_names.size()) + " argument names but tuples of " +
@@ -357,7 +367,7 @@ std::string apply_one(tlb_bench *b)
 	}
 	for (const auto &t : b->tuples)
 		gb->Args(t);
-	for (int n : thread_counts(b))
+	for (int n : thread_counts(b, f->pin))
 		gb->Threads(n);
 	if (b->time_mode == 1)
 		gb->UseRealTime();
@@ -371,6 +381,56 @@ std::string apply_one(tlb_bench *b)
 		gb->Repetitions(b->repetitions);
 	if (b->iterations > 0)
 		gb->Iterations(b->iterations);
+	return "";
+}
+
+// Runs under every --pin policy: more than one policy, and some instance
+// has more than one thread (or task) whose placement the shim decides.
+bool per_policy(const tlb_bench *b)
+{
+	if (tlb_pin_policy_count() < 2 || b->own_placement)
+		return false;
+	for (int p = 0; p < tlb_pin_policy_count(); p++)
+		for (int n : thread_counts(b, p))
+			if (n > 1)
+				return true;
+	return false;
+}
+
+std::string apply_family(const Family *f)
+{
+	const tlb_bench *b = f->b;
+	if (!b->is_task)
+		return apply_plain(f);
+	for (int mode : {TLB_MODE_THREADS, TLB_MODE_PROCESSES}) {
+		if (!(ctx().modes & mode) || !(b->task.modes & mode))
+			continue;
+		std::string e = apply_task(f, mode);
+		if (!e.empty())
+			return e;
+	}
+	return "";
+}
+
+std::string apply_one(tlb_bench *b)
+{
+	RunCtx &c = ctx();
+	if (!b->error.empty())
+		return b->error;
+	if (!b->is_task && !(c.modes & b->own_mode))
+		return "";
+	bool each = per_policy(b);
+	for (int p = 0; p < (each ? tlb_pin_policy_count() : 1); p++) {
+		std::unique_ptr<Family> f(new Family{b, p, b->name});
+		if (each)
+			f->name += std::string("/pin:") + tlb_pin_policy_name_at(p);
+		const Family *fp = f.get();
+		c.by_name[f->name] = fp;
+		c.families.push_back(std::move(f));
+		std::string e = apply_family(fp);
+		if (!e.empty())
+			return e;
+	}
 	return "";
 }
 
@@ -462,7 +522,8 @@ class CsvReporter : public benchmark::BenchmarkReporter {
 
 		const Run &first = runs[0];
 		auto fam = ctx().by_name.find(first.run_name.function_name);
-		const tlb_bench *b = fam == ctx().by_name.end() ? nullptr : fam->second;
+		const Family *f = fam == ctx().by_name.end() ? nullptr : fam->second;
+		const tlb_bench *b = f ? f->b : nullptr;
 		std::vector<int64_t> argv;
 		std::string params = params_of(first.run_name.args, &argv);
 		RowShape shape{b ? mode_word(b->own_mode) : "threads", (int)first.threads};
@@ -475,7 +536,7 @@ class CsvReporter : public benchmark::BenchmarkReporter {
 			shape.threads = (int)argv.back();
 			argv.pop_back();
 		}
-		InstKey key(b, argv, shape.threads,
+		InstKey key(f, argv, shape.threads,
 			    shape.mode[0] == 'p' ? (int)TLB_MODE_PROCESSES : (int)TLB_MODE_THREADS);
 		// Google Benchmark reports an instance in two calls: its
 		// repetitions, then (when at least two succeeded) their
@@ -523,7 +584,7 @@ class CsvReporter : public benchmark::BenchmarkReporter {
 					continue;
 				const std::set<int> &s = matched ? rec.invs[base + i].cpus : all;
 				reported.insert(s.begin(), s.end());
-				write_row(r, b, params, shape, cpus_string(s));
+				write_row(r, f, params, shape, cpus_string(s));
 				i++;
 			}
 			if (!last_call) {
@@ -535,7 +596,7 @@ class CsvReporter : public benchmark::BenchmarkReporter {
 				if (r.aggregate_name != "mean" && r.aggregate_name != "median" &&
 				    r.aggregate_name != "stddev" && r.aggregate_name != "cv")
 					continue; // complexity (BigO/RMS) rows are not part of the schema
-				write_row(r, b, params, shape, rec.agg_cpus);
+				write_row(r, f, params, shape, rec.agg_cpus);
 			}
 		}
 		if (last_call)
@@ -548,11 +609,14 @@ class CsvReporter : public benchmark::BenchmarkReporter {
 	}
 
       private:
-	void write_row(const Run &r, const tlb_bench *b, const std::string &params, const RowShape &shape,
+	void write_row(const Run &r, const Family *f, const std::string &params, const RowShape &shape,
 		       const std::string &cpus)
 	{
 		const RunCtx &c = ctx();
-		const std::string &fn = r.run_name.function_name;
+		const tlb_bench *b = f ? f->b : nullptr;
+		const int pin = f ? f->pin : 0;
+		// primitive/variant: the registered name (without a /pin: part)
+		const std::string &fn = b ? b->name : r.run_name.function_name;
 		size_t slash = fn.find('/');
 		std::string primitive = slash == std::string::npos ? fn : fn.substr(0, slash);
 		std::string variant = slash == std::string::npos ? "" : fn.substr(slash + 1);
@@ -587,7 +651,7 @@ class CsvReporter : public benchmark::BenchmarkReporter {
 		std::string name = r.run_name.str();
 		std::string rep = agg ? "" : std::to_string(r.repetition_index < 0 ? 0 : r.repetition_index);
 		std::string thr = std::to_string(shape.threads);
-		std::string over = shape.threads > tlb_pin_allowed_count() ? "1" : "0";
+		std::string over = shape.threads > tlb_pin_allowed_count_at(pin) ? "1" : "0";
 		std::string iters = std::to_string((long long)r.iterations);
 		std::string err = r.error_occurred ? r.error_message : "";
 
@@ -613,7 +677,7 @@ class CsvReporter : public benchmark::BenchmarkReporter {
 		row.f[TLB_COL_AGGREGATE] = agg ? r.aggregate_name.c_str() : "";
 		row.f[TLB_COL_REPETITION] = rep.c_str();
 		row.f[TLB_COL_THREADS] = thr.c_str();
-		row.f[TLB_COL_PIN_POLICY] = c.pin_policy.c_str();
+		row.f[TLB_COL_PIN_POLICY] = tlb_pin_policy_name_at(pin);
 		row.f[TLB_COL_CPUS_USED] = cpus.c_str();
 		row.f[TLB_COL_OVERSUBSCRIBED] = over.c_str();
 		row.f[TLB_COL_ITERATIONS] = iters.c_str();
@@ -848,6 +912,11 @@ void tlb_unit(tlb_bench *b, enum tlb_unit u)
 	b->unit_set = true;
 }
 
+void tlb_own_placement(tlb_bench *b)
+{
+	b->own_placement = true;
+}
+
 void tlb_skip_quick(tlb_bench *b)
 {
 	b->skip_quick = true;
@@ -968,7 +1037,6 @@ int tlb_setup(const struct tlb_run_opts *opts, int gb_argc, char **gb_argv, char
 	c.git_commit = str_or(opts->git_commit, "");
 	c.build_type = str_or(opts->build_type, "");
 	c.modes = opts->modes ? opts->modes : (unsigned)TLB_MODE_THREADS;
-	c.pin_policy = tlb_pin_policy_name();
 	c.opts.filter = nullptr;
 	c.opts.run_id = c.opts.host = c.opts.cpu_model = c.opts.git_commit = c.opts.build_type = nullptr;
 
@@ -983,7 +1051,7 @@ int tlb_setup(const struct tlb_run_opts *opts, int gb_argc, char **gb_argv, char
 		tlb_bench *b = owned.get();
 		if (opts->quick ? b->skip_quick : b->quick_only)
 			continue;
-		if (c.by_name.count(b->name)) {
+		if (!c.registered.insert(b->name).second) {
 			snprintf(err, errlen, "benchmark '%s' is registered twice", b->name.c_str());
 			return TL_EINVAL;
 		}
@@ -994,7 +1062,6 @@ int tlb_setup(const struct tlb_run_opts *opts, int gb_argc, char **gb_argv, char
 			snprintf(err, errlen, "bad registration: %s", e.c_str());
 			return TL_EINVAL;
 		}
-		c.by_name[b->name] = b;
 		unsigned has = b->is_task ? b->task.modes : (unsigned)b->own_mode;
 		// "name/" too: a filter like "^lock/contended/" still selects the family
 		std::string slashed = b->name + "/";

@@ -1,7 +1,11 @@
 """scripts/compare A.csv B.csv: line up the same benchmarks of two runs.
 
-A benchmark is identified by name + peer + mode (+ pin policy when one run
-holds the same name under several policies). For each one present in both
+A benchmark is identified by name (without the runner's `/pin:<policy>`
+part) + peer + mode, + pin policy when either run holds it under several
+policies (a default tl-bench run holds multi-threaded benchmarks under
+compact and scatter): then compact pairs with compact, scatter with
+scatter, and a policy only one run has is listed as such. Two runs with
+one policy each (--pin compact vs --pin scatter) pair across policies. For each one present in both
 runs: median real and CPU time per iteration over the repetitions (the
 iteration rows; the median aggregate row when a run kept aggregates only),
 the change in percent, and a two-sided Mann-Whitney U test over the
@@ -112,7 +116,8 @@ def geomean_change(rows):
 
 def run(a_path, b_path, threshold, alpha, method="auto", name_filter=None):
     ra, rb = results.load(a_path), results.load(b_path)
-    pa_all, pb_all = results.points(ra), results.points(rb)
+    multi = results.multi_pin(ra) | results.multi_pin(rb)
+    pa_all, pb_all = results.points(ra, multi), results.points(rb, multi)
     if name_filter:
         rx = re.compile(name_filter)
         pa_all = [p for p in pa_all if rx.search(p.name)]

@@ -105,8 +105,8 @@ def ratio_section(points):
     out = ['<section id="ratios"><h2>Headline ratios</h2>',
            '<p class="note">Medians over the repetitions of the time per operation (the '
            'benchmark\'s ns_per_op or ops-per-second counter when both sides report it, else real '
-           'time per iteration); pairs share params, threads and mode. ours/baseline &lt; 1: '
-           'ours is faster.</p>']
+           'time per iteration); pairs share params, threads, mode and pin policy (a CPython row, '
+           'unpinned, pairs with the run\'s first policy). ours/baseline &lt; 1: ours is faster.</p>']
     if pairs:
         pairs.sort(key=lambda p: (p.ours.primitive, p.ours.variant, p.ours.params_str, p.ours.threads))
         out.append("<table><tr><th>benchmark</th><th>params</th><th>threads</th><th>pin</th>"

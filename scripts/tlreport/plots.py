@@ -42,6 +42,7 @@ def impl_label(p, with_params=False, drop=()):
             s += " " + pl
     if p.mode != "threads":
         s += " (%s)" % p.mode
+    s += results.pin_suffix(p)
     if p.peer != "c":
         s += " [%s]" % p.peer
     return s
@@ -355,8 +356,8 @@ class Plotter:
     def plot_ratios(self):
         pairs, missing = ratios.baseline_pairs(self.ok)
         for p, b in missing:
-            self.note("baseline %s missing for %s (no row with the same params, threads, mode)"
-                      % (b, p.label()))
+            self.note("baseline %s missing for %s (no row with the same params, threads, mode, "
+                      "pin policy)" % (b, p.label() + results.pin_suffix(p)))
         if not pairs:
             self.note("no ours/baseline pairs (no row names a baseline present in the run): "
                       "skipped ratio_baseline")
@@ -365,8 +366,8 @@ class Plotter:
                               "time ratio ours / baseline (log; < 1: ours faster)",
                               lambda pr: "%s vs %s" % (_bench_label(pr.ours), pr.other.pv),
                               "Ratio of median real time per iteration, ours over the "
-                              "baseline its row names (same params, threads, mode). Below 1: "
-                              "ours is faster.")
+                              "baseline its row names (same params, threads, mode, pin "
+                              "policy). Below 1: ours is faster.")
         cpairs, cmissing = ratios.cpython_pairs(self.ok)
         for c, pv in cmissing:
             self.note("CPython row %s has no C row to pair with" % c.label())
@@ -555,6 +556,7 @@ class Plotter:
                                and p.params_str else "")
             if p.mode != "threads":
                 s += " (%s)" % p.mode
+            s += results.pin_suffix(p)
             if p.peer != "c":
                 s += " [%s]" % p.peer
             return s
@@ -583,6 +585,7 @@ class Plotter:
                 lab += " " + p.params_str
             if p.mode != "threads":
                 lab += " (%s)" % p.mode
+            lab += results.pin_suffix(p)
             if p.peer != "c":
                 lab += " [%s]" % p.peer
             labels.append(lab)
@@ -610,7 +613,7 @@ class Plotter:
             return
         sets = {}
         for p in pts:
-            key = (p.mode, p.peer, families.params_pretty(p))
+            key = (p.mode, p.peer, families.params_pretty(p), results.pin_suffix(p))
             sets.setdefault(key, []).append(p)
         keys = sorted(sets)
         fig, axes = plt.subplots(len(keys), 2, figsize=(12, 3.6 * len(keys) + 0.6),
@@ -636,6 +639,7 @@ class Plotter:
             label = key[2] or "default parameters"
             if key[0] != "threads":
                 label += " (%s)" % key[0]
+            label += key[3]
             if key[1] != "c":
                 label += " [%s]" % key[1]
             ax_t.set_title("time: " + label, fontsize=10)
@@ -676,6 +680,7 @@ class Plotter:
                 lab = p.variant + ("  " + families.params_pretty(p) if p.params else "")
                 if p.mode != "threads":
                     lab += " (%s)" % p.mode
+                lab += results.pin_suffix(p)
                 if p.peer != "c":
                     lab += " [%s]" % p.peer
                 labels.append(lab)

@@ -2,8 +2,11 @@
 
 A row names its baseline as `primitive/variant`; the baseline row is the one
 with that primitive/variant and the same params, threads, mode and pin
-policy, in the C peer. A CPython peer row pairs with the C row of the same
-primitive/variant, params, threads and mode. Ratios are of the medians of
+policy, in the C peer (no row of the same policy: the baseline is missing;
+a ratio never crosses policies). A CPython peer row (unpinned: pin_policy
+none) pairs with the C row of the same primitive/variant, params, threads
+and mode under the same policy, else under the first policy of the run
+(the first such row in the CSV). Ratios are of the medians of
 time per operation (Point.time_ns: a ns_per_op or ops-per-second counter
 where the benchmark reports one, else real_ns): ours / baseline (< 1: ours is faster) and
 cpython / ours (how many times slower CPython is).
@@ -27,11 +30,11 @@ def _index(points):
     return idx
 
 
-def _pick(cands, pin):
+def _pick(cands, pin, strict):
     for c in cands:
         if c.pin_policy == pin:
             return c
-    return cands[0] if cands else None
+    return None if strict or not cands else cands[0]
 
 
 class Pair:
@@ -61,7 +64,7 @@ def baseline_pairs(points):
         if not p.baseline or p.peer != "c" or not p.ok:
             continue
         k = ("c", p.baseline, _norm_params(p), p.threads, p.mode)
-        b = _pick(idx.get(k, []), p.pin_policy)
+        b = _pick(idx.get(k, []), p.pin_policy, strict=True)
         if b is None:
             missing.append((p, p.baseline))
         else:
@@ -76,7 +79,7 @@ def cpython_pairs(points):
         if c.peer != "cpython" or not c.ok:
             continue
         k = ("c", c.pv, _norm_params(c), c.threads, c.mode)
-        ours = _pick(idx.get(k, []), c.pin_policy)
+        ours = _pick(idx.get(k, []), c.pin_policy, strict=False)
         if ours is None:
             missing.append((c, c.pv))
         else:

@@ -239,23 +239,59 @@ class Point:
         return self.name if self.peer == "c" else "%s [%s]" % (self.name, self.peer)
 
 
+# tl-bench runs a multi-threaded benchmark once per --pin policy (default
+# compact+scatter) and names each copy with a `/pin:<policy>` part
+# (`lock/contended/pin:scatter/cs:0/...`); the policy is also the row's
+# pin_policy. Identity strips that part and keys on the column instead, so
+# the same benchmark matches across runs however it was named (older runs,
+# `--pin X` runs: no pin part).
+_PIN_PART = re.compile(r"/pin:[^/]*")
+
+
+def base_name(name):
+    """A row's name without its `/pin:<policy>` part."""
+    return _PIN_PART.sub("", name, count=1)
+
+
+def _ident(row):
+    return (base_name(row.name), row.peer, row.mode)
+
+
+def multi_pin(rows):
+    """(base name, peer, mode) of the benchmarks these rows hold under more
+    than one pin policy."""
+    pins = {}
+    for r in rows:
+        pins.setdefault(_ident(r), set()).add(r.pin_policy)
+    return {k for k, v in pins.items() if len(v) > 1}
+
+
 def bench_key(row, multi_pin):
-    """Identity of a benchmark across runs: name + peer + mode (+ pin policy
-    when one CSV holds the same benchmark under several policies)."""
-    k = (row.name, row.peer, row.mode)
+    """Identity of a benchmark across runs: name (without its pin part) +
+    peer + mode, + pin policy when the benchmark is held under several
+    policies (then rows of different policies are different benchmarks and
+    never share a median)."""
+    k = _ident(row)
     return k + ((row.pin_policy,) if multi_pin else ("",))
 
 
-def points(rows):
-    """Rows -> list of Point, in first-seen order."""
-    pins = {}
-    for r in rows:
-        pins.setdefault((r.name, r.peer, r.mode), set()).add(r.pin_policy)
+def points(rows, multi=None):
+    """Rows -> list of Point, in first-seen order. multi: the identities to
+    split by pin policy (default: those these rows hold under several; a
+    comparison passes the union over both runs)."""
+    if multi is None:
+        multi = multi_pin(rows)
     groups = {}
     for r in rows:
-        key = bench_key(r, len(pins[(r.name, r.peer, r.mode)]) > 1)
+        key = bench_key(r, _ident(r) in multi)
         groups.setdefault(key, []).append(r)
     return [Point(k, rs) for k, rs in groups.items()]
+
+
+def pin_suffix(p):
+    """' pin=<policy>' for a point that is one of several pin policies of its
+    benchmark (labels must tell them apart), else ''."""
+    return " pin=" + p.key[3] if len(p.key) > 3 and p.key[3] else ""
 
 
 def key_str(key):

@@ -3,7 +3,7 @@
 
     harness_test.py GROUP /path/to/tl-bench WORKDIR
 
-GROUP is one of: cli, csv, interrupt, crash, timeout, taskset, smoke, procmode.
+GROUP is one of: cli, csv, interrupt, crash, timeout, taskset, smoke, procmode, pins.
 No timing assertions: a test waits for what the runner prints, never sleeps.
 Exit 0 pass, 1 fail, 77 skip (CTest SKIP_RETURN_CODE).
 """
@@ -80,6 +80,15 @@ def test_cli(bench, work):
         (["--pin", "4000"], "not in the allowed set"),
         (["--pin", "1,1"], "invalid CPU list"),
         (["--pin", ""], "pin policy"),
+        (["--pin", "compact+"], "empty policy"),
+        (["--pin", "+scatter"], "empty policy"),
+        (["--pin", "compact++scatter"], "empty policy"),
+        (["--pin", "compact+compact"], "given twice"),
+        (["--pin", "compact,scatter"], "join policies with '+'"),
+        (["--pin", "compact+bogus"], "unknown pin policy 'bogus'"),
+        (["--pin", "compact+4000"], "not in the allowed set"),
+        (["--pin", "none+compact+scatter+0+0"], "too many policies"),
+        (["--pin", "scatter+0-1,1"], "invalid CPU list"),
         (["--threads", "0"], "invalid thread count"),
         (["--threads", "abc"], "invalid thread count"),
         (["--threads", "1,"], "invalid --threads"),
@@ -170,7 +179,10 @@ def test_csv(bench, work):
             check(r["aggregate"] in ("mean", "median", "stddev", "cv") and r["repetition"] == "", "agg %r" % r)
         cpus = [int(c) for c in r["cpus_used"].split(";") if c]
         check(cpus and all(c in allowed for c in cpus), "cpus_used %r not in allowed %r" % (r["cpus_used"], allowed))
-        check(r["pin_policy"] == "compact", "pin_policy %r" % r["pin_policy"])
+        # the default --pin compact+scatter: multi-threaded benchmarks carry
+        # their policy in the name, the others ran once, under compact
+        part = [x[4:] for x in r["name"].split("/") if x.startswith("pin:")]
+        check(r["pin_policy"] == (part[0] if part else "compact"), "pin_policy %r of %s" % (r["pin_policy"], r["name"]))
         threads = int(r["threads"])
         check(r["oversubscribed"] == ("1" if threads > len(allowed) else "0"), "oversubscribed %r" % r)
         check(int(r["allowed_pus"]) == len(allowed), "allowed_pus %r" % r["allowed_pus"])
@@ -241,7 +253,8 @@ def test_procmode(bench, work):
     Whether the private copy loses updates is up to the schedule: not asserted.
     A task process that dies is an error row naming it, not a hang."""
     out = fresh_dir(work, "procmode")
-    p = run(bench, ["--quick", "--mode", "both", "--out", out, "--filter", "^selftest/(task_|ok/)"])
+    # one policy (names without a pin part); test_pins runs tasks under several
+    p = run(bench, ["--quick", "--mode", "both", "--pin", "compact", "--out", out, "--filter", "^selftest/(task_|ok/)"])
     check(p.returncode == 0, "exit %d: %s" % (p.returncode, p.stderr))
     d = latest(out)
     rows = read_rows(d)
@@ -292,12 +305,12 @@ def test_procmode(bench, work):
 
     # --mode processes: only task benchmarks; every row says processes
     out2 = fresh_dir(work, "procmode-only")
-    p = run(bench, ["--quick", "--mode", "processes", "--out", out2, "--filter", "^selftest/task_shared"])
+    p = run(bench, ["--quick", "--mode", "processes", "--pin", "compact", "--out", out2, "--filter", "^selftest/task_shared"])
     check(p.returncode == 0, "exit %d: %s" % (p.returncode, p.stderr))
     rows = read_rows(latest(out2))
     check(rows and {r["mode"] for r in rows} == {"processes"}, "modes %r" % {r["mode"] for r in rows})
     # instances are named after their mode
-    p = run(bench, ["--quick", "--mode", "processes", "--list", "--filter", "^selftest/task_shared"])
+    p = run(bench, ["--quick", "--mode", "processes", "--pin", "compact", "--list", "--filter", "^selftest/task_shared"])
     check(p.returncode == 0 and p.stdout.split() == ["selftest/task_shared/processes:2/iterations:2/manual_time"],
           "--list --mode processes: %r" % p.stdout)
 
@@ -389,13 +402,16 @@ def test_taskset(bench, work):
         print("skip: CPU 1 not available or no taskset")
         return SKIP
     out = fresh_dir(work, "taskset")
-    for pin in ("compact", "scatter", "none", "1"):
-        p = subprocess.run(["taskset", "-c", "1", bench, "--quick", "--out", out, "--pin", pin,
-                            "--filter", "^(selftest/(ok|threads)|shim/mutex_pair)"],
+    for pin in ("compact", "scatter", "none", "1", None):  # None: the default, compact+scatter
+        p = subprocess.run(["taskset", "-c", "1", bench, "--quick", "--out", out, "--mode", "both",
+                            "--filter", "^(selftest/(ok|threads|task_shared)|shim/mutex_pair)"]
+                           + (["--pin", pin] if pin else []),
                            capture_output=True, text=True, env=env_selftest(), timeout=600)
         check(p.returncode == 0, "--pin %s: exit %d: %s" % (pin, p.returncode, p.stderr))
         rows = read_rows(latest(out))
         check(rows, "no rows")
+        check({r["pin_policy"] for r in rows} == ({"compact", "scatter"} if pin is None else {pin if pin != "1" else "list:1"}),
+              "--pin %s: policies %r" % (pin, {r["pin_policy"] for r in rows}))
         for r in rows:
             check(r["cpus_used"] == "1", "--pin %s under taskset -c 1 used CPUs %r (%s)" % (pin, r["cpus_used"], r["name"]))
             check(r["allowed_pus"] == "1", "allowed_pus %r" % r["allowed_pus"])
@@ -423,8 +439,116 @@ def test_smoke(bench, work):
     check(all(r["cpus_used"] and not r["error"] for r in rows), "placement or error")
 
 
+# ---------------------------------------------------------------- pins
+def strip_pin(name):
+    return "/".join(x for x in name.split("/") if not x.startswith("pin:"))
+
+
+def test_pins(bench, work):
+    """--pin with several policies (default compact+scatter): multi-threaded
+    benchmarks (GB threads or tasks, both modes) run once per policy, named
+    .../pin:<policy>/..., each pinned by its own policy; single-thread ones
+    (and placement-pinned ping-pongs) run once, under the first policy."""
+    allowed = os.sched_getaffinity(0)
+    flt = "^(selftest/(ok|args|threads|sweep|task_shared)|shim/mutex_pair)"
+    single = ("selftest/ok", "selftest/args", "shim/mutex_pair")
+    swept = ("selftest/threads", "selftest/sweep", "selftest/task_shared")
+
+    # 1. the default: no --pin at all
+    out = fresh_dir(work, "pins-default")
+    p = run(bench, ["--quick", "--mode", "both", "--out", out, "--filter", flt])
+    check(p.returncode == 0, "exit %d: %s" % (p.returncode, p.stderr))
+    d = latest(out)
+    with open(os.path.join(d, "run.json")) as f:
+        facts = json.load(f)
+    check(facts["pin_policy"] == "compact+scatter" and facts["pin_policies"] == ["compact", "scatter"],
+          "run.json pins %r %r" % (facts.get("pin_policy"), facts.get("pin_policies")))
+    rows = read_rows(d)
+    listed = run(bench, ["--quick", "--mode", "both", "--list", "--filter", flt]).stdout.split()
+    check(len(listed) == len(set(listed)), "instance names not unique: %r" % listed)
+    check(set(listed) == {r["name"] for r in rows}, "rows vs --list: %r" % sorted(set(listed) ^ {r["name"] for r in rows}))
+    its = [r for r in rows if r["row_type"] == "iteration"]
+    seen = {}  # (family, mode, params, threads) -> {policy: [names]}
+    for r in its:
+        fam = r["primitive"] + "/" + r["variant"]
+        check(fam in single + swept, "unexpected row %s" % r["name"])
+        part = [x[4:] for x in r["name"].split("/") if x.startswith("pin:")]
+        if fam in single:
+            check(not part and r["pin_policy"] == "compact", "single-thread %s under %r" % (r["name"], r["pin_policy"]))
+        else:
+            check(part == [r["pin_policy"]], "swept %s has pin_policy %r" % (r["name"], r["pin_policy"]))
+        cpus = {int(c) for c in r["cpus_used"].split(";") if c}
+        check(cpus and cpus <= allowed, "%s ran on %r, allowed %r" % (r["name"], cpus, allowed))
+        check(not r["error"], "%s: %s" % (r["name"], r["error"]))
+        seen.setdefault((fam, r["mode"], r["params"], r["threads"]), {}).setdefault(r["pin_policy"], []).append(r["name"])
+    for (fam, mode, params, threads), by_pin in seen.items():
+        want = {"compact"} if fam in single else {"compact", "scatter"}
+        check(set(by_pin) == want, "%s %s threads=%s: policies %r, want %r" % (fam, mode, threads, sorted(by_pin), sorted(want)))
+        for pin, names in by_pin.items():
+            # one instance per policy: its 3 repetitions (--quick)
+            check(len(names) == 3 and len(set(names)) == 1, "%s %s threads=%s %s: %r" % (fam, mode, threads, pin, names))
+    modes = {(k[0], k[1]) for k in seen}
+    check(("selftest/task_shared", "processes") in modes and ("selftest/task_shared", "threads") in modes,
+          "task rows in both modes: %r" % sorted(modes))
+    # the same thread counts under both policies
+    for fam in swept:
+        counts = {pin: sorted({int(k[3]) for k, v in seen.items() if k[0] == fam and pin in v}) for pin in ("compact", "scatter")}
+        check(counts["compact"] == counts["scatter"] and max(counts["compact"]) > 1, "%s counts %r" % (fam, counts))
+
+    # 2. each benchmark pinned by its own policy, in threads and processes:
+    #    two one-CPU lists put every thread of a policy on its CPU
+    if {0, 1} <= allowed:
+        for spec, first in (("0+1", 0), ("1+0", 1)):
+            out = fresh_dir(work, "pins-lists")
+            p = run(bench, ["--quick", "--mode", "both", "--out", out, "--pin", spec,
+                            "--filter", "^selftest/(ok|threads|task_shared)"])
+            check(p.returncode == 0, "--pin %s: exit %d: %s" % (spec, p.returncode, p.stderr))
+            rows = read_rows(latest(out))
+            pins = set()
+            for r in rows:
+                check(not r["error"], "%s: %s" % (r["name"], r["error"]))
+                want = first if r["primitive"] + "/" + r["variant"] == "selftest/ok" else int(r["pin_policy"][5:])
+                check(r["cpus_used"] == str(want), "--pin %s: %s (%s) ran on %r, want %d"
+                      % (spec, r["name"], r["pin_policy"], r["cpus_used"], want))
+                check(r["oversubscribed"] == ("1" if int(r["threads"]) > 1 else "0"), "oversubscribed %r" % r)
+                pins.add((r["pin_policy"], r["mode"]))
+            check(pins >= {("list:0", "threads"), ("list:1", "threads"), ("list:0", "processes"), ("list:1", "processes")},
+                  "--pin %s: %r" % (spec, sorted(pins)))
+    else:
+        print("note: CPUs 0 and 1 not both allowed: per-policy CPU check skipped")
+
+    # 3. the real suite: contended sweeps per policy, ping-pongs once
+    p = run(bench, ["--list", "--filter", "^lock/contended/|/pingpong/"], env=dict(os.environ))
+    check(p.returncode == 0, "--list: %s" % p.stderr)
+    names = p.stdout.split()
+    cont = [n for n in names if n.startswith("lock/contended/")]
+    ping = [n for n in names if "/pingpong/" in n]
+    check(cont and ping, "no rows listed: %r" % names)
+    comp = sorted(strip_pin(n) for n in cont if "/pin:compact/" in n)
+    scat = sorted(strip_pin(n) for n in cont if "/pin:scatter/" in n)
+    check(comp and comp == scat and len(cont) == 2 * len(comp), "lock/contended per policy: %r" % cont)
+    check(not [n for n in ping if "/pin:" in n], "ping-pongs place their own threads: %r" % ping)
+    # --pin X alone: today's names, everything under X
+    p = run(bench, ["--list", "--pin", "scatter", "--filter", "^lock/contended/"], env=dict(os.environ))
+    check(p.returncode == 0 and sorted(p.stdout.split()) == comp, "--pin scatter --list: %r" % p.stdout)
+
+    # 4. placements: compact and scatter differ on a synthetic 2-package machine
+    p = run(bench, ["--topology", "package:2 numa:2 core:8 pu:2", "--placement", "4"])
+    blocks, cur = {}, None
+    for line in p.stdout.splitlines():
+        if line.startswith("# policy "):
+            cur = line.split()[2].rstrip(",")
+            blocks[cur] = []
+        elif cur:
+            blocks[cur].append(int(line.split()[1]))
+    check(p.returncode == 0 and sorted(blocks) == ["compact", "scatter"], "--placement blocks %r" % p.stdout)
+    check(blocks["compact"] == [0, 1, 2, 3], "compact %r" % blocks["compact"])
+    check(len({c // 16 for c in blocks["scatter"]}) == 4, "scatter: one thread per NUMA group: %r" % blocks["scatter"])
+
+
 TESTS = {"cli": test_cli, "csv": test_csv, "interrupt": test_interrupt, "crash": test_crash,
-         "timeout": test_timeout, "taskset": test_taskset, "smoke": test_smoke, "procmode": test_procmode}
+         "timeout": test_timeout, "taskset": test_taskset, "smoke": test_smoke, "procmode": test_procmode,
+         "pins": test_pins}
 
 
 def main():

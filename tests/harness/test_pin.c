@@ -178,6 +178,55 @@ TEST_IMPL(explicit_list_and_none)
 	return 0;
 }
 
+TEST_IMPL(several_policies)
+{
+	char err[256];
+	init(BIG, NULL, "compact");
+	ASSERT_OK(tlb_pin_set_policies("compact+scatter+4,5", err, sizeof err));
+	ASSERT_EQ(tlb_pin_policy_count(), 3);
+	ASSERT_STR_EQ(tlb_pin_policy_name_at(0), "compact");
+	ASSERT_STR_EQ(tlb_pin_policy_name_at(1), "scatter");
+	ASSERT_STR_EQ(tlb_pin_policy_name_at(2), "list:4,5");
+	ASSERT_EQ(tlb_pin_allowed_count_at(0), 64);
+	ASSERT_EQ(tlb_pin_allowed_count_at(2), 2);
+	/* the first is active; the _at forms answer for any */
+	ASSERT_EQ(tlb_pin_current(), 0);
+	ASSERT_STR_EQ(tlb_pin_policy_name(), "compact");
+	ASSERT_EQ(tlb_pin_cpu_for_at(0, 1), 1);        /* SMT sibling of PU 0 */
+	ASSERT_EQ(tlb_pin_cpu_for_at(1, 1) / 32, 1);   /* the other package */
+	ASSERT_EQ(tlb_pin_cpu_for_at(2, 3), 5);
+	/* one thread lands alike under compact and scatter */
+	ASSERT_EQ(tlb_pin_cpu_for_at(0, 0), tlb_pin_cpu_for_at(1, 0));
+	/* tlb_pin_use switches what the plain queries answer */
+	ASSERT_OK(tlb_pin_use(1));
+	ASSERT_EQ(tlb_pin_kind(), TLB_PIN_SCATTER);
+	ASSERT_EQ(tlb_pin_cpu_for(1), tlb_pin_cpu_for_at(1, 1));
+	ASSERT_OK(tlb_pin_use(2));
+	ASSERT_EQ(tlb_pin_allowed_count(), 2);
+	ASSERT_EQ(tlb_pin_cpu_for(2), 4);
+	ASSERT_EQ(tlb_pin_use(3), TL_EINVAL);
+	ASSERT_EQ(tlb_pin_use(-1), TL_EINVAL);
+	ASSERT_EQ(tlb_pin_current(), 2);
+	/* bad specs change nothing */
+	static const char *const bad[] = { "", "+", "compact+", "+scatter", "compact++scatter", "compact+compact",
+					   "compact,scatter", "compact+bogus", "compact+64", "0+1+2+3+4", "4,5+5,4,4" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		err[0] = 0;
+		ASSERT_EQ(tlb_pin_set_policies(bad[i], err, sizeof err), TL_EINVAL);
+		ASSERT_TRUE(err[0] != 0 && strchr(err, '\n') == NULL);
+		ASSERT_EQ(tlb_pin_policy_count(), 3);
+	}
+	/* one policy, and the single-policy setter (tl-workload) takes no '+' */
+	ASSERT_OK(tlb_pin_set_policies("scatter", err, sizeof err));
+	ASSERT_EQ(tlb_pin_policy_count(), 1);
+	ASSERT_EQ(tlb_pin_current(), 0);
+	ASSERT_STR_EQ(tlb_pin_policy_name(), "scatter");
+	ASSERT_EQ(tlb_pin_set_policy("compact+scatter", err, sizeof err), TL_EINVAL);
+	ASSERT_EQ(tlb_pin_set_policy("0+1", err, sizeof err), TL_EINVAL);
+	ASSERT_STR_EQ(tlb_pin_policy_name(), "scatter");
+	return 0;
+}
+
 TEST_IMPL(parse_list)
 {
 	int out[16];
@@ -241,6 +290,7 @@ TEST_ENTRY(restricted_allowed_set_is_honoured)
 TEST_ENTRY(scatter_unbalanced_packages)
 TEST_ENTRY(scatter_256_pus)
 TEST_ENTRY(explicit_list_and_none)
+TEST_ENTRY(several_policies)
 TEST_ENTRY(parse_list)
 TEST_ENTRY(bad_synthetic_is_an_error)
 TEST_ENTRY(init_twice_is_busy)

@@ -3,7 +3,10 @@
 
     python3 tests/scripts/make_fixture.py   # rewrites tests/scripts/fixtures/
 
-results.csv            one run shaped exactly like the runner's CSV schema
+results.csv            one run shaped exactly like the runner's CSV schema: a
+                       default tl-bench run, so multi-threaded benchmarks
+                       (contended sweep, fairness, queues) appear under pin
+                       policies compact and scatter, named .../pin:<policy>/...
 results-regressed.csv  the same run again with different noise, one injected
                        regression (lock/contended cs=0, 2 threads, compact:
                        +30%), one improvement (semaphore/uncontended: -20%),
@@ -53,8 +56,22 @@ class Gen:
 
     def bench(self, primitive, variant, params, threads, ns, baseline="",
               counters=None, peer="c", mode="threads", pin="compact",
-              items=None, reps=REPS, error="", timing="real_time"):
-        parts = [primitive, variant] + ["%s:%s" % kv_ for kv_ in params.items()]
+              items=None, reps=REPS, error="", timing="real_time", pins=None, pin_part=False):
+        if pins:
+            # tl-bench's default --pin compact+scatter: a multi-threaded
+            # benchmark once per policy, named .../pin:<policy>/...;
+            # scatter a little slower (made up)
+            for i, pn in enumerate(pins):
+                k = 1.0 + 0.15 * i
+                c = counters
+                if callable(counters):
+                    c = (lambda r, f=counters, k=k: {
+                        n: (v / k if n.startswith("ops_per") else v) for n, v in f(r).items()})
+                self.bench(primitive, variant, params, threads, ns * k, baseline, c, peer, mode, pn,
+                           items / k if items else None, reps, error, timing, pin_part=True)
+            return
+        parts = [primitive, variant] + (["pin:" + pin] if pin_part else [])
+        parts += ["%s:%s" % kv_ for kv_ in params.items()]
         if peer == "cpython":
             # scripts/cpython-peer: no timing part, threads only when > 1
             parts += ["threads:%d" % threads] if threads > 1 else []
@@ -124,6 +141,9 @@ class Gen:
                                   counters=kv({k: fmt(v) for k, v in vals[3].items()})))
 
 
+BOTH = ("compact", "scatter")
+
+
 def populate(g, regressed=False):
     b = g.bench
     # Uncontended cost, one thread, with baselines, GLib peer and CPython peer.
@@ -147,17 +167,12 @@ def populate(g, regressed=False):
             extra = cs * 0.9
             # true throughput over one common window as a counter (reports/README.md)
             b("lock", "contended", p, t, ours + extra * t, baseline="pthread_mutex/contended", reps=5,
-              counters=lambda r, t=t, ns=ours + extra * t: {"ops_per_s": t * 1e9 / ns * 0.97})
+              counters=lambda r, t=t, ns=ours + extra * t: {"ops_per_s": t * 1e9 / ns * 0.97}, pins=BOTH)
             b("pthread_mutex", "contended", p, t, native + extra * t, reps=5,
-              counters=lambda r, t=t, ns=native + extra * t: {"ops_per_s": t * 1e9 / ns * 0.97})
+              counters=lambda r, t=t, ns=native + extra * t: {"ops_per_s": t * 1e9 / ns * 0.97}, pins=BOTH)
             b("gmutex", "contended", p, t, glib + extra * t, baseline="pthread_mutex/contended",
-              counters=lambda r, t=t, ns=glib + extra * t: {"ops_per_s": t * 1e9 / ns * 0.97})
+              counters=lambda r, t=t, ns=glib + extra * t: {"ops_per_s": t * 1e9 / ns * 0.97}, pins=BOTH)
             b("lock", "contended", p, t, py + extra * t, peer="cpython")
-            if cs == 0 and t == 2:
-                b("lock", "contended", p, t, 70.0, baseline="pthread_mutex/contended", pin="scatter",
-                  counters={"ops_per_s": 2e9 / 70.0 * 0.97})
-                b("pthread_mutex", "contended", p, t, 61.0, pin="scatter",
-                  counters={"ops_per_s": 2e9 / 61.0 * 0.97})
     # Handoff round trip by placement (0 same core, 1 cross core).
     for prim, base, same, cross in (("event", "futex", 5200.0, 9100.0),
                                     ("condition", "pthread_cond", 6100.0, 10400.0),
@@ -177,9 +192,9 @@ def populate(g, regressed=False):
     # Fairness under contention.
     for t in (2, 4):
         b("lock", "fairness", {}, t, 60.0 * t, baseline="pthread_mutex/fairness",
-          counters=lambda r, t=t: {"jain": 0.99 - 0.02 * t, "min_max": 0.93 - 0.05 * t})
+          counters=lambda r, t=t: {"jain": 0.99 - 0.02 * t, "min_max": 0.93 - 0.05 * t}, pins=BOTH)
         b("pthread_mutex", "fairness", {}, t, 50.0 * t,
-          counters=lambda r, t=t: {"jain": 0.80 - 0.05 * t, "min_max": 0.35 - 0.05 * t})
+          counters=lambda r, t=t: {"jain": 0.80 - 0.05 * t, "min_max": 0.35 - 0.05 * t}, pins=BOTH)
     # Queues: pattern x capacity, FIFO / LIFO / priority; GAsyncQueue (unbounded only).
     for prim, slow in (("queue", 1.0), ("lifoqueue", 1.05), ("priorityqueue", 1.6)):
         for pattern, t in (("spsc", 2), ("mpsc", 4), ("mpmc", 4)):
@@ -188,10 +203,10 @@ def populate(g, regressed=False):
             for cap, capf in ((1, 9.0), (64, 1.3), (1024, 1.05), (0, 1.0)):
                 ns = 90.0 * slow * capf * (1.0 if pattern == "spsc" else 1.8)
                 bl = "gasyncqueue/" + pattern if (cap == 0 and prim == "queue") else ""
-                b(prim, pattern, {"cap": cap}, t, ns, baseline=bl, items=1e9 / ns * t)
+                b(prim, pattern, {"cap": cap}, t, ns, baseline=bl, items=1e9 / ns * t, pins=BOTH)
     for pattern, t in (("spsc", 2), ("mpsc", 4), ("mpmc", 4)):
         ns = 110.0 * (1.0 if pattern == "spsc" else 1.7)
-        b("gasyncqueue", pattern, {"cap": 0}, t, ns, items=1e9 / ns * t)
+        b("gasyncqueue", pattern, {"cap": 0}, t, ns, items=1e9 / ns * t, pins=BOTH)
     b("queue", "spsc", {"cap": 64}, 2, 2600.0, peer="cpython", items=1e9 / 2600.0 * 2)
     # Executors: thread pool vs process pool vs thread/process per task.
     for op, tp, pp, tpt, ppt, gp in (("roundtrip", 9000.0, 60000.0, 30000.0, 400000.0, 9500.0),
@@ -242,7 +257,7 @@ def populate(g, regressed=False):
     b("native", "mutex_pair", {}, 1, 12.0, timing="plain")
     b("shim", "mutex_pair", {}, 1, 12.1, baseline="native/mutex_pair", timing="plain")
     if regressed:
-        b("barrier", "wait", {}, 2, 900.0, baseline="pthread_barrier/wait")
+        b("barrier", "wait", {}, 2, 900.0, baseline="pthread_barrier/wait", pins=BOTH)
 
 
 def write_csv(path, rows):
@@ -259,7 +274,7 @@ def main():
     populate(g)
     write_csv(os.path.join(OUT, "results.csv"), g.rows)
     tweak = {
-        ("lock/contended/cs:0/work:0/real_time/threads:2", "compact", "c"): 1.30,
+        ("lock/contended/pin:compact/cs:0/work:0/real_time/threads:2", "compact", "c"): 1.30,
         ("semaphore/uncontended/real_time/threads:1", "compact", "c"): 0.80,
         ("timer/repeating/interval_us:1000/manual_time/threads:1", "compact", "c"): None,
     }
@@ -275,8 +290,9 @@ def main():
                         "allowed_cpuset": "0-1"},
            "git_commit": FACTS["git_commit"], "build_type": FACTS["build_type"],
            "compiler": "gcc 12.2.0", "google_benchmark": "1.7.1",
-           "command": "bench/threadlab-bench --quick --pin compact",
-           "pin_policy": "compact", "mode": "threads", "repetitions": REPS,
+           "command": "bench/tl-bench --quick",
+           "pin_policy": "compact+scatter", "pin_policies": ["compact", "scatter"],
+           "mode": "threads", "repetitions": REPS,
            "duration_s": 24.6}
     with open(os.path.join(OUT, "run.json"), "w") as f:
         json.dump(run, f, indent=2)

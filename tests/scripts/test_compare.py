@@ -6,6 +6,7 @@ import unittest
 from common import REGRESSED, RESULTS, TmpDir, run, script
 
 REG_NAME = "lock/contended/cs:0/work:0/real_time/threads:2 [pin=compact]"
+BARRIER = ["barrier/wait/real_time/threads:2 [pin=compact]", "barrier/wait/real_time/threads:2 [pin=scatter]"]
 
 
 class Compare(TmpDir):
@@ -39,8 +40,8 @@ class Compare(TmpDir):
         out = r.stdout
         a = out.index("Only in A (1):")
         self.assertIn("timer/repeating/interval_us:1000/manual_time/threads:1", out[a:a + 200])
-        b = out.index("Only in B (1):")
-        self.assertIn("barrier/wait/real_time/threads:2", out[b:b + 200])
+        b = out.index("Only in B (2):")
+        self.assertEqual(out[b:].splitlines()[1:3], ["  " + x for x in BARRIER])
         self.assertIn("grecmutex/uncontended", out[out.index("Errored or skipped"):])
 
     def test_json_output(self):
@@ -51,7 +52,7 @@ class Compare(TmpDir):
             doc = json.load(f)
         self.assertEqual(doc["regressions"], [REG_NAME])
         self.assertEqual(doc["only_a"], ["timer/repeating/interval_us:1000/manual_time/threads:1"])
-        self.assertEqual(doc["only_b"], ["barrier/wait/real_time/threads:2"])
+        self.assertEqual(doc["only_b"], BARRIER)
         reg = [c for c in doc["compared"] if c["benchmark"] == REG_NAME][0]
         self.assertLess(reg["time_pvalue"], 0.05)
         self.assertEqual((reg["reps_old"], reg["reps_new"]), (5, 5))
@@ -104,6 +105,94 @@ class Compare(TmpDir):
         pairs, missing = ratios.cpython_pairs([c, py, q, qpy])
         self.assertEqual(missing, [])
         self.assertEqual(sorted(round(p.ratio, 6) for p in pairs), [8.0, 9.0])
+
+    # ---- pin policies (a default tl-bench run: compact+scatter) ----
+    def _fixture_rows(self):
+        import csv
+        with open(RESULTS, newline="") as f:
+            r = csv.DictReader(f)
+            return r.fieldnames, list(r)
+
+    def _single_policy_csv(self, name, pin):
+        """The fixture as a `--pin <pin>` run would write it: the swept
+        benchmarks' <pin> rows without the /pin: name part, every other C row
+        under <pin>."""
+        from tlreport import results
+        header, rows = self._fixture_rows()
+        out = []
+        for r in rows:
+            swept = "/pin:" in r["name"]
+            if swept and r["pin_policy"] != pin:
+                continue
+            r = dict(r, name=results.base_name(r["name"]))
+            if r["peer"] == "c":
+                r["pin_policy"] = pin
+            out.append([r[c] for c in header])
+        return self.write_csv(name, header, out)
+
+    def test_pin_policies_never_share_a_median(self):
+        from tlreport import results
+        pts = results.points(results.load(RESULTS))
+        for p in pts:
+            self.assertEqual(len({r.pin_policy for r in p.rows}), 1, p.key)
+        swept = [p for p in pts if "/pin:" in p.name]
+        self.assertTrue(swept)
+        for p in swept:
+            self.assertEqual(p.key[3], p.pin_policy)
+            self.assertNotIn("/pin:", p.key[0])
+        by_base = {}
+        for p in swept:
+            by_base.setdefault(p.key[:3], set()).add(p.pin_policy)
+        self.assertEqual(set(map(frozenset, by_base.values())), {frozenset({"compact", "scatter"})})
+        # single-run benchmarks keep one point with no pin in the key
+        one = [p for p in pts if p.key[0] == "lock/uncontended/real_time/threads:1" and p.peer == "c"]
+        self.assertEqual([p.key[3] for p in one], [""])
+
+    def test_baselines_pair_within_one_pin_policy(self):
+        from tlreport import ratios, results
+        pts = [p for p in results.points(results.load(RESULTS)) if p.ok]
+        pairs, missing = ratios.baseline_pairs(pts)
+        self.assertEqual(missing, [])
+        for pr in pairs:
+            self.assertEqual(pr.ours.pin_policy, pr.other.pin_policy, (pr.ours.key, pr.other.key))
+        lock = [pr for pr in pairs if pr.ours.key[0] == "lock/contended/cs:0/work:0/real_time/threads:2"]
+        self.assertEqual(sorted((pr.ours.pin_policy, pr.other.key[3]) for pr in lock),
+                         [("compact", "compact"), ("scatter", "scatter")])
+        # a baseline present only under the other policy is missing, not borrowed
+        no_scatter_base = [p for p in pts if not (p.pv == "pthread_mutex/contended" and p.pin_policy == "scatter")]
+        pairs, missing = ratios.baseline_pairs(no_scatter_base)
+        self.assertTrue(missing)
+        self.assertEqual({p.pin_policy for p, _ in missing}, {"scatter"})
+        self.assertTrue(all(pr.ours.pin_policy == pr.other.pin_policy for pr in pairs))
+        # CPython (unpinned) pairs with the first policy's C row
+        cp = [x for x in ratios.cpython_pairs(pts)[0]
+              if x.ours.key[0] == "lock/contended/cs:0/work:0/real_time/threads:2"]
+        self.assertEqual([x.ours.pin_policy for x in cp], ["compact"])
+
+    def test_old_single_policy_run_pairs_by_policy(self):
+        old = self._single_policy_csv("old-compact.csv", "compact")
+        path = os.path.join(self.tmp, "cmp.json")
+        r = run([script("compare"), old, RESULTS, "--json", path])
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        with open(path) as f:
+            doc = json.load(f)
+        self.assertEqual(doc["only_a"], [])
+        self.assertTrue(doc["only_b"])
+        self.assertTrue(all(x.endswith("[pin=scatter]") for x in doc["only_b"]), doc["only_b"])
+        self.assertIn(REG_NAME, [c["benchmark"] for c in doc["compared"]])
+        self.assertEqual(doc["regressions"], [])  # same numbers: compact paired with compact
+
+    def test_two_single_policy_runs_pair_across_policies(self):
+        a = self._single_policy_csv("compact.csv", "compact")
+        b = self._single_policy_csv("scatter.csv", "scatter")
+        path = os.path.join(self.tmp, "cmp.json")
+        run([script("compare"), a, b, "--json", path])
+        with open(path) as f:
+            doc = json.load(f)
+        self.assertEqual((doc["only_a"], doc["only_b"]), ([], []))
+        names = [c["benchmark"] for c in doc["compared"]]
+        self.assertIn("lock/contended/cs:0/work:0/real_time/threads:2", names)
+        self.assertFalse([n for n in names if "[pin=" in n or "/pin:" in n], names)
 
     def test_missing_column_exits_2_naming_it(self):
         bad = self.fixture_without_column("real_ns")

@@ -59,6 +59,22 @@ class Plot(TmpDir):
                      "lock-narrow", "unlocked", "join", "atomic"):
             self.assertIn(text, svg)
 
+    def test_pin_policies_are_separate_series(self):
+        """The fixture is a default run: multi-threaded benchmarks under
+        compact and scatter. Every figure showing them keeps one series per
+        policy (legend says which), and every baseline pairs within its
+        policy."""
+        out, r = self.full_plot()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn("missing for", r.stdout)
+        for stem in ("fairness", "queue", "scaling_lock", "ratio_baseline"):
+            with open(os.path.join(out, stem + ".svg")) as f:
+                svg = f.read()
+            for pin in ("compact", "scatter"):
+                with self.subTest(plot=stem, pin=pin):
+                    self.assertIn("t=2 %s vs pthread_mutex/contended" % pin if stem == "ratio_baseline"
+                                  else "pin=" + pin, svg)
+
     def test_default_out_dir_is_plots_next_to_csv(self):
         csv_path = self.fixture_subset(lambda p: p in ("event", "futex"), "results.csv")
         r = run([script("plot"), "-q", csv_path], python=self.py)
