@@ -1,13 +1,16 @@
 /* workload.c — the workload registry, parameters, counters and the small
- * helpers every workload shares (work, clocks, pinning, percentiles). */
+ * helpers every workload shares (work, clocks, pinning, teams of threads,
+ * percentiles, loopback sockets, child processes). */
 #include "workload.h"
 
 #include "pin.h"
 
 #include "threadlab/common.h"
+#include "threadlab/thread.h"
 
 #include <errno.h>
 #include <math.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -16,6 +19,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -285,6 +289,71 @@ int tlw_send_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+size_t tlw_read_full(int fd, void *buf, size_t len, int timeout_ms)
+{
+	size_t have = 0;
+	while (have < len) {
+		if (timeout_ms >= 0 && tlw_wait_fd(fd, POLLIN, timeout_ms) != 0)
+			break;
+		ssize_t k = read(fd, (char *)buf + have, len - have);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		have += (size_t)k;
+	}
+	return have;
+}
+
+int tlw_listen_loopback(struct sockaddr_in *addr, int type_flags, int backlog)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | type_flags, 0);
+	if (fd < 0)
+		return -1;
+	memset(addr, 0, sizeof *addr);
+	addr->sin_family = AF_INET;
+	addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	addr->sin_port = 0; /* ephemeral */
+	socklen_t alen = sizeof *addr;
+	if (bind(fd, (struct sockaddr *)addr, sizeof *addr) != 0 || listen(fd, backlog) != 0 ||
+	    getsockname(fd, (struct sockaddr *)addr, &alen) != 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+int tlw_connect(const struct sockaddr_in *addr)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && connect(fd, (const struct sockaddr *)addr, sizeof *addr) != 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+void tlw_poke(const struct sockaddr_in *addr, int n)
+{
+	for (int i = 0; i < n; i++) {
+		int fd = tlw_connect(addr);
+		if (fd < 0)
+			return;
+		close(fd);
+	}
+}
+
+int tlw_wait_child(pid_t pid)
+{
+	int st;
+	int r;
+	while ((r = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
+		;
+	return r < 0 ? -1 : st;
+}
+
 double tlw_cpu_seconds(void)
 {
 	struct rusage ru;
@@ -381,6 +450,83 @@ int tlw_cpus_seen(char *buf, size_t len)
 	return n;
 }
 
+/* ---- teams ---- */
+
+struct tlw__member {
+	tl_thread_t th;
+	struct tlw_team *t;
+	int i;
+};
+
+/* Every field of the team a member reads was written before its
+ * tl_thread_start (which orders them before the thread runs); the ones
+ * written later (started, joined) are the starter's and joiner's only. */
+static void member_main(void *p)
+{
+	struct tlw__member *m = p;
+	const struct tlw_team *t = m->t;
+	tlw_pin_self(t->c, t->pin_base + m->i);
+	t->fn(t->state, m->i);
+}
+
+int tlw_team_init(struct tlw_team *t, const struct tlw_ctx *c, int n, tlw_loop_fn fn, void *state)
+{
+	*t = (struct tlw_team){ .c = c, .fn = fn, .state = state };
+	t->m = n > 0 ? calloc((size_t)n, sizeof *t->m) : NULL;
+	if (n > 0 && !t->m)
+		return TL_ENOMEM;
+	t->n = n > 0 ? n : 0;
+	return 0;
+}
+
+int tlw_team_start_next(struct tlw_team *t)
+{
+	if (t->started >= t->n)
+		return TL_EINVAL;
+	struct tlw__member *m = &t->m[t->started];
+	m->t = t;
+	m->i = t->started;
+	tl_thread_init(&m->th, member_main, m, t->name);
+	int r = tl_thread_start(&m->th);
+	if (r == 0)
+		t->started++;
+	return r;
+}
+
+int tlw_team_start(struct tlw_team *t)
+{
+	int r = 0;
+	while (t->started < t->n && (r = tlw_team_start_next(t)) == 0)
+		;
+	return r;
+}
+
+void tlw_team_start_all_or_exit(struct tlw_team *t)
+{
+	int r = tlw_team_start(t);
+	if (r == 0)
+		return;
+	fprintf(stderr, "%s: thread %d of %d failed to start (%s); the others wait for it: giving up\n",
+		t->c->w->name, t->started, t->n, tl_strerror(r));
+	fflush(NULL);
+	_exit(1);
+}
+
+void tlw_team_join(struct tlw_team *t)
+{
+	for (; t->joined < t->started; t->joined++)
+		tl_thread_join(&t->m[t->joined].th, TL_FOREVER);
+}
+
+void tlw_team_destroy(struct tlw_team *t)
+{
+	if (t->m)
+		tlw_team_join(t);
+	free(t->m);
+	t->m = NULL;
+	t->n = t->started = t->joined = 0;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -397,6 +543,15 @@ double tlw_percentile(double *v, int n, double pct)
 	if (lo >= n - 1)
 		return v[n - 1];
 	return v[lo] + (pos - lo) * (v[lo + 1] - v[lo]);
+}
+
+void tlw_counter_p50_max(struct tlw_ctx *c, const char *stem, const char *unit, double *v, int n, double scale)
+{
+	char name[64]; /* a name too long for a counter fails in tlw_counter */
+	snprintf(name, sizeof name, "%s_p50_%s", stem, unit);
+	tlw_counter(c, name, n > 0 ? tlw_percentile(v, n, 50) * scale : 0);
+	snprintf(name, sizeof name, "%s_max_%s", stem, unit);
+	tlw_counter(c, name, n > 0 ? tlw_percentile(v, n, 100) * scale : 0);
 }
 
 const char *tlw_child_exe(void)

@@ -12,8 +12,14 @@
  *       { "threads",  100,    20,    1,   4096, NULL,            "threads started", 0 },
  *       { "start",    0,      0,     0,   1,    tlw_start_modes, "seed|barrier",    TLW_P_SWEEP },
  *   };
- *   static int run(struct tlw_ctx *c) { ...; tlw_counter(c, "final_n", n); return 0; }
- *   TLW_REGISTER(lockjoin) = { .name = "lockjoin", ..., .run = run };
+ *   static void task(void *state, int i) { ... }      // one thread's loop
+ *   static int run(struct tlw_ctx *c)
+ *   {
+ *       struct tlw_team t;                            // threads running task
+ *       tlw_team_init(&t, c, n, task, s); tlw_team_start(&t); tlw_team_join(&t);
+ *       tlw_counter(c, "final_n", n); tlw_team_destroy(&t); return 0;
+ *   }
+ *   TLW_REGISTER(lockjoin, .lesson = "...", .baseline = "unlocked", .run = run);
  *
  * Two front ends drive the registry:
  *   - tl-workload (workload_main.c): plain C, also built under TSan; the race
@@ -33,6 +39,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -133,15 +140,25 @@ struct tlw_ctx {
 	char note[256]; /* one human-readable line (tlw_note), printed as note=... */
 };
 
-#define TLW_REGISTER(ident)                                                     \
-	static const struct tlw_workload tlw_def_##ident;                       \
+#define TLW_COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+/* Registers the file's workload, named ident, with the file's `variants`
+ * and `params` arrays; the other fields are the designated initialisers
+ * given after the name (.lesson, .baseline, .run, ...). */
+#define TLW_REGISTER(ident, ...)                                                \
+	static const struct tlw_workload tlw_def_##ident = {                    \
+		.name = #ident,                                                 \
+		.variants = variants,                                           \
+		.nvariants = TLW_COUNT(variants),                               \
+		.params = params,                                               \
+		.nparams = TLW_COUNT(params),                                   \
+		__VA_ARGS__                                                     \
+	};                                                                      \
 	__attribute__((constructor)) static void tlw_ctor_##ident(void)         \
 	{                                                                       \
 		tlw_register(&tlw_def_##ident);                                 \
 	}                                                                       \
-	static const struct tlw_workload tlw_def_##ident
-
-#define TLW_COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
+	struct tlw__semicolon_after_register_##ident
 
 /* ---- registry (workload.c) ---- */
 static inline bool tlw_forks(const struct tlw_workload *w, int variant)
@@ -193,10 +210,70 @@ double tlw_cpu_seconds(void); /* user+sys of the whole process (getrusage) */
  * tlw_send_all: the whole buffer (MSG_NOSIGNAL), 0 or -1. */
 int tlw_wait_fd(int fd, short events, int timeout_ms);
 int tlw_send_all(int fd, const void *buf, size_t len);
+/* Reads until len bytes came (read(2), EINTR retried), waiting at most
+ * timeout_ms for each chunk (< 0: no poll, block in read). Returns the
+ * bytes read: fewer than len on end of file, error or timeout. */
+size_t tlw_read_full(int fd, void *buf, size_t len, int timeout_ms);
+/* A TCP listener on 127.0.0.1, ephemeral port (SOCK_CLOEXEC | type_flags,
+ * e.g. SOCK_NONBLOCK); *addr receives its address. The fd, or -1 with
+ * errno set. */
+struct sockaddr_in;
+int tlw_listen_loopback(struct sockaddr_in *addr, int type_flags, int backlog);
+/* A connected TCP socket to addr (SOCK_CLOEXEC), or -1. */
+int tlw_connect(const struct sockaddr_in *addr);
+/* Connects and closes up to n times, stopping at the first failure: wakes
+ * an acceptor waiting for clients that will never come. */
+void tlw_poke(const struct sockaddr_in *addr, int n);
+
+/* waitpid(pid, &status, 0), EINTR retried: the child's status, or -1 (no
+ * such child: not a normal exit under the W* macros). */
+int tlw_wait_child(pid_t pid);
 
 /* Pins the calling thread, the index-th one the workload created, by the
  * ctx's policy. Returns the CPU it was pinned to, -1 when unpinned. */
 int tlw_pin_self(const struct tlw_ctx *c, int index);
+
+/* A team: n threads running one loop, fn(state, i) in member i = 0..n-1,
+ * each first pinned as the workload's (pin_base + i)-th thread. The team
+ * owns the threads; state is the workload's. Members are started in index
+ * order, by any thread (one at a time), and joined in index order.
+ *
+ *   struct tlw_team t;
+ *   if (tlw_team_init(&t, c, n, task, s) != 0) ...      // TL_ENOMEM
+ *   t.pin_base = 1; t.name = "worker";                  // optional, before start
+ *   r = tlw_team_start(&t);      // or tlw_team_start_all_or_exit(&t)
+ *   tlw_team_join(&t);           // every member started so far
+ *   tlw_team_destroy(&t);        // joins what is left, frees
+ *
+ * After a failed start t.started says how many members run. */
+typedef void (*tlw_loop_fn)(void *state, int i);
+struct tlw__member;
+struct tlw_team {
+	const struct tlw_ctx *c;
+	tlw_loop_fn fn;
+	void *state;
+	int n;            /* members */
+	int pin_base;     /* 0 unless set */
+	const char *name; /* thread name; NULL (default): "Thread-N" */
+	int started;      /* members started: 0..n */
+	int joined;       /* members joined: 0..started */
+	struct tlw__member *m;
+};
+/* On TL_ENOMEM the team is still safe to destroy (it has no members). */
+int tlw_team_init(struct tlw_team *t, const struct tlw_ctx *c, int n, tlw_loop_fn fn, void *state);
+/* The next member only; 0 or tl_thread_start's error. */
+int tlw_team_start_next(struct tlw_team *t);
+/* Every member not started yet; stops at the first failure (its error). */
+int tlw_team_start(struct tlw_team *t);
+/* For teams whose members wait for one another (a start barrier, a full
+ * wave, a checker counting on them): one that cannot start would leave the
+ * others waiting for ever, and exit() would wait for them in turn (it joins
+ * non-daemon threads). Starts every member, or says which one failed and
+ * ends the process at once (_exit(1) after flushing stdio). */
+void tlw_team_start_all_or_exit(struct tlw_team *t);
+/* Joins the members started and not joined yet. */
+void tlw_team_join(struct tlw_team *t);
+void tlw_team_destroy(struct tlw_team *t);
 /* CPUs the threads that called tlw_pin_self() ran on in the last run, as
  * "0;1;5" (the CSV's cpus_used style) in buf; returns how many. tlw_run()
  * adds their count as the counter cpus_seen. */
@@ -207,6 +284,9 @@ void tlw_cpu_seen(int cpu);
 
 /* Percentile (0..100) of n doubles; sorts v in place. */
 double tlw_percentile(double *v, int n, double pct);
+/* Counters <stem>_p50_<unit> and <stem>_max_<unit>: the median and the
+ * largest of n samples (sorted in place), times scale; 0 when n is 0. */
+void tlw_counter_p50_max(struct tlw_ctx *c, const char *stem, const char *unit, double *v, int n, double scale);
 
 /* Path of an executable that understands `--child` (tl-workload), for
  * workloads whose lesson needs a fresh process; NULL if none is found. */

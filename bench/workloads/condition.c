@@ -25,7 +25,6 @@
 #include "threadlab/thread.h"
 
 #include <stdatomic.h>
-#include <stdio.h>
 #include <stdlib.h>
 
 enum { V_NOTIFY, V_NOTIFY_ALL, V_WAIT_FOR };
@@ -40,20 +39,16 @@ static const struct tlw_param params[] = {
 	{ "threads", 10, 10, 1, 4096, NULL, "waiting threads (the seed: 10)", 0 },
 };
 
-struct cv_state;
-
 struct waiter {
-	struct cv_state *s;
-	int index;
 	int entry;      /* order in which it started waiting */
 	int woke_round; /* round whose notify released it */
 	double woke_at;
 };
 
 struct cv_state {
-	const struct tlw_ctx *c;
 	tl_cond_t cond; /* con = threading.Condition(): its own RLock */
 	int variant;
+	struct waiter *w; /* per thread, each written by its own thread */
 	/* all guarded by the condition's lock */
 	int in_wait, woken, entries, round, tickets;
 	long evaluations;
@@ -67,11 +62,10 @@ static bool have_ticket(void *arg)
 	return s->tickets > 0;
 }
 
-static void run_thread(void *p)
+static void run_thread(void *p, int i)
 {
-	struct waiter *w = p;
-	struct cv_state *s = w->s;
-	tlw_pin_self(s->c, w->index);
+	struct cv_state *s = p;
+	struct waiter *w = &s->w[i];
 	tl_cond_acquire(&s->cond, true, TL_FOREVER); /* con.acquire() */
 	w->entry = s->entries++;
 	s->in_wait++;
@@ -89,30 +83,16 @@ static void run_thread(void *p)
 	tl_cond_release(&s->cond); /* con.release() */
 }
 
-/* Polls, under the lock, until in_wait == want; false after 30 s. */
-static bool until_waiting(struct cv_state *s, int want)
+/* Polls, under the lock, until *count == want (at_least: >= want); true
+ * if it is then exactly want, false otherwise or after 30 s. */
+static bool until_count(struct cv_state *s, const int *count, int want, bool at_least)
 {
 	double give_up = tlw_now() + 30;
 	for (;;) {
 		tl_cond_acquire(&s->cond, true, TL_FOREVER);
-		int now = s->in_wait;
+		int now = *count;
 		tl_cond_release(&s->cond);
-		if (now == want)
-			return true;
-		if (tlw_now() > give_up)
-			return false;
-		tlw_sleep_us(50);
-	}
-}
-
-static bool until_woken(struct cv_state *s, int want)
-{
-	double give_up = tlw_now() + 30;
-	for (;;) {
-		tl_cond_acquire(&s->cond, true, TL_FOREVER);
-		int now = s->woken;
-		tl_cond_release(&s->cond);
-		if (now >= want)
+		if (now == want || (at_least && now > want))
 			return now == want;
 		if (tlw_now() > give_up)
 			return false;
@@ -120,37 +100,38 @@ static bool until_woken(struct cv_state *s, int want)
 	}
 }
 
+static bool until_waiting(struct cv_state *s, int want)
+{
+	return until_count(s, &s->in_wait, want, false);
+}
+
+static bool until_woken(struct cv_state *s, int want)
+{
+	return until_count(s, &s->woken, want, true);
+}
+
 static int run(struct tlw_ctx *c)
 {
 	struct cv_state *s = calloc(1, sizeof *s);
 	int n = (int)tlw_p(c, "threads");
-	tl_thread_t *th = calloc((size_t)n, sizeof *th);
 	struct waiter *w = calloc((size_t)n, sizeof *w);
 	double *lat = calloc((size_t)n, sizeof *lat);
-	int r = 0;
-	if (!s || !th || !w || !lat) {
+	struct tlw_team t;
+	int r = tlw_team_init(&t, c, n, run_thread, s);
+	if (r != 0 || !s || !w || !lat) {
 		r = tlw_fail(c, TL_ENOMEM, "out of memory");
 		goto out;
 	}
-	s->c = c;
 	s->variant = c->variant;
+	s->w = w;
+	for (int i = 0; i < n; i++)
+		w[i] = (struct waiter){ -1, -1, 0 };
 	if ((r = tl_cond_init(&s->cond, TL_PRIVATE, TL_COND_RLOCK, NULL)) != 0) {
 		r = tlw_fail(c, r, "tl_cond_init: %s", tl_strerror(r));
 		goto out;
 	}
 	double t0 = tlw_now();
-	int started = 0;
-	for (int i = 0; i < n; i++) {
-		w[i] = (struct waiter){ s, i, -1, -1, 0 };
-		tl_thread_init(&th[i], run_thread, &w[i], NULL);
-		if ((r = tl_thread_start(&th[i])) != 0)
-			break;
-		started++;
-	}
-	if (r != 0) {
-		fprintf(stderr, "condition: thread %d failed to start: %s\n", started, tl_strerror(r));
-		exit(1);
-	}
+	tlw_team_start_all_or_exit(&t); /* a round waits for every thread */
 
 	int remaining = n, rounds = 0, exact = 0;
 	bool stuck = false;
@@ -193,8 +174,7 @@ static int run(struct tlw_ctx *c)
 		tl_cond_notify_all(&s->cond);
 		tl_cond_release(&s->cond);
 	}
-	for (int i = 0; i < n; i++)
-		tl_thread_join(&th[i], TL_FOREVER);
+	tlw_team_join(&t);
 	double wall = tlw_now() - t0;
 
 	/* FIFO: round r released the entries right after those of rounds < r. */
@@ -216,25 +196,15 @@ static int run(struct tlw_ctx *c)
 		tlw_counter(c, "fifo_order", fifo_ok);
 	if (s->variant == V_WAIT_FOR)
 		tlw_counter(c, "predicate_evaluations", (double)s->evaluations);
-	tlw_counter(c, "wake_p50_us", tlw_percentile(lat, n, 50));
-	tlw_counter(c, "wake_max_us", tlw_percentile(lat, n, 100));
+	tlw_counter_p50_max(c, "wake", "us", lat, n, 1);
 	tlw_note(c, "%d rounds released %d of %d threads, %d rounds exactly as asked", rounds, s->woken, n, exact);
 	tl_cond_destroy(&s->cond);
 out:
+	tlw_team_destroy(&t);
 	free(s);
-	free(th);
 	free(w);
 	free(lat);
 	return r;
 }
 
-TLW_REGISTER(condition) = {
-	.name = "condition",
-	.lesson = "十二 Condition: notify(n) releases exactly n waiting threads",
-	.variants = variants,
-	.nvariants = TLW_COUNT(variants),
-	.params = params,
-	.nparams = TLW_COUNT(params),
-	.baseline = NULL,
-	.run = run,
-};
+TLW_REGISTER(condition, .lesson = "十二 Condition: notify(n) releases exactly n waiting threads", .run = run);

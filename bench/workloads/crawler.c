@@ -167,11 +167,12 @@ fail:
 	close(fd);
 }
 
-/* Accepts until `pages` connections were claimed by all server threads. */
-static void server(void *p)
+/* Accepts until `pages` connections were claimed by all server threads.
+ * Server thread i is the workload's thread i; pool workers come after. */
+static void server(void *p, int i)
 {
 	struct crawler *cr = p;
-	tlw_pin_self(cr->c, atomic_fetch_add(&cr->pool_index, 1));
+	(void)i;
 	while (atomic_fetch_add(&cr->claimed, 1) < cr->pages) {
 		int fd = -1;
 		while (fd < 0) {
@@ -203,8 +204,7 @@ static int get_page(struct crawler *cr, int id, struct page **out)
 		goto fail;
 	pg->id = id;
 	snprintf(pg->url, sizeof pg->url, "http://127.0.0.1:%d/page/%d", ntohs(cr->addr.sin_port), id);
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (const struct sockaddr *)&cr->addr, sizeof cr->addr) != 0)
+	if ((fd = tlw_connect(&cr->addr)) < 0)
 		goto fail;
 	char req[128];
 	int n = snprintf(req, sizeof req, "GET /page/%d HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n", id);
@@ -515,12 +515,14 @@ static int run(struct tlw_ctx *c)
 	cr->caller = pthread_self();
 	cr->lfd = -1;
 	pthread_mutex_init(&cr->mu, NULL);
-	int r = 0, nsrv = 0, nthreads = 0;
+	atomic_init(&cr->pool_index, cr->server_threads);
+	int r = 0, nthreads = 0;
 	tl_procpool_t *pp = NULL;
 	double pool_create_s = 0; /* process pool: forking the workers, outside wall_s */
-	tl_thread_t *srv = calloc((size_t)cr->server_threads, sizeof *srv);
+	struct tlw_team srv;
+	int e1 = tlw_team_init(&srv, c, cr->server_threads, server, cr);
 	struct job *jobs = calloc((size_t)cr->pages, sizeof *jobs);
-	if (!srv || !jobs) {
+	if (e1 || !jobs) {
 		r = tlw_fail(c, TL_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -539,12 +541,7 @@ static int run(struct tlw_ctx *c)
 
 	/* 127.0.0.1, an ephemeral port; non-blocking accepts shared by the
 	 * server threads (poll says "maybe", another thread may win it) */
-	cr->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	cr->addr.sin_family = AF_INET;
-	cr->addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	socklen_t alen = sizeof cr->addr;
-	if (cr->lfd < 0 || bind(cr->lfd, (struct sockaddr *)&cr->addr, sizeof cr->addr) != 0 ||
-	    listen(cr->lfd, 256) != 0 || getsockname(cr->lfd, (struct sockaddr *)&cr->addr, &alen) != 0) {
+	if ((cr->lfd = tlw_listen_loopback(&cr->addr, SOCK_NONBLOCK, 256)) < 0) {
 		r = tlw_fail(c, -errno, "listen on 127.0.0.1: %s", strerror(errno));
 		goto out;
 	}
@@ -569,12 +566,9 @@ static int run(struct tlw_ctx *c)
 		}
 		nthreads = tl_procpool_max_workers(pp);
 	}
-	for (; nsrv < cr->server_threads; nsrv++) {
-		tl_thread_init(&srv[nsrv], server, cr, "server");
-		if (tl_thread_start(&srv[nsrv]) != 0)
-			break;
-	}
-	if (nsrv == 0) {
+	srv.name = "server";
+	tlw_team_start(&srv); /* as many as can start: they share the accepts */
+	if (srv.started == 0) {
 		r = tlw_fail(c, TL_EAGAIN, "no server thread could start");
 		goto out;
 	}
@@ -590,16 +584,8 @@ static int run(struct tlw_ctx *c)
 	/* The server stops after `pages` accepts. A fetch that failed may
 	 * never have connected: poke once per failure so no server thread
 	 * waits for it (an extra poke just sits in the backlog). */
-	for (int i = atomic_load(&cr->fetch_errors); i > 0; i--) {
-		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd >= 0) {
-			if (connect(fd, (struct sockaddr *)&cr->addr, sizeof cr->addr) != 0)
-				i = 0;
-			close(fd);
-		}
-	}
-	for (int i = 0; i < nsrv; i++)
-		tl_thread_join(&srv[i], TL_FOREVER);
+	tlw_poke(&cr->addr, atomic_load(&cr->fetch_errors));
+	tlw_team_join(&srv);
 	if (r != 0)
 		goto out;
 
@@ -632,19 +618,13 @@ out:
 	if (cr->db[0])
 		unlink(cr->db);
 	pthread_mutex_destroy(&cr->mu);
-	free(srv);
+	tlw_team_destroy(&srv);
 	free(jobs);
 	free(cr);
 	return r;
 }
 
-TLW_REGISTER(crawler) = {
-	.name = "crawler",
-	.lesson = "十五: pool.submit(get_page).add_done_callback(parse_page) against a local HTTP server",
-	.variants = variants,
-	.nvariants = TLW_COUNT(variants),
-	.params = params,
-	.nparams = TLW_COUNT(params),
-	.baseline = "serial",
-	.run = run,
-};
+TLW_REGISTER(crawler,
+	     .lesson = "十五: pool.submit(get_page).add_done_callback(parse_page) against a local HTTP server",
+	     .baseline = "serial",
+	     .run = run);

@@ -206,9 +206,7 @@ static int run(struct tlw_ctx *c)
 	}
 	buf[len] = '\0';
 	close(fds[0]);
-	int st;
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
+	int st = tlw_wait_child(pid);
 	double wall = tlw_now() - t0;
 	if (killed || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
 		return tlw_fail(c, TL_EINVAL, "child %s (status %d)", killed ? "hung and was killed" : "failed",
@@ -259,14 +257,5 @@ static int run(struct tlw_ctx *c)
 	return 0;
 }
 
-TLW_REGISTER(daemon) = {
-	.name = "daemon",
-	.lesson = "六 守护线程: the confusing example, in a fresh child process",
-	.variants = variants,
-	.nvariants = TLW_COUNT(variants),
-	.params = params,
-	.nparams = TLW_COUNT(params),
-	.baseline = NULL,
-	.run = run,
-	.child = child,
-};
+TLW_REGISTER(daemon, .lesson = "六 守护线程: the confusing example, in a fresh child process", .run = run,
+	     .child = child);

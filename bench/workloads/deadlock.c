@@ -334,13 +334,6 @@ out:
 	return r;
 }
 
-TLW_REGISTER(deadlock) = {
-	.name = "deadlock",
-	.lesson = "九 死锁与递归锁: func1 A->B, func2 B->A with two Locks deadlocks; one RLock completes",
-	.variants = variants,
-	.nvariants = TLW_COUNT(variants),
-	.params = params,
-	.nparams = TLW_COUNT(params),
-	.baseline = NULL,
-	.run = run,
-};
+TLW_REGISTER(deadlock,
+	     .lesson = "九 死锁与递归锁: func1 A->B, func2 B->A with two Locks deadlocks; one RLock completes",
+	     .run = run);

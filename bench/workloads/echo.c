@@ -56,9 +56,8 @@ struct echo {
 	int lfd;
 	struct sockaddr_in addr;
 	/* server */
-	tl_thread_t *conn_threads; /* thread: one per connection */
-	int *conn_fds;
-	atomic_int nconn_threads;
+	struct conn *conn;         /* per accepted connection */
+	struct tlw_team conn_team; /* thread: one per connection, started by the acceptor */
 	tl_executor_t *ex;         /* pool */
 	atomic_int pool_index;     /* pool: next worker's index, for pinning */
 	atomic_long echoed_bytes;
@@ -68,10 +67,9 @@ struct echo {
 	atomic_long bad_echoes, client_errors, messages;
 };
 
-struct conn_arg {
+struct conn {
 	struct echo *e;
 	int fd;
-	int index; /* thread index for pinning: after the acceptor and the clients */
 };
 
 static int wait_fd(int fd, short ev)
@@ -104,20 +102,18 @@ static void action(struct echo *e, int fd)
 	close(fd);
 }
 
-static void conn_thread(void *p)
+/* Connection k's thread: the workload's thread 1 + clients + k. */
+static void conn_thread(void *p, int k)
 {
-	struct conn_arg *a = p;
-	tlw_pin_self(a->e->c, a->index);
-	action(a->e, a->fd);
-	free(a);
+	struct echo *e = p;
+	action(e, e->conn[k].fd);
 }
 
 /* pool.submit(action, conn): the task. */
 static int action_task(void *p, void **result)
 {
-	struct conn_arg *a = p;
+	struct conn *a = p;
 	action(a->e, a->fd);
-	free(a);
 	*result = NULL;
 	return 0;
 }
@@ -130,11 +126,11 @@ static int pin_worker(void *p)
 	return 0;
 }
 
-static void acceptor(void *p)
+static void acceptor(void *p, int i0)
 {
 	struct echo *e = p;
-	tlw_pin_self(e->c, 0);
-	int total = e->clients * e->conns;
+	int total = e->clients * e->conns, k = 0; /* k: connections handed over */
+	(void)i0;
 	for (int i = 0; i < total; i++) {
 		if (wait_fd(e->lfd, POLLIN) != 0) {
 			atomic_fetch_add(&e->server_errors, 1);
@@ -151,78 +147,44 @@ static void acceptor(void *p)
 		}
 		int one = 1;
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-		struct conn_arg *a = malloc(sizeof *a);
-		int k = atomic_load(&e->nconn_threads);
-		if (!a) {
+		e->conn[k] = (struct conn){ e, fd };
+		int r = e->variant == V_POOL
+				? tl_executor_submit(e->ex, action_task, &e->conn[k], NULL) /* pool.submit(action, conn) */
+				: tlw_team_start_next(&e->conn_team); /* threading.Thread(target=action, args=(conn,)).start() */
+		if (r != 0) {
 			close(fd);
 			atomic_fetch_add(&e->server_errors, 1);
 			continue;
 		}
-		*a = (struct conn_arg){ e, fd, 1 + e->clients + k };
-		if (e->variant == V_POOL) {
-			if (tl_executor_submit(e->ex, action_task, a, NULL) != 0) { /* pool.submit(action, conn) */
-				free(a);
-				close(fd);
-				atomic_fetch_add(&e->server_errors, 1);
-			}
-			continue;
-		}
-		/* p = threading.Thread(target=action, args=(conn,)); p.start() */
-		tl_thread_init(&e->conn_threads[k], conn_thread, a, NULL);
-		if (tl_thread_start(&e->conn_threads[k]) != 0) {
-			free(a);
-			close(fd);
-			atomic_fetch_add(&e->server_errors, 1);
-			continue;
-		}
-		atomic_store(&e->nconn_threads, k + 1);
+		k++;
 	}
 }
 
-struct client_arg {
-	struct echo *e;
-	int index;
-};
-
-static void client(void *p)
+/* Client i: the workload's thread 1 + i (the acceptor is thread 0). */
+static void client(void *p, int i)
 {
-	struct client_arg *a = p;
-	struct echo *e = a->e;
-	tlw_pin_self(e->c, 1 + a->index);
-	double *rtt = e->rtt[a->index];
+	struct echo *e = p;
+	double *rtt = e->rtt[i];
 	int nrtt = 0;
 	char msg[128], want[128], got[128];
 	for (int k = 0; k < e->conns; k++) {
-		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd < 0 || connect(fd, (struct sockaddr *)&e->addr, sizeof e->addr) != 0) {
+		int fd = tlw_connect(&e->addr);
+		if (fd < 0) {
 			atomic_fetch_add(&e->client_errors, 1);
-			if (fd >= 0)
-				close(fd);
 			continue;
 		}
 		int one = 1;
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 		for (int m = 0; m < e->msgs; m++) {
-			int len = snprintf(msg, sizeof msg, "hello from client-%d conn-%d msg-%d\n", a->index, k, m);
-			for (int i = 0; i < len; i++)
-				want[i] = (char)toupper((unsigned char)msg[i]);
+			int len = snprintf(msg, sizeof msg, "hello from client-%d conn-%d msg-%d\n", i, k, m);
+			for (int j = 0; j < len; j++)
+				want[j] = (char)toupper((unsigned char)msg[j]);
 			double t0 = tlw_now();
 			if (tlw_send_all(fd, msg, (size_t)len) != 0) {
 				atomic_fetch_add(&e->client_errors, 1);
 				break;
 			}
-			int have = 0;
-			while (have < len) {
-				if (wait_fd(fd, POLLIN) != 0)
-					break;
-				ssize_t n = recv(fd, got + have, (size_t)(len - have), 0);
-				if (n < 0 && errno == EINTR)
-					continue;
-				if (n <= 0)
-					break;
-				have += (int)n;
-			}
-			if (have < len) {
+			if (tlw_read_full(fd, got, (size_t)len, IO_TIMEOUT_MS) < (size_t)len) {
 				atomic_fetch_add(&e->client_errors, 1);
 				break;
 			}
@@ -250,32 +212,31 @@ static int run(struct tlw_ctx *c)
 	e->workers = (int)tlw_p(c, "workers");
 	int total = e->clients * e->conns, per_client = e->conns * e->msgs, r = 0;
 	e->lfd = -1;
-	e->conn_threads = calloc((size_t)total, sizeof *e->conn_threads);
+	struct tlw_team acc, cl;
+	bool ok = tlw_team_init(&acc, c, 1, acceptor, e) == 0;
+	ok &= tlw_team_init(&cl, c, e->clients, client, e) == 0;
+	ok &= tlw_team_init(&e->conn_team, c, e->variant == V_POOL ? 0 : total, conn_thread, e) == 0;
+	e->conn = calloc((size_t)total, sizeof *e->conn);
 	e->rtt = calloc((size_t)e->clients, sizeof *e->rtt);
-	tl_thread_t *cl = calloc((size_t)e->clients, sizeof *cl);
-	struct client_arg *cargs = calloc((size_t)e->clients, sizeof *cargs);
 	double *all = calloc((size_t)e->clients * (size_t)per_client, sizeof *all);
-	bool ok = e->conn_threads && e->rtt && cl && cargs && all;
+	ok = ok && e->conn && e->rtt && all;
 	for (int i = 0; ok && i < e->clients; i++)
 		ok = (e->rtt[i] = calloc((size_t)per_client, sizeof **e->rtt)) != NULL;
 	if (!ok) {
 		r = tlw_fail(c, TL_ENOMEM, "out of memory");
 		goto out;
 	}
+	/* thread 0 the acceptor, 1.. the clients, then the connections' threads */
+	acc.name = "acceptor";
+	cl.pin_base = 1;
+	e->conn_team.pin_base = 1 + e->clients;
 
 	/* s.bind(('127.0.0.1', 0)); s.listen(5) — an ephemeral port, loopback only */
-	e->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	e->addr.sin_family = AF_INET;
-	e->addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	e->addr.sin_port = 0;
-	socklen_t alen = sizeof e->addr;
-	if (e->lfd < 0 || bind(e->lfd, (struct sockaddr *)&e->addr, sizeof e->addr) != 0 ||
-	    listen(e->lfd, 128) != 0 || getsockname(e->lfd, (struct sockaddr *)&e->addr, &alen) != 0) {
+	if ((e->lfd = tlw_listen_loopback(&e->addr, 0, 128)) < 0) {
 		r = tlw_fail(c, -errno, "listen on 127.0.0.1: %s", strerror(errno));
 		goto out;
 	}
 
-	tl_thread_t acc;
 	if (e->variant == V_POOL) {
 		tl_executor_opts_t opts = { e->workers, "echo-pool", pin_worker, e };
 		if ((r = tl_executor_create(&e->ex, &opts)) != 0) {
@@ -284,35 +245,14 @@ static int run(struct tlw_ctx *c)
 		}
 	}
 	double t0 = tlw_now();
-	tl_thread_init(&acc, acceptor, e, "acceptor");
-	if ((r = tl_thread_start(&acc)) != 0) {
-		fprintf(stderr, "echo: acceptor failed to start: %s\n", tl_strerror(r));
-		exit(1);
-	}
-	int started = 0;
-	for (int i = 0; i < e->clients; i++) {
-		cargs[i] = (struct client_arg){ e, i };
-		tl_thread_init(&cl[i], client, &cargs[i], NULL);
-		if (tl_thread_start(&cl[i]) != 0)
-			break;
-		started++;
-	}
-	for (int i = 0; i < started; i++)
-		tl_thread_join(&cl[i], TL_FOREVER);
-	if (started < e->clients) {
-		/* the acceptor waits for connections that will never come: poke it */
-		for (int i = started * e->conns; i < total; i++) {
-			int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-			if (fd >= 0 && connect(fd, (struct sockaddr *)&e->addr, sizeof e->addr) == 0)
-				close(fd);
-			else if (fd >= 0)
-				close(fd);
-		}
-	}
-	tl_thread_join(&acc, TL_FOREVER);
-	int nthreads = atomic_load(&e->nconn_threads);
-	for (int i = 0; i < nthreads; i++)
-		tl_thread_join(&e->conn_threads[i], TL_FOREVER);
+	tlw_team_start_all_or_exit(&acc);
+	tlw_team_start(&cl);
+	tlw_team_join(&cl);
+	int started = cl.started;
+	if (started < e->clients) /* the acceptor waits for connections that will never come: poke it */
+		tlw_poke(&e->addr, total - started * e->conns);
+	tlw_team_join(&acc);
+	tlw_team_join(&e->conn_team); /* the acceptor's count of them is complete: it was joined */
 	int pool_threads = 0;
 	if (e->variant == V_POOL) {
 		pool_threads = tl_executor_num_threads(e->ex);
@@ -337,39 +277,31 @@ static int run(struct tlw_ctx *c)
 	tlw_counter(c, "messages", (double)msgs);
 	tlw_counter(c, "items", (double)msgs);
 	tlw_counter(c, "msgs_per_s", (double)msgs / wall);
-	tlw_counter(c, "rtt_p50_us", n ? tlw_percentile(all, n, 50) : 0);
+	tlw_counter_p50_max(c, "rtt", "us", all, n, 1);
 	tlw_counter(c, "rtt_p99_us", n ? tlw_percentile(all, n, 99) : 0);
-	tlw_counter(c, "rtt_max_us", n ? tlw_percentile(all, n, 100) : 0);
 	tlw_counter(c, "bad_echoes", (double)atomic_load(&e->bad_echoes));
 	tlw_counter(c, "client_errors", (double)atomic_load(&e->client_errors));
 	tlw_counter(c, "server_errors", atomic_load(&e->server_errors));
 	tlw_counter(c, "all_echoed", msgs == (long)total * e->msgs && atomic_load(&e->bad_echoes) == 0);
-	tlw_counter(c, "server_threads", e->variant == V_POOL ? pool_threads : nthreads);
+	tlw_counter(c, "server_threads", e->variant == V_POOL ? pool_threads : e->conn_team.started);
 	tlw_note(c, "127.0.0.1:%d, %d connections, %ld messages", ntohs(e->addr.sin_port), total, msgs);
 out:
+	tlw_team_destroy(&cl);
+	tlw_team_destroy(&acc);
+	tlw_team_destroy(&e->conn_team);
 	if (e->lfd >= 0)
 		close(e->lfd);
 	if (e->rtt)
 		for (int i = 0; i < e->clients; i++)
 			free(e->rtt[i]);
 	free(e->rtt);
-	free(e->conn_threads);
+	free(e->conn);
 	if (e->ex)
 		tl_executor_destroy(e->ex);
-	free(cl);
-	free(cargs);
 	free(all);
 	free(e);
 	return r;
 }
 
-TLW_REGISTER(echo) = {
-	.name = "echo",
-	.lesson = "练习一: the upper-casing echo server, thread per connection vs a pool",
-	.variants = variants,
-	.nvariants = TLW_COUNT(variants),
-	.params = params,
-	.nparams = TLW_COUNT(params),
-	.baseline = "thread",
-	.run = run,
-};
+TLW_REGISTER(echo, .lesson = "练习一: the upper-casing echo server, thread per connection vs a pool", .baseline = "thread",
+	     .run = run);

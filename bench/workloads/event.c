@@ -26,7 +26,6 @@
 #include "threadlab/thread.h"
 
 #include <stdatomic.h>
-#include <stdio.h>
 #include <stdlib.h>
 
 enum { V_TIMEOUT, V_CONNECT };
@@ -42,7 +41,6 @@ static const struct tlw_param params[] = {
 };
 
 struct ev_state {
-	const struct tlw_ctx *c;
 	tl_event_t event;
 	int workers;
 	double wait_s;
@@ -52,17 +50,11 @@ struct ev_state {
 	double *wake_us; /* per worker: set -> return from wait, -1 if not woken by set */
 };
 
-struct ev_arg {
-	struct ev_state *s;
-	int index;
-};
-
-static void conn_mysql(void *p)
+/* Worker i is the workload's thread 1 + i; the checker is thread 0. */
+static void conn_mysql(void *p, int i)
 {
-	struct ev_arg *a = p;
-	struct ev_state *s = a->s;
-	tlw_pin_self(s->c, 1 + a->index);
-	s->wake_us[a->index] = -1;
+	struct ev_state *s = p;
+	s->wake_us[i] = -1;
 	int count = 1;
 	while (!tl_event_is_set(&s->event)) {
 		if (count > 3) { /* raise TimeoutError('链接超时') */
@@ -80,7 +72,7 @@ static void conn_mysql(void *p)
 		if (tl_event_wait(&s->event, s->wait_s) == 0) {
 			double set_at = atomic_load(&s->set_at);
 			if (set_at > 0) {
-				s->wake_us[a->index] = (tlw_now() - set_at) * 1e6;
+				s->wake_us[i] = (tlw_now() - set_at) * 1e6;
 				atomic_fetch_add(&s->woken_by_set, 1);
 			}
 		}
@@ -90,10 +82,10 @@ static void conn_mysql(void *p)
 	atomic_fetch_add(&s->finished, 1);
 }
 
-static void check_mysql(void *p)
+static void check_mysql(void *p, int i)
 {
 	struct ev_state *s = p;
-	tlw_pin_self(s->c, 0);
+	(void)i;
 	/* time.sleep(random.randint(2, 4)), made certain either way */
 	if (s->variant == V_TIMEOUT)
 		while (atomic_load(&s->finished) < s->workers)
@@ -110,44 +102,34 @@ static int run(struct tlw_ctx *c)
 	struct ev_state *s = calloc(1, sizeof *s);
 	if (!s)
 		return tlw_fail(c, TL_ENOMEM, "out of memory");
-	s->c = c;
 	s->variant = c->variant;
 	s->workers = (int)tlw_p(c, "workers");
 	s->wait_s = (double)tlw_p(c, "wait_us") / 1e6;
 	int n = s->workers, r = 0;
-	tl_thread_t *th = calloc((size_t)n + 1, sizeof *th);
-	struct ev_arg *args = calloc((size_t)n, sizeof *args);
+	struct tlw_team workers, checker;
 	s->wake_us = calloc((size_t)n, sizeof *s->wake_us);
-	if (!th || !args || !s->wake_us) {
+	int e1 = tlw_team_init(&workers, c, n, conn_mysql, s);
+	int e2 = tlw_team_init(&checker, c, 1, check_mysql, s);
+	if (e1 || e2 || !s->wake_us) {
 		r = tlw_fail(c, TL_ENOMEM, "out of memory");
 		goto out;
 	}
+	workers.pin_base = 1;
+	checker.name = "checker";
 	tl_event_init(&s->event, TL_PRIVATE);
 	double t0 = tlw_now();
-	/* conn1.start(); conn2.start(); check.start() */
-	int started = 0;
-	for (int i = 0; i < n; i++) {
-		args[i] = (struct ev_arg){ s, i };
-		tl_thread_init(&th[i], conn_mysql, &args[i], NULL);
-		if ((r = tl_thread_start(&th[i])) != 0)
-			break;
-		started++;
-	}
-	if (r != 0) { /* the checker would wait for workers that never came */
-		fprintf(stderr, "event: worker %d failed to start: %s\n", started, tl_strerror(r));
-		exit(1);
-	}
-	tl_thread_init(&th[n], check_mysql, s, "checker");
-	if ((r = tl_thread_start(&th[n])) != 0) {
+	/* conn1.start(); conn2.start(); check.start(). The checker waits for
+	 * every worker: all of them must run. */
+	tlw_team_start_all_or_exit(&workers);
+	if ((r = tlw_team_start(&checker)) != 0) {
 		tl_event_set(&s->event); /* release the workers */
-		for (int i = 0; i < n; i++)
-			tl_thread_join(&th[i], TL_FOREVER);
+		tlw_team_join(&workers);
 		r = tlw_fail(c, r, "checker failed to start: %s", tl_strerror(r));
 		tl_event_destroy(&s->event);
 		goto out;
 	}
-	for (int i = 0; i <= n; i++)
-		tl_thread_join(&th[i], TL_FOREVER);
+	tlw_team_join(&workers);
+	tlw_team_join(&checker);
 	double wall = tlw_now() - t0;
 
 	double *w = calloc((size_t)n, sizeof *w);
@@ -162,27 +144,17 @@ static int run(struct tlw_ctx *c)
 	tlw_counter(c, "attempts", atomic_load(&s->attempts));
 	tlw_counter(c, "attempts_max", atomic_load(&s->attempts_max));
 	tlw_counter(c, "woken_by_set", atomic_load(&s->woken_by_set));
-	tlw_counter(c, "set_to_wake_p50_us", nw ? tlw_percentile(w, nw, 50) : 0);
-	tlw_counter(c, "set_to_wake_max_us", nw ? tlw_percentile(w, nw, 100) : 0);
+	tlw_counter_p50_max(c, "set_to_wake", "us", w, nw, 1);
 	tlw_note(c, "%d of %d workers connected, %d timed out after 3 attempts", atomic_load(&s->connected), n,
 		 atomic_load(&s->timed_out));
 	free(w);
 	tl_event_destroy(&s->event);
 out:
-	free(th);
-	free(args);
+	tlw_team_destroy(&workers);
+	tlw_team_destroy(&checker);
 	free(s->wake_us);
 	free(s);
 	return r;
 }
 
-TLW_REGISTER(event) = {
-	.name = "event",
-	.lesson = "十一 Event: connect-retry workers waiting for a checker",
-	.variants = variants,
-	.nvariants = TLW_COUNT(variants),
-	.params = params,
-	.nparams = TLW_COUNT(params),
-	.baseline = NULL,
-	.run = run,
-};
+TLW_REGISTER(event, .lesson = "十一 Event: connect-retry workers waiting for a checker", .run = run);

@@ -28,7 +28,6 @@
 #include <pthread.h>
 #include <sched.h> /* sched_yield */
 #include <stdatomic.h>
-#include <stdio.h>
 #include <stdlib.h>
 
 enum { V_GIL_CPU, V_NOGIL_CPU, V_GIL_IO, V_NOGIL_IO };
@@ -58,16 +57,10 @@ struct gil {
 };
 
 struct gil_state {
-	const struct tlw_ctx *c;
 	int variant, nthreads;
 	int64_t work_us, interval_us, rounds, io_us, check_us;
 	struct gil gil;
 	pthread_barrier_t gate;
-};
-
-struct gil_arg {
-	struct gil_state *s;
-	int index;
 };
 
 static bool with_gil(const struct gil_state *s)
@@ -122,11 +115,10 @@ static void bytecode(struct gil_state *s, int64_t us)
 	}
 }
 
-static void worker(void *p)
+static void worker(void *p, int i)
 {
-	struct gil_arg *a = p;
-	struct gil_state *s = a->s;
-	tlw_pin_self(s->c, a->index);
+	struct gil_state *s = p;
+	(void)i;
 	pthread_barrier_wait(&s->gate);
 	bool gil = with_gil(s);
 	if (gil)
@@ -160,7 +152,6 @@ static int run(struct tlw_ctx *c)
 	struct gil_state *s = calloc(1, sizeof *s);
 	if (!s)
 		return tlw_fail(c, TL_ENOMEM, "out of memory");
-	s->c = c;
 	s->variant = c->variant;
 	s->nthreads = (int)tlw_p(c, "threads");
 	if (s->nthreads == 0)
@@ -171,32 +162,17 @@ static int run(struct tlw_ctx *c)
 	s->io_us = tlw_p(c, "io_us");
 	s->check_us = tlw_p(c, "check_us");
 	int n = s->nthreads;
-	tl_thread_t *th = calloc((size_t)n, sizeof *th);
-	struct gil_arg *args = calloc((size_t)n, sizeof *args);
-	if (!th || !args) {
-		free(th);
-		free(args);
+	struct tlw_team t;
+	if (tlw_team_init(&t, c, n, worker, s) != 0) {
 		free(s);
 		return tlw_fail(c, TL_ENOMEM, "out of memory");
 	}
 	tl_lock_init(&s->gil.lock, TL_PRIVATE);
 	pthread_barrier_init(&s->gate, NULL, (unsigned)n + 1);
-	int r = 0, started = 0;
-	for (int i = 0; i < n; i++) {
-		args[i] = (struct gil_arg){ s, i };
-		tl_thread_init(&th[i], worker, &args[i], NULL);
-		if ((r = tl_thread_start(&th[i])) != 0)
-			break;
-		started++;
-	}
-	if (r != 0) {
-		fprintf(stderr, "gil: thread %d failed to start (%s) behind a start barrier\n", started, tl_strerror(r));
-		exit(1);
-	}
+	tlw_team_start_all_or_exit(&t); /* behind a start barrier */
 	pthread_barrier_wait(&s->gate);
 	double t0 = tlw_now(), cpu0 = tlw_cpu_seconds();
-	for (int i = 0; i < n; i++)
-		tl_thread_join(&th[i], TL_FOREVER);
+	tlw_team_join(&t);
 	double wall = tlw_now() - t0, cpu = tlw_cpu_seconds() - cpu0;
 
 	bool cpu_bound = s->variant == V_GIL_CPU || s->variant == V_NOGIL_CPU;
@@ -214,19 +190,9 @@ static int run(struct tlw_ctx *c)
 	tlw_counter(c, "gil_wait_max_ms", atomic_load(&s->gil.wait_max) * 1e3);
 	pthread_barrier_destroy(&s->gate);
 	tl_lock_destroy(&s->gil.lock);
-	free(th);
-	free(args);
+	tlw_team_destroy(&t);
 	free(s);
 	return 0;
 }
 
-TLW_REGISTER(gil) = {
-	.name = "gil",
-	.lesson = "七/八 GIL: CPU-bound threads do not scale under a GIL, I/O-bound ones do",
-	.variants = variants,
-	.nvariants = TLW_COUNT(variants),
-	.params = params,
-	.nparams = TLW_COUNT(params),
-	.baseline = NULL,
-	.run = run,
-};
+TLW_REGISTER(gil, .lesson = "七/八 GIL: CPU-bound threads do not scale under a GIL, I/O-bound ones do", .run = run);

@@ -17,10 +17,10 @@
  * whatever the start mode.
  *
  * Why -O1 (the TSan build) cannot fold the racy read-modify-write into one
- * `n -= 1`: n lives in a struct whose address escapes (it is handed to
- * tl_thread_start), and tlw_work() is a noinline call in another
- * translation unit. The compiler must assume the call may read or write n,
- * so `temp = n` stays a load before the call and `n = temp - 1` a store
+ * `n -= 1`: n lives in a struct whose address escapes (it is the team's
+ * state, handed to every thread), and tlw_work() is a noinline call in
+ * another translation unit. The compiler must assume the call may read or
+ * write n, so `temp = n` stays a load before the call and `n = temp - 1` a store
  * after it, W apart: the lost-update window is the whole work, as in the
  * seed. n stays a plain int (no volatile, no atomic) so the race is a real
  * C11 data race that TSan reports.
@@ -96,18 +96,22 @@ struct lj {
 	pthread_barrier_t gate;
 };
 
-struct lj_arg {
-	struct lj *s;
-	int index;
-};
-
-static void task(void *p)
+/* The seed's task body on *n: temp = n; time.sleep(0.5); n = temp - 1.
+ * A load, the opaque work call, a store: the lost-update window (see the
+ * top of the file for why the compiler keeps it whole). */
+static void read_work_write(const struct lj *s, int *n)
 {
-	struct lj_arg *a = p;
-	struct lj *s = a->s;
+	int temp = *n;
+	tlw_work(s->work_kind, s->work_us);
+	*n = temp - 1;
+}
+
+static void task(void *p, int i)
+{
+	struct lj *s = p;
 	int temp;
 
-	tlw_pin_self(s->c, a->index);
+	(void)i;
 	if (s->start_mode == TLW_START_BARRIER && s->variant != V_JOIN)
 		pthread_barrier_wait(&s->gate);
 
@@ -115,15 +119,11 @@ static void task(void *p)
 	switch (s->variant) {
 	case V_UNLOCKED:
 	case V_JOIN: /* same code: join is what makes it correct */
-		temp = s->n;
-		tlw_work(s->work_kind, s->work_us);
-		s->n = temp - 1;
+		read_work_write(s, &s->n);
 		break;
 	case V_LOCK:
 		tl_lock_acquire(&s->lock, true, TL_FOREVER);
-		temp = s->n;
-		tlw_work(s->work_kind, s->work_us);
-		s->n = temp - 1;
+		read_work_write(s, &s->n);
 		tl_lock_release(&s->lock);
 		break;
 	case V_NARROW:
@@ -152,54 +152,37 @@ static void task(void *p)
 static double run_once(struct tlw_ctx *c, struct lj *s, int *final_n)
 {
 	int n = s->nthreads;
-	tl_thread_t *th = calloc((size_t)n, sizeof *th);
-	struct lj_arg *args = calloc((size_t)n, sizeof *args);
-	if (!th || !args) {
-		free(th);
-		free(args);
+	struct tlw_team t;
+	if (tlw_team_init(&t, c, n, task, s) != 0)
 		return tlw_fail(c, TL_ENOMEM, "out of memory for %d threads", n);
-	}
 	s->n = n;
 	atomic_store(&s->an, n);
 	int r = tl_lock_init(&s->lock, TL_PRIVATE);
 	if (r != 0) {
-		free(th);
-		free(args);
+		tlw_team_destroy(&t);
 		return tlw_fail(c, r, "tl_lock_init: %s", tl_strerror(r));
 	}
 	if (s->start_mode == TLW_START_BARRIER)
 		pthread_barrier_init(&s->gate, NULL, (unsigned)n);
 
-	int started = 0;
 	double t0 = tlw_now();
-	for (int i = 0; i < n; i++) {
-		args[i] = (struct lj_arg){ s, i };
-		tl_thread_init(&th[i], task, &args[i], NULL);
-		r = tl_thread_start(&th[i]);
-		if (r != 0)
-			break;
-		started++;
-		if (s->variant == V_JOIN)
-			tl_thread_join(&th[i], TL_FOREVER);
+	if (s->variant == V_JOIN) { /* t.start(); t.join(), one thread at a time */
+		while (t.started < n && (r = tlw_team_start_next(&t)) == 0)
+			tlw_team_join(&t);
+	} else if (s->start_mode == TLW_START_BARRIER) {
+		tlw_team_start_all_or_exit(&t); /* or the gate would never open */
+	} else {
+		r = tlw_team_start(&t);
 	}
-	if (r != 0 && s->start_mode == TLW_START_BARRIER) {
-		/* The gate would never open: nothing sane to do but report. The
-		 * started threads wait forever; exit through the error path. */
-		fprintf(stderr, "lockjoin: thread %d failed to start (%s) behind a start barrier\n", started,
-			tl_strerror(r));
-		exit(1);
-	}
-	if (s->variant != V_JOIN)
-		for (int i = 0; i < started; i++)
-			tl_thread_join(&th[i], TL_FOREVER);
+	tlw_team_join(&t);
 	double wall = tlw_now() - t0;
 
 	*final_n = (s->variant == V_ATOMIC || s->variant == V_REFERENCE) ? atomic_load(&s->an) : s->n;
 	if (s->start_mode == TLW_START_BARRIER)
 		pthread_barrier_destroy(&s->gate);
 	tl_lock_destroy(&s->lock);
-	free(th);
-	free(args);
+	int started = t.started;
+	tlw_team_destroy(&t);
 	if (r != 0)
 		return tlw_fail(c, r, "thread %d failed to start: %s", started, tl_strerror(r));
 	return wall;
@@ -244,7 +227,6 @@ struct lj_shm {
 
 static void proc_task(struct lj *s, struct lj_shm *m, int i)
 {
-	int temp;
 	tlw_pin_self(s->c, i);
 	m->child[i].cpu = sched_getcpu();
 	if (s->start_mode == TLW_START_BARRIER)
@@ -252,22 +234,16 @@ static void proc_task(struct lj *s, struct lj_shm *m, int i)
 	tlw_work(s->work_kind, s->pre_us);
 	switch (s->variant) {
 	case V_PROC_PRIVATE: /* the parent's variable, as fork() copied it */
-		temp = s->n;
-		tlw_work(s->work_kind, s->work_us);
-		s->n = temp - 1;
+		read_work_write(s, &s->n);
 		m->child[i].n = s->n;
 		break;
 	case V_PROC_SHARED_UNLOCKED:
-		temp = m->n;
-		tlw_work(s->work_kind, s->work_us);
-		m->n = temp - 1;
+		read_work_write(s, &m->n);
 		m->child[i].n = m->n;
 		break;
 	case V_PROC_SHARED_LOCK:
 		tl_lock_acquire(&m->lock, true, TL_FOREVER);
-		temp = m->n;
-		tlw_work(s->work_kind, s->work_us);
-		m->n = temp - 1;
+		read_work_write(s, &m->n);
 		m->child[i].n = m->n;
 		tl_lock_release(&m->lock);
 		break;
@@ -329,11 +305,9 @@ static double run_procs(struct tlw_ctx *c, struct lj *s)
 	bool kill_them = r != 0 && s->start_mode == TLW_START_BARRIER;
 	int bad = 0, bad_status = 0;
 	for (int i = 0; i < started; i++) {
-		int st;
 		if (kill_them)
 			kill(pids[i], SIGKILL);
-		while (waitpid(pids[i], &st, 0) < 0 && errno == EINTR)
-			;
+		int st = tlw_wait_child(pids[i]);
 		if (!kill_them && !(WIFEXITED(st) && WEXITSTATUS(st) == 0) && !bad++)
 			bad_status = st;
 	}
@@ -427,15 +401,9 @@ static int run(struct tlw_ctx *c)
 	return 0;
 }
 
-TLW_REGISTER(lockjoin) = {
-	.name = "lockjoin",
-	.lesson = "八 同步锁: unlocked vs Lock vs join vs atomic on temp = n; work; n = temp - 1",
-	.variants = variants,
-	.nvariants = TLW_COUNT(variants),
-	.params = params,
-	.nparams = TLW_COUNT(params),
-	.baseline = "unlocked",
-	.process_variants = 1u << V_PROC_PRIVATE | 1u << V_PROC_SHARED_UNLOCKED | 1u << V_PROC_SHARED_LOCK,
-	.process_baseline = "proc-shared-unlocked",
-	.run = run,
-};
+TLW_REGISTER(lockjoin,
+	     .lesson = "八 同步锁: unlocked vs Lock vs join vs atomic on temp = n; work; n = temp - 1",
+	     .baseline = "unlocked",
+	     .process_variants = 1u << V_PROC_PRIVATE | 1u << V_PROC_SHARED_UNLOCKED | 1u << V_PROC_SHARED_LOCK,
+	     .process_baseline = "proc-shared-unlocked",
+	     .run = run);

@@ -53,8 +53,7 @@ struct plist {
 };
 
 struct pipe_state {
-	const struct tlw_ctx *c;
-	int items;
+	int variant, items;
 	int64_t pace_us;
 	char (*msg)[MSG_LEN]; /* input lines, lower case */
 	char (*fmt)[MSG_LEN]; /* formatted lines */
@@ -103,10 +102,8 @@ static bool valid(const struct pipe_state *s, int idx)
 
 /* talk(): the seed reads input(); here line i is generated, then the
  * "user" idles pace_us before the next one. */
-static void talk(void *p)
+static void talk(struct pipe_state *s)
 {
-	struct pipe_state *s = p;
-	tlw_pin_self(s->c, 0);
 	for (int i = 0; i < s->items; i++) {
 		tlw_sleep_us(s->pace_us);
 		if (atomic_load_explicit(&s->stop, memory_order_relaxed))
@@ -116,63 +113,57 @@ static void talk(void *p)
 	atomic_store_explicit(&s->input_done, 1, memory_order_relaxed);
 }
 
-static void format_busy(void *p)
+/* The seed's consumer, `while True: if l: item = l.pop(); handle(item)`,
+ * spinning on the racy list; ends when the stage before it is done and the
+ * list is then empty. Empty turns are counted in *polls. */
+static void busy_consume(struct pipe_state *s, struct plist *l, atomic_int *upstream_done, uint64_t *polls,
+			 void (*handle)(struct pipe_state *, int))
 {
-	struct pipe_state *s = p;
-	tlw_pin_self(s->c, 1);
 	int idx;
 	for (;;) {
 		tlw_opaque(); /* re-read the list each turn, like `while True: if msg_l:` */
-		if (plist_pop(&s->msg_l, &idx)) {
-			if (valid(s, idx)) {
-				upper(s->fmt[idx], s->msg[idx]);
-				plist_append(&s->format_l, idx);
-			}
+		if (plist_pop(l, &idx)) {
+			if (valid(s, idx))
+				handle(s, idx);
 			continue;
 		}
-		s->polls[0]++;
-		if (atomic_load_explicit(&s->input_done, memory_order_relaxed)) {
+		(*polls)++;
+		if (atomic_load_explicit(upstream_done, memory_order_relaxed)) {
 			tlw_opaque();
-			if (!plist_pop(&s->msg_l, &idx))
+			if (!plist_pop(l, &idx))
 				break;
-			if (valid(s, idx)) {
-				upper(s->fmt[idx], s->msg[idx]);
-				plist_append(&s->format_l, idx);
-			}
+			if (valid(s, idx))
+				handle(s, idx);
 		}
 	}
+}
+
+static void format_one(struct pipe_state *s, int idx)
+{
+	upper(s->fmt[idx], s->msg[idx]);
+	plist_append(&s->format_l, idx);
+}
+
+static void save_one(struct pipe_state *s, int idx)
+{
+	fprintf(s->out, "%.*s\n", MSG_LEN, s->fmt[idx]);
+}
+
+static void format_busy(struct pipe_state *s)
+{
+	busy_consume(s, &s->msg_l, &s->input_done, &s->polls[0], format_one);
 	atomic_store_explicit(&s->format_done, 1, memory_order_relaxed);
 }
 
-static void save_busy(void *p)
+static void save_busy(struct pipe_state *s)
 {
-	struct pipe_state *s = p;
-	tlw_pin_self(s->c, 2);
-	int idx;
-	for (;;) {
-		tlw_opaque();
-		if (plist_pop(&s->format_l, &idx)) {
-			if (valid(s, idx))
-				fprintf(s->out, "%.*s\n", MSG_LEN, s->fmt[idx]);
-			continue;
-		}
-		s->polls[1]++;
-		if (atomic_load_explicit(&s->format_done, memory_order_relaxed)) {
-			tlw_opaque();
-			if (!plist_pop(&s->format_l, &idx))
-				break;
-			if (valid(s, idx))
-				fprintf(s->out, "%.*s\n", MSG_LEN, s->fmt[idx]);
-		}
-	}
+	busy_consume(s, &s->format_l, &s->format_done, &s->polls[1], save_one);
 }
 
 /* ---- queue variant ---- */
 
-static void talk_q(void *p)
+static void talk_q(struct pipe_state *s)
 {
-	struct pipe_state *s = p;
-	tlw_pin_self(s->c, 0);
 	for (int i = 0; i < s->items; i++) {
 		tlw_sleep_us(s->pace_us);
 		int r = tl_queue_put(&s->q_msg, (void *)(intptr_t)i, true, TL_FOREVER);
@@ -184,10 +175,8 @@ static void talk_q(void *p)
 	tl_queue_shutdown(&s->q_msg, false); /* end of input: getters drain, then see ESHUTDOWN */
 }
 
-static void format_q(void *p)
+static void format_q(struct pipe_state *s)
 {
-	struct pipe_state *s = p;
-	tlw_pin_self(s->c, 1);
 	void *item;
 	int r;
 	while ((r = tl_queue_get(&s->q_msg, &item, true, TL_FOREVER)) == 0) {
@@ -202,16 +191,23 @@ static void format_q(void *p)
 	tl_queue_shutdown(&s->q_fmt, false);
 }
 
-static void save_q(void *p)
+static void save_q(struct pipe_state *s)
 {
-	struct pipe_state *s = p;
-	tlw_pin_self(s->c, 2);
 	void *item;
 	int r;
 	while ((r = tl_queue_get(&s->q_fmt, &item, true, TL_FOREVER)) == 0)
-		fprintf(s->out, "%.*s\n", MSG_LEN, s->fmt[(int)(intptr_t)item]);
+		save_one(s, (int)(intptr_t)item);
 	if (r != TL_ESHUTDOWN)
 		s->err = r;
+}
+
+/* The three threads: thread i runs stage i (talk, format, save). */
+static void stage(void *p, int i)
+{
+	static void (*const busy[3])(struct pipe_state *) = { talk, format_busy, save_busy };
+	static void (*const queued[3])(struct pipe_state *) = { talk_q, format_q, save_q };
+	struct pipe_state *s = p;
+	(s->variant == V_BUSYWAIT ? busy : queued)[i](s);
 }
 
 /* Reads the file back: lines, missing, doubled, out of order, bad text. */
@@ -255,7 +251,7 @@ static int run(struct tlw_ctx *c)
 	struct pipe_state *s = calloc(1, sizeof *s);
 	if (!s)
 		return tlw_fail(c, TL_ENOMEM, "out of memory");
-	s->c = c;
+	s->variant = c->variant;
 	s->items = (int)tlw_p(c, "items");
 	s->pace_us = tlw_p(c, "pace_us");
 	int n = s->items, r = 0;
@@ -266,7 +262,9 @@ static int run(struct tlw_ctx *c)
 	s->msg_l.cap = s->format_l.cap = n;
 	char path[] = "/tmp/tl-pipeline-XXXXXX";
 	int fd = mkstemp(path);
-	if (!s->msg || !s->fmt || !s->msg_l.slot || !s->format_l.slot || fd < 0) {
+	struct tlw_team t;
+	if (tlw_team_init(&t, c, 3, stage, s) != 0 || !s->msg || !s->fmt || !s->msg_l.slot || !s->format_l.slot ||
+	    fd < 0) {
 		r = tlw_fail(c, TL_ENOMEM, "out of memory or no temp file");
 		goto out;
 	}
@@ -275,30 +273,18 @@ static int run(struct tlw_ctx *c)
 	for (int i = 0; i < n; i++)
 		snprintf(s->msg[i], MSG_LEN, "msg-%06d hello", i);
 
-	tl_thread_t th[3];
-	static const tl_thread_target busy[3] = { talk, format_busy, save_busy };
-	static const tl_thread_target queued[3] = { talk_q, format_q, save_q };
-	const tl_thread_target *fn = c->variant == V_BUSYWAIT ? busy : queued;
 	if (c->variant == V_QUEUE) {
 		tl_queue_init(&s->q_msg, TL_QUEUE_FIFO, 0);
 		tl_queue_init(&s->q_fmt, TL_QUEUE_FIFO, 0);
 	}
 	double cpu0 = tlw_cpu_seconds(), t0 = tlw_now();
-	int started = 0;
-	for (int i = 0; i < 3; i++) {
-		tl_thread_init(&th[i], fn[i], s, NULL);
-		if ((r = tl_thread_start(&th[i])) != 0)
-			break;
-		started++;
-	}
-	if (r != 0 && c->variant == V_QUEUE) {
+	if ((r = tlw_team_start(&t)) != 0 && c->variant == V_QUEUE) {
 		tl_queue_shutdown(&s->q_msg, true);
 		tl_queue_shutdown(&s->q_fmt, true);
 	} else if (r != 0) {
 		atomic_store(&s->stop, 1); /* talk ends, then the others drain and end */
 	}
-	for (int i = 0; i < started; i++)
-		tl_thread_join(&th[i], TL_FOREVER);
+	tlw_team_join(&t);
 	double wall = tlw_now() - t0, cpu = tlw_cpu_seconds() - cpu0;
 	if (c->variant == V_QUEUE) {
 		tl_queue_destroy(&s->q_msg);
@@ -321,6 +307,7 @@ static int run(struct tlw_ctx *c)
 	tlw_counter(c, "empty_polls", (double)(s->polls[0] + s->polls[1]));
 	check_file(c, s);
 out:
+	tlw_team_destroy(&t);
 	if (s->out)
 		fclose(s->out);
 	else if (fd >= 0)
@@ -333,13 +320,7 @@ out:
 	return r;
 }
 
-TLW_REGISTER(pipeline) = {
-	.name = "pipeline",
-	.lesson = "练习二: input -> upper-case -> file, busy-wait on shared lists vs blocking queues",
-	.variants = variants,
-	.nvariants = TLW_COUNT(variants),
-	.params = params,
-	.nparams = TLW_COUNT(params),
-	.baseline = "queue",
-	.run = run,
-};
+TLW_REGISTER(pipeline,
+	     .lesson = "练习二: input -> upper-case -> file, busy-wait on shared lists vs blocking queues",
+	     .baseline = "queue",
+	     .run = run);

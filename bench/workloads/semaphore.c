@@ -18,7 +18,6 @@
 #include "threadlab/thread.h"
 
 #include <stdatomic.h>
-#include <stdio.h>
 #include <stdlib.h>
 
 enum { V_SEMAPHORE, V_BOUNDED };
@@ -35,23 +34,16 @@ static const struct tlw_param params[] = {
 };
 
 struct sem_state {
-	const struct tlw_ctx *c;
 	tl_sem_t sem;
 	int nthreads, value;
 	int64_t work_us;
 	atomic_int inside, peak, done, acquired, at_peak;
 };
 
-struct sem_arg {
-	struct sem_state *s;
-	int index;
-};
-
-static void func(void *p)
+static void func(void *p, int i)
 {
-	struct sem_arg *a = p;
-	struct sem_state *s = a->s;
-	tlw_pin_self(s->c, a->index);
+	struct sem_state *s = p;
+	(void)i;
 	tl_sem_acquire(&s->sem, true, TL_FOREVER); /* sm.acquire() */
 	atomic_fetch_add(&s->acquired, 1);
 	int in = atomic_fetch_add(&s->inside, 1) + 1;
@@ -84,14 +76,12 @@ static int run(struct tlw_ctx *c)
 	struct sem_state *s = calloc(1, sizeof *s);
 	if (!s)
 		return tlw_fail(c, TL_ENOMEM, "out of memory");
-	s->c = c;
 	s->nthreads = (int)tlw_p(c, "threads");
 	s->value = (int)tlw_p(c, "value");
 	s->work_us = tlw_p(c, "work_us");
 	int n = s->nthreads, r;
-	tl_thread_t *th = calloc((size_t)n, sizeof *th);
-	struct sem_arg *args = calloc((size_t)n, sizeof *args);
-	if (!th || !args) {
+	struct tlw_team t;
+	if (tlw_team_init(&t, c, n, func, s) != 0) {
 		r = tlw_fail(c, TL_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -102,20 +92,8 @@ static int run(struct tlw_ctx *c)
 		goto out;
 	}
 	double t0 = tlw_now();
-	int started = 0;
-	for (int i = 0; i < n; i++) {
-		args[i] = (struct sem_arg){ s, i };
-		tl_thread_init(&th[i], func, &args[i], NULL);
-		if ((r = tl_thread_start(&th[i])) != 0)
-			break;
-		started++;
-	}
-	if (r != 0) { /* the wave rule counts on every thread: nothing sane to wait for */
-		fprintf(stderr, "semaphore: thread %d failed to start: %s\n", started, tl_strerror(r));
-		exit(1);
-	}
-	for (int i = 0; i < n; i++)
-		tl_thread_join(&th[i], TL_FOREVER);
+	tlw_team_start_all_or_exit(&t); /* the wave rule counts on every thread */
+	tlw_team_join(&t);
 	double wall = tlw_now() - t0;
 
 	int extra = tl_sem_release(&s->sem, 1); /* one release too many */
@@ -136,19 +114,9 @@ static int run(struct tlw_ctx *c)
 	tl_sem_destroy(&s->sem);
 	r = 0;
 out:
-	free(th);
-	free(args);
+	tlw_team_destroy(&t);
 	free(s);
 	return r;
 }
 
-TLW_REGISTER(semaphore) = {
-	.name = "semaphore",
-	.lesson = "十 信号量: Semaphore(5) admits 5 at a time",
-	.variants = variants,
-	.nvariants = TLW_COUNT(variants),
-	.params = params,
-	.nparams = TLW_COUNT(params),
-	.baseline = NULL,
-	.run = run,
-};
+TLW_REGISTER(semaphore, .lesson = "十 信号量: Semaphore(5) admits 5 at a time", .run = run);

@@ -24,7 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -100,20 +99,10 @@ static int run(struct tlw_ctx *c)
 				_exit(w == (ssize_t)sizeof cr ? 0 : 1);
 			}
 			close(fds[1]);
-			ssize_t got = 0;
-			while (got < (ssize_t)sizeof rec) {
-				ssize_t k = read(fds[0], (char *)&rec + got, sizeof rec - (size_t)got);
-				if (k < 0 && errno == EINTR)
-					continue;
-				if (k <= 0)
-					break;
-				got += k;
-			}
+			size_t got = tlw_read_full(fds[0], &rec, sizeof rec, -1);
 			close(fds[0]);
-			int st;
-			while (waitpid(pid, &st, 0) < 0 && errno == EINTR) /* p.join() */
-				;
-			if (got != (ssize_t)sizeof rec) {
+			tlw_wait_child(pid); /* p.join() */
+			if (got != sizeof rec) {
 				r = TL_EINVAL;
 				break;
 			}
@@ -129,8 +118,7 @@ static int run(struct tlw_ctx *c)
 	}
 	tlw_counter(c, "wall_s", wall);
 	tlw_counter(c, "reps", reps);
-	tlw_counter(c, "start_p50_us", tlw_percentile(lat, reps, 50));
-	tlw_counter(c, "start_max_us", tlw_percentile(lat, reps, 100));
+	tlw_counter_p50_max(c, "start", "us", lat, reps, 1);
 	tlw_counter(c, "same_pid", same_pid);
 	tlw_counter(c, "parent_saw_write", saw_write);
 	tlw_note(c, "%s: pid %s the parent's in %d of %d; the parent saw n = 0 in %d of %d",
@@ -140,13 +128,4 @@ static int run(struct tlw_ctx *c)
 	return 0;
 }
 
-TLW_REGISTER(start) = {
-	.name = "start",
-	.lesson = "三 线程与进程: start latency, pid, shared globals",
-	.variants = variants,
-	.nvariants = TLW_COUNT(variants),
-	.params = params,
-	.nparams = TLW_COUNT(params),
-	.baseline = "thread",
-	.run = run,
-};
+TLW_REGISTER(start, .lesson = "三 线程与进程: start latency, pid, shared globals", .baseline = "thread", .run = run);
