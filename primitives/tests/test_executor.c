@@ -8,6 +8,7 @@
  * "the worker is idle" is observed through the executor's idle count (a
  * test hook). No sleeps. */
 #include "gate.h"
+#include "pool_util.h"
 #include "task.h"
 #include "threadlab/executor.h"
 #include "threadlab/thread.h"
@@ -35,6 +36,16 @@ static int fail_on_7(void *arg, void **result)
 	return 0;
 }
 
+PU_POOL_CONSTRUCTORS(tl_executor_t, tl_executor_opts_t, tl_executor_create)
+
+/* Submit fn(arg), which must be accepted; returns its future. */
+static tl_future_t *submit(tl_executor_t *ex, tl_task_fn fn, void *arg)
+{
+	tl_future_t *f;
+	ASSERT_OK(tl_executor_submit(ex, fn, arg, &f));
+	return f;
+}
+
 static gate_t *the_gate;
 static _Atomic int started;
 
@@ -52,12 +63,19 @@ static void wait_started(int n)
 		sched_yield();
 }
 
+/* An executor made with o, whose gated() tasks wait on g (closed); none
+ * started yet. */
+static tl_executor_t *gated_executor(gate_t *g, tl_executor_opts_t o)
+{
+	the_gate = g;
+	atomic_store(&started, 0);
+	return pool_with(o);
+}
+
 TEST_IMPL(submit_and_result)
 {
-	tl_executor_t *ex;
-	ASSERT_OK(tl_executor_create(&ex, NULL));
-	tl_future_t *f;
-	ASSERT_OK(tl_executor_submit(ex, square, V(8), &f));
+	tl_executor_t *ex = new_pool(0);
+	tl_future_t *f = submit(ex, square, V(8));
 	void *v;
 	ASSERT_OK(tl_future_result(f, TL_FOREVER, &v));
 	ASSERT_EQ(U(v), 64);
@@ -71,10 +89,8 @@ TEST_IMPL(submit_and_result)
 
 TEST_IMPL(exception_propagates)
 {
-	tl_executor_t *ex;
-	ASSERT_OK(tl_executor_create(&ex, NULL));
-	tl_future_t *f;
-	ASSERT_OK(tl_executor_submit(ex, fail_on_7, V(7), &f));
+	tl_executor_t *ex = new_pool(0);
+	tl_future_t *f = submit(ex, fail_on_7, V(7));
 	void *v;
 	int err;
 	ASSERT_EQ(tl_future_result(f, TL_FOREVER, &v), TL_ETASK);
@@ -82,7 +98,7 @@ TEST_IMPL(exception_propagates)
 	ASSERT_EQ(err, -77);
 	ASSERT_OK(tl_future_release(f));
 	/* the worker survives a failing task */
-	ASSERT_OK(tl_executor_submit(ex, fail_on_7, V(6), &f));
+	f = submit(ex, fail_on_7, V(6));
 	ASSERT_OK(tl_future_result(f, TL_FOREVER, &v));
 	ASSERT_EQ(U(v), 6);
 	ASSERT_OK(tl_future_release(f));
@@ -117,9 +133,7 @@ TEST_IMPL(map_in_order)
 	static void *args[N], *res[N];
 	for (int i = 0; i < N; i++)
 		args[i] = V(i);
-	tl_executor_t *ex;
-	tl_executor_opts_t o = { .max_workers = 4 };
-	ASSERT_OK(tl_executor_create(&ex, &o));
+	tl_executor_t *ex = new_pool(4);
 	static const size_t chunks[] = { 0, 1, 3, 64, 999, 1000, 5000 };
 	for (size_t c = 0; c < sizeof chunks / sizeof chunks[0]; c++) {
 		memset(res, 0, sizeof res);
@@ -140,8 +154,7 @@ TEST_IMPL(map_exception)
 	void *args[N], *res[N];
 	for (int i = 0; i < N; i++)
 		args[i] = V(i);
-	tl_executor_t *ex;
-	ASSERT_OK(tl_executor_create(&ex, NULL));
+	tl_executor_t *ex = new_pool(0);
 	for (size_t chunk = 1; chunk <= 4; chunk += 3) {
 		tl_map_info_t info;
 		ASSERT_EQ(tl_executor_map(ex, fail_on_7, args, N, res, TL_FOREVER, chunk, &info), TL_ETASK);
@@ -158,11 +171,7 @@ TEST_IMPL(map_timeout)
 {
 	/* CPython test_map_timeout: the blocked task makes map time out */
 	gate_t g = GATE_INIT;
-	the_gate = &g;
-	atomic_store(&started, 0);
-	tl_executor_t *ex;
-	tl_executor_opts_t o = { .max_workers = 1 };
-	ASSERT_OK(tl_executor_create(&ex, &o));
+	tl_executor_t *ex = gated_executor(&g, (tl_executor_opts_t){ .max_workers = 1 });
 	void *args[3] = { V(1), V(2), V(3) }, *res[3];
 	tl_map_info_t info;
 	ASSERT_EQ(tl_executor_map(ex, gated, args, 3, res, 0.01, 1, &info), TL_ETIMEDOUT);
@@ -186,14 +195,19 @@ static int count_task(void *arg, void **result)
 	return 0;
 }
 
-TEST_IMPL(shutdown_waits_and_refuses)
+/* A pool of max_workers with n count_task()s queued, counter reset. */
+static tl_executor_t *queue_counts(int max_workers, int n)
 {
 	atomic_store(&counter, 0);
-	tl_executor_t *ex;
-	tl_executor_opts_t o = { .max_workers = 3 };
-	ASSERT_OK(tl_executor_create(&ex, &o));
-	for (int i = 0; i < 500; i++)
+	tl_executor_t *ex = new_pool(max_workers);
+	for (int i = 0; i < n; i++)
 		ASSERT_OK(tl_executor_submit(ex, count_task, NULL, NULL));
+	return ex;
+}
+
+TEST_IMPL(shutdown_waits_and_refuses)
+{
+	tl_executor_t *ex = queue_counts(3, 500);
 	ASSERT_OK(tl_executor_shutdown(ex, true, false));
 	ASSERT_EQ(atomic_load(&counter), 500); /* all queued work ran */
 	tl_future_t *f = NULL;
@@ -209,11 +223,7 @@ TEST_IMPL(shutdown_waits_and_refuses)
 
 TEST_IMPL(shutdown_no_wait_then_destroy)
 {
-	atomic_store(&counter, 0);
-	tl_executor_t *ex;
-	ASSERT_OK(tl_executor_create(&ex, NULL));
-	for (int i = 0; i < 100; i++)
-		ASSERT_OK(tl_executor_submit(ex, count_task, NULL, NULL));
+	tl_executor_t *ex = queue_counts(0, 100);
 	ASSERT_OK(tl_executor_shutdown(ex, false, false)); /* returns at once */
 	ASSERT_OK(tl_executor_destroy(ex));                /* joins */
 	ASSERT_EQ(atomic_load(&counter), 100);
@@ -225,15 +235,11 @@ TEST_IMPL(shutdown_cancel_futures)
 	/* CPython test_cancel_futures: the running task finishes, the queued
 	 * ones are cancelled */
 	gate_t g = GATE_INIT;
-	the_gate = &g;
-	atomic_store(&started, 0);
-	tl_executor_t *ex;
-	tl_executor_opts_t o = { .max_workers = 1 };
-	ASSERT_OK(tl_executor_create(&ex, &o));
+	tl_executor_t *ex = gated_executor(&g, (tl_executor_opts_t){ .max_workers = 1 });
 	enum { N = 10 };
 	tl_future_t *fs[N];
 	for (int i = 0; i < N; i++)
-		ASSERT_OK(tl_executor_submit(ex, gated, V(i), &fs[i]));
+		fs[i] = submit(ex, gated, V(i));
 	wait_started(1);
 	ASSERT_OK(tl_executor_shutdown(ex, false, true));
 	for (int i = 1; i < N; i++)
@@ -266,8 +272,7 @@ static int shutdown_from_task(void *arg, void **result)
 TEST_IMPL(shutdown_from_inside_a_task)
 {
 	ASSERT_OK(tl_executor_create(&self_ex, NULL));
-	tl_future_t *f;
-	ASSERT_OK(tl_executor_submit(self_ex, shutdown_from_task, NULL, &f));
+	tl_future_t *f = submit(self_ex, shutdown_from_task, NULL);
 	ASSERT_OK(tl_future_result(f, TL_FOREVER, NULL));
 	ASSERT_EQ(atomic_load(&self_result), TL_EDEADLK);
 	ASSERT_OK(tl_future_release(f));
@@ -286,13 +291,10 @@ static int name_task(void *arg, void **result)
 
 TEST_IMPL(workers_lazy_reused_named)
 {
-	tl_executor_t *ex;
-	tl_executor_opts_t o = { .max_workers = 8, .thread_name_prefix = "SpecialPool" };
-	ASSERT_OK(tl_executor_create(&ex, &o));
+	tl_executor_t *ex = pool_with((tl_executor_opts_t){ .max_workers = 8, .thread_name_prefix = "SpecialPool" });
 	ASSERT_EQ(tl_executor_num_threads(ex), 0); /* lazy */
 	for (int i = 0; i < 5; i++) {
-		tl_future_t *f;
-		ASSERT_OK(tl_executor_submit(ex, name_task, NULL, &f));
+		tl_future_t *f = submit(ex, name_task, NULL);
 		void *name;
 		ASSERT_OK(tl_future_result(f, TL_FOREVER, &name));
 		ASSERT_STR_EQ((char *)name, "SpecialPool_0");
@@ -307,19 +309,15 @@ TEST_IMPL(workers_lazy_reused_named)
 	ASSERT_OK(tl_executor_destroy(ex));
 
 	/* default prefix ThreadPoolExecutor-<n>_<i>; up to max_workers threads */
-	o = (tl_executor_opts_t){ .max_workers = 2 };
-	ASSERT_OK(tl_executor_create(&ex, &o));
 	gate_t g = GATE_INIT;
-	the_gate = &g;
-	atomic_store(&started, 0);
+	ex = gated_executor(&g, (tl_executor_opts_t){ .max_workers = 2 });
 	tl_future_t *fs[4];
 	for (int i = 0; i < 4; i++)
-		ASSERT_OK(tl_executor_submit(ex, gated, V(i), &fs[i]));
+		fs[i] = submit(ex, gated, V(i));
 	wait_started(2);
 	ASSERT_EQ(tl_executor_num_threads(ex), 2);
 	gate_open(&g);
-	tl_future_t *nf;
-	ASSERT_OK(tl_executor_submit(ex, name_task, NULL, &nf));
+	tl_future_t *nf = submit(ex, name_task, NULL);
 	void *name;
 	ASSERT_OK(tl_future_result(nf, TL_FOREVER, &name));
 	ASSERT(strncmp((char *)name, "ThreadPoolExecutor-", 19) == 0);
@@ -364,12 +362,9 @@ static int never_runs(void *arg, void **result)
 TEST_IMPL(initializer)
 {
 	atomic_store(&init_calls, 0);
-	tl_executor_t *ex;
-	tl_executor_opts_t o = { .max_workers = 1, .initializer = init_ok, .initarg = V(5) };
-	ASSERT_OK(tl_executor_create(&ex, &o));
+	tl_executor_t *ex = pool_with((tl_executor_opts_t){ .max_workers = 1, .initializer = init_ok, .initarg = V(5) });
 	for (int i = 0; i < 10; i++) {
-		tl_future_t *f;
-		ASSERT_OK(tl_executor_submit(ex, square, V(2), &f));
+		tl_future_t *f = submit(ex, square, V(2));
 		ASSERT_OK(tl_future_result(f, TL_FOREVER, NULL));
 		tl_future_release(f);
 	}
@@ -384,9 +379,7 @@ TEST_IMPL(initializer_failure_breaks_pool)
 	/* CPython FailingInitializerMixin: every future fails with
 	 * BrokenThreadPool (or submit refuses), no task runs */
 	atomic_store(&init_calls, 0);
-	tl_executor_t *ex;
-	tl_executor_opts_t o = { .max_workers = 3, .initializer = init_fails };
-	ASSERT_OK(tl_executor_create(&ex, &o));
+	tl_executor_t *ex = pool_with((tl_executor_opts_t){ .max_workers = 3, .initializer = init_fails });
 	enum { N = 8 };
 	tl_future_t *fs[N];
 	int submitted = 0;
@@ -429,13 +422,9 @@ static int cb_check_thread(tl_future_t *f, void *arg)
 TEST_IMPL(callbacks_and_failing_callback)
 {
 	gate_t g = GATE_INIT;
-	the_gate = &g;
-	atomic_store(&started, 0);
-	tl_executor_t *ex;
-	tl_executor_opts_t o = { .max_workers = 1, .thread_name_prefix = "cbpool" };
-	ASSERT_OK(tl_executor_create(&ex, &o));
-	tl_future_t *f;
-	ASSERT_OK(tl_executor_submit(ex, gated, V(1), &f));
+	tl_executor_t *ex =
+		gated_executor(&g, (tl_executor_opts_t){ .max_workers = 1, .thread_name_prefix = "cbpool" });
+	tl_future_t *f = submit(ex, gated, V(1));
 	ASSERT_OK(tl_future_add_done_callback(f, cb_check_thread, NULL));
 	gate_open(&g);
 	ASSERT_OK(tl_future_result(f, TL_FOREVER, NULL));
@@ -451,17 +440,13 @@ TEST_IMPL(callbacks_and_failing_callback)
 
 TEST_IMPL(failing_callback_does_not_break_executor)
 {
-	tl_executor_t *ex;
-	tl_executor_opts_t o = { .max_workers = 2, .thread_name_prefix = "cbpool" };
-	ASSERT_OK(tl_executor_create(&ex, &o));
+	tl_executor_t *ex = pool_with((tl_executor_opts_t){ .max_workers = 2, .thread_name_prefix = "cbpool" });
 	for (int i = 0; i < 50; i++) {
-		tl_future_t *f;
-		ASSERT_OK(tl_executor_submit(ex, square, V(i), &f));
+		tl_future_t *f = submit(ex, square, V(i));
 		ASSERT_OK(tl_future_add_done_callback(f, cb_check_thread, NULL));
 		tl_future_release(f);
 	}
-	tl_future_t *f;
-	ASSERT_OK(tl_executor_submit(ex, square, V(9), &f));
+	tl_future_t *f = submit(ex, square, V(9));
 	void *v;
 	ASSERT_OK(tl_future_result(f, TL_FOREVER, &v));
 	ASSERT_EQ(U(v), 81);
@@ -473,39 +458,23 @@ TEST_IMPL(failing_callback_does_not_break_executor)
 
 /* ---- load ---- */
 
-struct submitter {
-	tl_executor_t *ex;
-	int n;
-};
-
-static void *submit_many(void *arg)
+static int load_submit(void *ex, int i, tl_future_t **f)
 {
-	struct submitter *s = arg;
-	tl_future_t **fs = malloc((size_t)s->n * sizeof *fs);
-	for (int i = 0; i < s->n; i++)
-		ASSERT_OK(tl_executor_submit(s->ex, square, V(i % 1000), &fs[i]));
-	for (int i = 0; i < s->n; i++) {
-		void *v;
-		ASSERT_OK(tl_future_result(fs[i], TL_FOREVER, &v));
-		ASSERT_EQ(U(v), (uintptr_t)(i % 1000) * (i % 1000));
-		tl_future_release(fs[i]);
-	}
-	free(fs);
-	return NULL;
+	return tl_executor_submit(ex, square, V(i % 1000), f);
+}
+
+static void load_check(tl_future_t *f, int i)
+{
+	void *v;
+	ASSERT_OK(tl_future_result(f, TL_FOREVER, &v));
+	ASSERT_EQ(U(v), (uintptr_t)(i % 1000) * (i % 1000));
 }
 
 TEST_IMPL(many_submitters)
 {
-	tl_executor_t *ex;
-	tl_executor_opts_t o = { .max_workers = 4 };
-	ASSERT_OK(tl_executor_create(&ex, &o));
-	enum { T = 4 };
-	pthread_t t[T];
-	struct submitter s = { ex, 5000 };
-	for (int i = 0; i < T; i++)
-		ASSERT_OK(pthread_create(&t[i], NULL, submit_many, &s));
-	for (int i = 0; i < T; i++)
-		ASSERT_OK(pthread_join(t[i], NULL));
+	tl_executor_t *ex = new_pool(4);
+	struct pu_load l = { ex, 5000, load_submit, load_check };
+	pu_load_run(&l, 4);
 	ASSERT_LE(tl_executor_num_threads(ex), 4);
 	ASSERT_OK(tl_executor_destroy(ex));
 	return 0;
@@ -522,37 +491,18 @@ static int write_byte(void *arg, void **result)
 	return 0;
 }
 
+static void exit_body(int wfd)
+{
+	tl_executor_t *ex = new_pool(2);
+	for (int i = 0; i < 200; i++)
+		ASSERT_OK(tl_executor_submit(ex, write_byte, V(wfd), NULL));
+}
+
 TEST_IMPL(exit_runs_queued_tasks)
 {
 	/* A child submits tasks and returns from main without shutdown: the
 	 * exit handler runs them all and joins the workers (no hang). */
-	int p[2];
-	ASSERT_OK(pipe(p));
-	pid_t pid = fork();
-	ASSERT(pid >= 0);
-	if (pid == 0) {
-		close(p[0]);
-		tl_executor_t *ex;
-		tl_executor_opts_t o = { .max_workers = 2 };
-		if (tl_executor_create(&ex, &o) != 0)
-			_exit(3);
-		for (int i = 0; i < 200; i++)
-			if (tl_executor_submit(ex, write_byte, V(p[1]), NULL) != 0)
-				_exit(4);
-		exit(0); /* not _exit: atexit handlers run */
-	}
-	close(p[1]);
-	int n = 0;
-	char buf[64];
-	ssize_t r;
-	while ((r = read(p[0], buf, sizeof buf)) > 0)
-		n += (int)r;
-	close(p[0]);
-	int status;
-	ASSERT_EQ(waitpid(pid, &status, 0), pid);
-	ASSERT(WIFEXITED(status));
-	ASSERT_EQ(WEXITSTATUS(status), 0);
-	ASSERT_EQ(n, 200);
+	ASSERT_EQ(pu_exiting_child(exit_body), 200);
 	return 0;
 }
 

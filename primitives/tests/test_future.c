@@ -53,6 +53,25 @@ static tl_future_t *make_exception(int code)
 	return f;
 }
 
+/* CPython's PENDING_FUTURE, RUNNING_FUTURE, CANCELLED_FUTURE,
+ * SUCCESSFUL_FUTURE (42) and EXCEPTION_FUTURE (-5). */
+struct states {
+	tl_future_t *p, *r, *c, *f, *e;
+};
+
+static struct states make_states(void)
+{
+	return (struct states){ make_in(TL_FUTURE_PENDING), make_in(TL_FUTURE_RUNNING), make_in(TL_FUTURE_CANCELLED),
+				make_in(TL_FUTURE_FINISHED), make_exception(-5) };
+}
+
+static void release_states(struct states *s)
+{
+	tl_future_t *all[] = { s->p, s->r, s->c, s->f, s->e };
+	for (int i = 0; i < 5; i++)
+		ASSERT_OK(tl_future_release(all[i]));
+}
+
 static void wait_for_sleeper(tl_future_t *f)
 {
 	while (!(atomic_load(&f->state) & TL__F_SLEEPERS))
@@ -75,39 +94,31 @@ static void wait_for_link(tl_future_t *f)
 
 TEST_IMPL(states_and_predicates)
 {
-	tl_future_t *p = make_in(TL_FUTURE_PENDING), *r = make_in(TL_FUTURE_RUNNING),
-		    *c = make_in(TL_FUTURE_CANCELLED), *f = make_in(TL_FUTURE_FINISHED),
-		    *e = make_exception(-5);
-	ASSERT(!tl_future_done(p) && !tl_future_running(p) && !tl_future_cancelled(p));
-	ASSERT(!tl_future_done(r) && tl_future_running(r) && !tl_future_cancelled(r));
-	ASSERT(tl_future_done(c) && !tl_future_running(c) && tl_future_cancelled(c));
-	ASSERT(tl_future_done(f) && !tl_future_running(f) && !tl_future_cancelled(f));
-	ASSERT(tl_future_done(e) && !tl_future_cancelled(e));
-	ASSERT_EQ(tl_future_get_state(p), TL_FUTURE_PENDING);
-	ASSERT_EQ(tl_future_get_state(e), TL_FUTURE_FINISHED);
-	tl_future_t *all[] = { p, r, c, f, e };
-	for (int i = 0; i < 5; i++)
-		ASSERT_OK(tl_future_release(all[i]));
+	struct states s = make_states();
+	ASSERT(!tl_future_done(s.p) && !tl_future_running(s.p) && !tl_future_cancelled(s.p));
+	ASSERT(!tl_future_done(s.r) && tl_future_running(s.r) && !tl_future_cancelled(s.r));
+	ASSERT(tl_future_done(s.c) && !tl_future_running(s.c) && tl_future_cancelled(s.c));
+	ASSERT(tl_future_done(s.f) && !tl_future_running(s.f) && !tl_future_cancelled(s.f));
+	ASSERT(tl_future_done(s.e) && !tl_future_cancelled(s.e));
+	ASSERT_EQ(tl_future_get_state(s.p), TL_FUTURE_PENDING);
+	ASSERT_EQ(tl_future_get_state(s.e), TL_FUTURE_FINISHED);
+	release_states(&s);
 	return 0;
 }
 
 TEST_IMPL(cancel)
 {
 	/* CPython test_cancel */
-	tl_future_t *p = make_in(TL_FUTURE_PENDING), *r = make_in(TL_FUTURE_RUNNING),
-		    *c = make_in(TL_FUTURE_CANCELLED), *f = make_in(TL_FUTURE_FINISHED),
-		    *e = make_exception(-5);
-	ASSERT(tl_future_cancel(p));
-	ASSERT_EQ(tl_future_get_state(p), TL_FUTURE_CANCELLED);
-	ASSERT_FALSE(tl_future_cancel(r));
-	ASSERT_EQ(tl_future_get_state(r), TL_FUTURE_RUNNING);
-	ASSERT(tl_future_cancel(c));
-	ASSERT_FALSE(tl_future_cancel(f));
-	ASSERT_FALSE(tl_future_cancel(e));
-	ASSERT_EQ(tl_future_get_state(f), TL_FUTURE_FINISHED);
-	tl_future_t *all[] = { p, r, c, f, e };
-	for (int i = 0; i < 5; i++)
-		ASSERT_OK(tl_future_release(all[i]));
+	struct states s = make_states();
+	ASSERT(tl_future_cancel(s.p));
+	ASSERT_EQ(tl_future_get_state(s.p), TL_FUTURE_CANCELLED);
+	ASSERT_FALSE(tl_future_cancel(s.r));
+	ASSERT_EQ(tl_future_get_state(s.r), TL_FUTURE_RUNNING);
+	ASSERT(tl_future_cancel(s.c));
+	ASSERT_FALSE(tl_future_cancel(s.f));
+	ASSERT_FALSE(tl_future_cancel(s.e));
+	ASSERT_EQ(tl_future_get_state(s.f), TL_FUTURE_FINISHED);
+	release_states(&s);
 	return 0;
 }
 
@@ -160,30 +171,29 @@ TEST_IMPL(result_with_timeout)
 {
 	void *v = V(7);
 	int err = 123;
-	tl_future_t *p = make(), *r = make_in(TL_FUTURE_RUNNING), *c = make_in(TL_FUTURE_CANCELLED),
-		    *f = make_in(TL_FUTURE_FINISHED), *e = make_exception(-5), *b = make_exception(TL_EBROKEN);
-	ASSERT_EQ(tl_future_result(p, 0, &v), TL_ETIMEDOUT);
-	ASSERT_EQ(tl_future_result(p, 0.01, &v), TL_ETIMEDOUT);
-	ASSERT_EQ(tl_future_result(r, 0.01, &v), TL_ETIMEDOUT);
+	struct states s = make_states();
+	tl_future_t *b = make_exception(TL_EBROKEN);
+	ASSERT_EQ(tl_future_result(s.p, 0, &v), TL_ETIMEDOUT);
+	ASSERT_EQ(tl_future_result(s.p, 0.01, &v), TL_ETIMEDOUT);
+	ASSERT_EQ(tl_future_result(s.r, 0.01, &v), TL_ETIMEDOUT);
 	ASSERT_EQ(U(v), 7);
-	ASSERT_EQ(tl_future_exception(p, 0.01, &err), TL_ETIMEDOUT);
-	ASSERT_EQ(tl_future_wait(p, 0), TL_ETIMEDOUT);
-	ASSERT_EQ(tl_future_result(c, 0, &v), TL_ECANCELLED);
-	ASSERT_EQ(tl_future_exception(c, 0, &err), TL_ECANCELLED);
-	ASSERT_OK(tl_future_result(f, 0, &v));
+	ASSERT_EQ(tl_future_exception(s.p, 0.01, &err), TL_ETIMEDOUT);
+	ASSERT_EQ(tl_future_wait(s.p, 0), TL_ETIMEDOUT);
+	ASSERT_EQ(tl_future_result(s.c, 0, &v), TL_ECANCELLED);
+	ASSERT_EQ(tl_future_exception(s.c, 0, &err), TL_ECANCELLED);
+	ASSERT_OK(tl_future_result(s.f, 0, &v));
 	ASSERT_EQ(U(v), 42);
-	ASSERT_OK(tl_future_exception(f, 0, &err));
+	ASSERT_OK(tl_future_exception(s.f, 0, &err));
 	ASSERT_EQ(err, 0);
-	ASSERT_EQ(tl_future_result(e, TL_FOREVER, &v), TL_ETASK);
-	ASSERT_OK(tl_future_exception(e, TL_FOREVER, &err));
+	ASSERT_EQ(tl_future_result(s.e, TL_FOREVER, &v), TL_ETASK);
+	ASSERT_OK(tl_future_exception(s.e, TL_FOREVER, &err));
 	ASSERT_EQ(err, -5);
 	ASSERT_EQ(tl_future_result(b, TL_FOREVER, &v), TL_EBROKEN);
 	ASSERT_OK(tl_future_exception(b, TL_FOREVER, &err));
 	ASSERT_EQ(err, TL_EBROKEN);
-	ASSERT_EQ(tl_future_result(p, -2, &v), TL_EINVAL);
-	tl_future_t *all[] = { p, r, c, f, e, b };
-	for (int i = 0; i < 6; i++)
-		ASSERT_OK(tl_future_release(all[i]));
+	ASSERT_EQ(tl_future_result(s.p, -2, &v), TL_EINVAL);
+	release_states(&s);
+	ASSERT_OK(tl_future_release(b));
 	return 0;
 }
 
@@ -476,6 +486,18 @@ static size_t index_of(tl_future_t **arr, size_t n, tl_future_t *f)
 	return (size_t)-1;
 }
 
+/* tl_futures_wait(fs, n, TL_FOREVER, return_when, ...) while another
+ * thread completes f (how) once the wait has linked its waiter to it. */
+static void wait_while_completing(tl_future_t *f, int how, tl_future_t *const *fs, size_t n, int return_when,
+				  tl_future_t **d, size_t *d_n, tl_future_t **nd, size_t *nd_n)
+{
+	struct completer c = { f, how, 1 };
+	pthread_t t;
+	ASSERT_OK(pthread_create(&t, NULL, complete_when_blocked, &c));
+	ASSERT_OK(tl_futures_wait(fs, n, TL_FOREVER, return_when, d, d_n, nd, nd_n));
+	ASSERT_OK(pthread_join(t, NULL));
+}
+
 TEST_IMPL(wait_first_completed)
 {
 	tl_future_t *done_f = make_in(TL_FUTURE_FINISHED), *p1 = make(), *p2 = make_in(TL_FUTURE_RUNNING);
@@ -490,11 +512,7 @@ TEST_IMPL(wait_first_completed)
 
 	/* nothing done yet: blocks until another thread completes one */
 	tl_future_t *fs2[] = { p1, p2 };
-	struct completer c = { p2, SET_RESULT, 1 };
-	pthread_t t;
-	ASSERT_OK(pthread_create(&t, NULL, complete_when_blocked, &c));
-	ASSERT_OK(tl_futures_wait(fs2, 2, TL_FOREVER, TL_FIRST_COMPLETED, d, &d_n, nd, &nd_n));
-	ASSERT_OK(pthread_join(t, NULL));
+	wait_while_completing(p2, SET_RESULT, fs2, 2, TL_FIRST_COMPLETED, d, &d_n, nd, &nd_n);
 	ASSERT_EQ(d_n, 1);
 	ASSERT(d[0] == p2);
 	ASSERT_EQ(nd_n, 1);
@@ -525,11 +543,7 @@ TEST_IMPL(wait_first_exception)
 	ASSERT_OK(tl_futures_wait(fs2, 3, 0, TL_FIRST_EXCEPTION, NULL, &d_n, NULL, &nd_n));
 	ASSERT_EQ(d_n, 2); /* timed out: e still pending */
 	ASSERT_EQ(nd_n, 1);
-	struct completer c = { e, SET_EXCEPTION, 1 };
-	pthread_t t;
-	ASSERT_OK(pthread_create(&t, NULL, complete_when_blocked, &c));
-	ASSERT_OK(tl_futures_wait(fs2, 3, TL_FOREVER, TL_FIRST_EXCEPTION, NULL, &d_n, NULL, &nd_n));
-	ASSERT_OK(pthread_join(t, NULL));
+	wait_while_completing(e, SET_EXCEPTION, fs2, 3, TL_FIRST_EXCEPTION, NULL, &d_n, NULL, &nd_n);
 	ASSERT_EQ(d_n, 3);
 	ASSERT_EQ(nd_n, 0);
 
@@ -537,10 +551,7 @@ TEST_IMPL(wait_first_exception)
 	tl_future_t *x = make(), *y = make();
 	tl_future_t *fs3[] = { x, y };
 	ASSERT_OK(tl_future_set_result(x, NULL));
-	struct completer c2 = { y, SET_RESULT, 1 };
-	ASSERT_OK(pthread_create(&t, NULL, complete_when_blocked, &c2));
-	ASSERT_OK(tl_futures_wait(fs3, 2, TL_FOREVER, TL_FIRST_EXCEPTION, NULL, &d_n, NULL, &nd_n));
-	ASSERT_OK(pthread_join(t, NULL));
+	wait_while_completing(y, SET_RESULT, fs3, 2, TL_FIRST_EXCEPTION, NULL, &d_n, NULL, &nd_n);
 	ASSERT_EQ(d_n, 2);
 	tl_future_t *all[] = { ok, bad, p, a, b, e, x, y };
 	for (int i = 0; i < 8; i++)

@@ -8,6 +8,7 @@
  *
  * Tasks that must block in a worker read from a pipe created before the
  * pool (the workers inherit it); the test writes to release them. */
+#include "pool_util.h"
 #include "task.h"
 #include "threadlab/procpool.h"
 #include "threadlab/thread.h"
@@ -82,6 +83,49 @@ static int gated(const void *arg, size_t len, void **out, size_t *out_len)
 	return 0;
 }
 
+PU_POOL_CONSTRUCTORS(tl_procpool_t, tl_procpool_opts_t, tl_procpool_create)
+
+/* gated()'s pipes, made before the pool so that its workers inherit them. */
+struct gate_pipes {
+	int gate[2], started[2];
+	int fds[2]; /* gated()'s argument: { gate[0], started[1] } */
+};
+
+/* A one-worker pool whose gated() tasks use g. */
+static tl_procpool_t *gated_pool(struct gate_pipes *g)
+{
+	ASSERT_OK(pipe(g->gate));
+	ASSERT_OK(pipe(g->started));
+	g->fds[0] = g->gate[0];
+	g->fds[1] = g->started[1];
+	return new_pool(1);
+}
+
+/* Submit a gated() task; returns its future. */
+static tl_future_t *submit_gated(tl_procpool_t *pp, struct gate_pipes *g)
+{
+	tl_future_t *f;
+	ASSERT_OK(tl_procpool_submit(pp, gated, g->fds, sizeof g->fds, &f));
+	return f;
+}
+
+/* One gated() task has started / may finish. */
+static void gate_started(struct gate_pipes *g)
+{
+	char c;
+	ASSERT_EQ(read(g->started[0], &c, 1), 1);
+}
+
+static void gate_release(struct gate_pipes *g)
+{
+	ASSERT_EQ(write(g->gate[1], "x", 1), 1);
+}
+
+static void gate_close(struct gate_pipes *g)
+{
+	close(g->gate[0]), close(g->gate[1]), close(g->started[0]), close(g->started[1]);
+}
+
 static int64_t result_i64(tl_future_t *f)
 {
 	const void *d;
@@ -102,9 +146,7 @@ static void assert_no_children(void)
 
 TEST_IMPL(submit_and_result)
 {
-	tl_procpool_t *pp;
-	tl_procpool_opts_t o = { .max_workers = 2 };
-	ASSERT_OK(tl_procpool_create(&pp, &o));
+	tl_procpool_t *pp = new_pool(2);
 	ASSERT_EQ(tl_procpool_max_workers(pp), 2);
 	pid_t pids[4];
 	ASSERT_EQ(tl_procpool_pids(pp, pids, 4), 2);
@@ -146,9 +188,7 @@ TEST_IMPL(default_max_workers)
 
 TEST_IMPL(exception_propagates)
 {
-	tl_procpool_t *pp;
-	tl_procpool_opts_t o = { .max_workers = 1 };
-	ASSERT_OK(tl_procpool_create(&pp, &o));
+	tl_procpool_t *pp = new_pool(1);
 	tl_future_t *f;
 	int64_t v = 7;
 	ASSERT_OK(tl_procpool_submit(pp, fail_on_7, &v, sizeof v, &f));
@@ -177,9 +217,7 @@ static int echo(const void *arg, size_t len, void **out, size_t *out_len)
 
 TEST_IMPL(large_and_empty_buffers)
 {
-	tl_procpool_t *pp;
-	tl_procpool_opts_t o = { .max_workers = 2 };
-	ASSERT_OK(tl_procpool_create(&pp, &o));
+	tl_procpool_t *pp = new_pool(2);
 	size_t big = 3 * 1024 * 1024 + 17; /* more than a socket buffer */
 	unsigned char *buf = malloc(big);
 	for (size_t i = 0; i < big; i++)
@@ -213,9 +251,7 @@ TEST_IMPL(map_in_order)
 		args[i] = &vals[i];
 		lens[i] = sizeof vals[i];
 	}
-	tl_procpool_t *pp;
-	tl_procpool_opts_t o = { .max_workers = 2 };
-	ASSERT_OK(tl_procpool_create(&pp, &o));
+	tl_procpool_t *pp = new_pool(2);
 	static const size_t chunks[] = { 1, 7, 100, 1000 };
 	for (size_t c = 0; c < sizeof chunks / sizeof chunks[0]; c++) {
 		static void *res[N];
@@ -248,19 +284,12 @@ TEST_IMPL(map_in_order)
 
 TEST_IMPL(map_timeout_and_cancel_futures)
 {
-	int gate[2], started[2];
-	ASSERT_OK(pipe(gate));
-	ASSERT_OK(pipe(started));
-	tl_procpool_t *pp;
-	tl_procpool_opts_t o = { .max_workers = 1 };
-	ASSERT_OK(tl_procpool_create(&pp, &o)); /* workers inherit the pipes */
-	int fds[2] = { gate[0], started[1] };
-	char c;
+	struct gate_pipes g;
+	tl_procpool_t *pp = gated_pool(&g);
 	/* CPython test_map_timeout: the only worker is blocked, so map's task
 	 * cannot finish in time */
-	tl_future_t *blocker;
-	ASSERT_OK(tl_procpool_submit(pp, gated, fds, sizeof fds, &blocker));
-	ASSERT_EQ(read(started[0], &c, 1), 1);
+	tl_future_t *blocker = submit_gated(pp, &g);
+	gate_started(&g);
 	int64_t one = 1;
 	const void *args[1] = { &one };
 	size_t lens[1] = { sizeof one };
@@ -269,7 +298,7 @@ TEST_IMPL(map_timeout_and_cancel_futures)
 	tl_map_info_t info;
 	ASSERT_EQ(tl_procpool_map(pp, square, args, lens, 1, res, rlen, 0.05, 1, &info), TL_ETIMEDOUT);
 	ASSERT_EQ(info.completed, 0);
-	ASSERT_EQ(write(gate[1], "x", 1), 1);
+	gate_release(&g);
 	ASSERT_OK(tl_future_result_bytes(blocker, TL_FOREVER, NULL, NULL));
 	tl_future_release(blocker);
 
@@ -278,8 +307,8 @@ TEST_IMPL(map_timeout_and_cancel_futures)
 	enum { N = 60 };
 	tl_future_t *fs[N];
 	for (int i = 0; i < N; i++)
-		ASSERT_OK(tl_procpool_submit(pp, gated, fds, sizeof fds, &fs[i]));
-	ASSERT_EQ(read(started[0], &c, 1), 1); /* fs[0] runs */
+		fs[i] = submit_gated(pp, &g);
+	gate_started(&g); /* fs[0] runs */
 	ASSERT_OK(tl_procpool_shutdown(pp, false, true));
 	int cancelled = 0;
 	for (int i = 0; i < N; i++)
@@ -287,7 +316,7 @@ TEST_IMPL(map_timeout_and_cancel_futures)
 	ASSERT_GE(cancelled, N - 16); /* at most a window's worth was sent */
 	ASSERT_FALSE(tl_future_cancelled(fs[0]));
 	for (int i = 0; i < N - cancelled; i++)
-		ASSERT_EQ(write(gate[1], "x", 1), 1);
+		gate_release(&g);
 	for (int i = 0; i < N; i++) {
 		ASSERT_OK(tl_future_wait(fs[i], TL_FOREVER));
 		tl_future_release(fs[i]);
@@ -296,15 +325,13 @@ TEST_IMPL(map_timeout_and_cancel_futures)
 	ASSERT_EQ(tl_procpool_submit(pp, square, &v, sizeof v, NULL), TL_ESHUTDOWN);
 	ASSERT_OK(tl_procpool_destroy(pp));
 	assert_no_children();
-	close(gate[0]), close(gate[1]), close(started[0]), close(started[1]);
+	gate_close(&g);
 	return 0;
 }
 
 TEST_IMPL(shutdown_waits_for_queued_work)
 {
-	tl_procpool_t *pp;
-	tl_procpool_opts_t o = { .max_workers = 2 };
-	ASSERT_OK(tl_procpool_create(&pp, &o));
+	tl_procpool_t *pp = new_pool(2);
 	enum { N = 300 };
 	tl_future_t *fs[N];
 	for (int i = 0; i < N; i++) {
@@ -332,9 +359,7 @@ TEST_IMPL(killed_worker_breaks_pool)
 	 * its future and every pending one fail at once; nothing hangs; every
 	 * child is reaped. */
 	for (int how = 0; how < 2; how++) {
-		tl_procpool_t *pp;
-		tl_procpool_opts_t o = { .max_workers = 2 };
-		ASSERT_OK(tl_procpool_create(&pp, &o));
+		tl_procpool_t *pp = new_pool(2);
 		enum { N = 50 };
 		tl_future_t *fs[N];
 		int64_t v = 3;
@@ -370,9 +395,7 @@ TEST_IMPL(killed_worker_breaks_pool)
 
 TEST_IMPL(killed_idle_worker_breaks_pool)
 {
-	tl_procpool_t *pp;
-	tl_procpool_opts_t o = { .max_workers = 2 };
-	ASSERT_OK(tl_procpool_create(&pp, &o));
+	tl_procpool_t *pp = new_pool(2);
 	pid_t pids[2];
 	ASSERT_EQ(tl_procpool_pids(pp, pids, 2), 2);
 	ASSERT_OK(kill(pids[1], SIGKILL));
@@ -388,9 +411,7 @@ TEST_IMPL(killed_idle_worker_breaks_pool)
 TEST_IMPL(max_tasks_per_child)
 {
 	/* CPython test_max_tasks_per_child: a worker is replaced after N tasks */
-	tl_procpool_t *pp;
-	tl_procpool_opts_t o = { .max_workers = 1, .max_tasks_per_child = 3 };
-	ASSERT_OK(tl_procpool_create(&pp, &o));
+	tl_procpool_t *pp = pool_with((tl_procpool_opts_t){ .max_workers = 1, .max_tasks_per_child = 3 });
 	enum { N = 10 };
 	pid_t seen[N];
 	for (int i = 0; i < N; i++) {
@@ -447,9 +468,8 @@ static int get_init_value(const void *arg, size_t len, void **out, size_t *out_l
 
 TEST_IMPL(initializer)
 {
-	tl_procpool_t *pp;
-	tl_procpool_opts_t o = { .max_workers = 2, .initializer = init_set, .initarg = (void *)(intptr_t)4242 };
-	ASSERT_OK(tl_procpool_create(&pp, &o));
+	tl_procpool_t *pp =
+		pool_with((tl_procpool_opts_t){ .max_workers = 2, .initializer = init_set, .initarg = (void *)(intptr_t)4242 });
 	for (int i = 0; i < 4; i++) {
 		tl_future_t *f;
 		ASSERT_OK(tl_procpool_submit(pp, get_init_value, NULL, 0, &f));
@@ -460,8 +480,7 @@ TEST_IMPL(initializer)
 	ASSERT_OK(tl_procpool_destroy(pp));
 
 	/* a failing initializer breaks the pool (BrokenProcessPool) */
-	o = (tl_procpool_opts_t){ .max_workers = 2, .initializer = init_fail };
-	ASSERT_OK(tl_procpool_create(&pp, &o));
+	pp = pool_with((tl_procpool_opts_t){ .max_workers = 2, .initializer = init_fail });
 	tl_future_t *f;
 	int r = tl_procpool_submit(pp, get_init_value, NULL, 0, &f);
 	if (r == 0) {
@@ -489,19 +508,12 @@ static int cb(tl_future_t *f, void *arg)
 
 TEST_IMPL(callbacks_on_manager_thread)
 {
-	int gate[2], started[2];
-	ASSERT_OK(pipe(gate));
-	ASSERT_OK(pipe(started));
-	tl_procpool_t *pp;
-	tl_procpool_opts_t o = { .max_workers = 1 };
-	ASSERT_OK(tl_procpool_create(&pp, &o));
-	int fds[2] = { gate[0], started[1] };
-	tl_future_t *f;
-	ASSERT_OK(tl_procpool_submit(pp, gated, fds, sizeof fds, &f));
+	struct gate_pipes g;
+	tl_procpool_t *pp = gated_pool(&g);
+	tl_future_t *f = submit_gated(pp, &g);
 	ASSERT_OK(tl_future_add_done_callback(f, cb, NULL));
-	char c;
-	ASSERT_EQ(read(started[0], &c, 1), 1);
-	ASSERT_EQ(write(gate[1], "x", 1), 1);
+	gate_started(&g);
+	gate_release(&g);
 	ASSERT_OK(tl_future_wait(f, TL_FOREVER));
 	ASSERT_OK(tl_procpool_shutdown(pp, true, false)); /* callbacks ran */
 	ASSERT_EQ(atomic_load(&cb_calls), 1);
@@ -511,42 +523,26 @@ TEST_IMPL(callbacks_on_manager_thread)
 	ASSERT_EQ(atomic_load(&cb_on_manager), 1);
 	tl_future_release(f);
 	ASSERT_OK(tl_procpool_destroy(pp));
+	gate_close(&g);
 	return 0;
 }
 
-struct submitter {
-	tl_procpool_t *pp;
-	int n;
-};
-
-static void *submit_many(void *arg)
+static int load_submit(void *pp, int i, tl_future_t **f)
 {
-	struct submitter *s = arg;
-	tl_future_t **fs = malloc((size_t)s->n * sizeof *fs);
-	for (int i = 0; i < s->n; i++) {
-		int64_t v = i;
-		ASSERT_OK(tl_procpool_submit(s->pp, square, &v, sizeof v, &fs[i]));
-	}
-	for (int i = 0; i < s->n; i++) {
-		ASSERT_EQ(result_i64(fs[i]), (int64_t)i * i);
-		tl_future_release(fs[i]);
-	}
-	free(fs);
-	return NULL;
+	int64_t v = i;
+	return tl_procpool_submit(pp, square, &v, sizeof v, f);
+}
+
+static void load_check(tl_future_t *f, int i)
+{
+	ASSERT_EQ(result_i64(f), (int64_t)i * i);
 }
 
 TEST_IMPL(many_tasks_many_submitters)
 {
-	tl_procpool_t *pp;
-	tl_procpool_opts_t o = { .max_workers = 2 };
-	ASSERT_OK(tl_procpool_create(&pp, &o));
-	enum { T = 3 };
-	pthread_t t[T];
-	struct submitter s = { pp, 4000 };
-	for (int i = 0; i < T; i++)
-		ASSERT_OK(pthread_create(&t[i], NULL, submit_many, &s));
-	for (int i = 0; i < T; i++)
-		ASSERT_OK(pthread_join(t[i], NULL));
+	tl_procpool_t *pp = new_pool(2);
+	struct pu_load l = { pp, 4000, load_submit, load_check };
+	pu_load_run(&l, 3);
 	ASSERT_OK(tl_procpool_destroy(pp));
 	assert_no_children();
 	return 0;
@@ -563,38 +559,19 @@ static int write_byte(const void *arg, size_t len, void **out, size_t *out_len)
 	return 0;
 }
 
+static void exit_body(int wfd)
+{
+	tl_procpool_t *pp = new_pool(2);
+	for (int i = 0; i < 100; i++)
+		ASSERT_OK(tl_procpool_submit(pp, write_byte, &wfd, sizeof wfd, NULL));
+	close(wfd); /* the workers hold copies */
+}
+
 TEST_IMPL(exit_waits_for_queued_work)
 {
 	/* A process that returns from main with work queued and no shutdown:
 	 * the exit handler completes it and reaps the workers. */
-	int p[2];
-	ASSERT_OK(pipe(p));
-	pid_t pid = fork();
-	ASSERT(pid >= 0);
-	if (pid == 0) {
-		tl_procpool_t *pp;
-		tl_procpool_opts_t o = { .max_workers = 2 };
-		if (tl_procpool_create(&pp, &o) != 0)
-			_exit(3);
-		close(p[0]);
-		for (int i = 0; i < 100; i++)
-			if (tl_procpool_submit(pp, write_byte, &p[1], sizeof p[1], NULL) != 0)
-				_exit(4);
-		close(p[1]); /* the workers hold copies */
-		exit(0);
-	}
-	close(p[1]);
-	int n = 0;
-	char buf[64];
-	ssize_t r;
-	while ((r = read(p[0], buf, sizeof buf)) > 0)
-		n += (int)r;
-	close(p[0]);
-	int status;
-	ASSERT_EQ(waitpid(pid, &status, 0), pid);
-	ASSERT(WIFEXITED(status));
-	ASSERT_EQ(WEXITSTATUS(status), 0);
-	ASSERT_EQ(n, 100);
+	ASSERT_EQ(pu_exiting_child(exit_body), 100);
 	return 0;
 }
 
