@@ -40,32 +40,27 @@ static int tpt_roundtrip(void)
 }
 
 #define TPT_INFLIGHT 128
-static int tpt_batch(int64_t n)
+static int tpt_group(void *ctx, int64_t first, int k)
 {
 	pthread_t t[TPT_INFLIGHT];
-	for (int64_t done = 0; done < n;) {
-		int k = n - done < TPT_INFLIGHT ? (int)(n - done) : TPT_INFLIGHT;
-		for (int i = 0; i < k; i++)
-			if (pthread_create(&t[i], NULL, tpt_task, (void *)(uintptr_t)(done + i)) != 0) {
-				for (int j = 0; j < i; j++)
-					pthread_join(t[j], NULL);
-				return TL_EAGAIN;
-			}
-		int bad = 0;
-		for (int i = 0; i < k; i++) {
-			void *r;
-			pthread_join(t[i], &r);
-			bad |= (uintptr_t)r != (uintptr_t)(done + i) + 1;
+	(void)ctx;
+	for (int i = 0; i < k; i++)
+		if (pthread_create(&t[i], NULL, tpt_task, (void *)(uintptr_t)(first + i)) != 0) {
+			for (int j = 0; j < i; j++)
+				pthread_join(t[j], NULL);
+			return TL_EAGAIN;
 		}
-		if (bad)
-			return TL_EINVAL;
-		done += k;
+	int bad = 0;
+	for (int i = 0; i < k; i++) {
+		void *r;
+		pthread_join(t[i], &r);
+		bad |= (uintptr_t)r != (uintptr_t)(first + i) + 1;
 	}
-	return 0;
+	return bad ? TL_EINVAL : 0;
 }
-static const struct bm_exec_ops tpt = {tpt_create, tpt_destroy, tpt_roundtrip, tpt_batch, NULL};
-static void tpt_rt(tlb_state *st) { bm_exec_roundtrip(st, &tpt); }
-static void tpt_tp(tlb_state *st) { bm_exec_throughput(st, &tpt); }
+static int tpt_batch(int64_t n) { return bm_exec_groups(n, TPT_INFLIGHT, tpt_group, NULL); }
+static const struct bm_exec_ops tpt_ops = {tpt_create, tpt_destroy, tpt_roundtrip, tpt_batch, NULL};
+BM_EXEC_FNS(tpt, tpt_ops)
 
 /* ---- fork per task ---- */
 static int fpt_pipe[2] = {-1, -1};
@@ -123,29 +118,26 @@ static int fpt_roundtrip(void)
 }
 
 #define FPT_INFLIGHT 32
-static int fpt_batch(int64_t n)
+static int fpt_group(void *ctx, int64_t first, int k)
 {
 	pid_t pids[FPT_INFLIGHT];
-	for (int64_t done = 0; done < n;) {
-		int k = n - done < FPT_INFLIGHT ? (int)(n - done) : FPT_INFLIGHT;
-		uint64_t want = 0, sum = 0;
-		for (int i = 0; i < k; i++) {
-			if ((pids[i] = fpt_spawn((uint64_t)(done + i))) < 0) {
-				fpt_collect(&sum, i, pids);
-				return TL_EAGAIN;
-			}
-			want += (uint64_t)(done + i) + 1;
+	uint64_t want = 0, sum = 0;
+	(void)ctx;
+	for (int i = 0; i < k; i++) {
+		if ((pids[i] = fpt_spawn((uint64_t)(first + i))) < 0) {
+			fpt_collect(&sum, i, pids);
+			return TL_EAGAIN;
 		}
-		int rc = fpt_collect(&sum, k, pids);
-		if (rc < 0 || sum != want) /* results arrive in any order: check the sum */
-			return TL_EINVAL;
-		done += k;
+		want += (uint64_t)(first + i) + 1;
 	}
+	int rc = fpt_collect(&sum, k, pids);
+	if (rc < 0 || sum != want) /* results arrive in any order: check the sum */
+		return TL_EINVAL;
 	return 0;
 }
-static const struct bm_exec_ops fpt = {fpt_create, fpt_destroy, fpt_roundtrip, fpt_batch, NULL};
-static void fpt_rt(tlb_state *st) { bm_exec_roundtrip(st, &fpt); }
-static void fpt_tp(tlb_state *st) { bm_exec_throughput(st, &fpt); }
+static int fpt_batch(int64_t n) { return bm_exec_groups(n, FPT_INFLIGHT, fpt_group, NULL); }
+static const struct bm_exec_ops fpt_ops = {fpt_create, fpt_destroy, fpt_roundtrip, fpt_batch, NULL};
+BM_EXEC_FNS(fpt, fpt_ops)
 
 /* ---- GThreadPool ---- */
 #ifdef BM_GLIB
@@ -184,16 +176,15 @@ static int g_run(int64_t n)
 	return atomic_load(&gsum) == want ? 0 : TL_EINVAL;
 }
 static int g_roundtrip(void) { return g_run(1); }
-static const struct bm_exec_ops gtp = {g_create, g_destroy, g_roundtrip, g_run, NULL};
-static void g_rt(tlb_state *st) { bm_exec_roundtrip(st, &gtp); }
-static void g_tp(tlb_state *st) { bm_exec_throughput(st, &gtp); }
+static const struct bm_exec_ops gtp_ops = {g_create, g_destroy, g_roundtrip, g_run, NULL};
+BM_EXEC_FNS(gtp, gtp_ops)
 #endif
 
 TLB_REGISTER(exec_native)
 {
-	bm_exec_register("thread_per_task", NULL, tpt_rt, tpt_tp, NULL, false);
-	bm_exec_register("fork_per_task", NULL, fpt_rt, fpt_tp, NULL, false);
+	bm_exec_register("thread_per_task", NULL, tpt_bm_rt, tpt_bm_tp, NULL, false);
+	bm_exec_register("fork_per_task", NULL, fpt_bm_rt, fpt_bm_tp, NULL, false);
 #ifdef BM_GLIB
-	bm_exec_register("gthreadpool", NULL, g_rt, g_tp, NULL, true);
+	bm_exec_register("gthreadpool", NULL, gtp_bm_rt, gtp_bm_tp, NULL, true);
 #endif
 }

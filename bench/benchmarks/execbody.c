@@ -99,6 +99,52 @@ void bm_exec_register(const char *prim, const char *baseline, tlb_fn roundtrip, 
 		reg(prim, "map", baseline, map, pool);
 }
 
+int bm_exec_groups(int64_t n, int max, int (*group)(void *ctx, int64_t first, int k), void *ctx)
+{
+	for (int64_t done = 0; done < n;) {
+		int k = n - done < max ? (int)(n - done) : max;
+		int rc = group(ctx, done, k);
+		if (rc < 0)
+			return rc;
+		done += k;
+	}
+	return 0;
+}
+
+int bm_exec_future_roundtrip(const struct bm_future_ops *o)
+{
+	tl_future_t *f;
+	int rc = o->submit(41, &f);
+	if (rc < 0)
+		return rc;
+	rc = o->check(f, 42);
+	tl_future_release(f);
+	return rc;
+}
+
+static tl_future_t *futs[BM_EXEC_CHUNK];
+
+static int future_group(void *ctx, int64_t first, int k)
+{
+	const struct bm_future_ops *o = ctx;
+	int rc = 0, i = 0, bad = 0;
+	for (; i < k; i++)
+		if ((rc = o->submit((uint64_t)(first + i), &futs[i])) < 0)
+			break;
+	for (int j = 0; j < i; j++) {
+		bad |= o->check(futs[j], (uint64_t)(first + j) + 1) != 0;
+		tl_future_release(futs[j]);
+	}
+	if (rc < 0)
+		return rc;
+	return bad ? TL_EINVAL : 0;
+}
+
+int bm_exec_future_batch(const struct bm_future_ops *o, int64_t n)
+{
+	return bm_exec_groups(n, BM_EXEC_CHUNK, future_group, (void *)o);
+}
+
 void bm_count_add(bm_count *c)
 {
 	atomic_fetch_add_explicit(&c->n, 1, memory_order_seq_cst); /* store-load vs sleeping: seq_cst */

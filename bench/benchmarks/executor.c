@@ -14,11 +14,8 @@
 
 #include <stdlib.h>
 
-#define CHUNK 65536
-
 static tl_executor_t *ex;
-static tl_future_t *futs[CHUNK];
-static void *args[CHUNK], *results[CHUNK];
+static void *args[BM_EXEC_CHUNK], *results[BM_EXEC_CHUNK];
 
 static int task(void *arg, void **result)
 {
@@ -38,65 +35,43 @@ static void x_destroy(void)
 	ex = NULL;
 }
 
-static int x_roundtrip(void)
+static int x_submit(uint64_t arg, tl_future_t **f)
 {
-	tl_future_t *f;
+	return tl_executor_submit(ex, task, (void *)(uintptr_t)arg, f);
+}
+
+static int x_check(tl_future_t *f, uint64_t want)
+{
 	void *r = NULL;
-	int rc = tl_executor_submit(ex, task, (void *)41, &f);
+	int rc = tl_future_result(f, TL_FOREVER, &r);
+	return rc < 0 ? rc : (uintptr_t)r == want ? 0 : TL_EINVAL;
+}
+
+static const struct bm_future_ops fops = {x_submit, x_check};
+static int x_roundtrip(void) { return bm_exec_future_roundtrip(&fops); }
+static int x_batch(int64_t n) { return bm_exec_future_batch(&fops, n); }
+
+static int map_group(void *ctx, int64_t first, int k)
+{
+	(void)ctx;
+	for (int i = 0; i < k; i++)
+		args[i] = (void *)(uintptr_t)(first + i);
+	tl_map_info_t info;
+	int rc = tl_executor_map(ex, task, args, (size_t)k, results, TL_FOREVER, 1, &info);
 	if (rc < 0)
 		return rc;
-	rc = tl_future_result(f, TL_FOREVER, &r);
-	tl_future_release(f);
-	return rc < 0 ? rc : (uintptr_t)r == 42 ? 0 : TL_EINVAL;
-}
-
-static int x_batch(int64_t n)
-{
-	for (int64_t done = 0; done < n;) {
-		int k = n - done < CHUNK ? (int)(n - done) : CHUNK;
-		int rc = 0, bad = 0;
-		int i = 0;
-		for (; i < k; i++)
-			if ((rc = tl_executor_submit(ex, task, (void *)(uintptr_t)(done + i), &futs[i])) < 0)
-				break;
-		for (int j = 0; j < i; j++) {
-			void *r = NULL;
-			bad |= tl_future_result(futs[j], TL_FOREVER, &r) != 0 || (uintptr_t)r != (uintptr_t)(done + j) + 1;
-			tl_future_release(futs[j]);
-		}
-		if (rc < 0)
-			return rc;
-		if (bad)
+	for (int i = 0; i < k; i++)
+		if ((uintptr_t)results[i] != (uintptr_t)(first + i) + 1)
 			return TL_EINVAL;
-		done += k;
-	}
 	return 0;
 }
 
-static int x_map(int64_t n)
-{
-	for (int64_t done = 0; done < n;) {
-		int k = n - done < CHUNK ? (int)(n - done) : CHUNK;
-		for (int i = 0; i < k; i++)
-			args[i] = (void *)(uintptr_t)(done + i);
-		tl_map_info_t info;
-		int rc = tl_executor_map(ex, task, args, (size_t)k, results, TL_FOREVER, 1, &info);
-		if (rc < 0)
-			return rc;
-		for (int i = 0; i < k; i++)
-			if ((uintptr_t)results[i] != (uintptr_t)(done + i) + 1)
-				return TL_EINVAL;
-		done += k;
-	}
-	return 0;
-}
+static int x_map(int64_t n) { return bm_exec_groups(n, BM_EXEC_CHUNK, map_group, NULL); }
 
 static const struct bm_exec_ops ops = {x_create, x_destroy, x_roundtrip, x_batch, x_map};
-static void bm_rt(tlb_state *st) { bm_exec_roundtrip(st, &ops); }
-static void bm_tp(tlb_state *st) { bm_exec_throughput(st, &ops); }
-static void bm_map(tlb_state *st) { bm_exec_map(st, &ops); }
+BM_EXEC_FNS(x, ops)
 
 TLB_REGISTER(executor)
 {
-	bm_exec_register("executor", "gthreadpool", bm_rt, bm_tp, bm_map, true);
+	bm_exec_register("executor", "gthreadpool", x_bm_rt, x_bm_tp, x_bm_map, true);
 }

@@ -16,14 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHUNK 65536
-
 static tl_procpool_t *pp;
-static tl_future_t *futs[CHUNK];
-static uint64_t argv_[CHUNK];
-static const void *args[CHUNK];
-static size_t lens[CHUNK], rlens[CHUNK];
-static void *results[CHUNK];
+static uint64_t argv_[BM_EXEC_CHUNK];
+static const void *args[BM_EXEC_CHUNK];
+static size_t lens[BM_EXEC_CHUNK], rlens[BM_EXEC_CHUNK];
+static void *results[BM_EXEC_CHUNK];
 
 /* In the worker: result = argument + 1. */
 static int task(const void *arg, size_t len, void **out, size_t *out_len)
@@ -52,86 +49,56 @@ static void p_destroy(void)
 	pp = NULL;
 }
 
-static bool value_is(tl_future_t *f, uint64_t want)
+static int p_submit(uint64_t arg, tl_future_t **f)
+{
+	return tl_procpool_submit(pp, task, &arg, sizeof arg, f);
+}
+
+/* Any failure (the result's or a wrong value) is TL_EINVAL. */
+static int p_check(tl_future_t *f, uint64_t want)
 {
 	const void *r;
 	size_t len;
 	uint64_t v;
 	if (tl_future_result_bytes(f, TL_FOREVER, &r, &len) != 0 || len != sizeof v)
-		return false;
+		return TL_EINVAL;
 	memcpy(&v, r, sizeof v);
-	return v == want;
+	return v == want ? 0 : TL_EINVAL;
 }
 
-static int p_roundtrip(void)
+static const struct bm_future_ops fops = {p_submit, p_check};
+static int p_roundtrip(void) { return bm_exec_future_roundtrip(&fops); }
+static int p_batch(int64_t n) { return bm_exec_future_batch(&fops, n); }
+
+static int map_group(void *ctx, int64_t first, int k)
 {
-	tl_future_t *f;
-	uint64_t a = 41;
-	int rc = tl_procpool_submit(pp, task, &a, sizeof a, &f);
+	(void)ctx;
+	for (int i = 0; i < k; i++) {
+		argv_[i] = (uint64_t)(first + i);
+		args[i] = &argv_[i];
+		lens[i] = sizeof argv_[i];
+	}
+	tl_map_info_t info = {0, 0};
+	int rc = tl_procpool_map(pp, task, args, lens, (size_t)k, results, rlens, TL_FOREVER, 1, &info);
+	int bad = 0;
+	for (size_t i = 0; i < info.completed; i++) {
+		uint64_t v = 0;
+		if (rlens[i] == sizeof v)
+			memcpy(&v, results[i], sizeof v);
+		bad |= v != argv_[i] + 1;
+		free(results[i]);
+	}
 	if (rc < 0)
 		return rc;
-	bool ok = value_is(f, 42);
-	tl_future_release(f);
-	return ok ? 0 : TL_EINVAL;
+	return bad ? TL_EINVAL : 0;
 }
 
-static int p_batch(int64_t n)
-{
-	for (int64_t done = 0; done < n;) {
-		int k = n - done < CHUNK ? (int)(n - done) : CHUNK;
-		int rc = 0, i = 0, bad = 0;
-		for (; i < k; i++) {
-			uint64_t a = (uint64_t)(done + i);
-			if ((rc = tl_procpool_submit(pp, task, &a, sizeof a, &futs[i])) < 0)
-				break;
-		}
-		for (int j = 0; j < i; j++) {
-			bad |= !value_is(futs[j], (uint64_t)(done + j) + 1);
-			tl_future_release(futs[j]);
-		}
-		if (rc < 0)
-			return rc;
-		if (bad)
-			return TL_EINVAL;
-		done += k;
-	}
-	return 0;
-}
-
-static int p_map(int64_t n)
-{
-	for (int64_t done = 0; done < n;) {
-		int k = n - done < CHUNK ? (int)(n - done) : CHUNK;
-		for (int i = 0; i < k; i++) {
-			argv_[i] = (uint64_t)(done + i);
-			args[i] = &argv_[i];
-			lens[i] = sizeof argv_[i];
-		}
-		tl_map_info_t info = {0, 0};
-		int rc = tl_procpool_map(pp, task, args, lens, (size_t)k, results, rlens, TL_FOREVER, 1, &info);
-		int bad = 0;
-		for (size_t i = 0; i < info.completed; i++) {
-			uint64_t v = 0;
-			if (rlens[i] == sizeof v)
-				memcpy(&v, results[i], sizeof v);
-			bad |= v != argv_[i] + 1;
-			free(results[i]);
-		}
-		if (rc < 0)
-			return rc;
-		if (bad)
-			return TL_EINVAL;
-		done += k;
-	}
-	return 0;
-}
+static int p_map(int64_t n) { return bm_exec_groups(n, BM_EXEC_CHUNK, map_group, NULL); }
 
 static const struct bm_exec_ops ops = {p_create, p_destroy, p_roundtrip, p_batch, p_map};
-static void bm_rt(tlb_state *st) { bm_exec_roundtrip(st, &ops); }
-static void bm_tp(tlb_state *st) { bm_exec_throughput(st, &ops); }
-static void bm_map(tlb_state *st) { bm_exec_map(st, &ops); }
+BM_EXEC_FNS(p, ops)
 
 TLB_REGISTER(procpool)
 {
-	bm_exec_register("processpool", "fork_per_task", bm_rt, bm_tp, bm_map, true);
+	bm_exec_register("processpool", "fork_per_task", p_bm_rt, p_bm_tp, p_bm_map, true);
 }
