@@ -22,6 +22,8 @@ from matplotlib.ticker import (EngFormatter, FixedLocator, FuncFormatter, LogLoc
 from . import families, ratios, results  # noqa: E402
 
 SEC = EngFormatter(unit="s", places=0)
+# Line style per pin policy when a run has several (colour stays the implementation's).
+PIN_STYLES = ("-", "--", "-.", (0, (1, 1)))
 
 
 def fmt_s(v):
@@ -128,6 +130,11 @@ class Plotter:
         except ValueError:
             self.allowed = None
         self.fam = families.classify(self.ok)
+        # pin policies that split benchmarks, in run order (compact first)
+        self.pins = []
+        for p in self.ok:
+            if p.key[3] and p.key[3] not in self.pins:
+                self.pins.append(p.key[3])
 
     # ---- output ----
     def note(self, text):
@@ -161,6 +168,19 @@ class Plotter:
             f.write("\n")
 
     # ---- helpers ----
+    def pin_style(self, p):
+        """Line style of a point's pin policy (solid: the first policy, or a
+        benchmark that ran under one)."""
+        return PIN_STYLES[self.pins.index(p.key[3]) % len(PIN_STYLES)] if p.key[3] in self.pins else "-"
+
+    @staticmethod
+    def legend(ax, n):
+        """Inside the axes for a few series, below them for many."""
+        if n > 8:
+            ax.legend(fontsize=6.5, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2)
+        else:
+            ax.legend(fontsize=7)
+
     def shade_oversub(self, ax, xs):
         if self.allowed and xs and max(xs) > self.allowed:
             ax.axvspan(self.allowed * 1.05, max(xs) * 1.3, color="#999999", alpha=0.15,
@@ -251,28 +271,37 @@ class Plotter:
             if p.primitive not in prims:
                 prims.append(p.primitive)
         for prim in prims:
-            variants = []
+            # One panel per variant, and per pin policy when the variant ran
+            # under several (a default run: compact and scatter side by side).
+            panels = []
             for p in ours:
-                if p.primitive == prim and p.variant not in variants:
-                    variants.append(p.variant)
-            n = len(variants)
+                if p.primitive != prim:
+                    continue
+                pin = p.key[3] or None
+                if (p.variant, pin) not in panels:
+                    panels.append((p.variant, pin))
+            n = len(panels)
             ncols = min(3, n)
             nrows = (n + ncols - 1) // ncols
             fig, axes = plt.subplots(nrows, ncols, figsize=(5.6 * ncols, 4.2 * nrows),
                                      squeeze=False, constrained_layout=True)
             used = []
-            for ax, variant in zip(axes.flat, variants):
+            for ax, (variant, pin) in zip(axes.flat, panels):
+                # C rows of this panel's policy only (CPython rows are unpinned)
+                def here(p, pin=pin):
+                    return pin is None or p.peer != "c" or p.pin_policy == pin
                 pv = "%s/%s" % (prim, variant) if variant else prim
-                mine = [p for p in ours if p.pv == pv]
+                mine = [p for p in ours if p.pv == pv and here(p)]
                 bases = {p.baseline for p in mine if p.baseline}
-                group = mine + [p for p in self.ok if p.pv in bases and p.peer == "c"]
-                group += [p for p in self.ok if p.baseline in bases and p.pv != pv and p.peer == "c"]
+                group = mine + [p for p in self.ok if p.pv in bases and p.peer == "c" and here(p)]
+                group += [p for p in self.ok if p.baseline in bases and p.pv != pv and p.peer == "c"
+                          and here(p)]
                 peers = {n for b in bases for n in self.attached.get(b.split("/")[0], ())}
                 group += [p for p in pts if p.primitive in peers and p.variant == variant
-                          and p.peer == "c" and p not in group]
+                          and p.peer == "c" and p not in group and here(p)]
                 group += [p for p in self.ok if p.peer == "cpython" and p.pv == pv]
                 used += group
-                self._scaling_axes(ax, pv, group, bases)
+                self._scaling_axes(ax, pv, group, bases, pin)
             for ax in list(axes.flat)[n:]:
                 ax.set_visible(False)
             stem = "scaling_%s" % _safe(prim)
@@ -282,9 +311,10 @@ class Plotter:
                       "%s: time per operation vs threads" % prim, "scaling", used,
                       "Median real time per iteration (per thread) of each %s benchmark vs "
                       "thread count, next to its native baselines, peers naming the same "
-                      "baseline, and the CPython peer. Log axes." % prim)
+                      "baseline, and the CPython peer; one panel per pin policy where the "
+                      "run has several. Log axes." % prim)
 
-    def _scaling_axes(self, ax, pv, group, bases):
+    def _scaling_axes(self, ax, pv, group, bases, pin=None):
         pins = {p.pin_policy for p in group if p.peer == "c"}
         modes = {p.mode for p in group}
         series = {}
@@ -304,7 +334,7 @@ class Plotter:
                          fontsize=7, padding=2)
             self.log_time_axis(ax, "x", vals)
             ax.set_xlabel("real time per operation (s, log)")
-            ax.set_title("%s (1 thread)" % pv, fontsize=10)
+            ax.set_title("%s (1 thread%s)" % (pv, ", pin " + pin if pin else ""), fontsize=10)
             ax.margins(x=0.25)
             return
         styles = ["-", "--", ":", "-."]
@@ -333,7 +363,8 @@ class Plotter:
         srcs = {p.time_source for p in group}
         ax.set_ylabel("time per operation (s, log)" if srcs != {"real_ns"} else
                       "real time per iteration per thread (s, log)")
-        ax.set_title(pv + (" vs " + ", ".join(sorted(bases)) if bases else ""), fontsize=10)
+        ax.set_title(pv + (" vs " + ", ".join(sorted(bases)) if bases else "")
+                     + (" (pin %s)" % pin if pin else ""), fontsize=10)
         ax.grid(True, which="both", alpha=0.3)
         longest = max(len(t) for t in ax.get_legend_handles_labels()[1])
         ax.legend(fontsize=6.5, loc="upper center", bbox_to_anchor=(0.5, -0.2),
@@ -477,6 +508,7 @@ class Plotter:
         series = {}
         for p in pts:
             series.setdefault(impl_label(p, True), []).append(p)
+        impls = sorted({impl_label(p, True).replace(results.pin_suffix(p), "") for p in pts})
         threads = sorted({p.threads for p in pts})
         for ax, counter, label in ((axes[0], "jain", "Jain's fairness index"),
                                    (axes[1], "min_max", "min / max acquisitions per thread")):
@@ -484,8 +516,10 @@ class Plotter:
                 ps = sorted((p for p in ps if isinstance(p.counters.get(counter), float)),
                             key=lambda p: p.threads)
                 if ps:
+                    impl = lab.replace(results.pin_suffix(ps[0]), "")
                     ax.plot([p.threads for p in ps], [p.counters[counter] for p in ps],
-                            marker="o", label=lab)
+                            marker="o", label=lab, ls=self.pin_style(ps[0]),
+                            color="C%d" % (impls.index(impl) % 10))
             self.shade_oversub(ax, threads)
             ax.set_xscale("log", base=2)
             ax.xaxis.set_major_locator(FixedLocator(threads))
@@ -495,7 +529,7 @@ class Plotter:
             ax.set_xlabel("threads (log2)")
             ax.set_ylabel(label + " (1 = perfectly fair)")
             ax.grid(True, alpha=0.3)
-            ax.legend(fontsize=7)
+            self.legend(ax, len(series))
         self.save(fig, "fairness", "Fairness under contention", "fairness", pts,
                   "Per-thread acquisition counts under contention, summarised as Jain's "
                   "index and the min/max ratio (both 1 when every thread got the same share).")
@@ -516,19 +550,22 @@ class Plotter:
         def qlabel(p):
             lab = impl_label(p, True, drop=("cap", "capacity", "maxsize", "pattern"))
             return lab.replace("/" + families.queue_pattern(p), "")
-        colors = {lab: "C%d" % (i % 10) for i, lab in enumerate(sorted({qlabel(p) for p in pts}))}
+        def qimpl(p):  # the implementation, whatever its pin policy: one colour
+            return qlabel(p).replace(results.pin_suffix(p), "")
+        colors = {lab: "C%d" % (i % 10) for i, lab in enumerate(sorted({qimpl(p) for p in pts}))}
         for ax, pattern in zip(axes[0], patterns):
-            series = {}
+            series, style = {}, {}
             for p in pts:
                 if families.queue_pattern(p) != pattern:
                     continue
                 lab = qlabel(p)
                 v = p.items_per_second if use_items else 1e9 / p.real_ns
                 series.setdefault(lab, {})[families.queue_capacity(p)] = v
+                style[lab] = (colors[qimpl(p)], ":" if p.peer != "c" else self.pin_style(p))
             for lab, vals in sorted(series.items()):
                 xs = [i for i, c in enumerate(caps) if c in vals]
-                ax.plot(xs, [vals[caps[i]] for i in xs], marker="o", label=lab, color=colors[lab],
-                        ls=":" if "[" in lab else "-")
+                ax.plot(xs, [vals[caps[i]] for i in xs], marker="o", label=lab, color=style[lab][0],
+                        ls=style[lab][1])
             ax.set_xticks(range(len(caps)))
             ax.set_xticklabels(caps)
             self.log_axis(ax, "y", [v for vals in series.values() for v in vals.values()],
@@ -537,7 +574,7 @@ class Plotter:
             ax.set_ylabel(("items per second" if use_items else "iterations per second") + " (log)")
             ax.set_title(pattern.upper(), fontsize=10)
             ax.grid(True, which="both", alpha=0.3)
-            ax.legend(fontsize=7)
+            self.legend(ax, len(series))
         self.save(fig, "queue", "Queue throughput by capacity and pattern", "queue", pts,
                   "Items per second through FIFO/LIFO/priority queues by capacity, for "
                   "single/multi producer and consumer patterns (GAsyncQueue where present).")

@@ -67,13 +67,15 @@ class Plot(TmpDir):
         out, r = self.full_plot()
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertNotIn("missing for", r.stdout)
-        for stem in ("fairness", "queue", "scaling_lock", "ratio_baseline"):
+        want = {"fairness": "pin=%s", "queue": "pin=%s",  # legend entries
+                "scaling_lock": "pthread_mutex/contended (pin %s)",  # one panel per policy
+                "ratio_baseline": "t=2 %s vs pthread_mutex/contended"}  # bar labels
+        for stem, text in want.items():
             with open(os.path.join(out, stem + ".svg")) as f:
                 svg = f.read()
             for pin in ("compact", "scatter"):
                 with self.subTest(plot=stem, pin=pin):
-                    self.assertIn("t=2 %s vs pthread_mutex/contended" % pin if stem == "ratio_baseline"
-                                  else "pin=" + pin, svg)
+                    self.assertTrue(text % pin in svg, "%r not in %s.svg" % (text % pin, stem))
 
     def test_default_out_dir_is_plots_next_to_csv(self):
         csv_path = self.fixture_subset(lambda p: p in ("event", "futex"), "results.csv")
