@@ -189,6 +189,8 @@ static void task_main(struct task_priv *tp)
 	struct ctl *c = d->ctl;
 	const int i = tp->pub.index;
 	struct slot *sl = &c->slot[i];
+	/* Under the benchmark's pin policy: the shim selected it (tlb_pin_use)
+	 * before calling the driver; a thread or forked task inherits it. */
 	int cpu = tlb_pin_self(i);
 	sl->pin_err = cpu < 0 ? cpu : 0;
 	sl->cpu_first = cpu;
