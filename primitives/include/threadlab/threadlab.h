@@ -14,6 +14,7 @@
 #include "threadlab/event.h"
 #include "threadlab/barrier.h"
 #include "threadlab/queue.h"
+#include "threadlab/simplequeue.h"
 #include "threadlab/future.h"
 #include "threadlab/executor.h"
 #include "threadlab/procpool.h"
