@@ -1,8 +1,8 @@
 /* Internal: what concurrent.futures' two executors share. The thread pool
  * (executor.c) and the process pool (procpool.c) differ in who runs a task;
  * both keep the tasks not yet started as futures on a tl_queue, each holding
- * one pool reference, with a broken flag and a mutex that orders shutdown's
- * cancel_futures against breakage. This is that part, plus map's driver.
+ * one pool reference, with a broken flag and a mutex for shutdown. This is
+ * that part, plus map's driver.
  *
  * Whoever takes a future off the queue owns the pool's reference: a worker
  * (or the process pool's manager) that starts it, or a drain that fails or
@@ -22,7 +22,9 @@
 struct tl__pool {
 	tl_queue_t q;        /* futures not yet started */
 	_Atomic int broken;  /* set once, then the queue is shut down */
-	pthread_mutex_t mu;  /* shutdown / cancel_futures vs breakage */
+	/* shutdown + cancel_futures; the thread pool also starts workers and
+	 * breaks under it (the process pool breaks on its manager thread) */
+	pthread_mutex_t mu;
 	int max_workers;
 	int (*initializer)(void *);
 	void *initarg;

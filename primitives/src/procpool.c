@@ -100,7 +100,7 @@ struct worker {
 };
 
 struct tl_procpool {
-	struct tl__pool pool; /* the queue, broken, mu: shutdown + cancel_futures */
+	struct tl__pool pool; /* the queue of futures, broken, mu (pool.h) */
 	_Atomic int wake_pending;
 	int evfd;
 	int max_tasks;
