@@ -76,8 +76,18 @@ int tl__robust_lock_slow(_Atomic uint32_t *word, uint32_t me, const struct times
 		struct timespec slice;
 		bool at_deadline = true;
 		const struct timespec *dl = ps ? tl__slice_deadline(&slice, deadline, slice_ms, &at_deadline) : deadline;
-		if (tl__futex_wait(word, v, dl, ps) != -ETIMEDOUT)
-			continue; /* woken, changed or interrupted: look again */
+		if (tl__futex_wait(word, v, dl, ps) != -ETIMEDOUT) {
+			/* Woken, changed or interrupted. Spin again before
+			 * setting WAITERS anew (as Rust's std futex mutex does):
+			 * a holder that re-takes the lock at once would
+			 * otherwise pay a wake syscall for every wake-up of
+			 * ours, and a sleep with a liveness timeout returns
+			 * quickly on a VM. Taken after sleeping: WAITERS stays
+			 * set, others may still sleep. */
+			if (tl__adaptive_spin(word, me | TL__ROBUST_WAITERS, NULL))
+				return 0;
+			continue;
+		}
 		/* A slice (or the whole timeout) passed with the same holder: is it
 		 * still alive? Also at the deadline, so that a timed acquire of a
 		 * dead holder's lock takes it over rather than timing out. */
