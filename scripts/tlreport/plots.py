@@ -17,7 +17,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import (EngFormatter, FixedLocator, FuncFormatter, LogLocator,  # noqa: E402
-                               NullFormatter, NullLocator, ScalarFormatter)
+                               MaxNLocator, NullFormatter, NullLocator, ScalarFormatter)
 
 from . import families, ratios, results  # noqa: E402
 
@@ -193,7 +193,14 @@ class Plotter:
         a = getattr(ax, axis + "axis")
         vals = [v for v in values if v and v > 0]
         span = (max(vals) / min(vals)) if vals else 1e9
-        a.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0) if span < 1e3 else (1.0,)))
+        if span < 10:
+            # within a decade the 1-2-5 steps leave at most one tick, and
+            # matplotlib then labels every minor one: a few linear steps
+            a.set_major_locator(MaxNLocator(nbins=4))
+            if formatter is SEC:
+                formatter = EngFormatter(unit="s", places=1)
+        else:
+            a.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0) if span < 1e3 else (1.0,)))
         a.set_major_formatter(formatter)
         a.set_minor_formatter(NullFormatter())
 
