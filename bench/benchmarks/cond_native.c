@@ -91,8 +91,10 @@ static void reg_all(const char *prim, tlb_fn notify_empty, tlb_fn pingpong, tlb_
 	tlb_bench *b[2];
 	snprintf(name, sizeof name, "%s/notify_empty", prim);
 	bm_reg2(name, notify_empty, &b[0], &b[1]);
-	tlb_real_time(b[0]);
-	tlb_real_time(b[1]);
+	for (int i = 0; i < 2; i++) {
+		tlb_real_time(b[i]);
+		tlb_epochs(b[i]);
+	}
 	snprintf(name, sizeof name, "%s/pingpong", prim);
 	bm_pingpong_register(name, "futex/pingpong", pingpong);
 	snprintf(name, sizeof name, "%s/wake_latency", prim);

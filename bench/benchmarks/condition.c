@@ -83,6 +83,7 @@ TLB_REGISTER(condition)
 	bm_reg2("condition/notify_empty", bm_notify_empty, &b[0], &b[1]);
 	for (int i = 0; i < 2; i++) {
 		tlb_real_time(b[i]);
+		tlb_epochs(b[i]);
 		tlb_baseline(b[i], "pthread_cond/notify_empty");
 	}
 	bm_pingpong_register("condition/pingpong", "futex/pingpong", bm_pingpong);

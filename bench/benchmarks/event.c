@@ -90,6 +90,7 @@ static void reg_single(const char *name, const char *baseline, tlb_fn fn)
 	bm_reg2(name, fn, &b[0], &b[1]);
 	for (int i = 0; i < 2; i++) {
 		tlb_real_time(b[i]);
+		tlb_epochs(b[i]);
 		if (baseline)
 			tlb_baseline(b[i], baseline);
 	}

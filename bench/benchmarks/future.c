@@ -71,9 +71,12 @@ TLB_REGISTER(future)
 	bm_reg2("future/create_set_result", bm_future, &b[0], &b[1]);
 	for (int i = 0; i < 2; i++) {
 		tlb_real_time(b[i]);
+		tlb_epochs(b[i]);
 		tlb_baseline(b[i], "mutexcond_future/create_set_result");
 	}
 	bm_reg2("mutexcond_future/create_set_result", bm_mutexcond_future, &b[0], &b[1]);
-	tlb_real_time(b[0]);
-	tlb_real_time(b[1]);
+	for (int i = 0; i < 2; i++) {
+		tlb_real_time(b[i]);
+		tlb_epochs(b[i]);
+	}
 }

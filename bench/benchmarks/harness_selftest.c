@@ -5,6 +5,8 @@
  * CSV escaping of an error message, a benchmark that crashes, one that never
  * finishes (SIGINT and --timeout tests), one that returns before its loop.
  *
+ * selftest/epochs: tlb_epochs (median-epoch real time; tests/harness epochs).
+ *
  * Task benchmarks (process mode, issue 9; tests/harness procmode group):
  *   selftest/task_shared   2 tasks bump a counter in the shared block under a
  *                          TL_PSHARED tl_lock that is also in the block: in
@@ -44,6 +46,25 @@ static void bm_ok(tlb_state *st)
 	tlb_set_items(st, total);
 	tlb_counter(st, "hits", (double)total, TLB_COUNTER_PLAIN);
 	tlb_counter(st, "cpu", (double)tlb_cpu(st), TLB_COUNTER_AVG_THREADS);
+}
+
+/* tlb_epochs: the batches tlb_batch hands out (15 epochs of 66 or 67 of
+ * 1000 iterations), as counters the test checks. */
+static void bm_epochs(tlb_state *st)
+{
+	int64_t total = 0, batches = 0, lo = INT64_MAX, hi = 0;
+	for (int64_t n; (n = tlb_batch(st)) > 0;) {
+		for (int64_t i = 0; i < n; i++)
+			TLB_CLOBBER();
+		total += n;
+		batches++;
+		lo = n < lo ? n : lo;
+		hi = n > hi ? n : hi;
+	}
+	tlb_counter(st, "total", (double)total, TLB_COUNTER_PLAIN);
+	tlb_counter(st, "batches", (double)batches, TLB_COUNTER_PLAIN);
+	tlb_counter(st, "min_batch", (double)lo, TLB_COUNTER_PLAIN);
+	tlb_counter(st, "max_batch", (double)hi, TLB_COUNTER_PLAIN);
 }
 
 static void bm_crash(tlb_state *st)
@@ -207,6 +228,11 @@ TLB_REGISTER(harness_selftest)
 	tlb_iterations(b, 1000);
 
 	tlb_register("selftest/crash", bm_crash);
+
+	b = tlb_register("selftest/epochs", bm_epochs);
+	tlb_epochs(b);
+	tlb_real_time(b);
+	tlb_iterations(b, 1000);
 
 	b = tlb_register("selftest/args", bm_args);
 	static const char *const names[] = { "cs", "work" };

@@ -48,9 +48,15 @@ void bm_lock_register(const struct bm_lock_fns *f, const char *name, const char 
 	static const char *const argn[] = {"cs", "work"};
 	tlb_bench *full, *quick;
 
+	/* single-thread cost: median-epoch timing (tlb_epochs, tlb.h) */
 	reg_one(name, "uncontended", baseline, f->uncontended, &full, &quick);
-	if (flags & BM_LOCK_REENTRANT)
+	tlb_epochs(full);
+	tlb_epochs(quick);
+	if (flags & BM_LOCK_REENTRANT) {
 		reg_one(name, "reentrant", baseline, f->reentrant, &full, &quick);
+		tlb_epochs(full);
+		tlb_epochs(quick);
+	}
 
 	if (!(flags & BM_LOCK_NO_CONTENDED)) {
 		reg_one(name, "contended", baseline, f->contended, &full, &quick);

@@ -58,6 +58,7 @@ void bm_queue_register(const char *name, const char *baseline, tlb_fn put_get, t
 		for (int k = 0; k < nkinds; k++)
 			tlb_args(both[i], &kinds[k], 1);
 		tlb_real_time(both[i]);
+		tlb_epochs(both[i]); /* one thread: median-epoch timing */
 		if (baseline) {
 			named(b, sizeof b, baseline, "put_get");
 			tlb_baseline(both[i], b);

@@ -109,6 +109,7 @@ static void reg_put_get(const char *name, const char *baseline, tlb_fn fn)
 	for (int i = 0; i < 2; i++) {
 		bm_args1(b[i], "kind", fifo, 1);
 		tlb_real_time(b[i]);
+		tlb_epochs(b[i]);
 		tlb_baseline(b[i], baseline);
 	}
 }

@@ -88,6 +88,16 @@ void tlb_unit(tlb_bench *b, enum tlb_unit u);
  * after the shim's pinning): it runs once, under the first --pin policy,
  * not once per policy. */
 void tlb_own_placement(tlb_bench *b);
+/* Single-thread cost benchmarks looping on tlb_batch: each repetition is
+ * split into 15 epochs (max_iterations / 15 per tlb_batch call), each timed
+ * on CLOCK_MONOTONIC, and the row's real time is the median epoch's time
+ * per iteration x iterations (nanobench's method: a host hiccup of a few ms
+ * lands in one epoch and no longer moves the repetition). cpu_ns stays the
+ * mean over the whole repetition; names, time mode and aggregates' meaning
+ * are unchanged (median/cv over repetitions of the median-epoch times).
+ * No effect on instances with more than one thread or on tlb_keep_running
+ * loops. */
+void tlb_epochs(tlb_bench *b);
 /* Not part of --quick: heavy workloads that --quick replaces by a smaller registration. */
 void tlb_skip_quick(tlb_bench *b);
 void tlb_quick_only(tlb_bench *b);

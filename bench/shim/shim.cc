@@ -82,16 +82,27 @@ struct tlb_bench {
 	bool unit_set = false;
 	bool skip_quick = false, quick_only = false;
 	bool own_placement = false; // tlb_own_placement: runs once, not once per --pin policy
+	bool epochs = false;        // tlb_epochs: real time = median epoch (single-thread tlb_batch loops)
 	bool is_task = false; // tlb_register_task: run by bench/procmode.c, threads or processes
 	tlb__task_def task{};
 	int own_mode = TLB_MODE_THREADS; // a plain benchmark's mode (tlb_forks_processes: processes)
 	std::string error; // registration misuse, reported by tlb_setup
 };
 
+// tlb_epochs: a repetition's max_iterations split into kEpochs epochs.
+constexpr int kEpochs = 15;
+
 struct tlb_state {
 	benchmark::State *st;
 	const tlb_bench *b;
 	int cpu; // pinned CPU, -1 unpinned
+	// epochs (tlb_batch only; ep_i < 0: not started)
+	bool epochs = false;
+	int ep_i = -1, ep_k = 0;
+	int64_t ep_n = 0;
+	double ep_t0 = 0, ep_paused = 0, ep_pause_at = 0;
+	double ep_per[kEpochs] = {}; // seconds per iteration of each epoch
+	double epoch_real = -1;      // the repetition's real seconds: median epoch x ep_n
 };
 
 namespace {
@@ -140,12 +151,14 @@ typedef std::tuple<const Family *, std::vector<int64_t>, int, int> InstKey;
 struct Invocation {
 	std::vector<char> entered;
 	std::set<int> cpus;
+	double epoch_real = -1; // tlb_epochs: median epoch's time x iterations, seconds
 };
 struct InstRec {
 	long seq = 0;
 	bool skip = false;
 	std::vector<Invocation> invs;
 	std::string agg_cpus; // CPUs of the reported repetitions, for aggregate rows
+	std::vector<double> epoch_reals; // tlb_epochs: the reported repetitions' real seconds per iteration
 };
 std::mutex inst_lock;
 std::map<InstKey, InstRec> instances;
@@ -238,12 +251,17 @@ void run_one(const Family *f, benchmark::State &st)
 	note_cpu(key, inv, cpu);
 
 	tlb_state ts{&st, b, want};
+	ts.epochs = b->epochs && st.threads() == 1;
 	if (b->native)
 		b->native(st);
 	else
 		b->fn(&ts);
 
 	note_cpu(key, inv, sched_getcpu());
+	if (ts.epoch_real >= 0 && !st.error_occurred()) {
+		std::lock_guard<std::mutex> g(inst_lock);
+		instances[key].invs[(size_t)inv].epoch_real = ts.epoch_real;
+	}
 	// A C function that returns before its loop finished would trip Google
 	// Benchmark's CHECK (abort); turn it into an error row instead.
 	if (!st.error_occurred() && st.iterations() < st.max_iterations)
@@ -501,26 +519,11 @@ class CsvReporter : public benchmark::BenchmarkReporter {
 		return inner_->ReportContext(c);
 	}
 
-	void ReportRuns(const std::vector<Run> &runs) override
+	void ReportRuns(const std::vector<Run> &in) override
 	{
-		std::vector<Run> shown;
-		bool skipped = false;
-		for (const Run &r : runs) {
-			if (r.error_occurred && r.error_message == kResumeSkip) {
-				skipped = true;
-				continue;
-			}
-			if (ctx().display_aggregates_only && r.run_type != Run::RT_Aggregate && !r.error_occurred &&
-			    r.repetitions > 1)
-				continue;
-			shown.push_back(r);
-		}
-		if (!shown.empty())
-			inner_->ReportRuns(shown);
-		if (runs.empty())
+		if (in.empty())
 			return;
-
-		const Run &first = runs[0];
+		const Run &first = in[0];
 		auto fam = ctx().by_name.find(first.run_name.function_name);
 		const Family *f = fam == ctx().by_name.end() ? nullptr : fam->second;
 		const tlb_bench *b = f ? f->b : nullptr;
@@ -542,11 +545,12 @@ class CsvReporter : public benchmark::BenchmarkReporter {
 		// repetitions, then (when at least two succeeded) their
 		// aggregates. The record stays until the last call.
 		bool iter_call = false;
-		size_t ok_iters = 0;
-		for (const Run &r : runs)
+		size_t ok_iters = 0, n_iter_rows = 0;
+		for (const Run &r : in)
 			if (r.run_type == Run::RT_Iteration) {
 				iter_call = true;
 				ok_iters += !r.error_occurred;
+				n_iter_rows++;
 			}
 		bool last_call = !iter_call || ok_iters < 2;
 		InstRec rec;
@@ -562,21 +566,35 @@ class CsvReporter : public benchmark::BenchmarkReporter {
 				}
 			}
 		}
+		// Repetitions after the first reuse the first one's iteration
+		// count: one invocation each. So the last R invocations are the
+		// reported repetitions, in order.
+		bool matched = rec.invs.size() >= n_iter_rows;
+		size_t base = matched ? rec.invs.size() - n_iter_rows : 0;
+		std::vector<Run> runs = in;
+		apply_epochs(runs, rec, matched, base, iter_call, last_call, key);
+
+		std::vector<Run> shown;
+		bool skipped = false;
+		for (const Run &r : runs) {
+			if (r.error_occurred && r.error_message == kResumeSkip) {
+				skipped = true;
+				continue;
+			}
+			if (ctx().display_aggregates_only && r.run_type != Run::RT_Aggregate && !r.error_occurred &&
+			    r.repetitions > 1)
+				continue;
+			shown.push_back(r);
+		}
+		if (!shown.empty())
+			inner_->ReportRuns(shown);
 		if (skipped || rec.skip)
 			return;
 
 		if (iter_call) {
-			// Repetitions after the first reuse the first one's
-			// iteration count: one invocation each. So the last R
-			// invocations are the reported repetitions, in order.
-			size_t n_iter_rows = 0;
-			for (const Run &r : runs)
-				n_iter_rows += r.run_type == Run::RT_Iteration;
 			std::set<int> all;
 			for (const Invocation &inv : rec.invs)
 				all.insert(inv.cpus.begin(), inv.cpus.end());
-			bool matched = rec.invs.size() >= n_iter_rows;
-			size_t base = matched ? rec.invs.size() - n_iter_rows : 0;
 			std::set<int> reported;
 			size_t i = 0;
 			for (const Run &r : runs) {
@@ -609,6 +627,76 @@ class CsvReporter : public benchmark::BenchmarkReporter {
 	}
 
       private:
+	// tlb_epochs: a repetition's real time is its median epoch's time per
+	// iteration x its iterations (noted by run_one, one value per
+	// invocation); the aggregates of real time are recomputed from those
+	// values as Google Benchmark 1.7 computes them (statistics.cc: mean,
+	// median, sample stddev, cv = stddev / mean over the successful
+	// repetitions). CPU time stays Google Benchmark's, over the whole repetition.
+	// Only when every successful repetition has an epoch value.
+	static void apply_epochs(std::vector<Run> &runs, const InstRec &rec, bool matched, size_t base,
+				 bool iter_call, bool last_call, const InstKey &key)
+	{
+		const Family *f = std::get<0>(key);
+		if (!f || !f->b->epochs)
+			return;
+		if (iter_call) {
+			if (!matched)
+				return;
+			std::vector<double> reals;
+			std::vector<Run> out = runs;
+			size_t i = 0;
+			for (Run &r : out) {
+				if (r.run_type != Run::RT_Iteration)
+					continue;
+				double e = rec.invs[base + i++].epoch_real;
+				if (r.error_occurred)
+					continue;
+				if (e < 0)
+					return; // leave every row as measured
+				r.real_accumulated_time = e;
+				reals.push_back(e / (double)r.iterations);
+			}
+			runs.swap(out);
+			if (!last_call) {
+				std::lock_guard<std::mutex> g(inst_lock);
+				instances[key].epoch_reals = reals;
+			}
+			return;
+		}
+		const std::vector<double> &v = rec.epoch_reals;
+		if (v.size() < 2)
+			return;
+		double n = (double)v.size(), sum = 0, sq = 0;
+		for (double x : v) {
+			sum += x;
+			sq += x * x;
+		}
+		double mean = sum / n;
+		double var = n / (n - 1.0) * (sq / n - mean * mean);
+		double sd = var > 0 ? std::sqrt(var) : 0;
+		std::vector<double> c = v;
+		std::sort(c.begin(), c.end());
+		size_t m = c.size() / 2;
+		double median = c.size() % 2 ? c[m] : (c[m - 1] + c[m]) / 2;
+		for (Run &r : runs) {
+			if (r.run_type != Run::RT_Aggregate)
+				continue;
+			// time aggregates carry iterations = repetitions and the
+			// per-iteration statistic x repetitions (statistics.cc's
+			// iteration_rescale_factor); cv is a plain fraction
+			double reps = (double)r.iterations;
+			if (r.aggregate_name == "mean")
+				r.real_accumulated_time = mean * reps;
+			else if (r.aggregate_name == "median")
+				r.real_accumulated_time = median * reps;
+			else if (r.aggregate_name == "stddev")
+				r.real_accumulated_time = sd * reps;
+			else if (r.aggregate_name == "cv")
+				r.real_accumulated_time = mean > 0 ? sd / mean : 0;
+		}
+	}
+
 	void write_row(const Run &r, const Family *f, const std::string &params, const RowShape &shape,
 		       const std::string &cpus)
 	{
@@ -912,6 +1000,11 @@ void tlb_unit(tlb_bench *b, enum tlb_unit u)
 	b->unit_set = true;
 }
 
+void tlb_epochs(tlb_bench *b)
+{
+	b->epochs = true;
+}
+
 void tlb_own_placement(tlb_bench *b)
 {
 	b->own_placement = true;
@@ -928,12 +1021,61 @@ void tlb_quick_only(tlb_bench *b)
 }
 
 // ======================= tlb.h: inside the benchmark =======================
+namespace {
+double mono_now()
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+// Epoch i's share of n iterations split k ways (the first n % k get one more).
+int64_t epoch_size(int64_t n, int k, int i)
+{
+	return n / k + (i < (int)(n % k));
+}
+} // namespace
+
 int64_t tlb_batch(tlb_state *s)
 {
 	benchmark::State &st = *s->st;
 	// All remaining iterations in one batch: the first call starts the
 	// timer and returns max_iterations, the second stops it and returns 0.
-	return st.KeepRunningBatch(st.max_iterations) ? (int64_t)st.max_iterations : 0;
+	if (!s->epochs)
+		return st.KeepRunningBatch(st.max_iterations) ? (int64_t)st.max_iterations : 0;
+	// tlb_epochs: the same single Google Benchmark batch, handed to C in
+	// up to kEpochs pieces, each timed on CLOCK_MONOTONIC (minus paused
+	// time); the last call notes median epoch x iterations for the
+	// reporter (CsvReporter::apply_epochs) before stopping Google
+	// Benchmark's timer. A host hiccup of a few ms lands in one or two
+	// epochs and moves the median by at most one rank (nanobench's method).
+	if (s->ep_i < 0) {
+		if (!st.KeepRunningBatch(st.max_iterations))
+			return 0;
+		s->ep_n = (int64_t)st.max_iterations;
+		s->ep_k = (int)std::min<int64_t>(kEpochs, s->ep_n);
+		s->ep_i = 0;
+		s->ep_paused = 0;
+		s->ep_t0 = mono_now();
+		return epoch_size(s->ep_n, s->ep_k, 0);
+	}
+	if (s->ep_i < s->ep_k) {
+		double t = mono_now();
+		s->ep_per[s->ep_i] = (t - s->ep_t0 - s->ep_paused) / (double)epoch_size(s->ep_n, s->ep_k, s->ep_i);
+		s->ep_i++;
+		if (s->ep_i < s->ep_k) {
+			s->ep_paused = 0;
+			s->ep_t0 = t;
+			return epoch_size(s->ep_n, s->ep_k, s->ep_i);
+		}
+		std::vector<double> v(s->ep_per, s->ep_per + s->ep_k);
+		std::sort(v.begin(), v.end());
+		int m = s->ep_k / 2;
+		double med = s->ep_k % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+		s->epoch_real = med * (double)s->ep_n;
+	}
+	st.KeepRunningBatch(st.max_iterations); // false: stops the timer
+	return 0;
 }
 
 bool tlb_keep_running(tlb_state *s)
@@ -954,10 +1096,14 @@ int64_t tlb_iterations_done(tlb_state *s)
 void tlb_pause(tlb_state *s)
 {
 	s->st->PauseTiming();
+	if (s->epochs)
+		s->ep_pause_at = mono_now();
 }
 
 void tlb_resume(tlb_state *s)
 {
+	if (s->epochs)
+		s->ep_paused += mono_now() - s->ep_pause_at;
 	s->st->ResumeTiming();
 }
 

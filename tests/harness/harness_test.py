@@ -3,7 +3,7 @@
 
     harness_test.py GROUP /path/to/tl-bench WORKDIR
 
-GROUP is one of: cli, csv, interrupt, crash, timeout, taskset, smoke, procmode, pins.
+GROUP is one of: cli, csv, interrupt, crash, timeout, taskset, smoke, procmode, pins, epochs.
 No timing assertions: a test waits for what the runner prints, never sleeps.
 Exit 0 pass, 1 fail, 77 skip (CTest SKIP_RETURN_CODE).
 """
@@ -232,6 +232,34 @@ def test_csv(bench, work):
     check(p.returncode == 0, "exit %d: %s" % (p.returncode, p.stderr))
     counts = sorted({int(r["threads"]) for r in read_rows(latest(out2))})
     check(counts == sorted({1, n}), "--threads 1,max gave %r" % counts)
+
+
+# ---------------------------------------------------------------- epochs
+def test_epochs(bench, work):
+    """tlb_epochs: 15 batches, names unchanged, real-time aggregates
+    recomputed from the median-epoch repetitions (GB's statistics)."""
+    out = fresh_dir(work, "epochs")
+    p = run(bench, ["--quick", "--out", out, "--filter", "^selftest/epochs"])
+    check(p.returncode == 0, "exit %d: %s" % (p.returncode, p.stderr))
+    rows = read_rows(latest(out))
+    check({r["name"] for r in rows} == {"selftest/epochs/iterations:1000/real_time"}, "names %r" % rows)
+    its = [r for r in rows if r["row_type"] == "iteration"]
+    check(len(its) == 3, "iteration rows %r" % its)
+    for r in its:
+        c = counters(r)
+        check(c == {"total": 1000, "batches": 15, "min_batch": 66, "max_batch": 67}, "batches %r" % c)
+        check(not r["error"] and float(r["real_ns"]) > 0 and float(r["cpu_ns"]) > 0, "times %r" % r)
+    v = sorted(float(r["real_ns"]) for r in its)
+    agg = {r["aggregate"]: float(r["real_ns"]) for r in rows if r["row_type"] == "aggregate"}
+    mean = sum(v) / 3
+    sd = (sum((x - mean) ** 2 for x in v) / 2) ** 0.5
+
+    def near(a, b):
+        return abs(a - b) <= 1e-5 * max(abs(a), abs(b), 1e-9)
+    check(near(agg["median"], v[1]), "median %r of %r" % (agg["median"], v))
+    check(near(agg["mean"], mean), "mean %r of %r" % (agg["mean"], v))
+    check(abs(agg["stddev"] - sd) <= 1e-5 * mean, "stddev %r vs %r" % (agg["stddev"], sd))
+    check(abs(agg["cv"] - sd / mean) <= 1e-5, "cv %r vs %r" % (agg["cv"], sd / mean))
 
 
 # ---------------------------------------------------------------- procmode
@@ -548,7 +576,7 @@ def test_pins(bench, work):
 
 TESTS = {"cli": test_cli, "csv": test_csv, "interrupt": test_interrupt, "crash": test_crash,
          "timeout": test_timeout, "taskset": test_taskset, "smoke": test_smoke, "procmode": test_procmode,
-         "pins": test_pins}
+         "pins": test_pins, "epochs": test_epochs}
 
 
 def main():
