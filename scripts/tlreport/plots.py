@@ -591,19 +591,11 @@ class Plotter:
         if not pts:
             self.note("no executor rows (pool / per-task primitives): skipped executors")
             return
-        ops = []
-        for p in pts:
-            if p.variant not in ops:
-                ops.append(p.variant)
+        ops = list(dict.fromkeys(p.variant for p in pts))
         def lab(p):
             s = p.primitive + (" " + p.params_str if p.primitive.lower() in ("executor", "executors")
                                and p.params_str else "")
-            if p.mode != "threads":
-                s += " (%s)" % p.mode
-            s += results.pin_suffix(p)
-            if p.peer != "c":
-                s += " [%s]" % p.peer
-            return s
+            return s + _run_suffix(p)
         series = paired_series(pts, lab, lambda p: p.variant)
         fig, ax = plt.subplots(figsize=(max(8, 2.2 * len(ops) + 2), 5), constrained_layout=True)
         self.grouped_bars(ax, ops, series, None)
@@ -627,12 +619,7 @@ class Plotter:
             lab = p.variant if p.primitive.lower() in ("start", "spawn", "startup") else p.primitive
             if p.params_str:
                 lab += " " + p.params_str
-            if p.mode != "threads":
-                lab += " (%s)" % p.mode
-            lab += results.pin_suffix(p)
-            if p.peer != "c":
-                lab += " [%s]" % p.peer
-            labels.append(lab)
+            labels.append(lab + _run_suffix(p))
         vals = [secs(p) for p in pts]
         fig, ax = plt.subplots(figsize=(9, 1.4 + 0.45 * len(pts)), constrained_layout=True)
         colors = ["#c44e52" if p.peer != "c" else
@@ -713,21 +700,12 @@ class Plotter:
         if not pts:
             self.note("no other workload rows (wall_s counter): skipped workload_*")
             return
-        names = []
-        for p in pts:
-            if p.primitive not in names:
-                names.append(p.primitive)
-        for name in names:
+        for name in dict.fromkeys(p.primitive for p in pts):
             ps = [p for p in pts if p.primitive == name]
             labels, vals = [], []
             for p in ps:
-                lab = p.variant + ("  " + families.params_pretty(p) if p.params else "")
-                if p.mode != "threads":
-                    lab += " (%s)" % p.mode
-                lab += results.pin_suffix(p)
-                if p.peer != "c":
-                    lab += " [%s]" % p.peer
-                labels.append(lab)
+                labels.append(p.variant + ("  " + families.params_pretty(p) if p.params else "")
+                              + _run_suffix(p))
                 w = p.counters["wall_s"]
                 vals.append(w if isinstance(w, float) and w > 0 else secs(p))
             variants = sorted({p.variant for p in ps})
@@ -783,6 +761,14 @@ class Plotter:
                       % (len(errored), ", ".join(errored[:5]) + (" ..." if len(errored) > 5 else "")))
         self.write_manifest()
         return self.manifest
+
+
+def _run_suffix(p):
+    """What tells apart rows of one benchmark in a label: mode (when not
+    threads), pin policy (when the run has several) and peer (when not C)."""
+    s = " (%s)" % p.mode if p.mode != "threads" else ""
+    s += results.pin_suffix(p)
+    return s + (" [%s]" % p.peer if p.peer != "c" else "")
 
 
 def _safe(s):
