@@ -353,15 +353,22 @@ static bool agree(tlb_state *st, bool ok)
 	return !fail;
 }
 
-void bm_pingpong_run(tlb_state *st, const struct bm_pingpong_ops *o)
+/* The prologue of a two-thread benchmark: exactly two threads, both placed
+ * as the benchmark's placement asks (else both skip). */
+static bool pair_placed(tlb_state *st)
 {
 	if (tlb_thread_count(st) != 2) {
 		tlb_skip(st, "needs exactly 2 threads");
-		return;
+		return false;
 	}
-	const int idx = tlb_thread_index(st);
-	if (!agree(st, place_two(st)))
+	return agree(st, place_two(st));
+}
+
+void bm_pingpong_run(tlb_state *st, const struct bm_pingpong_ops *o)
+{
+	if (!pair_placed(st))
 		return;
+	const int idx = tlb_thread_index(st);
 	if (idx == 0 && o->init)
 		o->init();
 	bm_barrier_wait(&bm_bar, 2);
@@ -395,13 +402,9 @@ static struct {
 
 void bm_wake_run(tlb_state *st, const struct bm_wake_ops *o)
 {
-	if (tlb_thread_count(st) != 2) {
-		tlb_skip(st, "needs exactly 2 threads");
+	if (!pair_placed(st))
 		return;
-	}
 	const int idx = tlb_thread_index(st);
-	if (!agree(st, place_two(st)))
-		return;
 	const int64_t max = tlb_max_iterations(st);
 	bool same = tlb_arg(st, 0) == BM_SAME_CORE;
 	if (idx == 0) {
