@@ -60,7 +60,7 @@ RELEASE_ARGS := -DCMAKE_BUILD_TYPE=Release -DTL_WERROR=ON
 # the race suite runs on what test-tsan built (--no-build).
 TSAN_ARGS := -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTSAN=ON -DTL_WERROR=ON
 
-.PHONY: help deps build bench quick test test-release test-tsan test-race test-asan tsan plot clean install
+.PHONY: help deps build bench quick test test-release test-tsan test-race test-asan test-stress stress tsan plot clean install
 
 help: ## list the targets
 	@echo "threadlab make targets:"
@@ -82,7 +82,7 @@ quick: build ## build, then tl-bench --quick (whole default suite, short; --mode
 
 test: ## every test: release, TSan (+ the race suite on it), then ASan builds
 	@scripts/install-deps --with-browser $(DEPS_ARGS)
-	@$(MAKE) --no-print-directory -k test-release test-tsan test-race test-asan
+	@$(MAKE) --no-print-directory -k test-release test-tsan test-race test-asan test-stress
 
 test-release: ## tests in build/release (-Werror)
 	$(call configure,$(RELEASE_DIR),$(RELEASE_ARGS))
@@ -103,6 +103,17 @@ test-asan: ## tests in build/asan (-DASAN=ON, with UBSan)
 	$(call configure,$(ASAN_DIR),-DCMAKE_BUILD_TYPE=RelWithDebInfo -DASAN=ON -DTL_WERROR=ON)
 	$(CMAKE) --build $(ASAN_DIR) -j $(JOBS)
 	$(CTEST) --test-dir $(ASAN_DIR) --output-on-failure -j $(JOBS)
+
+# Flakiness shows here before it reaches CI: every test N times while twice
+# as many spinning processes as CPUs keep the machine busy (scripts/stress).
+STRESS_REPEAT ?= 50
+stress: build ## every release test STRESS_REPEAT (50) times under load (2 spinners per CPU); pass counts per test
+	scripts/stress --build-dir $(RELEASE_DIR) --repeat $(STRESS_REPEAT)
+
+test-stress: ## the short stress run make test ends with: the unit tests 3 times under load
+	$(call configure,$(RELEASE_DIR),$(RELEASE_ARGS))
+	$(CMAKE) --build $(RELEASE_DIR) -j $(JOBS)
+	scripts/stress --build-dir $(RELEASE_DIR) --repeat 3 --filter '^test_'
 
 tsan: ## the ThreadSanitizer race suite (scripts/tsan-suite)
 	@if [ -x scripts/tsan-suite ]; then scripts/tsan-suite; \

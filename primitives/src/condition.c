@@ -175,11 +175,12 @@ static void unlink_waiter(tl_cond_t *c, struct tl__cond_waiter *w)
 static uint32_t sleep_on(_Atomic uint32_t *state, const struct timespec *deadline, int ps)
 {
 	uint32_t s;
-	int spin = deadline && tl_deadline_remaining(deadline) <= 0 ? 0 : TL__SPIN_STEPS; /* a poll */
-	for (int i = 0; i < spin; i++) {
-		if ((s = atomic_load_explicit(state, memory_order_acquire)) == NOTIFIED)
-			return s;
-		tl__spin_step(i);
+	if (!deadline || tl_deadline_remaining(deadline) > 0) { /* not a poll */
+		tl__spin_t sp = TL__SPIN_INIT;
+		do {
+			if ((s = atomic_load_explicit(state, memory_order_acquire)) == NOTIFIED)
+				return s;
+		} while (tl__spin(&sp));
 	}
 	s = WAITING;
 	if (!atomic_compare_exchange_strong_explicit(state, &s, SLEEPING, memory_order_acquire,

@@ -73,11 +73,10 @@ int tl_event_wait_until(tl_event_t *e, const struct timespec *deadline)
 	uint32_t seen = atomic_load_explicit(&e->word, memory_order_acquire), w;
 	if (seen & FLAG)
 		return 0;
-	for (int i = 0; i < TL__SPIN_STEPS; i++) { /* a set() that is about to come */
-		tl__spin_step(i);
+	tl__spin_t sp = TL__SPIN_INIT;
+	while (tl__spin(&sp)) /* a set() that is about to come */
 		if (atomic_load_explicit(&e->word, memory_order_acquire) != seen)
 			return 0;
-	}
 	atomic_fetch_add_explicit(&e->waiters, 1, memory_order_seq_cst);
 	int r = 0;
 	while ((w = atomic_load_explicit(&e->word, memory_order_seq_cst)) == seen && r != -ETIMEDOUT)

@@ -220,10 +220,9 @@ int tl_future_wait_until(tl_future_t *f, const struct timespec *deadline)
 	/* A trivial task finishes in about a microsecond on another CPU: look
 	 * for it briefly (spin.h) before sleeping, since a futex sleep + wake
 	 * costs tens of microseconds on a VM (the wake is an IPI). */
-	for (int i = 0; i < TL__SPIN_STEPS && !tl__fstate_done(s); i++) {
-		tl__spin_step(i);
+	tl__spin_t sp = TL__SPIN_INIT;
+	while (!tl__fstate_done(s) && tl__spin(&sp))
 		s = atomic_load_explicit(&f->state, memory_order_acquire);
-	}
 	while (!tl__fstate_done(s)) {
 		if (!(s & TL__F_SLEEPERS)) {
 			if (!atomic_compare_exchange_weak_explicit(&f->state, &s, s | TL__F_SLEEPERS,

@@ -22,33 +22,29 @@
 #include "waitq.h"
 
 #include <limits.h>
+#include "spin.h"
+
 #include <sched.h>
 #include <math.h>
 
-/* How many times a get on an empty (put on a full) queue polls, a pause
- * apart, before sleeping (a pause is ~10-140 cycles depending on the CPU;
- * ~76 ns on the 2-vCPU EPYC VM this was tuned on, so ~5 us there): a peer
- * that is running is usually well within that; a futex sleep + wake costs a
- * syscall on each side, and on a busy machine the sleeper's CPU. */
-#ifndef TL__QUEUE_SPIN
-#define TL__QUEUE_SPIN 64
+/* How long a get on an empty (put on a full) queue polls before sleeping
+ * (spin.h: budgeted in time). First TL__QUEUE_PAUSE_NS of pauses: a peer
+ * that is running on another CPU is usually well within that, while a futex
+ * sleep + wake costs a syscall on each side, and on a busy machine the
+ * sleeper's CPU. Then timed yields until TL__QUEUE_SPIN_NS: with more
+ * runnable threads than CPUs the peer we wait for may be queued behind us on
+ * our own CPU; yielding lets it run (and costs one cheap syscall when nobody
+ * else is runnable). On the loaded 2-vCPU VM the yields took a capacity-1
+ * SPSC handoff from ~50 us (sleep + wake every item, as the mutex + condvar
+ * ring does) to ~1 us. A yield that gives a whole time slice away switches
+ * them off for a while (spin.h). */
+#ifndef TL__QUEUE_PAUSE_NS
+#define TL__QUEUE_PAUSE_NS 3000
 #endif
-/* Then this many sched_yield()s: with more runnable threads than CPUs the
- * peer we wait for may be queued behind us on our own CPU; yielding lets it
- * run (and costs one cheap syscall when nobody else is runnable). On the
- * loaded 2-vCPU VM this took a capacity-1 SPSC handoff from ~50 us (sleep +
- * wake every item, as the mutex + condvar ring does) to ~1 us. */
-#ifndef TL__QUEUE_YIELDS
-#define TL__QUEUE_YIELDS 8
+#ifndef TL__QUEUE_SPIN_NS
+#define TL__QUEUE_SPIN_NS 12000
 #endif
-
-static inline void spin_step(int i)
-{
-	if (i < TL__QUEUE_SPIN)
-		tl__cpu_relax();
-	else
-		sched_yield();
-}
+#define QUEUE_SPIN_INIT TL__SPIN_INIT_PAUSE(TL__QUEUE_PAUSE_NS, TL__QUEUE_SPIN_NS)
 
 int tl_queue_init(tl_queue_t *q, tl_queue_kind kind, long maxsize)
 {
@@ -152,8 +148,8 @@ static void spin_fifo(tl_queue_t *q, bool put)
 		slack = (uint64_t)q->maxsize / 8;
 		slack = slack < 1 ? 1 : slack > 64 ? 64 : slack;
 	}
-	for (int i = 0; i < TL__QUEUE_SPIN + TL__QUEUE_YIELDS; i++) {
-		spin_step(i);
+	tl__spin_t sp = QUEUE_SPIN_INIT;
+	while (tl__spin(&sp)) {
 		uint64_t h = atomic_load_explicit(&q->head, memory_order_relaxed);
 		uint64_t t = atomic_load_explicit(&q->tail, memory_order_relaxed);
 		if (t & TL__Q_SHUT)
@@ -168,8 +164,8 @@ static void spin_fifo(tl_queue_t *q, bool put)
  * a poller hammering the lock would slow the very thread it waits for). */
 static void spin_heap(tl_queue_t *q, bool put)
 {
-	for (int i = 0; i < TL__QUEUE_SPIN + TL__QUEUE_YIELDS; i++) {
-		spin_step(i);
+	tl__spin_t sp = QUEUE_SPIN_INIT;
+	while (tl__spin(&sp)) {
 		size_t n = atomic_load_explicit(&q->count, memory_order_relaxed);
 		if (atomic_load_explicit(&q->tail, memory_order_relaxed) & TL__Q_SHUT)
 			return;

@@ -84,8 +84,8 @@ int tl_sem_try_acquire(tl_sem_t *s)
 __attribute__((noinline)) static int acquire_slow(tl_sem_t *s, const struct timespec *deadline)
 {
 	uint64_t w;
-	for (int i = 0; i < TL__SPIN_STEPS; i++) {
-		tl__spin_step(i);
+	tl__spin_t sp = TL__SPIN_INIT;
+	while (tl__spin(&sp)) {
 		w = atomic_load_explicit(&s->word, memory_order_relaxed);
 		if (take(s, &w, 0))
 			return 0;

@@ -27,27 +27,24 @@
 #include "threadlab/simplequeue.h"
 
 #include "queue_fifo.h"
+#include "spin.h"
 #include "waitq.h"
 
 #include <math.h>
 #include <sched.h>
 #include <time.h>
 
-/* The poll before sleeping: TL__SQ_ROUNDS rounds of TL__SQ_PAUSES pauses
- * then one sched_yield(). A producer running on another CPU usually answers
- * within the first round; one queued behind us on our own CPU (pinned
- * together, more threads than CPUs) gets the CPU at the first yield instead
- * of after a long pause spin. On the 2-vCPU VM, a ping-pong round trip
- * through two queues (median of 7 runs): threads on two CPUs ~0.23 us with
- * 8 or 16 pauses a round, as with tl_queue's 64 pauses then 8 yields, but
- * ~0.8 us with 4 or fewer (the yield comes too early); both threads on one
- * CPU 3.5 us (16) / 3.2 us (8) vs 6.0 us (tl_queue's). 16 keeps a margin for
- * CPUs whose pause is much shorter. */
-#ifndef TL__SQ_PAUSES
-#define TL__SQ_PAUSES 16
-#endif
-#ifndef TL__SQ_ROUNDS
-#define TL__SQ_ROUNDS 8
+/* The poll before sleeping (spin.h, budgeted in time): TL__SQ_PAUSE_NS of
+ * pauses, then timed yields until TL__SPIN_NS. A producer running on another
+ * CPU usually answers within the pauses; one queued behind us on our own
+ * CPU (pinned together, more threads than CPUs) gets the CPU at the first
+ * yield instead of after a long pause spin. On the 2-vCPU EPYC VM, a
+ * ping-pong round trip through two queues (median of 7 runs): threads on
+ * two CPUs ~0.23 us with 0.6-1.2 us of pauses before the first yield, ~0.8 us
+ * with less (the yield comes too early); both threads on one CPU 3.5 us vs
+ * 6.0 us with tl_queue's longer pause phase. */
+#ifndef TL__SQ_PAUSE_NS
+#define TL__SQ_PAUSE_NS 800
 #endif
 
 int tl_simplequeue_init(tl_simplequeue_t *q)
@@ -103,11 +100,8 @@ static bool passed(const struct timespec *deadline)
  * only a hint, the try_get that follows decides. */
 static void poll_nonempty(tl_queue_t *f)
 {
-	for (int i = 0; i < TL__SQ_ROUNDS * (TL__SQ_PAUSES + 1); i++) {
-		if (i % (TL__SQ_PAUSES + 1) == TL__SQ_PAUSES)
-			sched_yield();
-		else
-			tl__cpu_relax();
+	tl__spin_t sp = TL__SPIN_INIT_PAUSE(TL__SQ_PAUSE_NS, TL__SPIN_NS);
+	while (tl__spin(&sp)) {
 		uint64_t h = atomic_load_explicit(&f->head, memory_order_relaxed);
 		uint64_t t = atomic_load_explicit(&f->tail, memory_order_relaxed) & TL__Q_POS;
 		if (t != h)

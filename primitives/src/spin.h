@@ -1,45 +1,114 @@
 /* Internal: the short busy phase before a thread sleeps in the kernel, for
- * handoffs (Event, Condition, Semaphore waits).
+ * handoffs (Event, Condition, Semaphore and Future waits).
  *
- * Rounds of one sched_yield() and a few pauses. The yield comes first: if
- * the peer that will wake us is runnable on *this* CPU (pinned together, or
- * more threads than CPUs), every pause only burns the time slice it needs,
- * while a yield lets it run at once. On another CPU the peer usually answers
- * within a microsecond or two — far sooner than a futex sleep and wake-up
- * (tens of microseconds on a VM, where the wake is an IPI) — and the loop
- * sees it. After TL__SPIN_ROUNDS rounds, sleep.
+ * Budgeted in time, never in a count of pause instructions (a pause takes
+ * ~10 cycles on some CPUs and ~140 on others): rounds of one sched_yield()
+ * then pauses for TL__SPIN_ROUND_NS, until TL__SPIN_NS have passed since the
+ * first step; then the caller sleeps.
  *
- *   for (int i = 0; i < TL__SPIN_STEPS; i++) {
- *           if (done()) return;
- *           tl__spin_step(i);
- *   }
- *   ... futex wait ...
- */
+ * The yield comes first: if the peer that will wake us is runnable on
+ * *this* CPU (pinned together, or more threads than CPUs), every pause only
+ * burns the time slice it needs, while a yield lets it run at once. On
+ * another CPU the peer usually answers within a microsecond or two, far
+ * sooner than a futex sleep and wake-up (tens of microseconds on a VM,
+ * where the wake is an IPI), and the loop sees it.
+ *
+ * On a busy machine a yield is a trap: it hands the CPU to another runnable
+ * thread for a whole time slice (milliseconds), and a handoff that spun
+ * through yields was 35-40x slower than a plain futex sleep. So each yield
+ * is timed: one that took longer than TL__SPIN_SLOW_YIELD_NS means other
+ * work holds this CPU. This thread then spins without yields, and only for
+ * TL__SPIN_BUSY_NS (a peer running on another CPU still answers within
+ * that; one on ours cannot run until we sleep), for its next 2^k waits (k
+ * grows while probes keep finding the CPU busy, up to
+ * 2^TL__SPIN_SKIP_SHIFT_MAX): a loaded machine pays about one lost slice
+ * per thousand waits, and one that became quiet gets the yields back at the
+ * next probe. The learned state is per thread (a thread's CPU is what it
+ * learns about) and only a hint: no ordering hangs on it.
+ *
+ *   tl__spin_t sp = TL__SPIN_INIT;
+ *   while (!done())
+ *           if (!tl__spin(&sp))
+ *                   break;           ... then the futex wait ...
+ *
+ * Counters (tl__spin_stats) say how often the busy phase found what it
+ * waited for, how often it gave up to sleep, and how often a slow yield
+ * switched it off. */
 #ifndef TL_SPIN_H
 #define TL_SPIN_H
 
 #include "futex.h"
 
-#include <sched.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
 
-#ifndef TL__SPIN_PAUSES
-#define TL__SPIN_PAUSES 8 /* per round, after the yield */
+#ifndef TL__SPIN_NS
+#define TL__SPIN_NS 10000 /* whole busy phase of a handoff wait */
 #endif
-#ifndef TL__SPIN_ROUNDS
-#define TL__SPIN_ROUNDS 6
+#ifndef TL__SPIN_ROUND_NS
+#define TL__SPIN_ROUND_NS 250 /* pauses after each yield */
 #endif
-#define TL__SPIN_STEPS (TL__SPIN_ROUNDS * (TL__SPIN_PAUSES + 1))
+#ifndef TL__SPIN_BUSY_NS
+#define TL__SPIN_BUSY_NS 2000 /* whole busy phase, yields off (CPU found busy) */
+#endif
+#ifndef TL__SPIN_SLOW_YIELD_NS
+#define TL__SPIN_SLOW_YIELD_NS 50000 /* a yield this long gave a time slice away */
+#endif
+#ifndef TL__SPIN_SKIP_SHIFT_MAX
+#define TL__SPIN_SKIP_SHIFT_MAX 10
+#endif
+#define TL__SPIN_CLOCK_EVERY 4 /* pauses between two clock reads */
 
-static inline void tl__spin_step(int i)
+typedef struct {
+	uint64_t t0, round_end; /* ns, CLOCK_MONOTONIC; t0 == 0: not started */
+	uint32_t pause_ns;      /* pure pauses before the first yield */
+	uint32_t budget_ns;     /* the whole busy phase */
+	uint32_t i;
+	bool busy;              /* yields off for this wait */
+} tl__spin_t;
+
+/* Handoffs: yield first. */
+#define TL__SPIN_INIT { 0, 0, 0, TL__SPIN_NS, 0, false }
+/* Pause for pause_ns before the first yield, budget_ns in all (queues,
+ * whose peer is usually running on another CPU). */
+#define TL__SPIN_INIT_PAUSE(pause_ns, budget_ns) { 0, 0, (pause_ns), (budget_ns), 0, false }
+
+static inline uint64_t tl__now_ns(void)
 {
-#ifdef TL__SPIN_PAUSE_FIRST
-	if (i % (TL__SPIN_PAUSES + 1) == TL__SPIN_PAUSES)
-#else
-	if (i % (TL__SPIN_PAUSES + 1) == 0)
-#endif
-		sched_yield();
-	else
-		tl__cpu_relax();
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
+
+/* Out of line (spin.c): the start of a round (a timed yield) and the
+ * verdict when the budget is spent. */
+bool tl__spin_round(tl__spin_t *s, uint64_t now);
+
+/* One step of the busy phase: true = look again, false = go to sleep. */
+static inline bool tl__spin(tl__spin_t *s)
+{
+	if (s->t0 && ++s->i % TL__SPIN_CLOCK_EVERY) {
+		tl__cpu_relax();
+		return true;
+	}
+	uint64_t now = tl__now_ns();
+	if (s->t0 && now < s->round_end) {
+		tl__cpu_relax();
+		return true;
+	}
+	return tl__spin_round(s, now);
+}
+
+/* Process-wide counters since start (relaxed: a hint, not an exact
+ * count). A wait that saw its state before the busy phase counts nowhere;
+ * the busy phase won spun - gave_up times. */
+struct tl__spin_stats {
+	uint64_t spun;       /* waits that entered the busy phase */
+	uint64_t gave_up;    /* ... and slept after it */
+	uint64_t busy;       /* ... of them with yields off (this thread had found its CPU busy) */
+	uint64_t slow_yield; /* yields that gave a time slice away */
+};
+void tl__spin_stats_get(struct tl__spin_stats *out);
 
 #endif

@@ -8,7 +8,7 @@
  *   TEST_LIST_END
  *
  * and links with runner.c, which runs every test in its own forked child
- * under a timeout (default 30 s, env TL_TEST_TIMEOUT): a deadlock shows as a
+ * under a timeout (default 180 s, env TL_TEST_TIMEOUT): a deadlock shows as a
  * failed test, not a hung run. `./test_x NAME` runs one test in-process
  * (for gdb); `./test_x --list` lists them. Under TSan, children are exec'd
  * afresh (TSan stops checking in a child forked from a threaded parent).

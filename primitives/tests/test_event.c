@@ -196,7 +196,7 @@ SU_MODE_TESTS(event_publishes_data)
 
 /* Ping-pong with two events and the set/wait/clear protocol: no lost
  * wakeups over many rounds. */
-enum { ROUNDS = 20000 };
+enum { ROUNDS = 5000 }; /* correctness, not speed: a loaded CI machine must finish it */
 
 static void *ponger(void *arg)
 {

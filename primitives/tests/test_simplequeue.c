@@ -13,10 +13,16 @@
 #include "task.h"
 #include "threadlab/simplequeue.h"
 
+#include "qlock.h"
+#include "waitq.h"
+
 #include <math.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdio.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #define V(x) ((void *)(uintptr_t)(x))
 #define U(p) ((uintptr_t)(p))
@@ -178,13 +184,56 @@ struct getter {
 	double timeout; /* TL_FOREVER or seconds */
 	int result;
 	void *got;
+	_Atomic pid_t tid;  /* set by the getter before it gets */
+	_Atomic int done;   /* set after result and got */
 };
 
 static void *do_get(void *arg)
 {
 	struct getter *g = arg;
+	atomic_store(&g->tid, (pid_t)syscall(SYS_gettid));
 	g->result = tl_simplequeue_get(g->q, &g->got, true, g->timeout);
+	atomic_store(&g->done, 1);
 	return NULL;
+}
+
+/* The newest linked wait node's futex word (read under the wait queue's
+ * lock: the list is the queue's, the address is all we take). */
+static const void *newest_sleeper_word(tl_simplequeue_t *q)
+{
+	tl__waitq_t *wq = &q->fifo.getq;
+	tl__qlock(&wq->lock);
+	tl__wnode_t *w = wq->tail;
+	tl__qunlock(&wq->lock);
+	ASSERT(w != NULL);
+	return &w->signalled;
+}
+
+/* Wait until thread `tid` is blocked in futex() on `word`:
+ * /proc/self/task/TID/syscall names the syscall a blocked thread is in and
+ * its arguments ("202 0xADDR ..." on x86-64), "running" otherwise. The
+ * sleeper count alone is not enough: it counts a getter from the moment it
+ * links its node, while it still re-checks the queue, and a getter in its
+ * re-check may take an item put for an older sleeper (the item is not
+ * reserved: barging is allowed). Asleep on its own node, it can only leave
+ * when a put or a wake passed on unlinks it. */
+static void wait_asleep_on(pid_t tid, const void *word)
+{
+	char path[64], buf[256];
+	snprintf(path, sizeof path, "/proc/self/task/%d/syscall", (int)tid);
+	for (;;) {
+		FILE *f = fopen(path, "r");
+		ASSERT(f != NULL);
+		size_t n = fread(buf, 1, sizeof buf - 1, f);
+		fclose(f);
+		buf[n] = 0;
+		long nr;
+		unsigned long long addr;
+		if (sscanf(buf, "%ld 0x%llx", &nr, &addr) == 2 && nr == SYS_futex &&
+		    addr == (unsigned long long)(uintptr_t)word)
+			return;
+		sched_yield();
+	}
 }
 
 static void *do_get_until_forever(void *arg)
@@ -205,7 +254,7 @@ TEST_IMPL(simplequeue_blocked_getters_woken_by_put)
 	struct getter g[K];
 	pthread_t t[K];
 	for (int i = 0; i < K; i++) {
-		g[i] = (struct getter){ &q, i % 2 ? 60.0 : TL_FOREVER, 1, NULL };
+		g[i] = (struct getter){ &q, i % 2 ? 60.0 : TL_FOREVER, 1, NULL, 0, 0 };
 		ASSERT_OK(pthread_create(&t[i], NULL, i % 3 == 2 ? do_get_until_forever : do_get, &g[i]));
 	}
 	wait_sleepers(&q, K);
@@ -228,22 +277,27 @@ TEST_IMPL(simplequeue_blocked_getters_woken_by_put)
 
 TEST_IMPL(simplequeue_oldest_sleeper_first)
 {
-	/* The documented wake order: with A then B asleep (and nobody else
-	 * getting), the first put wakes A, the second B. */
+	/* The documented wake order: with A linked first and B asleep after
+	 * it (and nobody else getting), the first put goes to A, the second
+	 * to B. B must really be asleep, not only linked (see wait_asleep_on):
+	 * A may still be in its re-check, and then takes the item there and
+	 * passes its unused wake on to B, which finds the queue empty and
+	 * sleeps on. */
 	tl_simplequeue_t q;
 	ASSERT_OK(tl_simplequeue_init(&q));
 	for (int round = 0; round < 20; round++) {
-		struct getter a = { &q, TL_FOREVER, 1, NULL }, b = { &q, 60.0, 1, NULL };
+		struct getter a = { &q, TL_FOREVER, 1, NULL, 0, 0 }, b = { &q, 60.0, 1, NULL, 0, 0 };
 		pthread_t ta, tb;
 		ASSERT_OK(pthread_create(&ta, NULL, do_get, &a));
 		wait_sleepers(&q, 1);
 		ASSERT_OK(pthread_create(&tb, NULL, do_get, &b));
 		wait_sleepers(&q, 2);
+		wait_asleep_on(atomic_load(&b.tid), newest_sleeper_word(&q));
 		ASSERT_OK(tl_simplequeue_put(&q, V(1)));
 		ASSERT_OK(pthread_join(ta, NULL));
 		ASSERT_OK(a.result);
 		ASSERT_EQ(U(a.got), 1);
-		ASSERT_EQ(b.result, 1); /* still blocked */
+		ASSERT_EQ(atomic_load(&b.done), 0); /* still blocked */
 		ASSERT_OK(tl_simplequeue_put(&q, V(2)));
 		ASSERT_OK(pthread_join(tb, NULL));
 		ASSERT_OK(b.result);
@@ -260,7 +314,7 @@ TEST_IMPL(simplequeue_timed_get_then_put)
 	 * the item put afterwards is still there for the next get. */
 	tl_simplequeue_t q;
 	ASSERT_OK(tl_simplequeue_init(&q));
-	struct getter g = { &q, 0.02, 1, V(99) };
+	struct getter g = { &q, 0.02, 1, V(99), 0, 0 };
 	pthread_t t;
 	ASSERT_OK(pthread_create(&t, NULL, do_get, &g));
 	ASSERT_OK(pthread_join(t, NULL));
