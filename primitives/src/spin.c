@@ -1,16 +1,18 @@
 /* The out-of-line half of the busy phase (spin.h): rounds, the timed
- * yield, the per-thread "this CPU is busy" learning and the counters. */
+ * yield, the per-CPU "this CPU is busy" learning and the counters. */
 #include "spin.h"
 
 #include <sched.h>
 #include <stdatomic.h>
 
-/* Per thread: waits left to spin without yields, and the log2 of the next
- * such run (doubles while probes keep finding the CPU busy). */
-static _Thread_local struct {
-	uint32_t skip;
-	uint8_t shift;
-} tls;
+/* Per CPU (modulo the table size: two CPUs sharing a slot share a verdict,
+ * which only costs a probe): until when yields are off, and the log2 of the
+ * next window. Read at the start of a wait, written after a probe. */
+#define SLOTS 256
+static struct {
+	_Atomic uint64_t until;
+	_Atomic uint32_t shift;
+} cpu_busy[SLOTS];
 
 static _Atomic uint64_t n_spun, n_gave_up, n_busy, n_slow_yield;
 
@@ -19,13 +21,20 @@ static void count(_Atomic uint64_t *c)
 	atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
 }
 
+static unsigned slot(void)
+{
+	int c = sched_getcpu();
+	return c < 0 ? 0 : (unsigned)c % SLOTS;
+}
+
 bool tl__spin_round(tl__spin_t *s, uint64_t now)
 {
 	if (!s->t0) { /* the first step of this wait */
+		if (!s->budget_ns)
+			return false;
 		s->t0 = now;
 		count(&n_spun);
-		if (tls.skip) {
-			tls.skip--;
+		if (now < atomic_load_explicit(&cpu_busy[slot()].until, memory_order_relaxed)) {
 			s->busy = true;
 			count(&n_busy);
 			if (s->budget_ns > TL__SPIN_BUSY_NS)
@@ -39,20 +48,24 @@ bool tl__spin_round(tl__spin_t *s, uint64_t now)
 		count(&n_gave_up);
 		return false;
 	}
+	unsigned c = slot();
 	sched_yield();
 	uint64_t after = tl__now_ns();
 	if (after - now > TL__SPIN_SLOW_YIELD_NS) {
 		/* Somebody else had this CPU for a slice: it is busy. Look once
 		 * more (the peer had that long to answer), then sleep. */
-		if (tls.shift < TL__SPIN_SKIP_SHIFT_MAX)
-			tls.shift++;
-		tls.skip = 1u << tls.shift;
+		uint32_t sh = atomic_load_explicit(&cpu_busy[c].shift, memory_order_relaxed);
+		atomic_store_explicit(&cpu_busy[c].until, after + (TL__SPIN_BUSY_WINDOW_NS << sh),
+				      memory_order_relaxed);
+		if (sh < TL__SPIN_SKIP_SHIFT_MAX)
+			atomic_store_explicit(&cpu_busy[c].shift, sh + 1, memory_order_relaxed);
 		s->busy = true;
 		count(&n_slow_yield);
 		s->round_end = 0;
 		return true;
 	}
-	tls.shift = 0;
+	if (atomic_load_explicit(&cpu_busy[c].shift, memory_order_relaxed))
+		atomic_store_explicit(&cpu_busy[c].shift, 0, memory_order_relaxed);
 	s->round_end = after + TL__SPIN_ROUND_NS;
 	return true;
 }

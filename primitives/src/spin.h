@@ -17,15 +17,16 @@
  * thread for a whole time slice (milliseconds), and a handoff that spun
  * through yields was 35-40x slower than a plain futex sleep. So each yield
  * is timed: one that took longer than TL__SPIN_SLOW_YIELD_NS means other
- * work holds this CPU. This thread then spins without yields, and only for
- * TL__SPIN_BUSY_NS (a peer running on another CPU still answers within
- * that; one on ours cannot run until we sleep), for its next 2^k waits (k
- * grows while probes keep finding the CPU busy, up to
- * 2^TL__SPIN_SKIP_SHIFT_MAX): a loaded machine pays about one lost slice
- * per thousand waits, and one that became quiet gets the yields back at the
- * next probe. The learned state is per thread (a thread's CPU is what it
- * learns about) and only a hint: no ordering hangs on it.
- *
+ * work holds this CPU. Waits that start on that CPU then spin without
+ * yields, and only for TL__SPIN_BUSY_NS (a peer running on another CPU
+ * still answers within that; one on ours cannot run until we sleep), for a
+ * window of TL__SPIN_BUSY_WINDOW_NS << k (k grows while the probe at the
+ * end of a window finds the CPU busy again, up to TL__SPIN_SKIP_SHIFT_MAX):
+ * a loaded CPU pays one lost slice per window, a CPU that became quiet gets
+ * the yields back at the next probe. The learned state is per CPU (a
+ * thread's CPU is what a yield tells about, and benchmark or pool threads
+ * come and go), a hint only: no ordering hangs on it.
+
  *   tl__spin_t sp = TL__SPIN_INIT;
  *   while (!done())
  *           if (!tl__spin(&sp))
@@ -55,8 +56,11 @@
 #ifndef TL__SPIN_SLOW_YIELD_NS
 #define TL__SPIN_SLOW_YIELD_NS 50000 /* a yield this long gave a time slice away */
 #endif
+#ifndef TL__SPIN_BUSY_WINDOW_NS
+#define TL__SPIN_BUSY_WINDOW_NS 50000000ull /* 50 ms: yields off on a busy CPU for this, doubling */
+#endif
 #ifndef TL__SPIN_SKIP_SHIFT_MAX
-#define TL__SPIN_SKIP_SHIFT_MAX 10
+#define TL__SPIN_SKIP_SHIFT_MAX 5 /* at most 1.6 s between two probes */
 #endif
 #define TL__SPIN_CLOCK_EVERY 4 /* pauses between two clock reads */
 
@@ -106,7 +110,7 @@ static inline bool tl__spin(tl__spin_t *s)
 struct tl__spin_stats {
 	uint64_t spun;       /* waits that entered the busy phase */
 	uint64_t gave_up;    /* ... and slept after it */
-	uint64_t busy;       /* ... of them with yields off (this thread had found its CPU busy) */
+	uint64_t busy;       /* ... of them with yields off (their CPU had been found busy) */
 	uint64_t slow_yield; /* yields that gave a time slice away */
 };
 void tl__spin_stats_get(struct tl__spin_stats *out);
