@@ -1,6 +1,9 @@
 /* The out-of-line half of the busy phase (spin.h): rounds, the timed
  * yield, the per-CPU "this CPU is busy" learning and the counters. */
 #include "spin.h"
+#include "adaptive_spin.h"
+
+#include <pthread.h>
 
 #include <sched.h>
 #include <stdatomic.h>
@@ -68,6 +71,53 @@ bool tl__spin_round(tl__spin_t *s, uint64_t now)
 		atomic_store_explicit(&cpu_busy[c].shift, 0, memory_order_relaxed);
 	s->round_end = after + TL__SPIN_ROUND_NS;
 	return true;
+}
+
+static _Atomic uint32_t pause_ps; /* 0: not measured yet */
+
+uint32_t tl__pause_ps(void)
+{
+	uint32_t ps = atomic_load_explicit(&pause_ps, memory_order_relaxed);
+	if (ps)
+		return ps;
+	uint64_t best = UINT64_MAX;
+	for (int run = 0; run < 3; run++) {
+		uint64_t t0 = tl__now_ns();
+		for (int i = 0; i < 64; i++)
+			tl__cpu_relax();
+		uint64_t dt = tl__now_ns() - t0;
+		best = dt < best ? dt : best;
+	}
+	ps = (uint32_t)(best * 1000 / 64);
+	ps = ps < 100 ? 100 : ps; /* no pause instruction, or a clock too coarse */
+	atomic_store_explicit(&pause_ps, ps, memory_order_relaxed);
+	return ps;
+}
+
+uint32_t tl__pauses_for_ns(uint32_t ns)
+{
+	uint64_t n = (uint64_t)ns * 1000 / tl__pause_ps();
+	return n ? (uint32_t)n : 1;
+}
+
+static struct tl__aspin_limits aspin;
+static pthread_once_t aspin_once = PTHREAD_ONCE_INIT;
+
+static void aspin_init(void)
+{
+	aspin.max = tl__pauses_for_ns(TL__ASPIN_MAX_NS);
+	aspin.max = aspin.max > 0xffff ? 0xffff : aspin.max; /* the learned average is 16 bits */
+	aspin.min = tl__pauses_for_ns(TL__ASPIN_MIN_NS);
+	uint32_t b = tl__pauses_for_ns(TL__ASPIN_BACKOFF_NS);
+	aspin.backoff_max = 1;
+	while (aspin.backoff_max * 2 <= b)
+		aspin.backoff_max *= 2;
+}
+
+const struct tl__aspin_limits *tl__aspin_limits(void)
+{
+	pthread_once(&aspin_once, aspin_init);
+	return &aspin;
 }
 
 void tl__spin_stats_get(struct tl__spin_stats *out)

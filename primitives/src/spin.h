@@ -104,6 +104,14 @@ static inline bool tl__spin(tl__spin_t *s)
 	return tl__spin_round(s, now);
 }
 
+/* Pauses that take about `ns` on this CPU (at least 1): a pause costs ~10
+ * cycles on some CPUs and ~140 on others, so a spin that counts pauses
+ * converts its budget here. The cost is measured once per process, at the
+ * first call (about 5 us: the fastest of three runs of 64 pauses, so a
+ * preemption in one run does not skew it). */
+uint32_t tl__pauses_for_ns(uint32_t ns);
+uint32_t tl__pause_ps(void); /* the measured cost of one pause, picoseconds */
+
 /* Process-wide counters since start (relaxed: a hint, not an exact
  * count). A wait that saw its state before the busy phase counts nowhere;
  * the busy phase won spun - gave_up times. */
