@@ -13,18 +13,22 @@
 #define TL_QLOCK_H
 
 #include "futex.h"
+#include "spin.h"
 
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 
-#ifndef TL__QLOCK_SPIN
-#define TL__QLOCK_SPIN 100
+/* The spin before sleeping, in ns (turned into pauses for this CPU:
+ * spin.h): about what 100 pauses took on the EPYC VM it was tuned on. */
+#ifndef TL__QLOCK_SPIN_NS
+#define TL__QLOCK_SPIN_NS 2500
 #endif
 
 static inline void tl__qlock_slow(_Atomic uint32_t *l)
 {
-	for (int i = 0; i < TL__QLOCK_SPIN; i++) {
+	const uint32_t spin = tl__pauses_for_ns(TL__QLOCK_SPIN_NS);
+	for (uint32_t i = 0; i < spin; i++) {
 		uint32_t v = atomic_load_explicit(l, memory_order_relaxed);
 		if (v == 0 && atomic_compare_exchange_weak_explicit(l, &v, 1, memory_order_acquire,
 								     memory_order_relaxed))
@@ -51,9 +55,12 @@ static inline void tl__qunlock(_Atomic uint32_t *l)
 /* Bounded busy wait for a peer that is a few instructions from publishing
  * (a slot claimed but not yet written): pause first, then yield the CPU so a
  * preempted peer can run (2 vCPUs, oversubscription). */
+#ifndef TL__BACKOFF_SPIN_NS
+#define TL__BACKOFF_SPIN_NS 1600
+#endif
 static inline void tl__backoff(unsigned *n)
 {
-	if (*n < 64) {
+	if (*n < tl__pauses_for_ns(TL__BACKOFF_SPIN_NS)) {
 		tl__cpu_relax();
 	} else {
 		sched_yield();

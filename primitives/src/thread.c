@@ -22,6 +22,7 @@
 #include "thread_internal.h"
 
 #include "futex.h"
+#include "spin.h"
 #include "timeout.h"
 
 #include <errno.h>
@@ -30,7 +31,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#define JOIN_SPIN 64
+/* join's look before sleeping, in ns (spin.h: pauses for this CPU). */
+#define JOIN_SPIN_NS 1600
 
 static _Atomic size_t g_stack_size; /* 0: the platform default */
 
@@ -213,7 +215,8 @@ int tl_thread_join_until(tl_thread_t *t, const struct timespec *deadline)
 		return TL_EINVAL; /* Python: "cannot join a dummy thread" */
 
 	uint32_t d = atomic_load_explicit(&t->done, memory_order_acquire);
-	for (int i = 0; i < JOIN_SPIN && d != TL__DONE_YES; i++) {
+	const uint32_t spin = tl__pauses_for_ns(JOIN_SPIN_NS);
+	for (uint32_t i = 0; i < spin && d != TL__DONE_YES; i++) {
 		tl__cpu_relax();
 		d = atomic_load_explicit(&t->done, memory_order_acquire);
 	}
