@@ -19,5 +19,6 @@
 #include "threadlab/executor.h"
 #include "threadlab/procpool.h"
 #include "threadlab/squeue.h"
+#include "threadlab/stats.h"
 
 #endif

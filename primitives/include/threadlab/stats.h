@@ -1,0 +1,47 @@
+/* threadlab/stats.h — what the adaptive parts of the library chose on this
+ * machine, for benchmarks and bug reports ("why did this number move?").
+ *
+ * Spins are budgeted in time, not in pause instructions (a pause costs ~10
+ * cycles on some CPUs and ~140 on others): the library measures one pause
+ * once per process and turns each nanosecond budget into a count. Handoff
+ * waits (Event, Condition, Semaphore, Future, queues) spin briefly before
+ * they sleep, and switch their yields off on a CPU found busy (a yield that
+ * gave a whole time slice away). The counters are process-wide, counted
+ * with relaxed atomics: exact when read after the threads that waited have
+ * been joined, approximate while they run.
+ *
+ *     tl_stats_t s;
+ *     tl_stats_get(&s);
+ *     printf("pause %u ps, handoff spins won %llu of %llu\n", s.pause_ps,
+ *            (unsigned long long)s.handoff_spin_won,
+ *            (unsigned long long)s.handoff_spins);
+ */
+#ifndef THREADLAB_STATS_H
+#define THREADLAB_STATS_H
+
+#include "threadlab/common.h"
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct tl_stats {
+	uint32_t pause_ps;           /* one pause instruction, picoseconds (measured now if not yet) */
+	uint32_t lock_spin_max_ns;   /* contended Lock: the spin budget's cap (the learned budget stays below) */
+	uint32_t lock_spin_max_pauses; /* ... the same in pauses on this CPU */
+	uint32_t handoff_spin_ns;    /* a handoff wait's busy phase on a quiet CPU */
+	uint64_t handoff_spins;      /* handoff waits that entered the busy phase */
+	uint64_t handoff_spin_won;   /* ... and found what they waited for without sleeping */
+	uint64_t handoff_busy_cpu;   /* ... that spun without yields (their CPU had been found busy) */
+	uint64_t slow_yields;        /* yields that gave a time slice away (each switches yields off a while) */
+} tl_stats_t;
+
+/* Fill *out. 0, or TL_EINVAL for NULL. */
+int tl_stats_get(tl_stats_t *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
