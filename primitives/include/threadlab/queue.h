@@ -136,7 +136,9 @@ long tl_queue_maxsize(const tl_queue_t *q);
 
 int tl_queue_task_done(tl_queue_t *q); /* TL_EOVERFLOW when called too often */
 uint64_t tl_queue_unfinished_tasks(tl_queue_t *q);
-int tl_queue_join(tl_queue_t *q, double timeout); /* 0 or TL_ETIMEDOUT */
+/* 0 or TL_ETIMEDOUT. Python's join has no timeout; this one follows the
+ * queue's rule (TL_FOREVER or >= 0, else TL_EINVAL). */
+int tl_queue_join(tl_queue_t *q, double timeout);
 int tl_queue_join_until(tl_queue_t *q, const struct timespec *deadline);
 
 int tl_queue_shutdown(tl_queue_t *q, bool immediate);
