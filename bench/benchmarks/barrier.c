@@ -21,7 +21,7 @@ static void bm_wait(tlb_state *st)
 	int64_t i;
 	for (int64_t n; (n = tlb_batch(st)) > 0; bm_group_end(st))
 		for (bm_group_begin(st), i = 0; i < n; i++)
-			bad |= tl_barrier_wait(&b) < 0;
+			bad |= tl_barrier_wait(&b, TL_BARRIER_DEFAULT, NULL) != 0;
 	bm_barrier_wait(&bm_bar, nt);
 	if (tlb_thread_index(st) == 0)
 		tl_barrier_destroy(&b);

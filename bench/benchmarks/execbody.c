@@ -118,7 +118,7 @@ int bm_exec_future_roundtrip(const struct bm_future_ops *o)
 	if (rc < 0)
 		return rc;
 	rc = o->check(f, 42);
-	tl_future_release(f);
+	tl_future_unref(f);
 	return rc;
 }
 
@@ -133,7 +133,7 @@ static int future_group(void *ctx, int64_t first, int k)
 			break;
 	for (int j = 0; j < i; j++) {
 		bad |= o->check(futs[j], (uint64_t)(first + j) + 1) != 0;
-		tl_future_release(futs[j]);
+		tl_future_unref(futs[j]);
 	}
 	if (rc < 0)
 		return rc;

@@ -25,7 +25,7 @@ static void bm_future(tlb_state *st)
 			tl_future_set_result(f, (void *)(uintptr_t)(i + 1));
 			tl_future_result(f, TL_FOREVER, &v);
 			TLB_DO_NOT_OPTIMIZE(v);
-			tl_future_release(f);
+			tl_future_unref(f);
 		}
 }
 

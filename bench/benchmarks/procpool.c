@@ -78,7 +78,7 @@ static int map_group(void *ctx, int64_t first, int k)
 		args[i] = &argv_[i];
 		lens[i] = sizeof argv_[i];
 	}
-	tl_map_info_t info = {0, 0};
+	tl_map_info_t info = {0};
 	int rc = tl_procpool_map(pp, task, args, lens, (size_t)k, results, rlens, TL_FOREVER, 1, &info);
 	int bad = 0;
 	for (size_t i = 0; i < info.completed; i++) {

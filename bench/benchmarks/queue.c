@@ -20,7 +20,7 @@ static void q_destroy(void) { tl_queue_destroy(&s.q); }
 static void q_put(void *item, int64_t prio)
 {
 	if (s.kind == BM_PRIO)
-		tl_queue_put_prio(&s.q, prio, item, true, TL_FOREVER);
+		tl_queue_put_prio(&s.q, item, prio, true, TL_FOREVER);
 	else
 		tl_queue_put(&s.q, item, true, TL_FOREVER);
 }
@@ -28,7 +28,7 @@ static void *q_get(void)
 {
 	void *item = NULL;
 	if (s.kind == BM_PRIO)
-		tl_queue_get_prio(&s.q, NULL, &item, true, TL_FOREVER);
+		tl_queue_get_prio(&s.q, &item, NULL, true, TL_FOREVER);
 	else
 		tl_queue_get(&s.q, &item, true, TL_FOREVER);
 	return item;

@@ -55,7 +55,7 @@ struct cv_state {
 	double notified_at;
 };
 
-static bool have_ticket(void *arg)
+static int have_ticket(void *arg)
 {
 	struct cv_state *s = arg;
 	s->evaluations++;
@@ -70,7 +70,7 @@ static void run_thread(void *p, int i)
 	w->entry = s->entries++;
 	s->in_wait++;
 	if (s->variant == V_WAIT_FOR) {
-		tl_cond_wait_for(&s->cond, have_ticket, s, TL_FOREVER); /* con.wait_for(condition_func) */
+		tl_cond_wait_for(&s->cond, have_ticket, s, TL_FOREVER, NULL); /* con.wait_for(condition_func) */
 		s->tickets--;
 	} else {
 		tl_cond_wait(&s->cond, TL_FOREVER); /* con.wait() */

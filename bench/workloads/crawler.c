@@ -309,7 +309,7 @@ static int get_page_task(void *arg, void **result)
 }
 
 /* The done callback: res = future.result(); parse it. */
-static int parse_page_cb(tl_future_t *f, void *arg)
+static void parse_page_cb(tl_future_t *f, void *arg)
 {
 	struct job *j = arg;
 	struct crawler *cr = j->cr;
@@ -317,11 +317,10 @@ static int parse_page_cb(tl_future_t *f, void *arg)
 	void *v = NULL;
 	/* A failed fetch was counted by get_page (threads) */
 	if (tl_future_result(f, 0, &v) != 0)
-		return 0;
+		return;
 	if (parse_page(cr, v) != 0)
 		atomic_fetch_add(&cr->parse_errors, 1);
 	free_page(v); /* the callback is the result's only consumer */
-	return 0;
 }
 
 /* ---- the process pool: the task in a worker, bytes back ---- */
@@ -362,7 +361,7 @@ static int get_page_proc(const void *arg, size_t len, void **out, size_t *out_le
 	return 0;
 }
 
-static int parse_page_proc_cb(tl_future_t *f, void *arg)
+static void parse_page_proc_cb(tl_future_t *f, void *arg)
 {
 	struct job *j = arg;
 	struct crawler *cr = j->cr;
@@ -371,14 +370,13 @@ static int parse_page_proc_cb(tl_future_t *f, void *arg)
 	size_t len;
 	if (tl_future_result_bytes(f, 0, &data, &len) != 0 || len < sizeof(struct wire_page)) {
 		atomic_fetch_add(&cr->fetch_errors, 1); /* the worker's failure, seen here */
-		return 0;
+		return;
 	}
 	const struct wire_page *w = data;
 	struct page pg = { .id = w->id, .len = len - sizeof *w, .text = (char *)w->text };
 	memcpy(pg.url, w->url, sizeof pg.url);
 	if (parse_page(cr, &pg) != 0)
 		atomic_fetch_add(&cr->parse_errors, 1);
-	return 0;
 }
 
 static int pin_proc_worker(void *p)
@@ -428,7 +426,7 @@ static int crawl_thread_pool(struct tlw_ctx *c, struct crawler *cr, struct job *
 		}
 		if (tl_future_add_done_callback(f, parse_page_cb, &jobs[i]) != 0)
 			atomic_fetch_add(&cr->parse_errors, 1);
-		tl_future_release(f); /* the executor keeps its own until the callbacks ran */
+		tl_future_unref(f); /* the executor keeps its own until the callbacks ran */
 	}
 	*nthreads = tl_executor_num_threads(ex);
 	/* shutdown(wait=True): every task ran, and with it its callback */
@@ -454,7 +452,7 @@ static int crawl_process_pool(struct tlw_ctx *c, struct crawler *cr, tl_procpool
 		}
 		if (tl_future_add_done_callback(f, parse_page_proc_cb, &jobs[i]) != 0)
 			atomic_fetch_add(&cr->parse_errors, 1);
-		tl_future_release(f);
+		tl_future_unref(f);
 	}
 	/* shutdown(wait=True): joins the manager thread, after the last
 	 * result and its callback */

@@ -195,7 +195,7 @@ static int wait_released(tl_barrier_t *b, const struct timespec *deadline)
 	return b->state < 0 ? TL_EBROKEN : 0;
 }
 
-int tl_barrier_wait_until(tl_barrier_t *b, const struct timespec *deadline)
+int tl_barrier_wait_until(tl_barrier_t *b, const struct timespec *deadline, int *index_out)
 {
 	block(b);
 	while (b->state == DRAINING || b->state == RESETTING) /* the previous cycle is leaving */
@@ -213,20 +213,17 @@ int tl_barrier_wait_until(tl_barrier_t *b, const struct timespec *deadline)
 	b->count--;
 	maybe_refill(b);
 	unblock(b);
-	return r ? r : (int)index;
+	if (r == 0 && index_out)
+		*index_out = (int)index;
+	return r;
 }
 
-int tl_barrier_wait_timeout(tl_barrier_t *b, double timeout)
+int tl_barrier_wait(tl_barrier_t *b, double timeout, int *index)
 {
 	struct timespec buf;
 	const struct timespec *deadline;
-	tl__poll_args(timeout, &buf, &deadline);
-	return tl_barrier_wait_until(b, deadline);
-}
-
-int tl_barrier_wait(tl_barrier_t *b)
-{
-	return tl_barrier_wait_timeout(b, b->timeout);
+	tl__poll_args(timeout == TL_BARRIER_DEFAULT ? b->timeout : timeout, &buf, &deadline);
+	return tl_barrier_wait_until(b, deadline, index);
 }
 
 int tl_barrier_reset(tl_barrier_t *b)

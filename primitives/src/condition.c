@@ -407,28 +407,37 @@ int tl_cond_wait(tl_cond_t *c, double timeout)
 	return tl_cond_wait_until(c, deadline);
 }
 
-int tl_cond_wait_for_until(tl_cond_t *c, tl_cond_predicate pred, void *arg, const struct timespec *deadline)
+/* CPython's Condition.wait_for: the predicate runs first, whoever holds the
+ * lock, and a true value is returned at once; only a wait needs the lock
+ * (TL_EPERM from wait). After a false value it always waits once (a poll if
+ * the deadline has passed), then stops when the time is up. */
+int tl_cond_wait_for_until(tl_cond_t *c, tl_cond_predicate pred, void *arg, const struct timespec *deadline,
+			   int *value)
 {
-	if (!owned(c))
-		return TL_EPERM;
-	/* CPython's loop: after a false predicate always wait once (a poll if
-	 * the deadline has passed), then stop when the time is up. */
-	for (bool waited = false; !pred(arg); waited = true) {
-		if (waited && deadline && tl_deadline_remaining(deadline) <= 0)
-			return TL_ETIMEDOUT;
-		int r = tl_cond_wait_until(c, deadline); /* notified or timed out: look again */
+	if (!c || !pred)
+		return TL_EINVAL;
+	int v, r = 0;
+	for (bool waited = false; !(v = pred(arg)); waited = true) {
+		if (waited && deadline && tl_deadline_remaining(deadline) <= 0) {
+			r = TL_ETIMEDOUT;
+			break;
+		}
+		r = tl_cond_wait_until(c, deadline); /* notified or timed out: look again */
 		if (r != 0 && r != TL_ETIMEDOUT)
-			return r; /* process-shared trouble: EAGAIN, EOWNERDEAD, ENOTRECOVERABLE */
+			return r; /* not held (EPERM), or process-shared trouble: EAGAIN, EOWNERDEAD, ENOTRECOVERABLE */
+		r = 0;
 	}
-	return 0;
+	if (value)
+		*value = v;
+	return r;
 }
 
-int tl_cond_wait_for(tl_cond_t *c, tl_cond_predicate pred, void *arg, double timeout)
+int tl_cond_wait_for(tl_cond_t *c, tl_cond_predicate pred, void *arg, double timeout, int *value)
 {
 	struct timespec buf;
 	const struct timespec *deadline;
 	tl__poll_args(timeout, &buf, &deadline);
-	return tl_cond_wait_for_until(c, pred, arg, deadline);
+	return tl_cond_wait_for_until(c, pred, arg, deadline, value);
 }
 
 int tl_cond_notify(tl_cond_t *c, int n)

@@ -64,6 +64,7 @@ struct chunk {
 static void run_chunk(struct chunk *c)
 {
 	for (size_t i = 0; i < c->count; i++) {
+		c->results[i] = NULL; /* a failing item's payload: what it leaves here */
 		int rc = c->fn(c->args[i], &c->results[i]);
 		if (rc != 0) {
 			c->error = rc;
@@ -84,13 +85,16 @@ static void run_item(tl_future_t *f)
 		} else {
 			void *res = NULL;
 			int rc = ((tl_task_fn)f->task_fn)(f->task_arg, &res);
+			/* A failing task's exception object is its code and
+			 * what it left in *result (Python keeps the exception
+			 * it raised, not just its type). */
 			if (rc == 0)
 				tl_future_set_result(f, res);
 			else
-				tl_future_set_exception(f, rc);
+				tl_future_set_exception(f, rc, res);
 		}
 	}
-	tl_future_release(f); /* the executor's reference */
+	tl_future_unref(f); /* the executor's reference */
 }
 
 static void initializer_failed(tl_executor_t *ex, int rc)
@@ -164,15 +168,16 @@ static int adjust_thread_count(struct tl__pool *p)
 
 int tl_executor_create(tl_executor_t **out, const tl_executor_opts_t *opts)
 {
-	tl_executor_opts_t o = { 0 };
+	tl_executor_opts_t o = { .max_workers = TL_MAX_WORKERS_DEFAULT };
 	if (opts)
 		o = *opts;
-	if (!out || o.max_workers < 0)
+	/* Python: max_workers <= 0 is a ValueError; None is the default. */
+	if (!out || (o.max_workers <= 0 && o.max_workers != TL_MAX_WORKERS_DEFAULT))
 		return TL_EINVAL;
 	tl_executor_t *ex = calloc(1, sizeof *ex);
 	if (!ex)
 		return TL_ENOMEM;
-	int max = o.max_workers ? o.max_workers : tl_executor_default_max_workers();
+	int max = o.max_workers == TL_MAX_WORKERS_DEFAULT ? tl_executor_default_max_workers() : o.max_workers;
 	ex->threads = calloc((size_t)max, sizeof *ex->threads);
 	int r = ex->threads ? tl__pool_init(&ex->pool, max, o.initializer, o.initarg) : TL_ENOMEM;
 	if (r != 0) {
@@ -252,7 +257,7 @@ static int map_submit(struct tl__map *m, size_t first, size_t count, bool chunk,
 }
 
 static int map_collect(struct tl__map *m, tl_future_t *f, const void *data, bool chunk, size_t *done,
-		       int *item_error)
+		       tl_future_error_t *item_error)
 {
 	struct exec_map *x = tl_container_of(m, struct exec_map, m);
 	(void)f;
@@ -263,14 +268,17 @@ static int map_collect(struct tl__map *m, tl_future_t *f, const void *data, bool
 	const struct chunk *c = data;
 	memcpy(x->results + *done, c->results, c->ok * sizeof(void *));
 	*done += c->ok;
-	*item_error = c->error;
+	if (c->error) {
+		item_error->code = c->error;
+		item_error->payload = c->results[c->ok];
+	}
 	return 0;
 }
 
 int tl_executor_map(tl_executor_t *ex, tl_task_fn fn, void *const *args, size_t n, void **results,
 		    double timeout, size_t chunksize, tl_map_info_t *info)
 {
-	struct exec_map x = { { map_submit, map_collect }, ex, fn, args, results };
+	struct exec_map x = { { map_submit, map_collect, false }, ex, fn, args, results };
 	return tl__pool_map(&x.m, ex && fn && (!n || (args && results)), n, timeout, chunksize, info);
 }
 

@@ -14,6 +14,7 @@
 #include "future_impl.h"
 #include "qlock.h"
 #include "spin.h"
+#include "timeout.h"
 
 #include <limits.h>
 #include <math.h>
@@ -35,13 +36,13 @@ int tl_future_create(tl_future_t **out)
 	return 0;
 }
 
-tl_future_t *tl_future_retain(tl_future_t *f)
+tl_future_t *tl_future_ref(tl_future_t *f)
 {
 	atomic_fetch_add_explicit(&f->refs, 1, memory_order_relaxed);
 	return f;
 }
 
-int tl_future_release(tl_future_t *f)
+int tl_future_unref(tl_future_t *f)
 {
 	if (!f)
 		return TL_EINVAL;
@@ -83,10 +84,7 @@ bool tl_future_cancelled(tl_future_t *f)
 
 static void invoke(tl_future_t *f, tl_future_cb fn, void *arg)
 {
-	int r = fn(f, arg);
-	if (r != 0)
-		fprintf(stderr, "threadlab: exception calling callback for future %p: %s (%d)\n", (void *)f,
-			tl_strerror(r), r);
+	fn(f, arg);
 }
 
 static void run_callbacks(tl_future_t *f, struct tl__fcb *c)
@@ -119,7 +117,7 @@ static void after_done(tl_future_t *f, uint32_t old, struct tl__fcb *cbs)
 	run_callbacks(f, cbs);
 }
 
-static int complete(tl_future_t *f, int error, void *value, size_t len, void (*free_fn)(void *))
+static int complete(tl_future_t *f, int error, bool broken, void *value, size_t len, void (*free_fn)(void *))
 {
 	if (!f)
 		return TL_EINVAL;
@@ -135,6 +133,7 @@ static int complete(tl_future_t *f, int error, void *value, size_t len, void (*f
 	if (f->free_value && f->value != value)
 		f->free_value(f->value);
 	f->error = error;
+	f->broken = broken;
 	f->value = value;
 	f->len = len;
 	f->free_value = free_fn;
@@ -150,22 +149,36 @@ static int complete(tl_future_t *f, int error, void *value, size_t len, void (*f
 
 int tl_future_set_result(tl_future_t *f, void *value)
 {
-	return complete(f, 0, value, 0, NULL);
+	return complete(f, 0, false, value, 0, NULL);
 }
 
 int tl_future_set_result_owned(tl_future_t *f, void *value, size_t len, void (*free_fn)(void *))
 {
-	return complete(f, 0, value, len, free_fn);
+	return complete(f, 0, false, value, len, free_fn);
 }
 
-int tl_future_set_exception(tl_future_t *f, int error)
+/* The exception's payload lives where a result would: value/len/free_value
+ * (result() never hands it out, it checks error first). */
+int tl_future_set_exception(tl_future_t *f, int code, void *payload)
 {
-	if (error == 0)
+	if (code == 0)
 		return TL_EINVAL;
-	return complete(f, error, NULL, 0, NULL);
+	return complete(f, code, false, payload, 0, NULL);
 }
 
-bool tl_future_cancel(tl_future_t *f)
+int tl_future_set_exception_owned(tl_future_t *f, int code, void *payload, size_t len, void (*free_fn)(void *))
+{
+	if (code == 0)
+		return TL_EINVAL;
+	return complete(f, code, false, payload, len, free_fn);
+}
+
+int tl__future_set_broken(tl_future_t *f)
+{
+	return complete(f, TL_EBROKEN, true, NULL, 0, NULL);
+}
+
+int tl_future_cancel(tl_future_t *f)
 {
 	struct tl__fcb *cbs;
 	tl__qlock(&f->lock);
@@ -176,7 +189,7 @@ bool tl_future_cancel(tl_future_t *f)
 		uint32_t s = old & TL__F_STATE_MASK;
 		if (s != TL_FUTURE_PENDING) {
 			tl__qunlock(&f->lock);
-			return s == TL_FUTURE_CANCELLED;
+			return s == TL_FUTURE_CANCELLED ? 0 : TL_ESTATE;
 		}
 		if (atomic_compare_exchange_weak_explicit(&f->state, &old, TL_FUTURE_CANCELLED, memory_order_acq_rel,
 							  memory_order_relaxed))
@@ -185,7 +198,7 @@ bool tl_future_cancel(tl_future_t *f)
 	done_locked(f, &cbs);
 	tl__qunlock(&f->lock);
 	after_done(f, old, cbs);
-	return true;
+	return 0;
 }
 
 int tl_future_set_running_or_notify_cancel(tl_future_t *f)
@@ -209,9 +222,13 @@ int tl_future_set_running_or_notify_cancel(tl_future_t *f)
 
 /* ---- waiting ---- */
 
-static int check_timeout(double timeout)
+/* Python's Future.result/exception wait on a Condition: a negative
+ * timeout (or NaN) polls, TL_FOREVER (None) waits forever (timeout.h). */
+static const struct timespec *deadline_of(double timeout, struct timespec *buf)
 {
-	return (isnan(timeout) || (timeout < 0 && timeout != TL_FOREVER)) ? TL_EINVAL : 0;
+	const struct timespec *d;
+	tl__poll_args(timeout, buf, &d);
+	return d;
 }
 
 int tl_future_wait_until(tl_future_t *f, const struct timespec *deadline)
@@ -240,10 +257,8 @@ int tl_future_wait_until(tl_future_t *f, const struct timespec *deadline)
 
 int tl_future_wait(tl_future_t *f, double timeout)
 {
-	if (check_timeout(timeout))
-		return TL_EINVAL;
 	struct timespec ts;
-	return tl_future_wait_until(f, tl_deadline(&ts, timeout));
+	return tl_future_wait_until(f, deadline_of(timeout, &ts));
 }
 
 int tl_future_result_bytes_until(tl_future_t *f, const struct timespec *deadline, const void **data,
@@ -255,7 +270,7 @@ int tl_future_result_bytes_until(tl_future_t *f, const struct timespec *deadline
 	if (tl_future_get_state(f) == TL_FUTURE_CANCELLED)
 		return TL_ECANCELLED;
 	if (f->error)
-		return f->error == TL_EBROKEN ? TL_EBROKEN : TL_ETASK;
+		return f->broken ? TL_EBROKEN : TL_ETASK;
 	if (data)
 		*data = f->value;
 	if (len)
@@ -274,38 +289,34 @@ int tl_future_result_until(tl_future_t *f, const struct timespec *deadline, void
 
 int tl_future_result(tl_future_t *f, double timeout, void **value)
 {
-	if (check_timeout(timeout))
-		return TL_EINVAL;
 	struct timespec ts;
-	return tl_future_result_until(f, tl_deadline(&ts, timeout), value);
+	return tl_future_result_until(f, deadline_of(timeout, &ts), value);
 }
 
 int tl_future_result_bytes(tl_future_t *f, double timeout, const void **data, size_t *len)
 {
-	if (check_timeout(timeout))
-		return TL_EINVAL;
 	struct timespec ts;
-	return tl_future_result_bytes_until(f, tl_deadline(&ts, timeout), data, len);
+	return tl_future_result_bytes_until(f, deadline_of(timeout, &ts), data, len);
 }
 
-int tl_future_exception_until(tl_future_t *f, const struct timespec *deadline, int *error)
+int tl_future_exception_until(tl_future_t *f, const struct timespec *deadline, tl_future_error_t *error)
 {
 	int r = tl_future_wait_until(f, deadline);
 	if (r)
 		return r;
 	if (tl_future_get_state(f) == TL_FUTURE_CANCELLED)
 		return TL_ECANCELLED;
-	if (error)
-		*error = f->error;
+	if (error) {
+		bool exc = f->error != 0;
+		*error = (tl_future_error_t){ f->error, f->broken, exc ? f->value : NULL, exc ? f->len : 0 };
+	}
 	return 0;
 }
 
-int tl_future_exception(tl_future_t *f, double timeout, int *error)
+int tl_future_exception(tl_future_t *f, double timeout, tl_future_error_t *error)
 {
-	if (check_timeout(timeout))
-		return TL_EINVAL;
 	struct timespec ts;
-	return tl_future_exception_until(f, tl_deadline(&ts, timeout), error);
+	return tl_future_exception_until(f, deadline_of(timeout, &ts), error);
 }
 
 /* ---- callbacks ---- */

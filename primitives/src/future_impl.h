@@ -37,7 +37,8 @@ struct tl_future {
 	_Atomic uint32_t refs;
 	_Atomic uint32_t lock; /* tl__qlock */
 	int error;             /* exception code, 0 if none */
-	void *value;
+	bool broken;           /* error is TL_EBROKEN because the pool broke (not the task's code) */
+	void *value;           /* the result, or the exception's payload when error != 0 */
 	size_t len;
 	void (*free_value)(void *);
 	struct tl__fcb *cbs, **cbs_tail; /* done callbacks, in order */
@@ -55,6 +56,10 @@ static inline bool tl__fstate_done(uint32_t s)
 	s &= TL__F_STATE_MASK;
 	return s == TL_FUTURE_CANCELLED || s == TL_FUTURE_FINISHED;
 }
+
+/* The executors: the pool broke under f (BrokenThreadPool /
+ * BrokenProcessPool). TL_ESTATE if f is already done. */
+int tl__future_set_broken(tl_future_t *f);
 
 /* futures_wait.c: called under f->lock when f becomes done. */
 void tl__fwaiter_notify(struct tl__fwaiter *w, tl_future_t *f);

@@ -15,6 +15,7 @@
  * future: each is appended once) and bump `event`. */
 #include "future_impl.h"
 #include "qlock.h"
+#include "timeout.h"
 
 #include <limits.h>
 #include <math.h>
@@ -240,11 +241,11 @@ int tl_futures_wait_until(tl_future_t *const *fs, size_t n, const struct timespe
 int tl_futures_wait(tl_future_t *const *fs, size_t n, double timeout, int return_when, tl_future_t **done,
 		    size_t *ndone, tl_future_t **not_done, size_t *nnot_done)
 {
-	if (isnan(timeout) || (timeout < 0 && timeout != TL_FOREVER))
-		return TL_EINVAL;
+	/* Python's wait() waits on an Event: a negative timeout (or NaN) polls. */
 	struct timespec ts;
-	return tl_futures_wait_until(fs, n, tl_deadline(&ts, timeout), return_when, done, ndone, not_done,
-				     nnot_done);
+	const struct timespec *deadline;
+	tl__poll_args(timeout, &ts, &deadline);
+	return tl_futures_wait_until(fs, n, deadline, return_when, done, ndone, not_done, nnot_done);
 }
 
 /* ---- as_completed ---- */
@@ -266,7 +267,7 @@ int tl_as_completed_destroy(tl_as_completed_t *it)
 	for (size_t i = 0; i < it->n; i++) {
 		if (it->linked && it->linked[i])
 			unlink_waiter(it->fs[i], &it->links[i]);
-		tl_future_release(it->fs[i]);
+		tl_future_unref(it->fs[i]);
 	}
 	free(it->fs);
 	free(it->links);
@@ -278,7 +279,7 @@ int tl_as_completed_destroy(tl_as_completed_t *it)
 
 int tl_as_completed_create(tl_as_completed_t **out, tl_future_t *const *fs, size_t n, double timeout)
 {
-	if (!out || isnan(timeout) || (timeout < 0 && timeout != TL_FOREVER))
+	if (!out)
 		return TL_EINVAL;
 	int r = check_args(fs, n);
 	if (r)
@@ -286,7 +287,9 @@ int tl_as_completed_create(tl_as_completed_t **out, tl_future_t *const *fs, size
 	tl_as_completed_t *it = calloc(1, sizeof *it);
 	if (!it)
 		return TL_ENOMEM;
-	it->deadline = tl_deadline(&it->deadline_buf, timeout);
+	/* Python's as_completed yields what is done, then raises TimeoutError
+	 * once the time left is negative: a negative timeout (or NaN) polls. */
+	tl__poll_args(timeout, &it->deadline_buf, &it->deadline);
 	it->w.mode = TL__AS_COMPLETED;
 	atomic_init(&it->w.event, 0);
 	atomic_init(&it->w.pending, 0);
@@ -303,7 +306,7 @@ int tl_as_completed_create(tl_as_completed_t **out, tl_future_t *const *fs, size
 		return TL_ENOMEM;
 	}
 	for (size_t i = 0; i < it->n; i++)
-		tl_future_retain(it->fs[i]);
+		tl_future_ref(it->fs[i]);
 	/* The ones already done go first, in input order (notifications of
 	 * others completing meanwhile may interleave: they are done too). */
 	for (size_t i = 0; i < it->n; i++) {

@@ -1,9 +1,11 @@
 /* The executors' shared core (pool.h): the queue of futures, submit,
  * shutdown's drain, map's driver. */
 #include "pool.h"
+#include "timeout.h"
 
 #include <sched.h>
 #include <stdlib.h>
+#include <string.h>
 
 int tl__pool_allowed_cpus(void)
 {
@@ -39,11 +41,13 @@ void tl__pool_drain(struct tl__pool *p, int error)
 	void *item;
 	while (tl_queue_get_nowait(&p->q, &item) == 0) {
 		tl_future_t *f = item;
-		if (error)
-			tl_future_set_exception(f, error); /* TL_ESTATE if cancelled: fine */
+		if (error == TL_EBROKEN)
+			tl__future_set_broken(f); /* TL_ESTATE if cancelled: fine */
+		else if (error)
+			tl_future_set_exception(f, error, NULL);
 		else
 			tl_future_cancel(f);
-		tl_future_release(f);
+		tl_future_unref(f);
 	}
 }
 
@@ -73,23 +77,23 @@ int tl__pool_future(tl_future_t **out, void *item)
 
 int tl__pool_submit(struct tl__pool *p, tl_future_t *f, int (*kick)(struct tl__pool *p), tl_future_t **out)
 {
-	tl_future_retain(f); /* the pool's reference */
+	tl_future_ref(f); /* the pool's reference */
 	int r = tl_queue_put_nowait(&p->q, f);
 	if (r != 0) {
-		tl_future_release(f);
+		tl_future_unref(f);
 		if (r == TL_ESHUTDOWN && atomic_load(&p->broken))
 			r = TL_EBROKEN;
 	} else if ((r = kick(p)) != 0) {
 		tl_future_cancel(f); /* stays queued until drained: never runs */
 	}
 	if (r != 0) {
-		tl_future_release(f);
+		tl_future_unref(f);
 		return r;
 	}
 	if (out)
 		*out = f;
 	else
-		tl_future_release(f);
+		tl_future_unref(f);
 	return 0;
 }
 
@@ -100,7 +104,7 @@ static void drop_from(tl_future_t **fs, size_t n, size_t from)
 	for (size_t i = 0; i < n; i++) {
 		if (i >= from)
 			tl_future_cancel(fs[i]);
-		tl_future_release(fs[i]);
+		tl_future_unref(fs[i]);
 	}
 	free(fs);
 }
@@ -113,12 +117,17 @@ int tl__pool_map(struct tl__map *m, bool args_ok, size_t n, double timeout, size
 		info = &dummy;
 	info->completed = 0;
 	info->task_error = 0;
-	if (!args_ok || timeout != timeout || (timeout < 0 && timeout != TL_FOREVER))
+	info->task_payload = NULL;
+	info->task_payload_len = 0;
+	if (!args_ok)
 		return TL_EINVAL;
 	if (n == 0)
 		return 0;
+	/* From the call, as Python; its result(end_time - now) polls once the
+	 * time is up, so a negative timeout (or NaN) polls. */
 	struct timespec ts;
-	const struct timespec *deadline = tl_deadline(&ts, timeout); /* from the call, as Python */
+	const struct timespec *deadline;
+	tl__poll_args(timeout, &ts, &deadline);
 	bool chunk = chunksize > 1;
 	size_t per = chunk ? chunksize : 1;
 	size_t nf = (n + per - 1) / per;
@@ -136,15 +145,27 @@ int tl__pool_map(struct tl__map *m, bool args_ok, size_t n, double timeout, size
 	size_t done = 0, k = 0;
 	for (; r == 0 && k < nf; k++) {
 		const void *data;
-		int item_error = 0;
+		tl_future_error_t e = { 0, false, NULL, 0 };
 		r = tl_future_result_bytes_until(fs[k], deadline, &data, NULL);
 		if (r == 0)
-			r = m->collect(m, fs[k], data, chunk, &done, &item_error);
+			r = m->collect(m, fs[k], data, chunk, &done, &e);
 		else if (r == TL_ETASK && !chunk)
-			tl_future_exception(fs[k], 0, &info->task_error);
-		if (r == 0 && item_error) {
-			info->task_error = item_error;
+			tl_future_exception(fs[k], 0, &e);
+		if (r == 0 && e.code)
 			r = TL_ETASK;
+		if (r == TL_ETASK) {
+			/* The payload lives in fs[k], released below: the process
+			 * pool hands the caller a copy of the bytes. */
+			info->task_error = e.code;
+			info->task_payload = (void *)e.payload;
+			info->task_payload_len = e.len;
+			if (m->copy_payload && e.payload) {
+				info->task_payload = malloc(e.len ? e.len : 1);
+				if (info->task_payload)
+					memcpy(info->task_payload, e.payload, e.len);
+				else
+					info->task_payload_len = 0;
+			}
 		}
 		if (r != 0)
 			break;

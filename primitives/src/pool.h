@@ -66,12 +66,16 @@ int tl__pool_submit(struct tl__pool *p, tl_future_t *f, int (*kick)(struct tl__p
  *             (count 1) unless chunk, a chunk of consecutive items
  *   collect   f finished with a result (data: its value): store its items
  *             at results[*done] onwards and advance *done; a chunk cut
- *             short by a failing item sets *item_error to that item's code.
- *             0, or an error that stops map (TL_ENOMEM). */
+ *             short by a failing item sets item_error's code and payload
+ *             (borrowed from f) to that item's exception.
+ *             0, or an error that stops map (TL_ENOMEM).
+ *   copy_payload  the payload is bytes owned by the future: map hands the
+ *             caller a malloc'd copy (the process pool). */
 struct tl__map {
 	int (*submit)(struct tl__map *m, size_t first, size_t count, bool chunk, tl_future_t **out);
 	int (*collect)(struct tl__map *m, tl_future_t *f, const void *data, bool chunk, size_t *done,
-		       int *item_error);
+		       tl_future_error_t *item_error);
+	bool copy_payload;
 };
 
 /* Validates (args_ok: the pool's own arguments), submits every item, then

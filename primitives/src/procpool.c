@@ -186,7 +186,7 @@ static void child_run(const struct task_hdr *h, const unsigned char *payload, st
 		size_t ol = 0;
 		r.status = fn(payload, h->len, &o, &ol);
 		r.count = r.status == 0;
-		r.len = r.status == 0 ? ol : 0;
+		r.len = o ? ol : 0; /* a failing task's bytes are its exception's payload */
 		if (buf_append(out, &r, sizeof r) || buf_append(out, o, r.len))
 			_exit(2);
 		free(o);
@@ -206,7 +206,13 @@ static void child_run(const struct task_hdr *h, const unsigned char *payload, st
 		int rc = fn(p, len, &o, &ol);
 		p += len;
 		if (rc != 0) {
+			/* The failing item's bytes (its exception's payload)
+			 * follow the successful items, framed the same way. */
+			uint64_t l = o ? ol : 0;
 			r.status = rc;
+			if (buf_append(out, &l, sizeof l) || buf_append(out, o, l))
+				_exit(2);
+			r.len += sizeof l + l;
 			free(o);
 			break;
 		}
@@ -354,8 +360,11 @@ static void fail_list(tl_future_t *f, int error)
 {
 	while (f) {
 		tl_future_t *next = f->task_next;
-		tl_future_set_exception(f, error);
-		tl_future_release(f);
+		if (error == TL_EBROKEN)
+			tl__future_set_broken(f);
+		else
+			tl_future_set_exception(f, error, NULL);
+		tl_future_unref(f);
 		f = next;
 	}
 }
@@ -420,13 +429,13 @@ static void dispatch(tl_procpool_t *pp)
 			return;
 		tl_future_t *f = item;
 		if (tl_future_set_running_or_notify_cancel(f) != 0) {
-			tl_future_release(f); /* cancelled: the message goes with it */
+			tl_future_unref(f); /* cancelled: the message goes with it */
 			continue;
 		}
 		struct task_hdr *h = f->value;
 		if (buf_append(&w->out, h, sizeof *h + h->len) != 0) {
-			tl_future_set_exception(f, TL_ENOMEM);
-			tl_future_release(f);
+			tl_future_set_exception(f, TL_ENOMEM, NULL);
+			tl_future_unref(f);
 			continue;
 		}
 		free(f->value); /* RUNNING: nobody reads value until it is done */
@@ -484,19 +493,23 @@ static int parse_results(tl_procpool_t *pp, struct worker *w)
 		const unsigned char *payload = w->in.p + w->in.off + sizeof r;
 		bool chunk = f->task_ctx != NULL;
 		if (!chunk && r.status != 0) {
-			tl_future_set_exception(f, r.status);
+			void *copy = r.len ? malloc(r.len) : NULL;
+			if (copy)
+				memcpy(copy, payload, r.len);
+			/* Without memory for the payload, still the task's code. */
+			tl_future_set_exception_owned(f, r.status, copy, copy ? r.len : 0, free);
 		} else if (!chunk) {
 			void *copy = NULL;
 			if (r.len && (copy = malloc(r.len)) != NULL)
 				memcpy(copy, payload, r.len);
 			if (r.len && !copy)
-				tl_future_set_exception(f, TL_ENOMEM);
+				tl_future_set_exception(f, TL_ENOMEM, NULL);
 			else
 				tl_future_set_result_owned(f, copy, r.len, free);
 		} else {
 			struct chunk_res *c = malloc(sizeof *c + r.len);
 			if (!c) {
-				tl_future_set_exception(f, TL_ENOMEM);
+				tl_future_set_exception(f, TL_ENOMEM, NULL);
 			} else {
 				c->count = r.count;
 				c->error = r.status;
@@ -505,7 +518,7 @@ static int parse_results(tl_procpool_t *pp, struct worker *w)
 				tl_future_set_result_owned(f, c, sizeof *c + r.len, free);
 			}
 		}
-		tl_future_release(f); /* the pool's reference */
+		tl_future_unref(f); /* the pool's reference */
 		w->in.off += sizeof r + r.len;
 	}
 }
@@ -685,15 +698,16 @@ static void free_pool(tl_procpool_t *pp)
 
 int tl_procpool_create(tl_procpool_t **out, const tl_procpool_opts_t *opts)
 {
-	tl_procpool_opts_t o = { 0 };
+	tl_procpool_opts_t o = { .max_workers = TL_MAX_WORKERS_DEFAULT };
 	if (opts)
 		o = *opts;
-	if (!out || o.max_workers < 0 || o.max_tasks_per_child < 0)
+	/* Python: max_workers <= 0 is a ValueError; None is the default. */
+	if (!out || (o.max_workers <= 0 && o.max_workers != TL_MAX_WORKERS_DEFAULT) || o.max_tasks_per_child < 0)
 		return TL_EINVAL;
 	tl_procpool_t *pp = calloc(1, sizeof *pp);
 	if (!pp)
 		return TL_ENOMEM;
-	int max = o.max_workers ? o.max_workers : tl_procpool_default_max_workers();
+	int max = o.max_workers == TL_MAX_WORKERS_DEFAULT ? tl_procpool_default_max_workers() : o.max_workers;
 	pp->max_tasks = o.max_tasks_per_child;
 	pp->use_pidfd = true;
 	pp->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -821,7 +835,7 @@ static int map_submit(struct tl__map *m, size_t first, size_t count, bool chunk,
 }
 
 static int map_collect(struct tl__map *m, tl_future_t *f, const void *data, bool chunk, size_t *done,
-		       int *item_error)
+		       tl_future_error_t *item_error)
 {
 	struct proc_map *x = tl_container_of(m, struct proc_map, m);
 	if (!chunk) {
@@ -849,14 +863,21 @@ static int map_collect(struct tl__map *m, tl_future_t *f, const void *data, bool
 		x->result_lens[*done] = l;
 		(*done)++;
 	}
-	*item_error = c->error;
+	if (c->error) {
+		/* after the successful items: the failing one's bytes */
+		uint64_t l;
+		memcpy(&l, p, sizeof l);
+		item_error->code = c->error;
+		item_error->payload = l ? p + sizeof l : NULL;
+		item_error->len = l;
+	}
 	return 0;
 }
 
 int tl_procpool_map(tl_procpool_t *pp, tl_proc_fn fn, const void *const *args, const size_t *lens, size_t n,
 		    void **results, size_t *result_lens, double timeout, size_t chunksize, tl_map_info_t *info)
 {
-	struct proc_map x = { { map_submit, map_collect }, pp, fn, args, lens, results, result_lens };
+	struct proc_map x = { { map_submit, map_collect, true }, pp, fn, args, lens, results, result_lens };
 	bool args_ok = pp && fn && (!n || (args && lens && results && result_lens));
 	return tl__pool_map(&x.m, args_ok, n, timeout, chunksize, info);
 }

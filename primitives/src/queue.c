@@ -247,13 +247,20 @@ static int check_timeout(double timeout)
 
 /* ---- put ---- */
 
+/* A priority queue needs each item's priority: the plain puts refuse it
+ * (Python's PriorityQueue has no "default priority" either; an item that
+ * does not compare raises TypeError). */
 int tl_queue_put_until(tl_queue_t *q, void *item, const struct timespec *deadline)
 {
+	if (q->kind == TL_QUEUE_PRIORITY)
+		return TL_EINVAL;
 	return put_core(q, 0, item, deadline, TL_FOREVER);
 }
 
 int tl_queue_put_nowait(tl_queue_t *q, void *item)
 {
+	if (q->kind == TL_QUEUE_PRIORITY)
+		return TL_EINVAL;
 	int r = try_put(q, 0, item);
 	if (r == 0)
 		put_done(q);
@@ -264,19 +271,19 @@ int tl_queue_put(tl_queue_t *q, void *item, bool block, double timeout)
 {
 	if (!block)
 		return tl_queue_put_nowait(q, item);
-	if (check_timeout(timeout))
+	if (q->kind == TL_QUEUE_PRIORITY || check_timeout(timeout))
 		return TL_EINVAL;
 	return put_core(q, 0, item, NULL, timeout);
 }
 
-int tl_queue_put_prio_until(tl_queue_t *q, int64_t prio, void *item, const struct timespec *deadline)
+int tl_queue_put_prio_until(tl_queue_t *q, void *item, int64_t prio, const struct timespec *deadline)
 {
 	if (q->kind != TL_QUEUE_PRIORITY)
 		return TL_EINVAL;
 	return put_core(q, prio, item, deadline, TL_FOREVER);
 }
 
-int tl_queue_put_prio_nowait(tl_queue_t *q, int64_t prio, void *item)
+int tl_queue_put_prio_nowait(tl_queue_t *q, void *item, int64_t prio)
 {
 	if (q->kind != TL_QUEUE_PRIORITY)
 		return TL_EINVAL;
@@ -286,12 +293,12 @@ int tl_queue_put_prio_nowait(tl_queue_t *q, int64_t prio, void *item)
 	return r;
 }
 
-int tl_queue_put_prio(tl_queue_t *q, int64_t prio, void *item, bool block, double timeout)
+int tl_queue_put_prio(tl_queue_t *q, void *item, int64_t prio, bool block, double timeout)
 {
 	if (q->kind != TL_QUEUE_PRIORITY)
 		return TL_EINVAL;
 	if (!block)
-		return tl_queue_put_prio_nowait(q, prio, item);
+		return tl_queue_put_prio_nowait(q, item, prio);
 	if (check_timeout(timeout))
 		return TL_EINVAL;
 	return put_core(q, prio, item, NULL, timeout);
@@ -321,14 +328,14 @@ int tl_queue_get(tl_queue_t *q, void **item, bool block, double timeout)
 	return get_core(q, NULL, item, NULL, timeout);
 }
 
-int tl_queue_get_prio_until(tl_queue_t *q, int64_t *prio, void **item, const struct timespec *deadline)
+int tl_queue_get_prio_until(tl_queue_t *q, void **item, int64_t *prio, const struct timespec *deadline)
 {
 	if (q->kind != TL_QUEUE_PRIORITY)
 		return TL_EINVAL;
 	return get_core(q, prio, item, deadline, TL_FOREVER);
 }
 
-int tl_queue_get_prio_nowait(tl_queue_t *q, int64_t *prio, void **item)
+int tl_queue_get_prio_nowait(tl_queue_t *q, void **item, int64_t *prio)
 {
 	if (q->kind != TL_QUEUE_PRIORITY)
 		return TL_EINVAL;
@@ -338,12 +345,12 @@ int tl_queue_get_prio_nowait(tl_queue_t *q, int64_t *prio, void **item)
 	return r;
 }
 
-int tl_queue_get_prio(tl_queue_t *q, int64_t *prio, void **item, bool block, double timeout)
+int tl_queue_get_prio(tl_queue_t *q, void **item, int64_t *prio, bool block, double timeout)
 {
 	if (q->kind != TL_QUEUE_PRIORITY)
 		return TL_EINVAL;
 	if (!block)
-		return tl_queue_get_prio_nowait(q, prio, item);
+		return tl_queue_get_prio_nowait(q, item, prio);
 	if (check_timeout(timeout))
 		return TL_EINVAL;
 	return get_core(q, prio, item, NULL, timeout);

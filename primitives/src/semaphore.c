@@ -120,7 +120,7 @@ __attribute__((noinline)) static int acquire_args(tl_sem_t *s, bool blocking, do
 {
 	struct timespec buf;
 	const struct timespec *deadline;
-	int r = tl__acquire_args(blocking, timeout, &buf, &deadline);
+	int r = tl__sem_acquire_args(blocking, timeout, &buf, &deadline);
 	if (r == TL__TRY_ONCE) {
 		uint64_t w = atomic_load_explicit(&s->word, memory_order_relaxed);
 		r = take(s, &w, 0) ? 0 : TL_EBUSY;

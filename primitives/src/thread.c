@@ -132,6 +132,11 @@ void tl__thread_mark_finished(tl_thread_t *t)
 {
 	atomic_store_explicit(&t->state, TL__TS_FINISHED, memory_order_release);
 	uint32_t d = atomic_exchange_explicit(&t->done, TL__DONE_YES, memory_order_acq_rel);
+	if (d == TL__DONE_DETACHED) { /* nobody joins: hand t back (tl_thread_detach) */
+		if (t->release)
+			t->release(t);
+		return;
+	}
 	/* A joiner that returns between the swap and the wake may free t: the
 	 * wake then targets a dead address, which the kernel tolerates (at worst
 	 * a spurious wakeup of whoever reuses it, and every wait loops). */
@@ -216,11 +221,13 @@ int tl_thread_join_until(tl_thread_t *t, const struct timespec *deadline)
 
 	uint32_t d = atomic_load_explicit(&t->done, memory_order_acquire);
 	const uint32_t spin = tl__pauses_for_ns(JOIN_SPIN_NS);
-	for (uint32_t i = 0; i < spin && d != TL__DONE_YES; i++) {
+	for (uint32_t i = 0; i < spin && d != TL__DONE_YES && d != TL__DONE_DETACHED; i++) {
 		tl__cpu_relax();
 		d = atomic_load_explicit(&t->done, memory_order_acquire);
 	}
 	while (d != TL__DONE_YES) {
+		if (d == TL__DONE_DETACHED)
+			return TL_ESTATE; /* nobody may join a detached thread */
 		if (d == TL__DONE_NO &&
 		    !atomic_compare_exchange_weak_explicit(&t->done, &d, TL__DONE_WAITERS, memory_order_acquire,
 							   memory_order_acquire))
@@ -237,8 +244,33 @@ int tl_thread_join(tl_thread_t *t, double timeout)
 {
 	struct timespec buf;
 	const struct timespec *deadline;
-	int r = tl__wait_args(timeout, &buf, &deadline);
+	int r = tl__join_args(timeout, &buf, &deadline);
 	return r ? r : tl_thread_join_until(t, deadline);
+}
+
+/* The done word settles who calls release: detach CASes NO -> DETACHED
+ * (release stored before, published by the CAS), the thread's final swap
+ * to YES reads the old value (acq_rel) and, if DETACHED, calls it; if the
+ * thread got there first detach sees YES and calls it itself. Exactly one
+ * of the two, after the thread's last touch of t. */
+int tl_thread_detach(tl_thread_t *t, void (*release)(tl_thread_t *t))
+{
+	if (!t || !t->run || t->dummy)
+		return TL_EINVAL; /* the main thread and adopted ones are not ours to hand back */
+	uint32_t s = atomic_load_explicit(&t->state, memory_order_acquire) & TL__TS_MASK;
+	if (s == TL__TS_INITIAL)
+		return TL_ESTATE;
+	t->release = release;
+	uint32_t d = TL__DONE_NO;
+	if (atomic_compare_exchange_strong_explicit(&t->done, &d, TL__DONE_DETACHED, memory_order_acq_rel,
+						    memory_order_acquire))
+		return 0;
+	if (d == TL__DONE_YES) { /* already finished: nothing else touches t */
+		if (release)
+			release(t);
+		return 0;
+	}
+	return d == TL__DONE_WAITERS ? TL_EBUSY : TL_ESTATE; /* being joined / detached twice */
 }
 
 bool tl_thread_is_alive(const tl_thread_t *t)
@@ -313,12 +345,12 @@ int tl_thread_stack_size(size_t size, size_t *old)
 	return 0;
 }
 
-unsigned long tl_thread_get_ident(void)
+unsigned long tl_thread_current_ident(void)
 {
 	return (unsigned long)pthread_self();
 }
 
-pid_t tl_thread_get_native_id(void)
+pid_t tl_thread_current_native_id(void)
 {
 	return tl__gettid();
 }

@@ -9,6 +9,7 @@
  *   thread publishes its ids; the publishing swap wakes them.
  * t->done (futex word for join): NO -> YES, or NO -> WAITERS -> YES when a
  *   joiner sleeps; only the YES swap that replaces WAITERS makes a syscall.
+ *   NO -> DETACHED -> YES after tl_thread_detach (no joiner may come).
  */
 #ifndef TL_THREAD_INTERNAL_H
 #define TL_THREAD_INTERNAL_H
@@ -31,6 +32,7 @@ enum {
 	TL__DONE_NO = 0,
 	TL__DONE_YES = 1,
 	TL__DONE_WAITERS = 2,
+	TL__DONE_DETACHED = 3, /* tl_thread_detach: the thread calls t->release when done */
 };
 
 /* The calling thread's object: set by the start trampoline, for the main

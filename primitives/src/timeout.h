@@ -1,8 +1,14 @@
-/* Internal: Python's (blocking, timeout) argument rules, shared by every
- * acquire/wait that takes them.
- *   blocking=false with timeout != -1  -> TL_EINVAL (Python ValueError)
- *   timeout < 0 other than -1, or NaN -> TL_EINVAL
- *   timeout > ~31 years                -> forever (tl_deadline)
+/* Internal: Python's timeout argument rules. CPython has three, per call,
+ * and so do we (each public header says which one its calls follow):
+ *   Lock/RLock.acquire, Queue.get/put: tl__acquire_args (and the queues'
+ *     own check): blocking=false with a timeout, a negative timeout other
+ *     than -1 (TL_FOREVER, Python's None), or NaN -> TL_EINVAL;
+ *   Thread.join: tl__join_args: a negative timeout is clamped to 0;
+ *   Condition-based waits (Event.wait, Condition.wait/wait_for,
+ *     Barrier.wait, Semaphore.acquire, Future.result/exception, wait,
+ *     as_completed, map): tl__poll_args / tl__sem_acquire_args: a
+ *     negative timeout polls.
+ *   timeout > ~31 years -> forever (tl_deadline), everywhere.
  */
 #ifndef TL_TIMEOUT_H
 #define TL_TIMEOUT_H
@@ -35,15 +41,30 @@ static inline int tl__acquire_args(bool blocking, double timeout, struct timespe
 	return 0;
 }
 
-/* Strict form for waits that have no "blocking" flag (Thread.join uses
- * it): TL_FOREVER or >= 0. Returns 0 with *deadline set, or TL_EINVAL. A
- * zero timeout gives a deadline already passed: the wait checks once. */
-static inline int tl__wait_args(double timeout, struct timespec *buf, const struct timespec **deadline)
+/* Thread.join's form: TL_FOREVER (None) waits forever; another negative
+ * timeout is clamped to 0 (CPython: max(timeout, 0)), so the wait checks
+ * once; NaN is TL_EINVAL (CPython's lock rejects it). Returns 0 with
+ * *deadline set (NULL = forever), or TL_EINVAL. */
+static inline int tl__join_args(double timeout, struct timespec *buf, const struct timespec **deadline)
 {
-	if (isnan(timeout) || (timeout < 0 && timeout != TL_FOREVER))
+	if (isnan(timeout))
 		return TL_EINVAL;
+	if (timeout < 0 && timeout != TL_FOREVER)
+		timeout = 0;
 	*deadline = tl_deadline(buf, timeout);
 	return 0;
+}
+
+/* Semaphore.acquire's form: CPython's Semaphore waits on a Condition, so
+ * blocking=false with a timeout is TL_EINVAL (ValueError) but a negative
+ * timeout other than TL_FOREVER polls, as 0 does. NaN is TL_EINVAL (CPython
+ * would poll forever). Returns as tl__acquire_args. */
+static inline int tl__sem_acquire_args(bool blocking, double timeout, struct timespec *buf,
+				       const struct timespec **deadline)
+{
+	if (blocking && timeout < 0 && timeout != TL_FOREVER)
+		return TL__TRY_ONCE;
+	return tl__acquire_args(blocking, timeout, buf, deadline);
 }
 
 /* Python's form for Event.wait, Condition.wait / wait_for, Barrier.wait:

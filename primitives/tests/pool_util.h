@@ -22,7 +22,8 @@
 #include <unistd.h>
 
 /* pool_with(o): a pool made with options o. new_pool(max_workers): with
- * max_workers (0: the default) and default options otherwise. */
+ * max_workers (TL_MAX_WORKERS_DEFAULT: the default) and default options
+ * otherwise. */
 #define PU_POOL_CONSTRUCTORS(pool_t, opts_t, create_fn)                               \
 	static inline pool_t *pool_with(opts_t o)                                     \
 	{                                                                             \
@@ -52,7 +53,7 @@ static inline void *pu_load_submitter(void *arg)
 		ASSERT_OK(l->submit(l->pool, i, &fs[i]));
 	for (int i = 0; i < l->n; i++) {
 		l->check(fs[i], i);
-		tl_future_release(fs[i]);
+		tl_future_unref(fs[i]);
 	}
 	free(fs);
 	return NULL;

@@ -20,6 +20,21 @@ static struct bar_shared {
 } *S;
 static int g_mode;
 
+/* barrier.wait()'s Python value in one int: the arrival index, or the
+ * negative error code (tl_barrier_wait stores the index separately). */
+static int wait_index_t(tl_barrier_t *b, double timeout)
+{
+	int i = -1;
+	int r = tl_barrier_wait(b, timeout, &i);
+	ASSERT(r != 0 || (i >= 0 && i < tl_barrier_parties(b)));
+	return r ? r : i;
+}
+
+static int wait_index(tl_barrier_t *b)
+{
+	return wait_index_t(b, TL_BARRIER_DEFAULT);
+}
+
 static void setup(int mode)
 {
 	g_mode = mode;
@@ -50,7 +65,7 @@ SU_FLAG_TESTS(barrier_init_arguments)
 	ASSERT_FALSE(tl_barrier_broken(&b));
 	/* As in Python, a negative timeout acts as 0: not everyone is there, so
 	 * the wait times out at once and breaks the barrier. */
-	ASSERT_EQ(tl_barrier_wait_timeout(&b, -5), TL_EBROKEN);
+	ASSERT_EQ(wait_index_t(&b, -5), TL_EBROKEN);
 	ASSERT_TRUE(tl_barrier_broken(&b));
 	ASSERT_EQ(tl_barrier_n_waiting(&b), 0);
 	ASSERT_OK(tl_barrier_reset(&b));
@@ -59,9 +74,9 @@ SU_FLAG_TESTS(barrier_init_arguments)
 	/* A barrier whose default timeout is 0 (or negative, or NaN) breaks at
 	 * the first wait that is not the last party's. */
 	ASSERT_OK(tl_barrier_init(&b, flags, 2, NULL, NULL, NAN));
-	ASSERT_EQ(tl_barrier_wait(&b), TL_EBROKEN);
+	ASSERT_EQ(wait_index(&b), TL_EBROKEN);
 	ASSERT_OK(tl_barrier_init(&b, flags, 1, NULL, NULL, -2));
-	ASSERT_EQ(tl_barrier_wait(&b), 0); /* the only party never waits */
+	ASSERT_EQ(wait_index(&b), 0); /* the only party never waits */
 	/* A process-shared barrier records its arrivals: bounded parties. */
 	ASSERT_EQ(tl_barrier_init(&b, TL_PSHARED, TL_BARRIER_PSHARED_PARTIES + 1, NULL, NULL, TL_FOREVER), TL_EINVAL);
 	ASSERT_OK(tl_barrier_init(&b, TL_PSHARED, TL_BARRIER_PSHARED_PARTIES, NULL, NULL, TL_FOREVER));
@@ -76,11 +91,11 @@ static void *multipass(void *arg)
 	for (int i = 0; i < S->passes; i++) {
 		atomic_fetch_add(&S->res0, 1);
 		ASSERT_EQ(atomic_load(&S->res1), i * N);
-		int r = tl_barrier_wait(&S->barrier);
+		int r = wait_index(&S->barrier);
 		ASSERT(r >= 0 && r < N);
 		atomic_fetch_add(&S->res1, 1);
 		ASSERT_EQ(atomic_load(&S->res0), (i + 1) * N);
-		r = tl_barrier_wait(&S->barrier);
+		r = wait_index(&S->barrier);
 		ASSERT(r >= 0 && r < N);
 	}
 	ASSERT_EQ(tl_barrier_n_waiting(&S->barrier), 0);
@@ -112,7 +127,7 @@ SU_MODE_TESTS(barrier_lockstep_many)
 static void *wait_return(void *arg)
 {
 	(void)arg;
-	int r = tl_barrier_wait(&S->barrier);
+	int r = wait_index(&S->barrier);
 	ASSERT(r >= 0 && r < N);
 	atomic_fetch_add(&S->index_sum, r);
 	atomic_fetch_or(&S->index_mask, 1 << r);
@@ -140,7 +155,7 @@ static int count_action(void *arg)
 static void *action_worker(void *arg)
 {
 	(void)arg;
-	ASSERT(tl_barrier_wait(&S->barrier) >= 0);
+	ASSERT(wait_index(&S->barrier) >= 0);
 	ASSERT_EQ(atomic_load(&S->action_calls), 1);
 	atomic_fetch_add(&S->res1, 1);
 	return NULL;
@@ -165,7 +180,7 @@ static int failing_action(void *arg)
 static void *broken_worker(void *arg)
 {
 	(void)arg;
-	atomic_fetch_add(tl_barrier_wait(&S->barrier) == TL_EBROKEN ? &S->res2 : &S->bad, 1);
+	atomic_fetch_add(wait_index(&S->barrier) == TL_EBROKEN ? &S->res2 : &S->bad, 1);
 	return NULL;
 }
 
@@ -179,7 +194,7 @@ SU_MODE_TESTS(barrier_action_fails)
 	ASSERT_EQ(atomic_load(&S->bad), 0);
 	ASSERT_EQ(atomic_load(&S->action_calls), 1);
 	ASSERT_TRUE(tl_barrier_broken(&S->barrier));
-	ASSERT_EQ(tl_barrier_wait(&S->barrier), TL_EBROKEN); /* stays broken */
+	ASSERT_EQ(wait_index(&S->barrier), TL_EBROKEN); /* stays broken */
 	ASSERT_OK(tl_barrier_reset(&S->barrier));
 	ASSERT_FALSE(tl_barrier_broken(&S->barrier));
 	return 0;
@@ -191,7 +206,7 @@ SU_MODE_TESTS(barrier_action_fails)
 static void *abort_worker(void *arg)
 {
 	(void)arg;
-	int i = tl_barrier_wait(&S->barrier);
+	int i = wait_index(&S->barrier);
 	if (i == TL_EBROKEN) {
 		atomic_fetch_add(&S->res2, 1);
 		return NULL;
@@ -201,7 +216,7 @@ static void *abort_worker(void *arg)
 		ASSERT_OK(tl_barrier_abort(&S->barrier));
 		return NULL;
 	}
-	int r = tl_barrier_wait(&S->barrier);
+	int r = wait_index(&S->barrier);
 	atomic_fetch_add(r == TL_EBROKEN ? &S->res2 : &S->res1, 1);
 	return NULL;
 }
@@ -220,17 +235,17 @@ SU_MODE_TESTS(barrier_abort)
 static void *reset_worker(void *arg)
 {
 	(void)arg;
-	int i = tl_barrier_wait(&S->barrier);
+	int i = wait_index(&S->barrier);
 	ASSERT(i >= 0);
 	if (i == N / 2) {
 		WAIT_UNTIL(tl_barrier_n_waiting(&S->barrier) == N - 1); /* all others inside */
 		ASSERT_OK(tl_barrier_reset(&S->barrier));
 	} else {
-		int r = tl_barrier_wait(&S->barrier);
+		int r = wait_index(&S->barrier);
 		atomic_fetch_add(r == TL_EBROKEN ? &S->res2 : &S->res1, 1);
 	}
 	/* Now pass the barrier again. */
-	ASSERT(tl_barrier_wait(&S->barrier) >= 0);
+	ASSERT(wait_index(&S->barrier) >= 0);
 	atomic_fetch_add(&S->res3, 1);
 	return NULL;
 }
@@ -252,21 +267,21 @@ SU_MODE_TESTS(barrier_reset)
 static void *abort_reset_worker(void *arg)
 {
 	(void)arg;
-	int i = tl_barrier_wait(&S->barrier);
+	int i = wait_index(&S->barrier);
 	ASSERT(i >= 0 || i == TL_EBROKEN);
 	if (i == TL_EBROKEN) {
 		atomic_fetch_add(&S->res2, 1);
 	} else if (i == N / 2) {
 		ASSERT_OK(tl_barrier_abort(&S->barrier));
 	} else {
-		int r = tl_barrier_wait(&S->barrier);
+		int r = wait_index(&S->barrier);
 		atomic_fetch_add(r == TL_EBROKEN ? &S->res2 : &S->res1, 1);
 	}
 	/* Everyone has left `barrier` before the reset, nobody enters before it. */
-	if (tl_barrier_wait(&S->barrier2) == N / 2)
+	if (wait_index(&S->barrier2) == N / 2)
 		ASSERT_OK(tl_barrier_reset(&S->barrier));
-	ASSERT(tl_barrier_wait(&S->barrier2) >= 0);
-	ASSERT(tl_barrier_wait(&S->barrier) >= 0);
+	ASSERT(wait_index(&S->barrier2) >= 0);
+	ASSERT(wait_index(&S->barrier) >= 0);
 	atomic_fetch_add(&S->res3, 1);
 	return NULL;
 }
@@ -288,15 +303,15 @@ SU_MODE_TESTS(barrier_abort_and_reset)
 static void *timeout_worker(void *arg)
 {
 	(void)arg;
-	int i = tl_barrier_wait_timeout(&S->barrier, TL_FOREVER); /* all arrive, however slowly */
+	int i = wait_index_t(&S->barrier, TL_FOREVER); /* all arrive, however slowly */
 	ASSERT(i >= 0);
 	if (i == N / 2) {
 		WAIT_UNTIL(tl_barrier_broken(&S->barrier)); /* late */
-		ASSERT_EQ(tl_barrier_wait(&S->barrier), TL_EBROKEN);
+		ASSERT_EQ(wait_index(&S->barrier), TL_EBROKEN);
 		return NULL;
 	}
 	double t0 = su_now();
-	int r = S->use_default_timeout ? tl_barrier_wait(&S->barrier) : tl_barrier_wait_timeout(&S->barrier, 0.05);
+	int r = S->use_default_timeout ? wait_index(&S->barrier) : wait_index_t(&S->barrier, 0.05);
 	double dt = su_now() - t0;
 	ASSERT_EQ(r, TL_EBROKEN);
 	if (dt >= 0.05 - 1e-6) /* counted: the one that broke it waited its timeout */
@@ -329,8 +344,8 @@ SU_FLAG_TESTS(barrier_single_thread)
 {
 	setup(mode);
 	ASSERT_OK(tl_barrier_init(&S->barrier, su_flags(mode), 1, count_action, NULL, TL_FOREVER));
-	ASSERT_EQ(tl_barrier_wait(&S->barrier), 0);
-	ASSERT_EQ(tl_barrier_wait(&S->barrier), 0);
+	ASSERT_EQ(wait_index(&S->barrier), 0);
+	ASSERT_EQ(wait_index(&S->barrier), 0);
 	ASSERT_EQ(atomic_load(&S->action_calls), 2);
 	ASSERT_OK(tl_barrier_destroy(&S->barrier));
 	return 0;
@@ -339,7 +354,7 @@ SU_FLAG_TESTS(barrier_single_thread)
 static void *one_wait(void *arg)
 {
 	(void)arg;
-	atomic_fetch_add(tl_barrier_wait(&S->barrier) == TL_EBROKEN ? &S->res2 : &S->bad, 1);
+	atomic_fetch_add(wait_index(&S->barrier) == TL_EBROKEN ? &S->res2 : &S->bad, 1);
 	return NULL;
 }
 
@@ -366,10 +381,10 @@ static void *publish_worker(void *arg)
 	int me = atomic_fetch_add(&S->next, 1);
 	for (int round = 1; round <= 200; round++) {
 		S->slots[me] = round * 10 + me;
-		ASSERT(tl_barrier_wait(&S->barrier) >= 0);
+		ASSERT(wait_index(&S->barrier) >= 0);
 		for (int j = 0; j < N; j++)
 			ASSERT_EQ(S->slots[j], round * 10 + j);
-		ASSERT(tl_barrier_wait(&S->barrier) >= 0);
+		ASSERT(wait_index(&S->barrier) >= 0);
 	}
 	return NULL;
 }
@@ -387,7 +402,7 @@ SU_MODE_TESTS(barrier_publishes_data)
 static void *wait_expect_broken(void *arg)
 {
 	(void)arg;
-	ASSERT_EQ(tl_barrier_wait(&S->barrier), TL_EBROKEN);
+	ASSERT_EQ(wait_index(&S->barrier), TL_EBROKEN);
 	atomic_fetch_add(&S->res2, 1);
 	return NULL;
 }
@@ -395,7 +410,7 @@ static void *wait_expect_broken(void *arg)
 static void *wait_forever(void *arg)
 {
 	(void)arg;
-	tl_barrier_wait(&S->barrier);
+	wait_index(&S->barrier);
 	ASSERT(!"released");
 	return NULL;
 }
@@ -403,7 +418,7 @@ static void *wait_forever(void *arg)
 static void *wait_ok(void *arg)
 {
 	(void)arg;
-	int r = tl_barrier_wait(&S->barrier);
+	int r = wait_index(&S->barrier);
 	ASSERT(r >= 0 && r < 3);
 	atomic_fetch_or(&S->index_mask, 1 << r);
 	return NULL;
@@ -426,7 +441,7 @@ TEST_IMPL(barrier_pshared_dead_party)
 	su_finish(a); /* TL_EBROKEN, not a hang */
 	ASSERT_EQ(atomic_load(&S->res2), 1);
 	ASSERT_TRUE(tl_barrier_broken(&S->barrier));
-	ASSERT_EQ(tl_barrier_wait(&S->barrier), TL_EBROKEN);
+	ASSERT_EQ(wait_index(&S->barrier), TL_EBROKEN);
 	ASSERT_EQ(tl_barrier_n_waiting(&S->barrier), 0);
 	ASSERT_OK(tl_barrier_reset(&S->barrier));
 	su_task t[2];
@@ -455,7 +470,7 @@ static void *arrive_last(void *arg)
 {
 	(void)arg;
 	WAIT_UNTIL(tl_barrier_n_waiting(&S->barrier) == 1);
-	tl_barrier_wait(&S->barrier);
+	wait_index(&S->barrier);
 	ASSERT(!"survived its action");
 	return NULL;
 }
@@ -466,7 +481,7 @@ TEST_IMPL(barrier_pshared_holder_died)
 	setup(SU_PROCESSES);
 	ASSERT_OK(tl_barrier_init(&S->barrier, TL_PSHARED, 2, dying_action, NULL, TL_FOREVER));
 	pid_t pid = su_fork(arrive_last, NULL);
-	ASSERT_EQ(tl_barrier_wait(&S->barrier), TL_EBROKEN);
+	ASSERT_EQ(wait_index(&S->barrier), TL_EBROKEN);
 	su_reap_killed(pid);
 	ASSERT_TRUE(tl_barrier_broken(&S->barrier));
 	ASSERT_EQ(tl_barrier_n_waiting(&S->barrier), 0);

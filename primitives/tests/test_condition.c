@@ -114,13 +114,13 @@ SU_FLAG_TESTS(cond_acquire)
 	return 0;
 }
 
-static bool always_true(void *arg)
+static int always_true(void *arg)
 {
 	(void)arg;
 	return true;
 }
 
-static bool always_false(void *arg)
+static int always_false(void *arg)
 {
 	(void)arg;
 	return false;
@@ -134,7 +134,13 @@ SU_FLAG_TESTS(cond_unacquired_wait_notify)
 	ASSERT_EQ(tl_cond_wait(&S->cond, 0.01), TL_EPERM);
 	ASSERT_EQ(tl_cond_notify(&S->cond, 1), TL_EPERM);
 	ASSERT_EQ(tl_cond_notify_all(&S->cond), TL_EPERM);
-	ASSERT_EQ(tl_cond_wait_for(&S->cond, always_true, NULL, TL_FOREVER), TL_EPERM);
+	/* CPython: wait_for calls the predicate first and returns a true value
+	 * whoever holds the lock; only a wait needs it. */
+	int v = -1;
+	ASSERT_OK(tl_cond_wait_for(&S->cond, always_true, NULL, TL_FOREVER, &v));
+	ASSERT_EQ(v, 1);
+	ASSERT_EQ(tl_cond_wait_for(&S->cond, always_false, NULL, TL_FOREVER, NULL), TL_EPERM);
+	ASSERT_EQ(tl_cond_wait_for(&S->cond, always_false, NULL, 0, NULL), TL_EPERM);
 	init_lock_cond();
 	ASSERT_EQ(tl_cond_wait(&S->cond, TL_FOREVER), TL_EPERM);
 	ASSERT_EQ(tl_cond_notify(&S->cond, 1), TL_EPERM);
@@ -150,8 +156,8 @@ SU_FLAG_TESTS(cond_wait_arguments)
 	/* As in Python, a negative timeout (other than TL_FOREVER) or NaN polls. */
 	ASSERT_EQ(tl_cond_wait(&S->cond, -1.5), TL_ETIMEDOUT);
 	ASSERT_EQ(tl_cond_wait(&S->cond, NAN), TL_ETIMEDOUT);
-	ASSERT_OK(tl_cond_wait_for(&S->cond, always_true, NULL, -3));
-	ASSERT_EQ(tl_cond_wait_for(&S->cond, always_false, NULL, -3), TL_ETIMEDOUT);
+	ASSERT_OK(tl_cond_wait_for(&S->cond, always_true, NULL, -3, NULL));
+	ASSERT_EQ(tl_cond_wait_for(&S->cond, always_false, NULL, -3, NULL), TL_ETIMEDOUT);
 	ASSERT_TRUE(holds()); /* still held */
 	ASSERT_EQ(tl_cond_wait(&S->cond, 0.0), TL_ETIMEDOUT);
 	ASSERT_EQ(nwaiting(), 0);
@@ -354,7 +360,7 @@ SU_MODE_TESTS(cond_timeout)
 	return 0;
 }
 
-static bool state_is_4(void *arg)
+static int state_is_4(void *arg)
 {
 	(void)arg;
 	ASSERT_TRUE(holds()); /* runs under the lock */
@@ -365,7 +371,7 @@ static void *waitfor_worker(void *arg)
 {
 	(void)arg;
 	ASSERT_OK(tl_cond_acquire(&S->cond, true, TL_FOREVER));
-	int r = tl_cond_wait_for(&S->cond, state_is_4, NULL, S->timeout);
+	int r = tl_cond_wait_for(&S->cond, state_is_4, NULL, S->timeout, NULL);
 	if (S->timeout == TL_FOREVER) {
 		ASSERT_OK(r);
 		ASSERT_EQ(S->state, 4);
@@ -415,10 +421,10 @@ SU_MODE_TESTS(cond_wait_for_timeout)
 	ASSERT_EQ(atomic_load(&S->woken), 1);
 	/* Timeout 0: the predicate's value at once, no wait. */
 	ASSERT_OK(tl_cond_acquire(&S->cond, true, TL_FOREVER));
-	ASSERT_EQ(tl_cond_wait_for(&S->cond, state_is_4, NULL, 0.0), TL_ETIMEDOUT);
+	ASSERT_EQ(tl_cond_wait_for(&S->cond, state_is_4, NULL, 0.0, NULL), TL_ETIMEDOUT);
 	S->state = 4;
-	ASSERT_OK(tl_cond_wait_for(&S->cond, state_is_4, NULL, 0.0));
-	ASSERT_OK(tl_cond_wait_for(&S->cond, state_is_4, NULL, TL_FOREVER));
+	ASSERT_OK(tl_cond_wait_for(&S->cond, state_is_4, NULL, 0.0, NULL));
+	ASSERT_OK(tl_cond_wait_for(&S->cond, state_is_4, NULL, TL_FOREVER, NULL));
 	ASSERT_OK(tl_cond_release(&S->cond));
 	return 0;
 }
@@ -620,7 +626,7 @@ TEST_IMPL(cond_pshared_table_full)
 	WAIT_UNTIL(nwaiting() == W);
 	ASSERT_OK(tl_cond_acquire(&S->cond, true, TL_FOREVER));
 	ASSERT_EQ(tl_cond_wait(&S->cond, TL_FOREVER), TL_EAGAIN);
-	ASSERT_EQ(tl_cond_wait_for(&S->cond, always_false, NULL, TL_FOREVER), TL_EAGAIN);
+	ASSERT_EQ(tl_cond_wait_for(&S->cond, always_false, NULL, TL_FOREVER, NULL), TL_EAGAIN);
 	ASSERT_TRUE(tl_lock_locked(&S->plain));
 	ASSERT_OK(tl_cond_notify(&S->cond, 1));
 	/* A notified waiter keeps its slot until it has left wait(). */

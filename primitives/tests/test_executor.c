@@ -28,12 +28,26 @@ static int square(void *arg, void **result)
 	return 0;
 }
 
+/* "raise ValueError(msg)": the code and the exception object, left in
+ * *result, both reach the caller (Python keeps the exception itself). */
+static const char msg7[] = "seven is bad";
 static int fail_on_7(void *arg, void **result)
 {
-	if (U(arg) == 7)
+	ASSERT_NULL(*result); /* NULL before the call: no stale payload */
+	if (U(arg) == 7) {
+		*result = (void *)msg7;
 		return -77;
+	}
 	*result = arg;
 	return 0;
+}
+
+/* A task whose own code is TL_EBROKEN: its exception, not a broken pool. */
+static int raises_ebroken(void *arg, void **result)
+{
+	(void)arg;
+	(void)result;
+	return TL_EBROKEN;
 }
 
 PU_POOL_CONSTRUCTORS(tl_executor_t, tl_executor_opts_t, tl_executor_create)
@@ -74,13 +88,13 @@ static tl_executor_t *gated_executor(gate_t *g, tl_executor_opts_t o)
 
 TEST_IMPL(submit_and_result)
 {
-	tl_executor_t *ex = new_pool(0);
+	tl_executor_t *ex = new_pool(TL_MAX_WORKERS_DEFAULT);
 	tl_future_t *f = submit(ex, square, V(8));
 	void *v;
 	ASSERT_OK(tl_future_result(f, TL_FOREVER, &v));
 	ASSERT_EQ(U(v), 64);
 	ASSERT(tl_future_done(f));
-	ASSERT_OK(tl_future_release(f));
+	ASSERT_OK(tl_future_unref(f));
 	ASSERT_OK(tl_executor_submit(ex, square, V(3), NULL)); /* fire and forget */
 	ASSERT_EQ(tl_executor_submit(ex, NULL, NULL, &f), TL_EINVAL);
 	ASSERT_OK(tl_executor_destroy(ex));
@@ -89,19 +103,30 @@ TEST_IMPL(submit_and_result)
 
 TEST_IMPL(exception_propagates)
 {
-	tl_executor_t *ex = new_pool(0);
+	tl_executor_t *ex = new_pool(TL_MAX_WORKERS_DEFAULT);
 	tl_future_t *f = submit(ex, fail_on_7, V(7));
 	void *v;
-	int err;
+	tl_future_error_t err;
 	ASSERT_EQ(tl_future_result(f, TL_FOREVER, &v), TL_ETASK);
 	ASSERT_OK(tl_future_exception(f, TL_FOREVER, &err));
-	ASSERT_EQ(err, -77);
-	ASSERT_OK(tl_future_release(f));
+	ASSERT_EQ(err.code, -77);
+	ASSERT(err.payload == msg7);
+	ASSERT_FALSE(err.broken);
+	ASSERT_OK(tl_future_unref(f));
+	/* CPython: a task's exception is whatever it raised, even an exception
+	 * type the pool itself uses; only a broken pool is BrokenThreadPool */
+	f = submit(ex, raises_ebroken, NULL);
+	ASSERT_EQ(tl_future_result(f, TL_FOREVER, &v), TL_ETASK);
+	ASSERT_OK(tl_future_exception(f, 0, &err));
+	ASSERT_EQ(err.code, TL_EBROKEN);
+	ASSERT_FALSE(err.broken);
+	ASSERT_FALSE(tl_executor_broken(ex));
+	ASSERT_OK(tl_future_unref(f));
 	/* the worker survives a failing task */
 	f = submit(ex, fail_on_7, V(6));
 	ASSERT_OK(tl_future_result(f, TL_FOREVER, &v));
 	ASSERT_EQ(U(v), 6);
-	ASSERT_OK(tl_future_release(f));
+	ASSERT_OK(tl_future_unref(f));
 	ASSERT_OK(tl_executor_destroy(ex));
 	return 0;
 }
@@ -116,8 +141,16 @@ TEST_IMPL(max_workers)
 	ASSERT_OK(tl_executor_create(&ex, NULL));
 	ASSERT_EQ(tl_executor_max_workers(ex), want);
 	ASSERT_OK(tl_executor_destroy(ex));
-	tl_executor_opts_t o = { .max_workers = -1 };
+	/* CPython test_max_workers_negative / ValueError for 0: the default is
+	 * asked for explicitly (None there), never by 0 */
+	tl_executor_opts_t o = { .max_workers = 0 };
 	ASSERT_EQ(tl_executor_create(&ex, &o), TL_EINVAL);
+	o.max_workers = -2;
+	ASSERT_EQ(tl_executor_create(&ex, &o), TL_EINVAL);
+	o.max_workers = TL_MAX_WORKERS_DEFAULT;
+	ASSERT_OK(tl_executor_create(&ex, &o));
+	ASSERT_EQ(tl_executor_max_workers(ex), want);
+	ASSERT_OK(tl_executor_destroy(ex));
 	o.max_workers = 3;
 	ASSERT_OK(tl_executor_create(&ex, &o));
 	ASSERT_EQ(tl_executor_max_workers(ex), 3);
@@ -154,11 +187,12 @@ TEST_IMPL(map_exception)
 	void *args[N], *res[N];
 	for (int i = 0; i < N; i++)
 		args[i] = V(i);
-	tl_executor_t *ex = new_pool(0);
+	tl_executor_t *ex = new_pool(TL_MAX_WORKERS_DEFAULT);
 	for (size_t chunk = 1; chunk <= 4; chunk += 3) {
 		tl_map_info_t info;
 		ASSERT_EQ(tl_executor_map(ex, fail_on_7, args, N, res, TL_FOREVER, chunk, &info), TL_ETASK);
 		ASSERT_EQ(info.task_error, -77);
+		ASSERT(info.task_payload == msg7); /* the exception object, chunked or not */
 		ASSERT_EQ(info.completed, 7); /* the ones before the failing item */
 		for (int i = 0; i < 7; i++)
 			ASSERT_EQ(U(res[i]), i);
@@ -223,7 +257,7 @@ TEST_IMPL(shutdown_waits_and_refuses)
 
 TEST_IMPL(shutdown_no_wait_then_destroy)
 {
-	tl_executor_t *ex = queue_counts(0, 100);
+	tl_executor_t *ex = queue_counts(TL_MAX_WORKERS_DEFAULT, 100);
 	ASSERT_OK(tl_executor_shutdown(ex, false, false)); /* returns at once */
 	ASSERT_OK(tl_executor_destroy(ex));                /* joins */
 	ASSERT_EQ(atomic_load(&counter), 100);
@@ -253,7 +287,7 @@ TEST_IMPL(shutdown_cancel_futures)
 	ASSERT_OK(tl_executor_destroy(ex));
 	ASSERT_EQ(atomic_load(&started), 1);
 	for (int i = 0; i < N; i++)
-		tl_future_release(fs[i]);
+		tl_future_unref(fs[i]);
 	return 0;
 }
 
@@ -275,7 +309,7 @@ TEST_IMPL(shutdown_from_inside_a_task)
 	tl_future_t *f = submit(self_ex, shutdown_from_task, NULL);
 	ASSERT_OK(tl_future_result(f, TL_FOREVER, NULL));
 	ASSERT_EQ(atomic_load(&self_result), TL_EDEADLK);
-	ASSERT_OK(tl_future_release(f));
+	ASSERT_OK(tl_future_unref(f));
 	ASSERT_OK(tl_executor_destroy(self_ex));
 	return 0;
 }
@@ -299,7 +333,7 @@ TEST_IMPL(workers_lazy_reused_named)
 		ASSERT_OK(tl_future_result(f, TL_FOREVER, &name));
 		ASSERT_STR_EQ((char *)name, "SpecialPool_0");
 		free(name);
-		ASSERT_OK(tl_future_release(f));
+		ASSERT_OK(tl_future_unref(f));
 		/* CPython test_idle_thread_reuse: once the worker is idle, the
 		 * next submit reuses it */
 		while (tl__executor_idle(ex) == 0)
@@ -324,10 +358,10 @@ TEST_IMPL(workers_lazy_reused_named)
 	const char *us = strrchr((char *)name, '_');
 	ASSERT(us && (strcmp(us, "_0") == 0 || strcmp(us, "_1") == 0));
 	free(name);
-	ASSERT_OK(tl_future_release(nf));
+	ASSERT_OK(tl_future_unref(nf));
 	for (int i = 0; i < 4; i++) {
 		ASSERT_OK(tl_future_result(fs[i], TL_FOREVER, NULL));
-		tl_future_release(fs[i]);
+		tl_future_unref(fs[i]);
 	}
 	ASSERT_EQ(tl_executor_num_threads(ex), 2);
 	ASSERT_OK(tl_executor_destroy(ex));
@@ -366,7 +400,7 @@ TEST_IMPL(initializer)
 	for (int i = 0; i < 10; i++) {
 		tl_future_t *f = submit(ex, square, V(2));
 		ASSERT_OK(tl_future_result(f, TL_FOREVER, NULL));
-		tl_future_release(f);
+		tl_future_unref(f);
 	}
 	ASSERT_EQ(atomic_load(&init_calls), 1); /* once per worker */
 	ASSERT_FALSE(tl_executor_broken(ex));
@@ -392,11 +426,12 @@ TEST_IMPL(initializer_failure_breaks_pool)
 	}
 	ASSERT_GE(submitted, 1);
 	for (int i = 0; i < submitted; i++) {
-		int err;
+		tl_future_error_t err;
 		ASSERT_EQ(tl_future_result(fs[i], TL_FOREVER, NULL), TL_EBROKEN);
 		ASSERT_OK(tl_future_exception(fs[i], 0, &err));
-		ASSERT_EQ(err, TL_EBROKEN);
-		tl_future_release(fs[i]);
+		ASSERT_EQ(err.code, TL_EBROKEN);
+		ASSERT_TRUE(err.broken); /* BrokenThreadPool, not the task's code */
+		tl_future_unref(fs[i]);
 	}
 	ASSERT(tl_executor_broken(ex));
 	tl_future_t *f;
@@ -409,14 +444,13 @@ TEST_IMPL(initializer_failure_breaks_pool)
 /* ---- callbacks ---- */
 
 static _Atomic int cb_in_worker, cb_calls;
-static int cb_check_thread(tl_future_t *f, void *arg)
+static void cb_check_thread(tl_future_t *f, void *arg)
 {
 	(void)f;
 	(void)arg;
 	if (strncmp(tl_thread_name(tl_thread_current()), "cbpool_", 7) == 0)
 		atomic_fetch_add(&cb_in_worker, 1);
 	atomic_fetch_add(&cb_calls, 1);
-	return -EPIPE; /* a failing callback: reported, ignored */
 }
 
 TEST_IMPL(callbacks_and_failing_callback)
@@ -430,7 +464,7 @@ TEST_IMPL(callbacks_and_failing_callback)
 	ASSERT_OK(tl_future_result(f, TL_FOREVER, NULL));
 	/* already done: runs at once, in this (non-worker) thread */
 	ASSERT_OK(tl_future_add_done_callback(f, cb_check_thread, NULL));
-	tl_future_release(f);
+	tl_future_unref(f);
 	ASSERT_OK(tl_executor_shutdown(ex, true, false)); /* callbacks ran by now */
 	ASSERT_EQ(atomic_load(&cb_calls), 2);
 	ASSERT_EQ(atomic_load(&cb_in_worker), 1);
@@ -444,13 +478,13 @@ TEST_IMPL(failing_callback_does_not_break_executor)
 	for (int i = 0; i < 50; i++) {
 		tl_future_t *f = submit(ex, square, V(i));
 		ASSERT_OK(tl_future_add_done_callback(f, cb_check_thread, NULL));
-		tl_future_release(f);
+		tl_future_unref(f);
 	}
 	tl_future_t *f = submit(ex, square, V(9));
 	void *v;
 	ASSERT_OK(tl_future_result(f, TL_FOREVER, &v));
 	ASSERT_EQ(U(v), 81);
-	tl_future_release(f);
+	tl_future_unref(f);
 	ASSERT_OK(tl_executor_destroy(ex));
 	ASSERT_EQ(atomic_load(&cb_calls), 50);
 	return 0;

@@ -35,8 +35,11 @@ static int fail_on_7(const void *arg, size_t len, void **out, size_t *out_len)
 {
 	int64_t v;
 	memcpy(&v, arg, sizeof v);
-	if (v == 7)
+	if (v == 7) { /* raise ValueError("seven is bad"): pickled back */
+		*out = strdup("seven is bad");
+		*out_len = strlen("seven is bad") + 1;
 		return -77;
+	}
 	*out = malloc(len);
 	memcpy(*out, arg, len);
 	*out_len = len;
@@ -156,7 +159,7 @@ TEST_IMPL(submit_and_result)
 	ASSERT_OK(tl_procpool_submit(pp, square, &v, sizeof v, &f));
 	v = 99; /* the argument was copied */
 	ASSERT_EQ(result_i64(f), 144);
-	ASSERT_OK(tl_future_release(f));
+	ASSERT_OK(tl_future_unref(f));
 	/* the task really ran in a worker */
 	ASSERT_OK(tl_procpool_submit(pp, get_pid, NULL, 0, &f));
 	const void *d;
@@ -164,7 +167,7 @@ TEST_IMPL(submit_and_result)
 	ASSERT_OK(tl_future_result_bytes(f, TL_FOREVER, &d, &len));
 	pid_t wp = *(const pid_t *)d;
 	ASSERT(wp == pids[0] || wp == pids[1]);
-	ASSERT_OK(tl_future_release(f));
+	ASSERT_OK(tl_future_unref(f));
 	ASSERT_EQ(tl_procpool_submit(pp, NULL, NULL, 0, &f), TL_EINVAL);
 	ASSERT_OK(tl_procpool_destroy(pp));
 	assert_no_children();
@@ -180,7 +183,10 @@ TEST_IMPL(default_max_workers)
 	ASSERT_OK(tl_procpool_create(&pp, NULL));
 	ASSERT_EQ(tl_procpool_max_workers(pp), CPU_COUNT(&set));
 	ASSERT_OK(tl_procpool_destroy(pp));
+	/* CPython: max_workers <= 0 is a ValueError (None: the default) */
 	tl_procpool_opts_t o = { .max_workers = -2 };
+	ASSERT_EQ(tl_procpool_create(&pp, &o), TL_EINVAL);
+	o.max_workers = 0;
 	ASSERT_EQ(tl_procpool_create(&pp, &o), TL_EINVAL);
 	assert_no_children();
 	return 0;
@@ -192,15 +198,18 @@ TEST_IMPL(exception_propagates)
 	tl_future_t *f;
 	int64_t v = 7;
 	ASSERT_OK(tl_procpool_submit(pp, fail_on_7, &v, sizeof v, &f));
-	int err;
+	tl_future_error_t err;
 	ASSERT_EQ(tl_future_result_bytes(f, TL_FOREVER, NULL, NULL), TL_ETASK);
 	ASSERT_OK(tl_future_exception(f, 0, &err));
-	ASSERT_EQ(err, -77);
-	ASSERT_OK(tl_future_release(f));
+	ASSERT_EQ(err.code, -77);
+	ASSERT_FALSE(err.broken);
+	ASSERT_EQ(err.len, strlen("seven is bad") + 1);
+	ASSERT_STR_EQ((const char *)err.payload, "seven is bad");
+	ASSERT_OK(tl_future_unref(f));
 	v = 8; /* the worker lives on */
 	ASSERT_OK(tl_procpool_submit(pp, fail_on_7, &v, sizeof v, &f));
 	ASSERT_EQ(result_i64(f), 8);
-	ASSERT_OK(tl_future_release(f));
+	ASSERT_OK(tl_future_unref(f));
 	ASSERT_FALSE(tl_procpool_broken(pp));
 	ASSERT_OK(tl_procpool_destroy(pp));
 	return 0;
@@ -233,7 +242,7 @@ TEST_IMPL(large_and_empty_buffers)
 		ASSERT_EQ(len, k == 1 ? 0 : big);
 		if (k != 1)
 			ASSERT(memcmp(d, buf, big) == 0);
-		tl_future_release(f[k]);
+		tl_future_unref(f[k]);
 	}
 	free(buf);
 	ASSERT_OK(tl_procpool_destroy(pp));
@@ -272,6 +281,9 @@ TEST_IMPL(map_in_order)
 		tl_map_info_t info;
 		ASSERT_EQ(tl_procpool_map(pp, fail_on_7, args, lens, 20, res, rlen, TL_FOREVER, c, &info), TL_ETASK);
 		ASSERT_EQ(info.task_error, -77);
+		ASSERT_EQ(info.task_payload_len, strlen("seven is bad") + 1);
+		ASSERT_STR_EQ((const char *)info.task_payload, "seven is bad");
+		free(info.task_payload); /* a copy: the futures are gone */
 		ASSERT_EQ(info.completed, 7);
 		for (size_t i = 0; i < info.completed; i++) {
 			ASSERT_EQ(*(int64_t *)res[i], (int64_t)i);
@@ -300,7 +312,7 @@ TEST_IMPL(map_timeout_and_cancel_futures)
 	ASSERT_EQ(info.completed, 0);
 	gate_release(&g);
 	ASSERT_OK(tl_future_result_bytes(blocker, TL_FOREVER, NULL, NULL));
-	tl_future_release(blocker);
+	tl_future_unref(blocker);
 
 	/* cancel_futures: one task blocks the only worker; of the rest, those
 	 * not yet sent to it are cancelled, and all end up done */
@@ -319,7 +331,7 @@ TEST_IMPL(map_timeout_and_cancel_futures)
 		gate_release(&g);
 	for (int i = 0; i < N; i++) {
 		ASSERT_OK(tl_future_wait(fs[i], TL_FOREVER));
-		tl_future_release(fs[i]);
+		tl_future_unref(fs[i]);
 	}
 	int64_t v = 1;
 	ASSERT_EQ(tl_procpool_submit(pp, square, &v, sizeof v, NULL), TL_ESHUTDOWN);
@@ -342,7 +354,7 @@ TEST_IMPL(shutdown_waits_for_queued_work)
 	for (int i = 0; i < N; i++) {
 		ASSERT(tl_future_done(fs[i]));
 		ASSERT_EQ(result_i64(fs[i]), (int64_t)i * i);
-		tl_future_release(fs[i]);
+		tl_future_unref(fs[i]);
 	}
 	assert_no_children(); /* shutdown(wait) reaped them */
 	tl_future_t *f;
@@ -370,9 +382,10 @@ TEST_IMPL(killed_worker_breaks_pool)
 				ASSERT_OK(tl_procpool_submit(pp, square, &v, sizeof v, &fs[i]));
 		}
 		ASSERT_EQ(tl_future_result_bytes(fs[5], TL_FOREVER, NULL, NULL), TL_EBROKEN);
-		int err;
+		tl_future_error_t err;
 		ASSERT_OK(tl_future_exception(fs[5], 0, &err));
-		ASSERT_EQ(err, TL_EBROKEN);
+		ASSERT_EQ(err.code, TL_EBROKEN);
+		ASSERT_TRUE(err.broken); /* BrokenProcessPool */
 		assert_no_children(); /* reaped before the futures failed */
 		int ok = 0, broken = 0;
 		for (int i = 0; i < N; i++) {
@@ -380,7 +393,7 @@ TEST_IMPL(killed_worker_breaks_pool)
 			ASSERT(r == 0 || r == TL_EBROKEN);
 			ok += r == 0;
 			broken += r == TL_EBROKEN;
-			tl_future_release(fs[i]);
+			tl_future_unref(fs[i]);
 		}
 		ASSERT_EQ(ok + broken, N);
 		ASSERT_GE(broken, 1);
@@ -421,7 +434,7 @@ TEST_IMPL(max_tasks_per_child)
 		size_t len;
 		ASSERT_OK(tl_future_result_bytes(f, TL_FOREVER, &d, &len));
 		seen[i] = *(const pid_t *)d;
-		tl_future_release(f);
+		tl_future_unref(f);
 	}
 	for (int i = 0; i < N; i++) {
 		if (i % 3)
@@ -438,7 +451,7 @@ TEST_IMPL(max_tasks_per_child)
 	}
 	for (int i = 0; i < N; i++) {
 		ASSERT_EQ(result_i64(fs[i]), (int64_t)i * i);
-		tl_future_release(fs[i]);
+		tl_future_unref(fs[i]);
 	}
 	ASSERT_OK(tl_procpool_destroy(pp));
 	assert_no_children();
@@ -474,7 +487,7 @@ TEST_IMPL(initializer)
 		tl_future_t *f;
 		ASSERT_OK(tl_procpool_submit(pp, get_init_value, NULL, 0, &f));
 		ASSERT_EQ(result_i64(f), 4242);
-		tl_future_release(f);
+		tl_future_unref(f);
 	}
 	ASSERT_EQ(init_value, 0); /* it ran in the workers, not here */
 	ASSERT_OK(tl_procpool_destroy(pp));
@@ -485,7 +498,7 @@ TEST_IMPL(initializer)
 	int r = tl_procpool_submit(pp, get_init_value, NULL, 0, &f);
 	if (r == 0) {
 		ASSERT_EQ(tl_future_result_bytes(f, TL_FOREVER, NULL, NULL), TL_EBROKEN);
-		tl_future_release(f);
+		tl_future_unref(f);
 	} else {
 		ASSERT_EQ(r, TL_EBROKEN);
 	}
@@ -497,13 +510,12 @@ TEST_IMPL(initializer)
 }
 
 static _Atomic int cb_on_manager, cb_calls;
-static int cb(tl_future_t *f, void *arg)
+static void cb(tl_future_t *f, void *arg)
 {
 	(void)f, (void)arg;
 	if (strcmp(tl_thread_name(tl_thread_current()), "ProcessPoolExecutor-manager") == 0)
 		atomic_fetch_add(&cb_on_manager, 1);
 	atomic_fetch_add(&cb_calls, 1);
-	return 0;
 }
 
 TEST_IMPL(callbacks_on_manager_thread)
@@ -521,7 +533,7 @@ TEST_IMPL(callbacks_on_manager_thread)
 	ASSERT_OK(tl_future_add_done_callback(f, cb, NULL)); /* done: here */
 	ASSERT_EQ(atomic_load(&cb_calls), 2);
 	ASSERT_EQ(atomic_load(&cb_on_manager), 1);
-	tl_future_release(f);
+	tl_future_unref(f);
 	ASSERT_OK(tl_procpool_destroy(pp));
 	gate_close(&g);
 	return 0;

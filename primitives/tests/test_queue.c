@@ -26,6 +26,25 @@ static void poll_until_u32(_Atomic uint32_t *w, uint32_t want)
 
 static const tl_queue_kind kinds[] = { TL_QUEUE_FIFO, TL_QUEUE_LIFO, TL_QUEUE_PRIORITY };
 
+/* The tests that run on every kind put through these: priority 0 on a
+ * priority queue (whose plain puts are TL_EINVAL), a plain put otherwise. */
+static int qput(tl_queue_t *q, void *item, bool block, double timeout)
+{
+	return q->kind == TL_QUEUE_PRIORITY ? tl_queue_put_prio(q, item, 0, block, timeout)
+					    : tl_queue_put(q, item, block, timeout);
+}
+
+static int qput_nowait(tl_queue_t *q, void *item)
+{
+	return q->kind == TL_QUEUE_PRIORITY ? tl_queue_put_prio_nowait(q, item, 0) : tl_queue_put_nowait(q, item);
+}
+
+static int qput_until(tl_queue_t *q, void *item, const struct timespec *deadline)
+{
+	return q->kind == TL_QUEUE_PRIORITY ? tl_queue_put_prio_until(q, item, 0, deadline)
+					    : tl_queue_put_until(q, item, deadline);
+}
+
 /* ---- order ---- */
 
 TEST_IMPL(seed_fifo_lifo_priority)
@@ -38,7 +57,7 @@ TEST_IMPL(seed_fifo_lifo_priority)
 
 	ASSERT_OK(tl_queue_init(&q, TL_QUEUE_FIFO, 0));
 	for (int i = 0; i < 3; i++)
-		ASSERT_OK(tl_queue_put(&q, (void *)words[i], true, TL_FOREVER));
+		ASSERT_OK(qput(&q, (void *)words[i], true, TL_FOREVER));
 	for (int i = 0; i < 3; i++) {
 		ASSERT_OK(tl_queue_get(&q, &p, true, TL_FOREVER));
 		ASSERT_STR_EQ((const char *)p, words[i]);
@@ -47,7 +66,7 @@ TEST_IMPL(seed_fifo_lifo_priority)
 
 	ASSERT_OK(tl_queue_init(&q, TL_QUEUE_LIFO, 0));
 	for (int i = 0; i < 3; i++)
-		ASSERT_OK(tl_queue_put(&q, (void *)words[i], true, TL_FOREVER));
+		ASSERT_OK(qput(&q, (void *)words[i], true, TL_FOREVER));
 	for (int i = 2; i >= 0; i--) {
 		ASSERT_OK(tl_queue_get(&q, &p, true, TL_FOREVER));
 		ASSERT_STR_EQ((const char *)p, words[i]);
@@ -55,16 +74,16 @@ TEST_IMPL(seed_fifo_lifo_priority)
 	ASSERT_OK(tl_queue_destroy(&q));
 
 	ASSERT_OK(tl_queue_init(&q, TL_QUEUE_PRIORITY, 0));
-	ASSERT_OK(tl_queue_put_prio(&q, 20, "a", true, TL_FOREVER));
-	ASSERT_OK(tl_queue_put_prio(&q, 10, "b", true, TL_FOREVER));
-	ASSERT_OK(tl_queue_put_prio(&q, 30, "c", true, TL_FOREVER));
-	ASSERT_OK(tl_queue_get_prio(&q, &prio, &p, true, TL_FOREVER));
+	ASSERT_OK(tl_queue_put_prio(&q, "a", 20, true, TL_FOREVER));
+	ASSERT_OK(tl_queue_put_prio(&q, "b", 10, true, TL_FOREVER));
+	ASSERT_OK(tl_queue_put_prio(&q, "c", 30, true, TL_FOREVER));
+	ASSERT_OK(tl_queue_get_prio(&q, &p, &prio, true, TL_FOREVER));
 	ASSERT_EQ(prio, 10);
 	ASSERT_STR_EQ((const char *)p, "b");
-	ASSERT_OK(tl_queue_get_prio(&q, &prio, &p, true, TL_FOREVER));
+	ASSERT_OK(tl_queue_get_prio(&q, &p, &prio, true, TL_FOREVER));
 	ASSERT_EQ(prio, 20);
 	ASSERT_STR_EQ((const char *)p, "a");
-	ASSERT_OK(tl_queue_get_prio(&q, &prio, &p, true, TL_FOREVER));
+	ASSERT_OK(tl_queue_get_prio(&q, &p, &prio, true, TL_FOREVER));
 	ASSERT_EQ(prio, 30);
 	ASSERT_STR_EQ((const char *)p, "c");
 	ASSERT_OK(tl_queue_destroy(&q));
@@ -80,14 +99,14 @@ TEST_IMPL(priority_order_and_stability)
 	tl_queue_t q;
 	ASSERT_OK(tl_queue_init(&q, TL_QUEUE_PRIORITY, 0));
 	for (int i = 0; i < N; i++)
-		ASSERT_OK(tl_queue_put_prio_nowait(&q, in[i], V(i)));
+		ASSERT_OK(tl_queue_put_prio_nowait(&q, V(i), in[i]));
 	ASSERT_EQ(tl_queue_qsize(&q), N);
 	int64_t last = INT64_MIN;
 	int last_idx = -1;
 	for (int i = 0; i < N; i++) {
 		int64_t pr;
 		void *p;
-		ASSERT_OK(tl_queue_get_prio_nowait(&q, &pr, &p));
+		ASSERT_OK(tl_queue_get_prio_nowait(&q, &p, &pr));
 		ASSERT_EQ(pr, in[U(p)]);
 		ASSERT(pr >= last);
 		if (pr == last)
@@ -97,22 +116,29 @@ TEST_IMPL(priority_order_and_stability)
 	}
 	/* Many equal priorities through heap reshuffles: still FIFO. */
 	for (int i = 0; i < 1000; i++)
-		ASSERT_OK(tl_queue_put_prio_nowait(&q, i % 3, V(i)));
+		ASSERT_OK(tl_queue_put_prio_nowait(&q, V(i), i % 3));
 	for (int k = 0; k < 3; k++) {
 		int prev = -1;
 		for (int i = 0; i < 334 - (k > 0); i++) {
 			int64_t pr;
 			void *p;
-			ASSERT_OK(tl_queue_get_prio_nowait(&q, &pr, &p));
+			ASSERT_OK(tl_queue_get_prio_nowait(&q, &p, &pr));
 			ASSERT_EQ(pr, k);
 			ASSERT_GT((int)U(p), prev);
 			prev = (int)U(p);
 		}
 	}
 	ASSERT(tl_queue_empty(&q));
-	/* put without a priority is priority 0; prio calls on FIFO are invalid */
-	ASSERT_OK(tl_queue_put_prio_nowait(&q, 1, V(1)));
-	ASSERT_OK(tl_queue_put_nowait(&q, V(2)));
+	/* a put without a priority is refused, every form (no silent priority
+	 * 0); plain gets work and drop the priority; prio calls on FIFO are
+	 * invalid */
+	ASSERT_EQ(tl_queue_put_nowait(&q, V(2)), TL_EINVAL);
+	ASSERT_EQ(tl_queue_put(&q, V(2), true, TL_FOREVER), TL_EINVAL);
+	ASSERT_EQ(tl_queue_put(&q, V(2), false, TL_FOREVER), TL_EINVAL);
+	ASSERT_EQ(tl_queue_put_until(&q, V(2), NULL), TL_EINVAL);
+	ASSERT(tl_queue_empty(&q));
+	ASSERT_OK(tl_queue_put_prio_nowait(&q, V(1), 1));
+	ASSERT_OK(tl_queue_put_prio_nowait(&q, V(2), 0));
 	void *p;
 	ASSERT_OK(tl_queue_get_nowait(&q, &p));
 	ASSERT_EQ(U(p), 2);
@@ -121,8 +147,8 @@ TEST_IMPL(priority_order_and_stability)
 	ASSERT_OK(tl_queue_destroy(&q));
 
 	ASSERT_OK(tl_queue_init(&q, TL_QUEUE_FIFO, 0));
-	ASSERT_EQ(tl_queue_put_prio_nowait(&q, 1, V(1)), TL_EINVAL);
-	ASSERT_EQ(tl_queue_get_prio_nowait(&q, NULL, &p), TL_EINVAL);
+	ASSERT_EQ(tl_queue_put_prio_nowait(&q, V(1), 1), TL_EINVAL);
+	ASSERT_EQ(tl_queue_get_prio_nowait(&q, &p, NULL), TL_EINVAL);
 	ASSERT_OK(tl_queue_destroy(&q));
 	return 0;
 }
@@ -138,7 +164,7 @@ TEST_IMPL(fifo_growth_and_wraparound)
 					 { 5, 4405 }, { 100000, 60000 }, { 0, 40000 } };
 	for (size_t b = 0; b < sizeof bursts / sizeof bursts[0]; b++) {
 		for (int i = 0; i < bursts[b][0]; i++)
-			ASSERT_OK(tl_queue_put_nowait(&q, V(next_put++)));
+			ASSERT_OK(qput_nowait(&q, V(next_put++)));
 		ASSERT_EQ(tl_queue_qsize(&q), next_put - next_get);
 		for (int i = 0; i < bursts[b][1]; i++) {
 			void *p;
@@ -168,12 +194,12 @@ TEST_IMPL(bounded_exact_maxsize)
 			for (int round = 0; round < 3; round++) {
 				for (long i = 0; i < m; i++) {
 					ASSERT_FALSE(tl_queue_full(&q));
-					ASSERT_OK(tl_queue_put_nowait(&q, V(i)));
+					ASSERT_OK(qput_nowait(&q, V(i)));
 				}
 				ASSERT(tl_queue_full(&q));
 				ASSERT_EQ(tl_queue_qsize(&q), m);
-				ASSERT_EQ(tl_queue_put_nowait(&q, V(0)), TL_EFULL);
-				ASSERT_EQ(tl_queue_put(&q, V(0), true, 0), TL_EFULL);
+				ASSERT_EQ(qput_nowait(&q, V(0)), TL_EFULL);
+				ASSERT_EQ(qput(&q, V(0), true, 0), TL_EFULL);
 				/* drain half and refill: positions rotate round
 				 * the ring, and it is exactly full again */
 				long half = (m + 1) / 2;
@@ -183,8 +209,8 @@ TEST_IMPL(bounded_exact_maxsize)
 				}
 				ASSERT_EQ(tl_queue_qsize(&q), m - half);
 				for (long i = 0; i < half; i++)
-					ASSERT_OK(tl_queue_put_nowait(&q, V(i)));
-				ASSERT_EQ(tl_queue_put_nowait(&q, V(0)), TL_EFULL);
+					ASSERT_OK(qput_nowait(&q, V(i)));
+				ASSERT_EQ(qput_nowait(&q, V(0)), TL_EFULL);
 				for (long i = 0; i < m; i++) {
 					void *p;
 					ASSERT_OK(tl_queue_get_nowait(&q, &p));
@@ -215,14 +241,14 @@ TEST_IMPL(full_and_empty_results)
 		ASSERT_EQ(tl_queue_get_until(&q, &p, tl_deadline(&ts, 0.001)), TL_EEMPTY);
 		ASSERT_EQ(U(p), 99); /* untouched on failure */
 		for (int i = 0; i < 3; i++)
-			ASSERT_OK(tl_queue_put(&q, V(i), true, TL_FOREVER));
+			ASSERT_OK(qput(&q, V(i), true, TL_FOREVER));
 		ASSERT(tl_queue_full(&q));
 		ASSERT_EQ(tl_queue_qsize(&q), 3);
-		ASSERT_EQ(tl_queue_put_nowait(&q, V(7)), TL_EFULL);
-		ASSERT_EQ(tl_queue_put(&q, V(7), false, TL_FOREVER), TL_EFULL);
-		ASSERT_EQ(tl_queue_put(&q, V(7), true, 0), TL_EFULL);
-		ASSERT_EQ(tl_queue_put(&q, V(7), true, 0.01), TL_EFULL);
-		ASSERT_EQ(tl_queue_put_until(&q, V(7), tl_deadline(&ts, 0.001)), TL_EFULL);
+		ASSERT_EQ(qput_nowait(&q, V(7)), TL_EFULL);
+		ASSERT_EQ(qput(&q, V(7), false, TL_FOREVER), TL_EFULL);
+		ASSERT_EQ(qput(&q, V(7), true, 0), TL_EFULL);
+		ASSERT_EQ(qput(&q, V(7), true, 0.01), TL_EFULL);
+		ASSERT_EQ(qput_until(&q, V(7), tl_deadline(&ts, 0.001)), TL_EFULL);
 		ASSERT_EQ(tl_queue_qsize(&q), 3);
 		for (int i = 0; i < 3; i++)
 			ASSERT_OK(tl_queue_get(&q, &p, true, 0.01));
@@ -239,7 +265,7 @@ TEST_IMPL(unbounded_never_full)
 		ASSERT_OK(tl_queue_init(&q, kinds[k], -5)); /* <= 0: unbounded */
 		ASSERT_EQ(tl_queue_maxsize(&q), 0);
 		for (int i = 0; i < 20000; i++)
-			ASSERT_OK(tl_queue_put_nowait(&q, V(i)));
+			ASSERT_OK(qput_nowait(&q, V(i)));
 		ASSERT_FALSE(tl_queue_full(&q));
 		ASSERT_EQ(tl_queue_qsize(&q), 20000);
 		ASSERT_EQ(tl_queue_unfinished_tasks(&q), 20000);
@@ -255,12 +281,12 @@ TEST_IMPL(bad_arguments)
 	ASSERT_EQ(tl_queue_init(&q, (tl_queue_kind)7, 0), TL_EINVAL);
 	ASSERT_OK(tl_queue_init(&q, TL_QUEUE_FIFO, 1));
 	/* Python: ValueError("'timeout' must be a non-negative number") */
-	ASSERT_EQ(tl_queue_put(&q, V(1), true, -2.0), TL_EINVAL);
+	ASSERT_EQ(qput(&q, V(1), true, -2.0), TL_EINVAL);
 	ASSERT_EQ(tl_queue_get(&q, &p, true, -0.5), TL_EINVAL);
 	ASSERT_EQ(tl_queue_join(&q, -3.0), TL_EINVAL);
 	ASSERT_EQ(tl_queue_get(&q, &p, true, NAN), TL_EINVAL);
 	/* block=false ignores the timeout, as in Python */
-	ASSERT_OK(tl_queue_put(&q, V(1), false, -2.0));
+	ASSERT_OK(qput(&q, V(1), false, -2.0));
 	ASSERT_OK(tl_queue_get(&q, &p, false, -2.0));
 	ASSERT_OK(tl_queue_destroy(&q));
 	return 0;
@@ -278,7 +304,7 @@ struct blocker {
 static void *do_put(void *arg)
 {
 	struct blocker *b = arg;
-	b->result = tl_queue_put(b->q, V(b->item), true, TL_FOREVER);
+	b->result = qput(b->q, V(b->item), true, TL_FOREVER);
 	return NULL;
 }
 
@@ -301,8 +327,8 @@ TEST_IMPL(blocking_put_released_by_get)
 	for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
 		tl_queue_t q;
 		ASSERT_OK(tl_queue_init(&q, kinds[k], 2));
-		ASSERT_OK(tl_queue_put_nowait(&q, V(1)));
-		ASSERT_OK(tl_queue_put_nowait(&q, V(2)));
+		ASSERT_OK(qput_nowait(&q, V(1)));
+		ASSERT_OK(qput_nowait(&q, V(2)));
 		struct blocker b = { &q, 3, 1, NULL };
 		pthread_t t;
 		ASSERT_OK(pthread_create(&t, NULL, do_put, &b));
@@ -329,7 +355,7 @@ TEST_IMPL(blocking_get_released_by_put)
 			pthread_t t;
 			ASSERT_OK(pthread_create(&t, NULL, timed ? do_timed_get : do_get, &b));
 			poll_until_u32(&q.getq.n, 1);
-			ASSERT_OK(tl_queue_put(&q, V(42), true, TL_FOREVER));
+			ASSERT_OK(qput(&q, V(42), true, TL_FOREVER));
 			ASSERT_OK(pthread_join(t, NULL));
 			ASSERT_OK(b.result);
 			ASSERT_EQ(U(b.got), 42);
@@ -349,7 +375,7 @@ TEST_IMPL(destroy_busy_while_blocked)
 	ASSERT_OK(pthread_create(&t, NULL, do_get, &b));
 	poll_until_u32(&q.getq.n, 1);
 	ASSERT_EQ(tl_queue_destroy(&q), TL_EBUSY);
-	ASSERT_OK(tl_queue_put_nowait(&q, V(5)));
+	ASSERT_OK(qput_nowait(&q, V(5)));
 	ASSERT_OK(pthread_join(t, NULL));
 	ASSERT_OK(b.result);
 	ASSERT_OK(tl_queue_destroy(&q));
@@ -365,8 +391,8 @@ TEST_IMPL(task_done_too_often)
 		void *p;
 		ASSERT_OK(tl_queue_init(&q, kinds[k], 0));
 		ASSERT_EQ(tl_queue_task_done(&q), TL_EOVERFLOW); /* ValueError */
-		ASSERT_OK(tl_queue_put_nowait(&q, V(1)));
-		ASSERT_OK(tl_queue_put_nowait(&q, V(2)));
+		ASSERT_OK(qput_nowait(&q, V(1)));
+		ASSERT_OK(qput_nowait(&q, V(2)));
 		ASSERT_EQ(tl_queue_unfinished_tasks(&q), 2);
 		ASSERT_OK(tl_queue_get_nowait(&q, &p));
 		ASSERT_OK(tl_queue_task_done(&q));
@@ -423,7 +449,7 @@ TEST_IMPL(join_released_by_last_task_done)
 		uint64_t expect = 0;
 		for (int r = 0; r < ROUNDS; r++) {
 			for (uintptr_t i = 1; i <= ITEMS; i++) {
-				ASSERT_OK(tl_queue_put(&q, V(i), true, TL_FOREVER));
+				ASSERT_OK(qput(&q, V(i), true, TL_FOREVER));
 				expect += i;
 			}
 			ASSERT_OK(tl_queue_join(&q, TL_FOREVER));
@@ -455,7 +481,7 @@ TEST_IMPL(join_blocks_until_task_done)
 	void *p;
 	ASSERT_OK(tl_queue_init(&q, TL_QUEUE_FIFO, 0));
 	ASSERT_OK(tl_queue_join(&q, TL_FOREVER)); /* nothing put: returns */
-	ASSERT_OK(tl_queue_put_nowait(&q, V(1)));
+	ASSERT_OK(qput_nowait(&q, V(1)));
 	struct blocker b = { &q, 0, 1, NULL };
 	pthread_t t;
 	ASSERT_OK(pthread_create(&t, NULL, do_join, &b));
@@ -476,13 +502,13 @@ TEST_IMPL(shutdown_put_fails_get_drains)
 		tl_queue_t q;
 		void *p;
 		ASSERT_OK(tl_queue_init(&q, kinds[k], 5));
-		ASSERT_OK(tl_queue_put_nowait(&q, V(1)));
-		ASSERT_OK(tl_queue_put_nowait(&q, V(2)));
+		ASSERT_OK(qput_nowait(&q, V(1)));
+		ASSERT_OK(qput_nowait(&q, V(2)));
 		ASSERT_FALSE(tl_queue_is_shutdown(&q));
 		ASSERT_OK(tl_queue_shutdown(&q, false));
 		ASSERT(tl_queue_is_shutdown(&q));
-		ASSERT_EQ(tl_queue_put_nowait(&q, V(3)), TL_ESHUTDOWN);
-		ASSERT_EQ(tl_queue_put(&q, V(3), true, TL_FOREVER), TL_ESHUTDOWN);
+		ASSERT_EQ(qput_nowait(&q, V(3)), TL_ESHUTDOWN);
+		ASSERT_EQ(qput(&q, V(3), true, TL_FOREVER), TL_ESHUTDOWN);
 		ASSERT_EQ(tl_queue_qsize(&q), 2);
 		ASSERT_OK(tl_queue_get(&q, &p, true, TL_FOREVER));
 		ASSERT_OK(tl_queue_get_nowait(&q, &p));
@@ -507,7 +533,7 @@ TEST_IMPL(shutdown_immediate_drops_and_releases_join)
 		void *p;
 		ASSERT_OK(tl_queue_init(&q, kinds[k], 0));
 		for (int i = 0; i < 10; i++)
-			ASSERT_OK(tl_queue_put_nowait(&q, V(i)));
+			ASSERT_OK(qput_nowait(&q, V(i)));
 		ASSERT_OK(tl_queue_get_nowait(&q, &p)); /* one in progress, not done */
 		struct blocker b = { &q, 0, 1, NULL };
 		pthread_t t;
@@ -528,7 +554,7 @@ TEST_IMPL(shutdown_immediate_drops_and_releases_join)
 		 * dropped items does not drive the count negative. */
 		ASSERT_OK(tl_queue_init(&q, kinds[k], 0));
 		for (int i = 0; i < 3; i++)
-			ASSERT_OK(tl_queue_put_nowait(&q, V(i)));
+			ASSERT_OK(qput_nowait(&q, V(i)));
 		for (int i = 0; i < 2; i++)
 			ASSERT_OK(tl_queue_task_done(&q));
 		ASSERT_OK(tl_queue_shutdown(&q, true));
@@ -545,7 +571,7 @@ TEST_IMPL(shutdown_immediate_releases_blocked_join)
 		tl_queue_t q;
 		ASSERT_OK(tl_queue_init(&q, kinds[k], 0));
 		for (int i = 0; i < 5; i++)
-			ASSERT_OK(tl_queue_put_nowait(&q, V(i)));
+			ASSERT_OK(qput_nowait(&q, V(i)));
 		enum { J = 3 };
 		struct blocker b[J];
 		pthread_t t[J];
@@ -589,7 +615,7 @@ TEST_IMPL(shutdown_wakes_blocked_getters_and_putters)
 			/* putters blocked on a full queue: they fail even though
 			 * the shutdown (immediate) makes room */
 			ASSERT_OK(tl_queue_init(&q, kinds[k], 1));
-			ASSERT_OK(tl_queue_put_nowait(&q, V(100)));
+			ASSERT_OK(qput_nowait(&q, V(100)));
 			for (int i = 0; i < N; i++) {
 				g[i] = (struct blocker){ &q, (uintptr_t)i, 1, NULL };
 				ASSERT_OK(pthread_create(&t[i], NULL, do_put, &g[i]));
@@ -637,12 +663,12 @@ static void *stress_producer(void *arg)
 		uintptr_t v = ((uintptr_t)p->id << 32) | (uintptr_t)(i + 1);
 		int r;
 		if (p->s->q->kind == TL_QUEUE_PRIORITY)
-			r = tl_queue_put_prio(p->s->q, i % 5, V(v), true, TL_FOREVER);
+			r = tl_queue_put_prio(p->s->q, V(v), i % 5, true, TL_FOREVER);
 		else if (i % 7 == 3) { /* mix in non-blocking puts */
-			while ((r = tl_queue_put_nowait(p->s->q, V(v))) == TL_EFULL)
+			while ((r = qput_nowait(p->s->q, V(v))) == TL_EFULL)
 				sched_yield();
 		} else
-			r = tl_queue_put(p->s->q, V(v), true, TL_FOREVER);
+			r = qput(p->s->q, V(v), true, TL_FOREVER);
 		ASSERT_OK(r);
 	}
 	return NULL;
@@ -736,7 +762,7 @@ static void *race_producer(void *arg)
 {
 	struct race *r = arg;
 	for (uintptr_t i = 1;; i++) {
-		int rc = tl_queue_put(r->q, V(i), true, TL_FOREVER);
+		int rc = qput(r->q, V(i), true, TL_FOREVER);
 		if (rc == TL_ESHUTDOWN)
 			break;
 		ASSERT_OK(rc);

@@ -6,6 +6,7 @@
 #include "task.h"
 #include "threadlab/timer.h"
 
+#include <math.h>
 #include <sched.h>
 #include <stdatomic.h>
 
@@ -228,7 +229,8 @@ TEST_IMPL(timer_errors)
 	ASSERT_EQ(tl_timer_lateness(&t, NULL), TL_EINVAL);
 	ASSERT_EQ(tl_timer_lateness(&t, &late), TL_ESTATE);
 	ASSERT_OK(tl_timer_start(&t));
-	ASSERT_EQ(tl_timer_join(&t, -5), TL_EINVAL);
+	ASSERT_EQ(tl_timer_join(&t, -5), TL_ETIMEDOUT); /* as Thread.join: clamped to 0 */
+	ASSERT_EQ(tl_timer_join(&t, NAN), TL_EINVAL);
 	ASSERT_OK(tl_timer_cancel(&t));
 	ASSERT_OK(tl_timer_join(&t, TL_FOREVER));
 	return 0;

@@ -2,10 +2,11 @@
  *
  *   tl_barrier_t b;
  *   tl_barrier_init(&b, TL_PRIVATE, 3, NULL, NULL, TL_FOREVER);  // Barrier(3)
- *   int i = tl_barrier_wait(&b);   // 0..parties-1 (arrival order), or TL_EBROKEN
+ *   int i;
+ *   tl_barrier_wait(&b, TL_BARRIER_DEFAULT, &i);  // b.wait(): 0, i in 0..parties-1; or TL_EBROKEN
  *
- * wait returns the arrival index (Python's return value: the first thread
- * to arrive gets 0, the last parties-1), or TL_EBROKEN (Python's
+ * wait returns 0 and stores the arrival index (Python's return value: the
+ * first thread to arrive gets 0, the last parties-1), or TL_EBROKEN (Python's
  * BrokenBarrierError) when the barrier is or becomes broken: abort(), a
  * reset() while threads wait, a failing action, or a wait's timeout — which
  * breaks the barrier for everyone, as in Python. The action runs in the last
@@ -71,13 +72,14 @@ int tl_barrier_init(tl_barrier_t *b, int flags, int parties, tl_barrier_action a
 		    double timeout);
 int tl_barrier_destroy(tl_barrier_t *b); /* TL_EBUSY while threads wait */
 
-/* barrier.wait(): the default timeout given at init. */
-int tl_barrier_wait(tl_barrier_t *b);
-/* barrier.wait(timeout): TL_FOREVER, or seconds (a negative or NaN
- * timeout acts as 0, as in Python). */
-int tl_barrier_wait_timeout(tl_barrier_t *b, double timeout);
+/* barrier.wait(timeout) -> 0 with *index (may be NULL) = the arrival
+ * index, or TL_EBROKEN. timeout: TL_BARRIER_DEFAULT (Python's None) uses
+ * the timeout given at init; TL_FOREVER; seconds (another negative or a NaN
+ * timeout acts as 0, as in Python: Condition.wait_for polls). */
+#define TL_BARRIER_DEFAULT (-2.0)
+int tl_barrier_wait(tl_barrier_t *b, double timeout, int *index);
 /* The core: absolute CLOCK_MONOTONIC deadline, NULL = forever. */
-int tl_barrier_wait_until(tl_barrier_t *b, const struct timespec *deadline);
+int tl_barrier_wait_until(tl_barrier_t *b, const struct timespec *deadline, int *index);
 
 int tl_barrier_reset(tl_barrier_t *b);
 int tl_barrier_abort(tl_barrier_t *b);

@@ -1,15 +1,8 @@
 /* threadlab/common.h — error codes, timeouts and flags shared by every primitive.
  *
- * Conventions (every public function):
- *   - returns 0 (TL_OK) or a negative code below; predicates return bool.
- *   - "blocking, timeout" arguments mirror Python: timeout == TL_FOREVER (-1)
- *     blocks forever, timeout >= 0 waits at most that many seconds.
- *     A non-blocking attempt that fails returns TL_EBUSY; a timed wait that
- *     expires returns TL_ETIMEDOUT; neither is an error in the object's state.
- *   - every timed wait has an *_until variant taking an absolute
- *     CLOCK_MONOTONIC deadline (NULL = forever); the others wrap it.
- *   - objects are caller-allocated and initialised in place; with TL_PSHARED
- *     their state may live in a MAP_SHARED mapping (no heap pointers inside).
+ * The conventions every public function follows (return values, error
+ * codes, timeouts and deadlines, naming, ownership) are written once, at
+ * the top of threadlab/threadlab.h.
  */
 #ifndef THREADLAB_COMMON_H
 #define THREADLAB_COMMON_H
@@ -50,7 +43,7 @@ enum tl_error {
 	TL_ESHUTDOWN = -1003,      /* queue or executor shut down (queue.ShutDown, RuntimeError) */
 	TL_EBROKEN = -1004,        /* broken barrier / broken process pool */
 	TL_ESTATE = -1005,         /* not valid in this state: start twice, set daemon after start, join before start */
-	TL_ETASK = -1006,          /* the future's task failed; tl_future_exception() gives its code */
+	TL_ETASK = -1006,          /* the future's task failed; tl_future_exception() gives its code and payload */
 };
 
 /* Human-readable text for any code above (and for other negative errnos). */

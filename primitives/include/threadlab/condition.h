@@ -125,15 +125,22 @@ void *tl_cond_lock(tl_cond_t *c); /* the tl_lock_t* or tl_rlock_t* */
 int tl_cond_wait(tl_cond_t *c, double timeout);
 int tl_cond_wait_until(tl_cond_t *c, const struct timespec *deadline);
 
-/* cond.wait_for(predicate, timeout): returns Python's result as 0 (the
- * predicate is true) or TL_ETIMEDOUT (still false when the timeout ran out);
- * TL_EPERM and timeouts as wait. The predicate runs with the lock held, first
- * before any wait, and once more after the last wait. A wait's TL_EAGAIN,
- * TL_EOWNERDEAD or TL_ENOTRECOVERABLE (TL_PSHARED) ends it with that code. */
-typedef bool (*tl_cond_predicate)(void *arg);
-int tl_cond_wait_for(tl_cond_t *c, tl_cond_predicate pred, void *arg, double timeout);
+/* cond.wait_for(predicate, timeout), as CPython's: the predicate runs
+ * first, whether or not the caller holds the lock, and a non-zero value
+ * returns at once (0, nothing waited). Otherwise it waits (the lock must be
+ * held then: TL_EPERM, the predicate was called once) and runs the
+ * predicate again after each wake-up — with the lock held from then on —
+ * until it is non-zero or the timeout runs out (TL_ETIMEDOUT; it always
+ * waits at least once, a poll for timeout <= 0). Returns 0 or TL_ETIMEDOUT
+ * and, when value is not NULL, *value = the predicate's last value (Python
+ * returns it). Timeouts as wait. A wait's TL_EAGAIN, TL_EOWNERDEAD or
+ * TL_ENOTRECOVERABLE (TL_PSHARED) ends it with that code (*value unset).
+ * The predicate returns any int, non-zero meaning true (Python's
+ * truthiness). */
+typedef int (*tl_cond_predicate)(void *arg);
+int tl_cond_wait_for(tl_cond_t *c, tl_cond_predicate pred, void *arg, double timeout, int *value);
 int tl_cond_wait_for_until(tl_cond_t *c, tl_cond_predicate pred, void *arg,
-			   const struct timespec *deadline);
+			   const struct timespec *deadline, int *value);
 
 /* notify(n): wakes the n longest waiters (n < 1 wakes none, as in Python);
  * notify_all: every waiter. TL_EPERM if the lock is not held. */

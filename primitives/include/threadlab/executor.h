@@ -5,16 +5,19 @@
  *   tl_future_t *f;
  *   tl_executor_submit(ex, task, arg, &f);       // task(arg, &result)
  *   void *res; tl_future_result(f, TL_FOREVER, &res);
- *   tl_future_release(f);
+ *   tl_future_unref(f);
  *   tl_executor_destroy(ex);                     // shutdown(wait) + free
  *
- * A task returns 0 and sets *result, or returns a non-zero error code: its
- * "exception" (tl_future_result gives TL_ETASK, tl_future_exception the
- * code).
+ * A task returns 0 and sets *result, or raises: returns a non-zero error
+ * code, and what it left in *result (NULL before the call) is the
+ * exception's payload (tl_future_result gives TL_ETASK, tl_future_exception
+ * the code and the payload: future.h).
  *
  * Python's behaviour, decisions marked *:
- *   - max_workers 0: min(32, allowed CPUs + 4) (sched_getaffinity, as
- *     3.13's os.process_cpu_count()); negative: TL_EINVAL.
+ *   - max_workers TL_MAX_WORKERS_DEFAULT (Python's None; also opts NULL):
+ *     min(32, allowed CPUs + 4) (sched_getaffinity, as 3.13's
+ *     os.process_cpu_count()); 0 or another negative: TL_EINVAL
+ *     (ValueError).
  *   - workers start lazily: a submit starts one when no worker is idle,
  *     up to max_workers; they are then reused. Named "<prefix>_<i>"; the
  *     default prefix is "ThreadPoolExecutor-<n>", n counting executors.
@@ -51,8 +54,11 @@ typedef int (*tl_task_fn)(void *arg, void **result);
 
 typedef struct tl_executor tl_executor_t;
 
+/* max_workers of an executor or process pool: the default (Python's None). */
+#define TL_MAX_WORKERS_DEFAULT (-1)
+
 typedef struct tl_executor_opts {
-	int max_workers;                /* 0: default */
+	int max_workers;                /* >= 1, or TL_MAX_WORKERS_DEFAULT */
 	const char *thread_name_prefix; /* NULL or "": "ThreadPoolExecutor-<n>" */
 	int (*initializer)(void *initarg);
 	void *initarg;
@@ -67,15 +73,19 @@ int tl_executor_submit(tl_executor_t *ex, tl_task_fn fn, void *arg, tl_future_t 
 
 /* Executor.map: runs fn(args[i], &results[i]) for i in [0, n) and collects
  * the results in submission order, within timeout seconds (TL_FOREVER, or
- * >= 0, counted from the call). Returns 0 when all succeeded; otherwise the
- * first failure in order: TL_ETASK (info->task_error has the code),
- * TL_ETIMEDOUT, TL_ECANCELLED, TL_EBROKEN, TL_ESHUTDOWN, TL_ENOMEM. On
- * failure the later tasks not yet started are cancelled and results[i] is
- * valid for i < info->completed. Tasks already running keep running: keep
- * what args point to alive until they finish (e.g. until shutdown(wait)). */
+ * seconds counted from the call; a negative timeout or NaN polls, as
+ * Python's). Returns 0 when all succeeded; otherwise the first failure in
+ * order: TL_ETASK (info has the task's code and payload), TL_ETIMEDOUT,
+ * TL_ECANCELLED, TL_EBROKEN, TL_ESHUTDOWN, TL_ENOMEM. On failure the later
+ * tasks not yet started are cancelled and results[i] is valid for
+ * i < info->completed. Tasks already running keep running: keep what args
+ * point to alive until they finish (e.g. until shutdown(wait)). */
 typedef struct tl_map_info {
-	size_t completed; /* leading results filled */
-	int task_error;   /* the task's code when TL_ETASK */
+	size_t completed;        /* leading results filled */
+	int task_error;          /* the failing task's code when TL_ETASK */
+	void *task_payload;      /* its payload: tl_executor_map: what it left in its result slot;
+				  * tl_procpool_map: a malloc'd copy of its bytes, the caller frees it */
+	size_t task_payload_len; /* tl_procpool_map: the payload's bytes */
 } tl_map_info_t;
 int tl_executor_map(tl_executor_t *ex, tl_task_fn fn, void *const *args, size_t n, void **results,
 		    double timeout, size_t chunksize /* 0 or 1: one task per item */, tl_map_info_t *info);

@@ -1,9 +1,11 @@
 /* threadlab/future.h — concurrent.futures.Future and the module functions
  * wait() and as_completed().
  *
- * Lifetime: a future is heap-allocated and reference-counted.
+ * Lifetime: a future is heap-allocated and reference-counted (the one
+ * reference-counted type: tl_future_ref adds a reference, tl_future_unref
+ * drops one and frees at zero).
  * tl_future_create() and the executors' submit() hand the caller one
- * reference, which the caller drops with tl_future_release(); an executor
+ * reference, which the caller drops with tl_future_unref(); an executor
  * keeps its own reference until the task has completed and its callbacks
  * have run, so releasing early is fine (the task still runs). Callbacks
  * receive a borrowed pointer, valid for the duration of the call (retain it
@@ -11,10 +13,20 @@
  * an as_completed iterator holds its own references until destroyed.
  *
  * Results: a future finishes with a value (void *, plus a byte length for
- * process-pool results, which the future owns) or with an "exception": a
- * non-zero int error code. result() then returns TL_ETASK and exception()
- * gives the code — except TL_EBROKEN (a pool broke under the task: Python's
- * BrokenThreadPool / BrokenProcessPool), which result() returns as is.
+ * process-pool results, which the future owns) or with an "exception":
+ * Python's exception object is here a (code, payload) pair, a
+ * tl_future_error_t: the non-zero int code the task returned and what it
+ * left in its result slot (thread pool: the void * it stored; process pool:
+ * the bytes it returned, sent back and owned by the future). result() then
+ * returns TL_ETASK and exception() gives both. A pool that broke under the
+ * task (Python's BrokenThreadPool / BrokenProcessPool) is not the task's
+ * code: result() returns TL_EBROKEN and exception() says error.broken —
+ * while a task that itself returns TL_EBROKEN gives TL_ETASK, code
+ * TL_EBROKEN, broken false.
+ *
+ * Timeouts (result, exception, wait, tl_futures_wait, as_completed, map):
+ * TL_FOREVER waits forever; any other negative timeout, or NaN, polls like
+ * 0 (Python's Condition-based waits never raise for one).
  *
  * Python deviation: waiters in tl_futures_wait / as_completed are told of a
  * cancellation when cancel() succeeds (Python tells them only when an
@@ -39,17 +51,17 @@ typedef enum tl_future_state {
 } tl_future_state;
 
 int tl_future_create(tl_future_t **out); /* one reference; TL_ENOMEM */
-tl_future_t *tl_future_retain(tl_future_t *f);
-int tl_future_release(tl_future_t *f); /* frees at zero (and an owned value) */
+tl_future_t *tl_future_ref(tl_future_t *f); /* returns f, for f2 = tl_future_ref(f) */
+int tl_future_unref(tl_future_t *f); /* frees at zero (and an owned value or payload) */
 
 tl_future_state tl_future_get_state(tl_future_t *f);
 bool tl_future_done(tl_future_t *f);      /* finished or cancelled */
 bool tl_future_running(tl_future_t *f);
 bool tl_future_cancelled(tl_future_t *f);
 
-/* Waits up to timeout (TL_FOREVER, or >= 0 s) for the future to be done.
+/* Waits up to timeout (above) for the future to be done.
  * 0 with *value set (value may be NULL); TL_ETASK (see exception);
- * TL_EBROKEN; TL_ECANCELLED; TL_ETIMEDOUT; TL_EINVAL for a bad timeout. */
+ * TL_EBROKEN (the pool broke); TL_ECANCELLED; TL_ETIMEDOUT. */
 int tl_future_result(tl_future_t *f, double timeout, void **value);
 int tl_future_result_until(tl_future_t *f, const struct timespec *deadline, void **value);
 /* The same for a byte-buffer result: *data (owned by the future, valid
@@ -57,36 +69,50 @@ int tl_future_result_until(tl_future_t *f, const struct timespec *deadline, void
 int tl_future_result_bytes(tl_future_t *f, double timeout, const void **data, size_t *len);
 int tl_future_result_bytes_until(tl_future_t *f, const struct timespec *deadline, const void **data,
 				 size_t *len);
-/* 0 with *error = the task's error code, or 0 if it succeeded;
- * TL_ECANCELLED; TL_ETIMEDOUT. */
-int tl_future_exception(tl_future_t *f, double timeout, int *error);
-int tl_future_exception_until(tl_future_t *f, const struct timespec *deadline, int *error);
+/* A future's exception (Python's exception object). */
+typedef struct tl_future_error {
+	int code;            /* the task's non-zero code (TL_EBROKEN when broken); 0: no exception */
+	bool broken;         /* the pool broke under the task: not a code the task returned */
+	const void *payload; /* what the task left in its result slot, or set_exception's payload; NULL if none */
+	size_t len;          /* payload bytes (process pool, set_exception_owned); else 0 */
+} tl_future_error_t;
+
+/* 0 with *error filled (code 0, payload NULL if the future succeeded);
+ * TL_ECANCELLED; TL_ETIMEDOUT. The payload belongs to the future: valid
+ * until its last reference goes. */
+int tl_future_exception(tl_future_t *f, double timeout, tl_future_error_t *error);
+int tl_future_exception_until(tl_future_t *f, const struct timespec *deadline, tl_future_error_t *error);
 /* Just wait for done: 0 or TL_ETIMEDOUT. */
 int tl_future_wait(tl_future_t *f, double timeout);
 int tl_future_wait_until(tl_future_t *f, const struct timespec *deadline);
 
-/* Python cancel(): true if the future is (now) cancelled, false if it is
- * running or finished. Runs the done callbacks on success. */
-bool tl_future_cancel(tl_future_t *f);
+/* Python cancel(): 0 if the future is (now, or already) cancelled,
+ * TL_ESTATE (Python's False) if it is running or finished. Runs the done
+ * callbacks when it cancels. */
+int tl_future_cancel(tl_future_t *f);
 
 /* For executors (and tests), as in Python:
  * set_running_or_notify_cancel: 0 = now running; TL_ECANCELLED = it had
  *   been cancelled (do not run it); TL_ESTATE if running or finished.
  * set_result / set_exception: complete the future (from pending or
  *   running), wake every waiter, run the done callbacks in this thread;
- *   TL_ESTATE if already done (InvalidStateError). error must be non-zero.
- * set_result_owned: the future owns value (free_fn(value) at the last
- *   release), len is reported by result_bytes. */
+ *   TL_ESTATE if already done (InvalidStateError). code must be non-zero
+ *   (TL_EINVAL); payload (may be NULL) is the exception object.
+ * set_result_owned / set_exception_owned: the future owns value / payload
+ *   (free_fn(p) at the last unref; free_fn may be NULL), len is reported by
+ *   result_bytes / exception. On TL_ESTATE it is not taken. */
 int tl_future_set_running_or_notify_cancel(tl_future_t *f);
 int tl_future_set_result(tl_future_t *f, void *value);
 int tl_future_set_result_owned(tl_future_t *f, void *value, size_t len, void (*free_fn)(void *));
-int tl_future_set_exception(tl_future_t *f, int error);
+int tl_future_set_exception(tl_future_t *f, int code, void *payload);
+int tl_future_set_exception_owned(tl_future_t *f, int code, void *payload, size_t len, void (*free_fn)(void *));
 
 /* Runs fn(f, arg) when the future is done (finished or cancelled): at once
  * in the calling thread if it already is, else in the thread that completes
- * it, in the order added. A callback returning non-zero is reported on
- * stderr and otherwise ignored (Python logs the exception). TL_ENOMEM. */
-typedef int (*tl_future_cb)(tl_future_t *f, void *arg);
+ * it, in the order added. The callback reads the outcome with result() /
+ * exception() (timeout 0). It returns nothing: Python logs and ignores a
+ * callback's exception, so there is nobody to return a code to. TL_ENOMEM. */
+typedef void (*tl_future_cb)(tl_future_t *f, void *arg);
 int tl_future_add_done_callback(tl_future_t *f, tl_future_cb fn, void *arg);
 
 /* ---- module functions ---- */

@@ -6,15 +6,15 @@
  *
  *   static int task(const void *arg, size_t len, void **out, size_t *out_len)
  *   {   // in the worker: *out = malloc(...) (freed by the pool), or NULL
- *       ...; return 0;          // or a non-zero error code ("exception")
- *   }
+ *       ...; return 0;          // or a non-zero error code ("exception"):
+ *   }                           // then *out's bytes are its payload
  *   tl_procpool_t *pp;
  *   tl_procpool_create(&pp, NULL);
  *   tl_future_t *f;
  *   tl_procpool_submit(pp, task, &n, sizeof n, &f);
  *   const void *res; size_t len;
  *   tl_future_result_bytes(f, TL_FOREVER, &res, &len);  // owned by f
- *   tl_future_release(f);
+ *   tl_future_unref(f);
  *   tl_procpool_destroy(pp);
  *
  * The function pointer is sent as an address: it is valid in the workers
@@ -22,8 +22,12 @@
  * layout). The argument is copied at submit; the result is copied back.
  *
  * Python's behaviour, decisions marked *:
- *   - max_workers 0: one per allowed CPU (sched_getaffinity, as 3.13's
- *     os.process_cpu_count()); negative: TL_EINVAL.
+ *   - max_workers TL_MAX_WORKERS_DEFAULT (Python's None; also opts NULL):
+ *     one per allowed CPU (sched_getaffinity, as 3.13's
+ *     os.process_cpu_count()); 0 or another negative: TL_EINVAL.
+ *   - a failing task's exception is its code plus the bytes it left in
+ *     *out, sent back (serialised, as Python pickles the exception):
+ *     tl_future_exception's payload / len, owned by the future.
  *   - * all workers are forked by create(), from the calling thread: create
  *     the pool early, before the program starts threads that may hold
  *     locks a child could need (the child only runs the task loop, your
@@ -70,7 +74,7 @@ typedef int (*tl_proc_fn)(const void *arg, size_t arg_len, void **out, size_t *o
 typedef struct tl_procpool tl_procpool_t;
 
 typedef struct tl_procpool_opts {
-	int max_workers;         /* 0: allowed CPUs */
+	int max_workers;         /* >= 1, or TL_MAX_WORKERS_DEFAULT: allowed CPUs */
 	int max_tasks_per_child; /* 0: unlimited */
 	int (*initializer)(void *initarg); /* runs in each worker */
 	void *initarg;

@@ -108,7 +108,9 @@ int tl_queue_destroy(tl_queue_t *q);
 
 /* put: block/timeout as Python; the *_until core takes an absolute
  * CLOCK_MONOTONIC deadline (NULL = forever) and always blocks. On a priority
- * queue the plain put uses priority 0. */
+ * queue the plain puts are TL_EINVAL: give each item its priority with
+ * tl_queue_put_prio*. The plain gets work on every kind (the priority is
+ * dropped). */
 int tl_queue_put(tl_queue_t *q, void *item, bool block, double timeout);
 int tl_queue_put_until(tl_queue_t *q, void *item, const struct timespec *deadline);
 int tl_queue_put_nowait(tl_queue_t *q, void *item);
@@ -116,13 +118,16 @@ int tl_queue_get(tl_queue_t *q, void **item, bool block, double timeout);
 int tl_queue_get_until(tl_queue_t *q, void **item, const struct timespec *deadline);
 int tl_queue_get_nowait(tl_queue_t *q, void **item);
 
-/* Priority queue forms (TL_EINVAL on other kinds); prio out may be NULL. */
-int tl_queue_put_prio(tl_queue_t *q, int64_t prio, void *item, bool block, double timeout);
-int tl_queue_put_prio_until(tl_queue_t *q, int64_t prio, void *item, const struct timespec *deadline);
-int tl_queue_put_prio_nowait(tl_queue_t *q, int64_t prio, void *item);
-int tl_queue_get_prio(tl_queue_t *q, int64_t *prio, void **item, bool block, double timeout);
-int tl_queue_get_prio_until(tl_queue_t *q, int64_t *prio, void **item, const struct timespec *deadline);
-int tl_queue_get_prio_nowait(tl_queue_t *q, int64_t *prio, void **item);
+/* Priority queue forms (TL_EINVAL on other kinds): the same arguments as
+ * put/get with the priority right after the item (Python's
+ * q.put((prio, item)) order is not kept: C's item comes first everywhere).
+ * get's prio out may be NULL. */
+int tl_queue_put_prio(tl_queue_t *q, void *item, int64_t prio, bool block, double timeout);
+int tl_queue_put_prio_until(tl_queue_t *q, void *item, int64_t prio, const struct timespec *deadline);
+int tl_queue_put_prio_nowait(tl_queue_t *q, void *item, int64_t prio);
+int tl_queue_get_prio(tl_queue_t *q, void **item, int64_t *prio, bool block, double timeout);
+int tl_queue_get_prio_until(tl_queue_t *q, void **item, int64_t *prio, const struct timespec *deadline);
+int tl_queue_get_prio_nowait(tl_queue_t *q, void **item, int64_t *prio);
 
 size_t tl_queue_qsize(tl_queue_t *q);
 bool tl_queue_empty(tl_queue_t *q);
@@ -131,7 +136,9 @@ long tl_queue_maxsize(const tl_queue_t *q);
 
 int tl_queue_task_done(tl_queue_t *q); /* TL_EOVERFLOW when called too often */
 uint64_t tl_queue_unfinished_tasks(tl_queue_t *q);
-int tl_queue_join(tl_queue_t *q, double timeout); /* 0 or TL_ETIMEDOUT */
+/* 0 or TL_ETIMEDOUT. Python's join has no timeout; this one follows the
+ * queue's rule (TL_FOREVER or >= 0, else TL_EINVAL). */
+int tl_queue_join(tl_queue_t *q, double timeout);
 int tl_queue_join_until(tl_queue_t *q, const struct timespec *deadline);
 
 int tl_queue_shutdown(tl_queue_t *q, bool immediate);

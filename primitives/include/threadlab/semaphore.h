@@ -49,7 +49,9 @@ int tl_sem_init_bounded(tl_sem_t *s, int flags, int64_t value);
 int tl_sem_destroy(tl_sem_t *s); /* TL_EBUSY while threads wait in it */
 
 /* sem.acquire(blocking, timeout): 0; TL_EBUSY (non-blocking, value 0);
- * TL_ETIMEDOUT; TL_EINVAL for the argument rules of tl_lock_acquire. */
+ * TL_ETIMEDOUT. TL_EINVAL for blocking=false with a timeout, or NaN.
+ * CPython's Semaphore waits on a Condition, so unlike Lock.acquire a
+ * negative timeout other than TL_FOREVER polls (TL_ETIMEDOUT if no unit). */
 int tl_sem_acquire(tl_sem_t *s, bool blocking, double timeout);
 int tl_sem_acquire_until(tl_sem_t *s, const struct timespec *deadline);
 int tl_sem_try_acquire(tl_sem_t *s); /* 0 or TL_EBUSY */

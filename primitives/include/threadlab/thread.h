@@ -7,7 +7,8 @@
  *                  my_run(tl_thread_t *self) recovers `struct my` with
  *                  tl_container_of(self, struct my, base).
  * A tl_thread_t is caller-owned and must outlive its thread (until join
- * returns 0, or forever for daemon threads that are never joined). A thread
+ * returns 0, or until tl_thread_detach's release callback runs, or forever
+ * for daemon threads that are never joined or detached). A thread
  * that is still running when main() returns must not live in main()'s stack
  * frame (make it static or heap): the exit routine waits for it after that
  * frame is gone.
@@ -35,8 +36,11 @@
  *   - Errors: start twice, join before start, set_daemon after start:
  *     TL_ESTATE; join of the current thread: TL_EDEADLK; join of a dummy
  *     thread: TL_EINVAL; a timed-out join: TL_ETIMEDOUT (the thread is still
- *     alive); timeout other than TL_FOREVER or >= 0: TL_EINVAL; a failed
- *     pthread_create: TL_EAGAIN (the thread stays startable).
+ *     alive); a failed pthread_create: TL_EAGAIN (the thread stays
+ *     startable).
+ *   - join's timeout as Python's Thread.join: TL_FOREVER (None) waits
+ *     forever, another negative timeout counts as 0 (one check), NaN is
+ *     TL_EINVAL.
  *   - fork(): in the child only the forking thread exists and it becomes the
  *     main thread (Python's _after_fork); the others are marked finished.
  */
@@ -74,13 +78,25 @@ struct tl_thread {
 	bool daemon;
 	bool dummy;              /* not started by us (adopted by current_thread) */
 	tl_thread_t *prev, *next; /* registry of started-not-finished threads */
+	void (*release)(tl_thread_t *t); /* tl_thread_detach */
 };
 
 int tl_thread_init(tl_thread_t *t, tl_thread_target target, void *arg, const char *name /* NULL: "Thread-N" */);
 int tl_thread_init_run(tl_thread_t *t, tl_thread_run run, const char *name);
 int tl_thread_start(tl_thread_t *t);               /* TL_ESTATE if started twice */
-int tl_thread_join(tl_thread_t *t, double timeout);  /* TL_FOREVER; TL_ETIMEDOUT; TL_EDEADLK on self; TL_ESTATE before start */
+int tl_thread_join(tl_thread_t *t, double timeout);  /* TL_FOREVER; TL_ETIMEDOUT; TL_EDEADLK on self; TL_ESTATE before start or detached */
 int tl_thread_join_until(tl_thread_t *t, const struct timespec *deadline);
+/* Gives up the handle of a started thread that nobody will join (Python
+ * drops its Thread object and the thread keeps running): once the thread
+ * has finished — run returned, it left enumerate — release(t) is called
+ * (may be NULL), in that thread, or at once in the caller if it had
+ * already finished; nothing touches t after that, so release may free it.
+ * Until then t stays valid (is_alive, name, ident work; join is TL_ESTATE).
+ * Also from the thread itself. TL_ESTATE before start or if already
+ * detached; TL_EBUSY while a join is waiting on it; TL_EINVAL for the main
+ * thread or an adopted (dummy) one. In a fork child, detached threads that
+ * did not survive the fork are never released (their memory is a copy). */
+int tl_thread_detach(tl_thread_t *t, void (*release)(tl_thread_t *t));
 bool tl_thread_is_alive(const tl_thread_t *t);
 const char *tl_thread_name(const tl_thread_t *t);
 int tl_thread_set_name(tl_thread_t *t, const char *name);
@@ -106,8 +122,11 @@ tl_thread_t *tl_thread_main(void); /* "MainThread" */
  * returns how many are alive (may exceed cap). */
 int tl_thread_enumerate(tl_thread_t **out, int cap);
 int tl_thread_active_count(void);
-unsigned long tl_thread_get_ident(void);
-pid_t tl_thread_get_native_id(void);
+/* threading.get_ident() / get_native_id(): the calling thread's, as
+ * tl_thread_ident(tl_thread_current()) but without adopting a foreign
+ * thread. */
+unsigned long tl_thread_current_ident(void);
+pid_t tl_thread_current_native_id(void);
 
 /* Python's interpreter exit: wait for every non-daemon thread started by
  * tl_thread_start (other than the caller), including ones started while it
