@@ -76,7 +76,7 @@ void bm_lock_register(const struct bm_lock_fns *f, const char *name, const char 
 		static const int64_t q[] = {100, 0};
 		tlb_arg_names(quick, argn, 2);
 		tlb_args(quick, q, 2);
-		window_bench(quick, 2, flags & BM_LOCK_SPIN);
+		window_bench(quick, 2, flags & (BM_LOCK_SPIN | BM_LOCK_PEER)); /* peers: one thread per CPU */
 	}
 	if (flags & BM_LOCK_FAIRNESS) {
 		reg_one(name, "fairness", baseline, f->fairness, &full, &quick);
@@ -86,6 +86,6 @@ void bm_lock_register(const struct bm_lock_fns *f, const char *name, const char 
 		fair_bench(full, BM_WINDOWS, flags & BM_LOCK_SPIN);
 		tlb_arg_names(quick, argn, 2);
 		tlb_args(quick, a, 2);
-		fair_bench(quick, 2, flags & BM_LOCK_SPIN);
+		fair_bench(quick, 2, flags & (BM_LOCK_SPIN | BM_LOCK_PEER));
 	}
 }
