@@ -1,5 +1,5 @@
 /* tlb.h — threadlab's C interface to Google Benchmark (implemented in
- * bench/shim/shim.cc, the project's only C++ file).
+ * bench/shim/shim.cc; C++ is allowed there and in bench/peers/ only).
  *
  * A benchmark is one C function over a tlb_state, registered from a
  * constructor so that a benchmark file needs nothing but itself:

@@ -1,5 +1,5 @@
-// shim.cc — bench/include/tlb.h on Google Benchmark 1.7 (the project's only
-// C++ file).
+// shim.cc — bench/include/tlb.h on Google Benchmark 1.7 (C++ here and in
+// bench/peers/ only).
 //
 // 1. Registration: tlb_register() and friends only *record* a benchmark
 //    (they run from C constructors, before main). tlb_setup() applies the
