@@ -53,7 +53,10 @@ static const char usage[] =
 	"usage: tl-bench [options] [--benchmark_* flags]\n"
 	"\n"
 	"  --list               list the benchmarks that would run, then exit\n"
-	"  --filter REGEX       run only benchmarks whose full name matches REGEX\n"
+	"  --filter REGEX       run only benchmarks whose full name matches REGEX, plus the\n"
+	"                       baselines and peer libraries they are compared with\n"
+	"  --no-peers           no peer library's benchmarks (Abseil, CK, oneTBB...)\n"
+	"  --no-baselines       --filter does not add the baselines of what it selects\n"
 	"  --pin POLICIES       none | compact | scatter | CPU list like 0,2-3, or several\n"
 	"                       joined by '+' (default compact+scatter): benchmarks with\n"
 	"                       more than one thread run once per policy (names get\n"
@@ -89,7 +92,7 @@ static void die2(const char *fmt, ...)
 /* ---------------- command line ---------------- */
 
 struct cli {
-	bool list, quick, oversubscribe, oversub_asked;
+	bool list, quick, oversubscribe, oversub_asked, no_peers, no_baselines;
 	unsigned modes; /* TLB_MODE_* bits from --mode */
 	const char *filter, *pin, *threads, *out, *mode, *topology;
 	int repetitions;
@@ -161,6 +164,10 @@ static void parse_cli(int argc, char **argv, struct cli *c)
 			c->quick = true;
 		} else if (!strcmp(a, "--oversubscribe")) {
 			c->oversubscribe = true;
+		} else if (!strcmp(a, "--no-peers")) {
+			c->no_peers = true;
+		} else if (!strcmp(a, "--no-baselines")) {
+			c->no_baselines = true;
 		} else if ((v = opt_value(argc, argv, &i, "--filter")) ||
 			   (v = opt_value(argc, argv, &i, "--benchmark_filter"))) {
 			if (!*v)
@@ -508,7 +515,18 @@ static void write_run_json(struct run *r, const char *status, int exit_code)
 		json_str(f, why[i]);
 		fputc('}', f);
 	}
-	fprintf(f, "%s],\n  \"git_commit\": ", nsk ? "\n  " : "");
+	fprintf(f, "%s],\n  \"peers_skipped\": [", nsk ? "\n  " : "");
+	const char *const *pl, *const *pwhy;
+	int npl = tlb_peers_skipped(&pl, &pwhy);
+	for (int i = 0; i < npl; i++) {
+		fprintf(f, "%s\n    {\"peer\": ", i ? "," : "");
+		json_str(f, pl[i]);
+		fprintf(f, ", \"reason\": ");
+		json_str(f, pwhy[i]);
+		fputc('}', f);
+	}
+	fprintf(f, "%s],\n  \"no_peers\": %s,\n  \"git_commit\": ", npl ? "\n  " : "",
+		r->cli->no_peers ? "true" : "false");
 	json_str(f, r->git);
 	fprintf(f, ",\n  \"build_type\": ");
 	json_str(f, TL_BUILD_TYPE);
@@ -667,6 +685,8 @@ int main(int argc, char **argv)
 	r.t0 = mono();
 	struct tlb_run_opts *o = &r.opts;
 	o->filter = cli.filter;
+	o->no_peers = cli.no_peers;
+	o->no_baselines = cli.no_baselines;
 	o->quick = cli.quick;
 	o->repetitions = cli.repetitions;
 	o->min_time = cli.min_time;

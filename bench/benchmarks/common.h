@@ -34,7 +34,9 @@
 
 #include "tlb.h"
 
+#ifndef __cplusplus /* peers (C++, bench/peers/peer.h) bring their own atomics */
 #include <stdatomic.h>
+#endif
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -26,19 +26,24 @@ static void reg_one(const char *name, const char *variant, const char *baseline,
 	}
 }
 
-static void window_bench(tlb_bench *b, int64_t iterations)
+static void window_bench(tlb_bench *b, int64_t iterations, bool spin)
 {
-	tlb_threads_sweep(b);
+	if (spin)
+		tlb_threads(b, TLB_THREADS_ALLOWED);
+	else
+		tlb_threads_sweep(b);
 	tlb_manual_time(b);
 	tlb_iterations(b, iterations);
 }
 
 /* Fairness needs company: 2 threads, one per allowed CPU, then 2x. */
-static void fair_bench(tlb_bench *b, int64_t iterations)
+static void fair_bench(tlb_bench *b, int64_t iterations, bool spin)
 {
-	tlb_threads(b, 2);
+	if (!spin)
+		tlb_threads(b, 2);
 	tlb_threads(b, TLB_THREADS_ALLOWED);
-	tlb_threads(b, TLB_THREADS_OVERSUB);
+	if (!spin)
+		tlb_threads(b, TLB_THREADS_OVERSUB);
 	tlb_manual_time(b);
 	tlb_iterations(b, iterations);
 }
@@ -64,22 +69,23 @@ void bm_lock_register(const struct bm_lock_fns *f, const char *name, const char 
 		 * ~500 ns outside; BM_LOCK_LIGHT: the middle one only */
 		static const int64_t tuples[][2] = {{100, 0}, {0, 0}, {100, 500}};
 		tlb_arg_names(full, argn, 2);
-		for (int i = 0; i < (flags & BM_LOCK_LIGHT ? 1 : 3); i++)
+		const int ntuples = flags & BM_LOCK_LIGHT ? 1 : flags & BM_LOCK_PEER ? 2 : 3;
+		for (int i = 0; i < ntuples; i++)
 			tlb_args(full, tuples[i], 2);
-		window_bench(full, BM_WINDOWS);
+		window_bench(full, BM_WINDOWS, flags & BM_LOCK_SPIN);
 		static const int64_t q[] = {100, 0};
 		tlb_arg_names(quick, argn, 2);
 		tlb_args(quick, q, 2);
-		window_bench(quick, 2);
+		window_bench(quick, 2, flags & (BM_LOCK_SPIN | BM_LOCK_PEER)); /* peers: one thread per CPU */
 	}
 	if (flags & BM_LOCK_FAIRNESS) {
 		reg_one(name, "fairness", baseline, f->fairness, &full, &quick);
 		static const int64_t a[] = {100, 0};
 		tlb_arg_names(full, argn, 2);
 		tlb_args(full, a, 2);
-		fair_bench(full, BM_WINDOWS);
+		fair_bench(full, BM_WINDOWS, flags & BM_LOCK_SPIN);
 		tlb_arg_names(quick, argn, 2);
 		tlb_args(quick, a, 2);
-		fair_bench(quick, 2);
+		fair_bench(quick, 2, flags & (BM_LOCK_SPIN | BM_LOCK_PEER));
 	}
 }

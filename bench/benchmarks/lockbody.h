@@ -23,6 +23,9 @@
  *   fairness/cs:100/work:0 the same body; counters jain and min_max of the
  *                          per-thread acquisition counts.
  * Each row's baseline is the same benchmark of the named baseline lock.
+ *
+ * The header also compiles as C++ (bench/peers/peer.h includes it) so that
+ * a third-party lock is measured by these very bodies.
  */
 #ifndef BM_LOCKBODY_H
 #define BM_LOCKBODY_H
@@ -36,6 +39,13 @@ enum {
 	BM_LOCK_FAIRNESS = 2,  /* register <name>/fairness */
 	BM_LOCK_NO_CONTENDED = 4,
 	BM_LOCK_LIGHT = 8, /* contended at cs:100/work:0 only (secondary locks) */
+	/* Peers (bench/peers/, inside tlb_peer_begin/end): contended at
+	 * cs:100/work:0 and cs:0/work:0 only (the rows they are compared on),
+	 * fairness as flagged. A spinning peer (BM_LOCK_SPIN) runs its
+	 * multi-threaded rows at one thread per allowed CPU only: oversubscribed,
+	 * a spinning waiter burns the time slice of a preempted holder. */
+	BM_LOCK_PEER = 16,
+	BM_LOCK_SPIN = 32,
 };
 
 struct bm_lock_fns {
@@ -85,7 +95,7 @@ void bm_lock_check(tlb_state *st, const struct bm_lock_ctx *c, uint64_t ops);
 	}                                                                                                 \
 	static void bm_##tag##_op(void *ctx)                                                              \
 	{                                                                                                 \
-		struct bm_lock_ctx *c = ctx;                                                              \
+		struct bm_lock_ctx *c = (struct bm_lock_ctx *)ctx;                                        \
 		lock_(&bm_##tag##_sh.obj);                                                                \
 		c->counter++;                                                                             \
 		bm_work(c->cs_iters);                                                                     \

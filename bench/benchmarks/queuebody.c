@@ -94,3 +94,35 @@ void bm_queue_register(const char *name, const char *baseline, tlb_fn put_get, t
 	reg(name, "spsc", baseline, spsc, 2, (const int64_t(*)[2])q, nfifo, true);
 	reg(name, "mpmc", baseline, mpmc, 4, (const int64_t(*)[2])q, nq, true);
 }
+
+void bm_queue_register_peer(const char *name, const char *baseline, tlb_fn put_get, tlb_fn spsc, tlb_fn mpmc,
+			    const int64_t *caps, int ncaps, bool spsc_only)
+{
+	char n[128], b[128];
+	static const char *const kn[] = {"kind"};
+	static const int64_t fifo = BM_FIFO;
+	tlb_bench *full, *quick;
+	named(n, sizeof n, name, "put_get");
+	bm_reg2(n, put_get, &full, &quick);
+	tlb_bench *both[] = {full, quick};
+	for (int i = 0; i < 2; i++) {
+		tlb_arg_names(both[i], kn, 1);
+		tlb_args(both[i], &fifo, 1);
+		tlb_real_time(both[i]);
+		tlb_epochs(both[i]);
+		if (baseline) {
+			named(b, sizeof b, baseline, "put_get");
+			tlb_baseline(both[i], b);
+		}
+	}
+	int64_t t[4][2];
+	int nt = 0;
+	for (int c = 0; c < ncaps && nt < 4; c++, nt++) {
+		t[nt][0] = BM_FIFO;
+		t[nt][1] = caps[c];
+	}
+	reg(name, "spsc", baseline, spsc, 2, (const int64_t(*)[2])t, nt, false);
+	if (!spsc_only)
+		reg(name, "mpmc", baseline, mpmc, 4, (const int64_t(*)[2])t, nt, false);
+	reg(name, "spsc", baseline, spsc, 2, (const int64_t(*)[2])t, nt ? 1 : 0, true);
+}

@@ -18,6 +18,10 @@
  *       counter `throughput` = items/s. Consumers sum the item values and
  *       thread 0 checks the sum: an item lost or doubled fails the row.
  * Priorities (prio kind) come from a per-producer LCG in 0..1023.
+ *
+ * The header also compiles as C++ (bench/peers/peer.h includes it): a
+ * third-party queue (moodycamel, ck_ring, tbb...) is measured by these very
+ * bodies, registered with bm_queue_register_peer.
  */
 #ifndef BM_QUEUEBODY_H
 #define BM_QUEUEBODY_H
@@ -42,6 +46,15 @@ static inline uint64_t bm_share(uint64_t n, unsigned parts, unsigned i)
 uint64_t bm_queue_expected_sum(uint64_t n, unsigned producers);
 void bm_queue_register(const char *name, const char *baseline, tlb_fn put_get, tlb_fn spsc, tlb_fn mpsc,
 		       tlb_fn mpmc, const int64_t *kinds, int nkinds, const int64_t *caps, int ncaps);
+
+/* A peer's lean set (bench/peers/, inside tlb_peer_begin/end): fifo only,
+ * put_get/kind:0 (default + quick), spsc at every cap in caps, mpmc (2+2)
+ * at every cap unless spsc_only (an SPSC-only queue), quick: spsc at
+ * caps[0]. A bounded-only queue lists cap 1024 (put_get asks it for cap 0:
+ * it uses its smallest capacity that put_get never fills), an unbounded one
+ * cap 0. */
+void bm_queue_register_peer(const char *name, const char *baseline, tlb_fn put_get, tlb_fn spsc, tlb_fn mpmc,
+			    const int64_t *caps, int ncaps, bool spsc_only);
 
 static inline __attribute__((always_inline)) void
 bm_queue_transfer(tlb_state *st, unsigned P, unsigned C, int (*init)(int, long), void (*destroy)(void),
@@ -103,7 +116,7 @@ bm_queue_transfer(tlb_state *st, unsigned P, unsigned C, int (*init)(int, long),
 }
 
 #define BM_QUEUE_ADAPTER(tag, init_, destroy_, put_, get_)                                         \
-	static void bm_##tag##_put_get(tlb_state *st)                                               \
+	static __attribute__((unused)) void bm_##tag##_put_get(tlb_state *st)                                               \
 	{                                                                                           \
 		if (init_((int)tlb_arg(st, 0), 0) < 0) {                                            \
 			tlb_skip(st, "queue kind not supported");                                   \
@@ -116,15 +129,15 @@ bm_queue_transfer(tlb_state *st, unsigned P, unsigned C, int (*init)(int, long),
 			}                                                                           \
 		destroy_();                                                                         \
 	}                                                                                           \
-	static void bm_##tag##_spsc(tlb_state *st)                                                  \
+	static __attribute__((unused)) void bm_##tag##_spsc(tlb_state *st)                                                  \
 	{                                                                                           \
 		bm_queue_transfer(st, 1, 1, init_, destroy_, put_, get_);                           \
 	}                                                                                           \
-	static void bm_##tag##_mpsc(tlb_state *st)                                                  \
+	static __attribute__((unused)) void bm_##tag##_mpsc(tlb_state *st)                                                  \
 	{                                                                                           \
 		bm_queue_transfer(st, 3, 1, init_, destroy_, put_, get_);                           \
 	}                                                                                           \
-	static void bm_##tag##_mpmc(tlb_state *st)                                                  \
+	static __attribute__((unused)) void bm_##tag##_mpmc(tlb_state *st)                                                  \
 	{                                                                                           \
 		bm_queue_transfer(st, 2, 2, init_, destroy_, put_, get_);                           \
 	}

@@ -1,5 +1,5 @@
 /* tlb.h — threadlab's C interface to Google Benchmark (implemented in
- * bench/shim/shim.cc, the project's only C++ file).
+ * bench/shim/shim.cc; C++ is allowed there and in bench/peers/ only).
  *
  * A benchmark is one C function over a tlb_state, registered from a
  * constructor so that a benchmark file needs nothing but itself:
@@ -101,6 +101,19 @@ void tlb_epochs(tlb_bench *b);
 /* Not part of --quick: heavy workloads that --quick replaces by a smaller registration. */
 void tlb_skip_quick(tlb_bench *b);
 void tlb_quick_only(tlb_bench *b);
+
+/* Peers (bench/peers/): every benchmark registered between tlb_peer_begin
+ * and tlb_peer_end measures a third-party library (Abseil, Concurrency
+ * Kit...), not ours and not a native baseline. Its rows carry `waits`
+ * ("block": sleeps in the kernel when it must wait; "spin": busy-waits) so
+ * that blocking is compared with blocking and spinning with spinning, and
+ * the note (e.g. "Debian's Abseil is built without NDEBUG") in their label.
+ * A peer names the same baseline as the primitive of ours it competes
+ * with: that shared baseline is how plots, the report's headline table and
+ * --filter find the peers of a row. --no-peers drops them. */
+enum tlb_waits { TLB_WAITS_BLOCK = 1, TLB_WAITS_SPIN = 2 };
+void tlb_peer_begin(const char *library, enum tlb_waits waits, const char *note);
+void tlb_peer_end(void);
 
 /* ---- inside the benchmark ---- */
 /* Next batch of iterations to run (0 when done). The whole timed loop is

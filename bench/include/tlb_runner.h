@@ -34,6 +34,8 @@ struct tlb_run_opts {
 	double min_time;                          /* > 0: overrides registrations */
 	bool quick;
 	unsigned modes;                           /* TLB_MODE_* bits (--mode); 0 = threads */
+	bool no_peers;                            /* --no-peers: no peer library's benchmark */
+	bool no_baselines;                        /* --no-baselines: --filter does not add baselines */
 	/* where results go */
 	int csv_fd;                               /* results.csv.partial, O_APPEND */
 	int progress_fd;                          /* -1 = none */
@@ -57,6 +59,11 @@ int tlb_list(const char *const **names, char *err, size_t errlen);
  * with the reason, restricted to those whose name matches the filter;
  * after tlb_setup. reasons may be NULL. Returns the count. */
 int tlb_skipped(const char *const **names, const char *const **reasons);
+
+/* Peer libraries (bench/peers/) this build lacks, with the reason (not
+ * found by CMake, -DTL_PEERS=OFF, a TSan build); for run.json. reasons may
+ * be NULL. Returns the count. */
+int tlb_peers_skipped(const char *const **libs, const char *const **reasons);
 
 /* ---- task benchmarks (tlb.h "tasks"; the driver is bench/procmode.c) ---- */
 struct tlb__task_def {

@@ -1,5 +1,5 @@
-// shim.cc — bench/include/tlb.h on Google Benchmark 1.7 (the project's only
-// C++ file).
+// shim.cc — bench/include/tlb.h on Google Benchmark 1.7 (C++ here and in
+// bench/peers/ only).
 //
 // 1. Registration: tlb_register() and friends only *record* a benchmark
 //    (they run from C constructors, before main). tlb_setup() applies the
@@ -87,7 +87,32 @@ struct tlb_bench {
 	tlb__task_def task{};
 	int own_mode = TLB_MODE_THREADS; // a plain benchmark's mode (tlb_forks_processes: processes)
 	std::string error; // registration misuse, reported by tlb_setup
+	// tlb_peer_begin: a third-party library's benchmark (bench/peers/)
+	std::string peer_lib;  // "absl", "ck"...; empty for ours and native baselines
+	const char *waits = ""; // CSV `waits`: "block" or "spin" (peers only)
+	std::string note;       // appended to the row's label (e.g. "Abseil built without NDEBUG")
 };
+
+// The peer scope of tlb_peer_begin/tlb_peer_end (registration happens in
+// constructors, one at a time, before main).
+struct PeerScope {
+	std::string lib, note;
+	const char *waits = nullptr;
+};
+static PeerScope &peer_scope()
+{
+	static PeerScope s;
+	return s;
+}
+static void peer_mark(tlb_bench *b)
+{
+	const PeerScope &p = peer_scope();
+	if (!p.waits)
+		return;
+	b->peer_lib = p.lib;
+	b->waits = p.waits;
+	b->note = p.note;
+}
 
 // tlb_epochs: a repetition's max_iterations split into kEpochs epochs.
 constexpr int kEpochs = 15;
@@ -775,7 +800,11 @@ class CsvReporter : public benchmark::BenchmarkReporter {
 		row.f[TLB_COL_BYTES_PER_SECOND] = bytes.c_str();
 		row.f[TLB_COL_COUNTERS] = counters.c_str();
 		row.f[TLB_COL_ERROR] = err.c_str();
-		row.f[TLB_COL_LABEL] = r.report_label.c_str();
+		std::string label = r.report_label;
+		if (b && !b->note.empty())
+			label += (label.empty() ? "" : "; ") + b->note;
+		row.f[TLB_COL_LABEL] = label.c_str();
+		row.f[TLB_COL_WAITS] = b ? b->waits : "";
 		if (c.opts.csv_fd >= 0) {
 			int rc = tlb_csv_write_row(c.opts.csv_fd, &row);
 			if (rc < 0)
@@ -813,6 +842,7 @@ tlb_bench *tlb_register(const char *name, tlb_fn fn)
 	b->fn = fn;
 	if (b->name.empty() || !fn)
 		b->error = "tlb_register: empty name or NULL function";
+	peer_mark(b);
 	registry().emplace_back(b);
 	return b;
 }
@@ -827,8 +857,22 @@ tlb_bench *tlb_register_task(const char *name, tlb_task_fn body, size_t shared_s
 	b->task.modes = TLB_MODE_THREADS | TLB_MODE_PROCESSES;
 	if (b->name.empty() || !body)
 		b->error = "tlb_register_task: empty name or NULL body";
+	peer_mark(b);
 	registry().emplace_back(b);
 	return b;
+}
+
+void tlb_peer_begin(const char *library, enum tlb_waits waits, const char *note)
+{
+	PeerScope &p = peer_scope();
+	p.lib = library ? library : "";
+	p.waits = waits == TLB_WAITS_SPIN ? "spin" : "block";
+	p.note = note ? note : "";
+}
+
+void tlb_peer_end(void)
+{
+	peer_scope() = PeerScope{};
 }
 
 void tlb_task_hooks(tlb_bench *b, tlb_task_hook setup, tlb_task_hook teardown)
@@ -1193,10 +1237,40 @@ int tlb_setup(const struct tlb_run_opts *opts, int gb_argc, char **gb_argv, char
 	bool have_rx = !c.filter.empty() &&
 		       regcomp(&rx, c.filter.c_str() + (negate ? 1 : 0), REG_EXTENDED | REG_NOSUB) == 0;
 
+	auto matches = [&](const tlb_bench *b) {
+		// "name/" too: a filter like "^lock/contended/" still selects the family
+		std::string slashed = b->name + "/";
+		return !have_rx || (regexec(&rx, b->name.c_str(), 0, nullptr, 0) == 0 ||
+				    regexec(&rx, slashed.c_str(), 0, nullptr, 0) == 0) != negate;
+	};
+	std::vector<tlb_bench *> active;
 	for (auto &owned : registry()) {
 		tlb_bench *b = owned.get();
 		if (opts->quick ? b->skip_quick : b->quick_only)
 			continue;
+		if (opts->no_peers && !b->peer_lib.empty())
+			continue;
+		active.push_back(b);
+	}
+	// What the filter's families are compared with joins them (issue 18), as
+	// whole families: their baselines (unless --no-baselines) and the peers
+	// naming the same baseline as one of ours (unless --no-peers), so a plot
+	// never promises a comparison the CSV lacks.
+	std::set<std::string> follow, bases, ours_bases;
+	if (have_rx && !negate) {
+		for (tlb_bench *b : active)
+			if (matches(b) && !b->baseline.empty()) {
+				bases.insert(b->baseline);
+				if (b->peer_lib.empty())
+					ours_bases.insert(b->baseline);
+			}
+		for (tlb_bench *b : active)
+			if (!matches(b) && ((!opts->no_baselines && bases.count(b->name)) ||
+					    (!b->peer_lib.empty() && ours_bases.count(b->baseline))))
+				follow.insert(b->name);
+	}
+
+	for (tlb_bench *b : active) {
 		if (!c.registered.insert(b->name).second) {
 			snprintf(err, errlen, "benchmark '%s' is registered twice", b->name.c_str());
 			return TL_EINVAL;
@@ -1209,10 +1283,7 @@ int tlb_setup(const struct tlb_run_opts *opts, int gb_argc, char **gb_argv, char
 			return TL_EINVAL;
 		}
 		unsigned has = b->is_task ? b->task.modes : (unsigned)b->own_mode;
-		// "name/" too: a filter like "^lock/contended/" still selects the family
-		std::string slashed = b->name + "/";
-		bool selected = !have_rx || (regexec(&rx, b->name.c_str(), 0, nullptr, 0) == 0 ||
-					     regexec(&rx, slashed.c_str(), 0, nullptr, 0) == 0) != negate;
+		bool selected = matches(b) || follow.count(b->name);
 		if (selected && (c.modes & TLB_MODE_PROCESSES) && !(has & TLB_MODE_PROCESSES)) {
 			c.skipped.push_back(b->name);
 			c.skip_why.push_back("thread-only: no process mode");
@@ -1220,6 +1291,21 @@ int tlb_setup(const struct tlb_run_opts *opts, int gb_argc, char **gb_argv, char
 			c.skipped.push_back(b->name);
 			c.skip_why.push_back("process-only: runs with --mode processes or both");
 		}
+	}
+	// Google Benchmark's filter: the user's, or any instance of a follower.
+	std::string gb_filter = c.filter;
+	if (!follow.empty()) {
+		std::string alt;
+		for (const std::string &n : follow) {
+			if (!alt.empty())
+				alt += '|';
+			for (char ch : n) {
+				if (strchr(".[]{}()\\*+?^$|", ch))
+					alt += '\\';
+				alt += ch;
+			}
+		}
+		gb_filter = "(" + c.filter + ")|^(" + alt + ")(/|$)";
 	}
 	if (have_rx)
 		regfree(&rx);
@@ -1240,8 +1326,8 @@ int tlb_setup(const struct tlb_run_opts *opts, int gb_argc, char **gb_argv, char
 	args.push_back(buf);
 	snprintf(buf, sizeof buf, "--benchmark_repetitions=%d", reps);
 	args.push_back(buf);
-	if (!c.filter.empty())
-		args.push_back("--benchmark_filter=" + c.filter);
+	if (!gb_filter.empty())
+		args.push_back("--benchmark_filter=" + gb_filter);
 	for (auto &s : args)
 		av.push_back(&s[0]);
 	av.push_back(nullptr);

@@ -235,14 +235,21 @@ RULES = (
 )
 
 
-# Native code and third-party peers (GLib) measured next to ours: they appear
+# Native code and third-party peers (GLib, bench/peers/) measured next to ours: they appear
 # in the figures of the primitives that name them as baseline, not as "ours".
 _NATIVE_RE = re.compile(r"^(pthread|sem_t|futex|c11|atomic|stdatomic|native|glib|g(mutex|recmutex|"
                         r"rwlock|cond|asyncqueue|threadpool|thread|private|once))", re.I)
 
 
 def is_native_peer(p):
-    return bool(_NATIVE_RE.match(p.primitive))
+    return bool(_NATIVE_RE.match(p.primitive)) or is_peer_library(p)
+
+
+def is_peer_library(p):
+    """A third-party library's row (bench/peers/: `waits` is set): shown in
+    the figures of ours that share its baseline, never as ours."""
+    rows = getattr(p, "rows", None) or [p]
+    return bool(rows[0].fact("waits"))
 
 
 def family(p):

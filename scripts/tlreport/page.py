@@ -17,7 +17,7 @@ import os
 import re
 import sys
 
-from . import ratios, results
+from . import headline, ratios, results
 
 CSS = """
 body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:0 auto;max-width:1280px;
@@ -319,8 +319,10 @@ def build(run_dir, csv_path=None, plot_dir=None, tsan=None, out_path=None):
     body = [
         "<h1>threadlab run %s</h1>" % esc(run_id),
         '<p class="note">%s</p>' % esc(results.footnote(rows)),
-        '<nav><a href="#facts">Run facts</a><a href="#ratios">Headline ratios</a>'
+        '<nav><a href="#headline">Ours against the field</a>'
+        '<a href="#facts">Run facts</a><a href="#ratios">Headline ratios</a>'
         '<a href="#plots">Plots (%d)</a><a href="#tsan">TSan</a></nav>' % len(plots),
+        headline.section(points),
         facts_section(run_dir, rows),
         ratio_section(points),
         plots_section(run_dir, plot_dir, plots, notes),

@@ -18,7 +18,7 @@ import sys
 
 SCHEMA = ("run_id,timestamp,host,cpu_model,packages,cores,pus,allowed_pus,git_commit,build_type,mode,peer,"
           "name,primitive,variant,params,baseline,row_type,aggregate,repetition,threads,pin_policy,cpus_used,"
-          "oversubscribed,iterations,real_ns,cpu_ns,items_per_second,bytes_per_second,counters,error,label").split(",")
+          "oversubscribed,iterations,real_ns,cpu_ns,items_per_second,bytes_per_second,counters,error,label,waits").split(",")
 
 ESCAPE_MSG = 'needs "quotes", commas,\nand a newline'
 SKIP = 77
@@ -557,7 +557,8 @@ def test_pins(bench, work):
     check(comp and comp == scat and len(cont) == 2 * len(comp), "lock/contended per policy: %r" % cont)
     check(not [n for n in ping if "/pin:" in n], "ping-pongs place their own threads: %r" % ping)
     # --pin X alone: today's names, everything under X
-    p = run(bench, ["--list", "--pin", "scatter", "--filter", "^lock/contended/"], env=dict(os.environ))
+    p = run(bench, ["--list", "--pin", "scatter", "--no-peers", "--no-baselines", "--filter", "^lock/contended/"],
+            env=dict(os.environ))
     check(p.returncode == 0 and sorted(p.stdout.split()) == comp, "--pin scatter --list: %r" % p.stdout)
 
     # 4. placements: compact and scatter differ on a synthetic 2-package machine
@@ -574,7 +575,59 @@ def test_pins(bench, work):
     check(len({c // 16 for c in blocks["scatter"]}) == 4, "scatter: one thread per NUMA group: %r" % blocks["scatter"])
 
 
-TESTS = {"cli": test_cli, "csv": test_csv, "interrupt": test_interrupt, "crash": test_crash,
+# Peer libraries (issue 18): prefix of their rows' primitive names.
+PEER_PREFIXES = {"absl": "absl_", "ck": "ck_", "urcu": "urcu_", "moodycamel": "moodycamel_",
+                 "atomic_queue": "atomic_queue_", "tbb": "tbb_", "std": "std_"}
+
+
+def test_peers(bench, work):
+    env = dict(os.environ)
+    # 1. a one-row run: waits, label note, baseline, run.json peers_skipped
+    out = fresh_dir(work, "peers")
+    p = run(bench, ["--quick", "--repetitions", "1", "--out", out, "--no-baselines", "--filter",
+                    "^(ck_spinlock_fas|absl_mutex|std_mutex)/uncontended$"], env=env)
+    run_dir = os.path.join(out, "latest")
+    with open(os.path.join(run_dir, "run.json")) as f:
+        facts = json.load(f)
+    missing = {s["peer"]: s["reason"] for s in facts["peers_skipped"]}
+    check(all(missing.values()), "peers_skipped without a reason: %r" % missing)
+    check(set(missing) <= set(PEER_PREFIXES), "unknown peers skipped: %r" % missing)
+    if "ck" in missing and "absl" in missing and "std" in missing:
+        check(p.returncode == 2 and "no benchmark matches" in p.stderr, "no peers built: %r" % p.stderr)
+    else:
+        check(p.returncode == 0, "peer run failed: %s" % p.stderr)
+        rows = read_rows(run_dir)
+        check(rows, "no rows")
+        for r in rows:
+            check(r["baseline"] == "pthread_mutex/uncontended" and not r["error"], "row %r" % r)
+            want = "spin" if r["primitive"].startswith("ck_") else "block"
+            check(r["waits"] == want, "%s: waits %r, want %r" % (r["name"], r["waits"], want))
+            check(("NDEBUG" in r["label"]) == r["primitive"].startswith("absl_"), "label %r" % r)
+    # 2. --list shows every library that was found, none that was not
+    p = run(bench, ["--list"], env=env)
+    check(p.returncode == 0, "--list: %s" % p.stderr)
+    names = p.stdout.split()
+    for lib, prefix in PEER_PREFIXES.items():
+        have = [n for n in names if n.startswith(prefix)]
+        check(bool(have) == (lib not in missing), "%s: %d rows listed, skipped: %r" % (lib, len(have), missing.get(lib)))
+    # 3. --filter follows baselines and peers; --no-peers / --no-baselines drop them
+    def families(args):
+        p = run(bench, ["--list", "--pin", "compact"] + args, env=env)
+        check(p.returncode == 0, "%r: %s" % (args, p.stderr))
+        return {n.split("/")[0] for n in p.stdout.split()}
+    f = families(["--filter", "^lock/contended/"])
+    check({"lock", "pthread_mutex"} <= f, "no baseline followed: %r" % f)
+    peers = {x for x in f if any(x.startswith(pre) for pre in PEER_PREFIXES.values())}
+    check(bool(peers) == (len(missing) < len(PEER_PREFIXES) and not {"absl", "ck", "std"} <= set(missing)),
+          "peers followed: %r" % peers)
+    check(families(["--filter", "^lock/contended/", "--no-peers"]) == {"lock", "pthread_mutex"}, "--no-peers")
+    check(families(["--filter", "^lock/contended/", "--no-peers", "--no-baselines"]) == {"lock"}, "--no-baselines")
+    check(not {x for x in families(["--no-peers"]) if x.startswith(tuple(PEER_PREFIXES.values()))},
+          "--no-peers left peer rows")
+    return 0
+
+
+TESTS = {"peers": test_peers, "cli": test_cli, "csv": test_csv, "interrupt": test_interrupt, "crash": test_crash,
          "timeout": test_timeout, "taskset": test_taskset, "smoke": test_smoke, "procmode": test_procmode,
          "pins": test_pins, "epochs": test_epochs}
 
