@@ -1432,6 +1432,14 @@ int tlb_run(const struct tlb_run_opts *opts, int gb_argc, char **gb_argv)
 			inner.reset(new benchmark::JSONReporter());
 		file.reset(new FileSink(std::move(inner)));
 	}
+	// the run's facts in the out file's context, as in the CSV's columns
+	// (scripts/compare reads them from either)
+	if (file) {
+		benchmark::AddCustomContext("run_id", c.run_id);
+		benchmark::AddCustomContext("cpu_model", c.cpu_model);
+		benchmark::AddCustomContext("git_commit", c.git_commit);
+		benchmark::AddCustomContext("build_type", c.build_type);
+	}
 	CsvReporter rep(console.get(), file.get());
 	benchmark::RunSpecifiedBenchmarks(&rep, file.get());
 	fflush(stdout);
