@@ -402,7 +402,7 @@ class Plotter:
         else:
             self._ratio_chart(pairs, "ratio_baseline", "ours / baseline: median time ratio",
                               "time ratio ours / baseline (log; < 1: ours faster)",
-                              lambda pr: "%s vs %s" % (_bench_label(pr.ours), pr.other.pv),
+                              lambda pr: self._ratio_label(pr.ours),
                               "Ratio of median real time per iteration, ours over the "
                               "baseline its row names (same params, threads, mode, pin "
                               "policy). Below 1: ours is faster.")
@@ -414,31 +414,107 @@ class Plotter:
         else:
             self._ratio_chart(cpairs, "ratio_cpython", "CPython / ours: what the C version buys",
                               "time ratio CPython / ours (log; > 1: C faster)",
-                              lambda pr: _bench_label(pr.ours),
+                              lambda pr: self._ratio_label(pr.ours),
                               "How many times longer CPython's threading/queue/"
                               "concurrent.futures takes than ours for the same operation "
                               "(median real time per iteration).", good_above=True)
 
     def _ratio_chart(self, pairs, stem, title, xlabel, labeler, caption, good_above=False):
+        """Small multiples, one panel per primitive, in two columns (one
+        screen wide): a row per benchmark instance without its thread count,
+        a marker per thread count, on a log axis centred on 1 with a stem
+        from 1 (its length is the log of the ratio, so x2 and /2 look
+        alike). Green: ours better, red: worse, grey: against (or of) a
+        variant that races on purpose, where faster is no achievement."""
         pairs = [pr for pr in pairs if pr.ratio]
         pairs.sort(key=lambda pr: (pr.ours.primitive, pr.ours.variant, pr.ours.params_str,
-                                   pr.ours.threads))
-        labels = [labeler(pr) for pr in pairs]
-        vals = [pr.ratio for pr in pairs]
-        good = [(v > 1) if good_above else (v < 1) for v in vals]
-        fig, ax = plt.subplots(figsize=(10, 1.2 + 0.28 * len(pairs)), constrained_layout=True)
-        bars = ax.barh(range(len(vals)), vals, color=["#55a868" if g else "#c44e52" for g in good])
-        ax.bar_label(bars, labels=["\u00d7%.3g" % v for v in vals], fontsize=7, padding=2)
-        ax.set_yticks(range(len(vals)))
-        ax.set_yticklabels(labels, fontsize=7)
-        ax.invert_yaxis()
-        self.log_axis(ax, "x", vals + [1.0], FuncFormatter(lambda v, _: "%g" % v))
-        ax.axvline(1.0, color="black", lw=0.8)
-        ax.set_xlabel(xlabel)
-        ax.margins(x=0.15)
-        ax.grid(True, axis="x", which="both", alpha=0.3)
+                                   families.threads_of(pr.ours)))
+        panels, versus = {}, {}
+        for pr in pairs:
+            rows = panels.setdefault(pr.ours.primitive, {})
+            rows.setdefault(labeler(pr), []).append(pr)
+            if pr.kind == "baseline":
+                o = pr.other
+                versus.setdefault(pr.ours.primitive, {})[
+                    o.primitive if o.primitive != pr.ours.primitive else o.variant] = 1
+        prims = list(panels)
+        threads = sorted({families.threads_of(pr.ours) for pr in pairs})
+        markers = ("o", "s", "^", "D", "v", "P", "X", "*", "h", "<")
+        mk = {t: markers[i % len(markers)] for i, t in enumerate(threads)}
+        # two columns, split where the rows divide evenly (panels stay in order)
+        sizes = [len(panels[p]) + 2 for p in prims]  # + title and spacing
+        half, acc, cut = sum(sizes) / 2.0, 0, len(prims)
+        for i, n in enumerate(sizes):
+            if acc + n / 2.0 > half and i > 0:
+                cut = i
+                break
+            acc += n
+        cols = [prims[:cut], prims[cut:]] if len(prims) > 1 else [prims]
+        height = max(sum(len(panels[p]) + 2 for p in c) for c in cols if c) * 0.19 + 1.4
+        height = max(3.0, height)
+        fig = plt.figure(figsize=(12.5, height), constrained_layout=True)
+        # a strip for the legend on top (matplotlib 3.6 has no "outside" legends)
+        top, body = fig.subfigures(2, 1, height_ratios=[0.45, height - 0.45])
+        subs = body.subfigures(1, len(cols), squeeze=False)[0] if len(cols) > 1 else [body]
+        lo = min(min(pr.ratio for pr in pairs), 1 / max(pr.ratio for pr in pairs), 0.5)
+        lim = (lo / 1.6, 1.6 / lo)
+        racy_any = False
+        for sub, col in zip(subs, cols):
+            if not col:
+                continue
+            axes = sub.subplots(len(col), 1, squeeze=False, sharex=True,
+                                gridspec_kw={"height_ratios": [len(panels[p]) + 0.8 for p in col]})[:, 0]
+            for ax, prim in zip(axes, col):
+                rows = list(panels[prim].items())
+                for y, (lab, prs) in enumerate(rows):
+                    for pr in prs:
+                        racy = families.is_racy(pr.ours) or families.is_racy(pr.other)
+                        racy_any = racy_any or racy
+                        good = pr.ratio > 1 if good_above else pr.ratio < 1
+                        col_ = "#8c8c8c" if racy else "#55a868" if good else "#c44e52"
+                        ax.plot([1.0, pr.ratio], [y, y], color=col_, lw=1.2, alpha=0.6)
+                        ax.plot([pr.ratio], [y], marker=mk[families.threads_of(pr.ours)], ms=5,
+                                color=col_, ls="none")
+                ax.set_yticks(range(len(rows)))
+                ax.set_yticklabels([lab for lab, _ in rows], fontsize=7)
+                ax.set_ylim(len(rows) - 0.5, -0.5)
+                ax.set_xscale("log")
+                ax.set_xlim(*lim)
+                ax.axvline(1.0, color="black", lw=0.8)
+                vs = list(versus.get(prim, {}))
+                ax.set_title(prim + (" vs " + ", ".join(vs) if vs else ""), fontsize=9, loc="left",
+                             fontweight="bold")
+                ax.grid(True, axis="x", which="major", alpha=0.3)
+                ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: "\u00d7%g" % v))
+                ax.xaxis.set_minor_formatter(NullFormatter())
+                ax.tick_params(axis="x", labelsize=7)
+            axes[-1].set_xlabel(xlabel, fontsize=8)
+        from matplotlib.lines import Line2D
+        handles = [Line2D([], [], marker=mk[t], color="#555555", ls="none", label="%d thread%s"
+                          % (t, "" if t == 1 else "s")) for t in threads]
+        handles += [Line2D([], [], color=c, lw=3, label=l) for c, l in (
+            ("#55a868", "ours better"), ("#c44e52", "ours worse"))]
+        if racy_any:
+            handles.append(Line2D([], [], color="#8c8c8c", lw=3, label="vs a racy variant (wrong result)"))
+        top.legend(handles=handles, loc="center", ncol=min(8, len(handles)), fontsize=7, frameon=False)
         self.save(fig, stem, title, "ratio", [pr.ours for pr in pairs] + [pr.other for pr in pairs],
-                  caption)
+                  caption + " One panel per primitive; markers are thread counts; the axis is "
+                  "logarithmic and centred on 1, each stem starts at 1.")
+
+    def _ratio_label(self, p, width=44):
+        """A ratio row: variant, params (without thread counts: the marker
+        shows them), mode and pin policy when the run has several; at most
+        `width` characters (the page's table has the full names)."""
+        params = ",".join("%s=%s" % (k, v) for k, v in p.params.items()
+                          if k not in families.THREAD_PARAMS)
+        s = (p.variant or p.pv) + (" " + params if params else "")
+        if p.mode != "threads":
+            s += " (%s)" % ("proc" if p.mode == "processes" else p.mode)
+        if len(self.pins) > 1 and p.pin_policy in self.pins:
+            s += " [%s]" % p.pin_policy
+        if p.peer != "c":
+            s += " [%s]" % p.peer
+        return s if len(s) <= width else s[:width - 1] + "\u2026"
 
     def plot_handoff(self):
         pts = self.fam["handoff"]
@@ -775,11 +851,13 @@ def _safe(s):
     return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in s)
 
 
-def _bench_label(p):
-    s = p.pv
+def _bench_label(p, threads=True):
+    """variant (the panel names the primitive), params, threads, mode, pin."""
+    s = p.variant or p.pv
     if p.params_str:
-        s += " " + p.params_str
-    s += " t=%d" % p.threads
+        s += " " + p.params_str.replace(";", ",")
+    if threads:
+        s += " t=%d" % families.threads_of(p)
     if p.mode != "threads":
         s += " (%s)" % p.mode
     if p.pin_policy not in ("", "none"):

@@ -69,7 +69,7 @@ class Plot(TmpDir):
         self.assertNotIn("missing for", r.stdout)
         want = {"fairness": "pin=%s", "queue": "pin=%s",  # legend entries
                 "scaling_lock": "pthread_mutex/contended (pin %s)",  # one panel per policy
-                "ratio_baseline": "t=2 %s vs pthread_mutex/contended"}  # bar labels
+                "ratio_baseline": "contended cs=0,work=0 [%s]"}  # row labels (panel: lock vs pthread_mutex)
         for stem, text in want.items():
             with open(os.path.join(out, stem + ".svg")) as f:
                 svg = f.read()
