@@ -55,7 +55,7 @@ class Plot(TmpDir):
         with open(os.path.join(out, "lesson_lock_join_unlocked.svg")) as f:
             svg = f.read()
         for text in ("fixture-host", "Fixture CPU", "1 pkg / 2 cores / 2 PUs", "pin compact",
-                     "0123456789ab", "lost updates", "wall time of the whole run (s, log)",
+                     "0123456789ab", "lost updates", "wall time of the whole run",
                      "lock-narrow", "unlocked", "join", "atomic"):
             self.assertIn(text, svg)
 
