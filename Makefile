@@ -127,5 +127,5 @@ plot: ## plots and report page of the latest run (scripts/plot, scripts/report-p
 clean: ## remove build/release, build/tsan, build/asan
 	rm -rf $(RELEASE_DIR) $(TSAN_DIR) $(ASAN_DIR)
 
-install: build ## install library, headers, tl-bench and tl-workload under PREFIX
+install: build ## install library (shared+static, pkg-config, CMake package), headers, tl-bench, tl-workload and the tl-* script commands under PREFIX
 	$(CMAKE) --install $(RELEASE_DIR) --prefix $(PREFIX)

@@ -172,6 +172,11 @@ static void parse_cli(int argc, char **argv, struct cli *c)
 			   (v = opt_value(argc, argv, &i, "--benchmark_filter"))) {
 			if (!*v)
 				die2("--filter needs a non-empty regular expression");
+			/* --filter and --benchmark_filter are one option: a second,
+			 * different value would silently override the first */
+			if (c->filter && strcmp(c->filter, v))
+				die2("two filters given ('%s' and '%s'): --filter and --benchmark_filter are the same option, give one",
+				     c->filter, v);
 			c->filter = v;
 		} else if ((v = opt_value(argc, argv, &i, "--pin"))) {
 			c->pin = v;

@@ -11,13 +11,13 @@ if(NOT TARGET tl-workload)
   if(NOT TARGET PkgConfig::HWLOC)
     pkg_check_modules(HWLOC REQUIRED IMPORTED_TARGET GLOBAL hwloc)
   endif()
-  file(GLOB TLW_WORKLOAD_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/bench/workloads/*.c)
+  file(GLOB TLW_WORKLOAD_SOURCES CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/bench/workloads/*.c)
   add_executable(tl-workload
-    ${CMAKE_SOURCE_DIR}/bench/workload_main.c
-    ${CMAKE_SOURCE_DIR}/bench/workload.c
-    ${CMAKE_SOURCE_DIR}/bench/pin.c
+    ${PROJECT_SOURCE_DIR}/bench/workload_main.c
+    ${PROJECT_SOURCE_DIR}/bench/workload.c
+    ${PROJECT_SOURCE_DIR}/bench/pin.c
     ${TLW_WORKLOAD_SOURCES})
-  target_include_directories(tl-workload PRIVATE ${CMAKE_SOURCE_DIR}/bench/include)
+  target_include_directories(tl-workload PRIVATE ${PROJECT_SOURCE_DIR}/bench/include)
   target_link_libraries(tl-workload PRIVATE threadlab PkgConfig::HWLOC m)
-  set_target_properties(tl-workload PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bench)
+  set_target_properties(tl-workload PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bench)
 endif()

@@ -15,13 +15,16 @@
 //    function with a tlb_state wrapping the benchmark::State. tlb_batch()
 //    hands the whole max_iterations to C in one KeepRunningBatch call, so
 //    the timed loop is plain C.
-// 3. Reporting: CsvReporter forwards runs to Google Benchmark's console
-//    reporter and writes one CSV row per run (bench/csv.h) as soon as each
-//    benchmark instance finishes.
+// 3. Reporting: CsvReporter forwards runs to the console table
+//    (console.cc) and to the --benchmark_out file reporter (FileSink), and
+//    writes one CSV row per run (bench/csv.h) as soon as each benchmark
+//    instance finishes: all three get the same numbers.
 // 4. At the end of the file, clearly marked: native C++ reference benchmarks
 //    for the shim-overhead check (bench/benchmarks/shim_overhead.c is the C
 //    side).
 #include <benchmark/benchmark.h>
+
+#include "console.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -61,6 +64,7 @@ extern bool FLAGS_benchmark_display_aggregates_only;
 extern bool FLAGS_benchmark_report_aggregates_only;
 extern bool FLAGS_benchmark_enable_random_interleaving;
 extern std::string FLAGS_benchmark_out;
+extern std::string FLAGS_benchmark_out_format;
 } // namespace benchmark
 
 typedef void (*tlb_native_fn)(benchmark::State &);
@@ -161,6 +165,7 @@ struct RunCtx {
 	std::set<std::string> registered;              // registration names (duplicates are an error)
 	bool setup_done = false;
 	bool display_aggregates_only = false;
+	bool report_aggregates_only = false; // --benchmark_report_aggregates_only: the out file too
 };
 RunCtx &ctx()
 {
@@ -535,9 +540,41 @@ struct RowShape {
 	int threads;
 };
 
+// The --benchmark_out reporter. Google Benchmark hands its file reporter
+// the runs as measured, before CsvReporter replaces the real time of
+// tlb_epochs rows by the median epoch's: the file said 34 ns where the CSV
+// and console said 17 ns. So FileSink drops what Google Benchmark gives it
+// and writes what CsvReporter forwards (forward()), the runs the CSV gets.
+// Google Benchmark opens the file and sets FileSink's stream; the inner
+// reporter (the --benchmark_out_format one) writes to that stream.
+class FileSink : public benchmark::BenchmarkReporter {
+      public:
+	explicit FileSink(std::unique_ptr<benchmark::BenchmarkReporter> inner) : inner_(std::move(inner)) {}
+
+	bool ReportContext(const Context &c) override
+	{
+		inner_->SetOutputStream(&GetOutputStream());
+		inner_->SetErrorStream(&GetErrorStream());
+		return inner_->ReportContext(c);
+	}
+	void ReportRuns(const std::vector<Run> &) override {}
+	void forward(const std::vector<Run> &runs)
+	{
+		if (!runs.empty())
+			inner_->ReportRuns(runs);
+	}
+	void Finalize() override
+	{
+		inner_->Finalize();
+	}
+
+      private:
+	std::unique_ptr<benchmark::BenchmarkReporter> inner_;
+};
+
 class CsvReporter : public benchmark::BenchmarkReporter {
       public:
-	explicit CsvReporter(benchmark::BenchmarkReporter *inner) : inner_(inner) {}
+	CsvReporter(benchmark::BenchmarkReporter *inner, FileSink *file) : inner_(inner), file_(file) {}
 
 	bool ReportContext(const Context &c) override
 	{
@@ -599,20 +636,24 @@ class CsvReporter : public benchmark::BenchmarkReporter {
 		std::vector<Run> runs = in;
 		apply_epochs(runs, rec, matched, base, iter_call, last_call, key);
 
-		std::vector<Run> shown;
+		std::vector<Run> shown, filed;
 		bool skipped = false;
 		for (const Run &r : runs) {
 			if (r.error_occurred && r.error_message == kResumeSkip) {
 				skipped = true;
 				continue;
 			}
-			if (ctx().display_aggregates_only && r.run_type != Run::RT_Aggregate && !r.error_occurred &&
-			    r.repetitions > 1)
+			bool rep_row = r.run_type != Run::RT_Aggregate && !r.error_occurred && r.repetitions > 1;
+			if (!(ctx().report_aggregates_only && rep_row))
+				filed.push_back(r);
+			if (ctx().display_aggregates_only && rep_row)
 				continue;
 			shown.push_back(r);
 		}
 		if (!shown.empty())
 			inner_->ReportRuns(shown);
+		if (file_)
+			file_->forward(filed);
 		if (skipped || rec.skip)
 			return;
 
@@ -813,6 +854,7 @@ class CsvReporter : public benchmark::BenchmarkReporter {
 	}
 
 	benchmark::BenchmarkReporter *inner_;
+	FileSink *file_;
 };
 
 // Swallows everything (used to list instances into a string).
@@ -1328,6 +1370,18 @@ int tlb_setup(const struct tlb_run_opts *opts, int gb_argc, char **gb_argv, char
 	args.push_back(buf);
 	if (!gb_filter.empty())
 		args.push_back("--benchmark_filter=" + gb_filter);
+	// Google Benchmark answers a bad --benchmark_out_format with its usage
+	// text and exit status 0; FileSink builds that reporter, so refuse here.
+	for (const std::string &a : args) {
+		static const char k[] = "--benchmark_out_format=";
+		if (a.compare(0, sizeof k - 1, k) != 0)
+			continue;
+		std::string v = a.substr(sizeof k - 1);
+		if (v != "json" && v != "csv" && v != "console") {
+			snprintf(err, errlen, "--benchmark_out_format must be json, csv or console, not '%s'", v.c_str());
+			return TL_EINVAL;
+		}
+	}
 	for (auto &s : args)
 		av.push_back(&s[0]);
 	av.push_back(nullptr);
@@ -1355,7 +1409,9 @@ int tlb_setup(const struct tlb_run_opts *opts, int gb_argc, char **gb_argv, char
 		if (!existed)
 			unlink(path);
 	}
-	// The CSV always gets every repetition; aggregates-only applies to the console.
+	// The CSV always gets every repetition; aggregates-only applies to the
+	// console, and report-aggregates-only to the --benchmark_out file too.
+	c.report_aggregates_only = benchmark::FLAGS_benchmark_report_aggregates_only;
 	c.display_aggregates_only =
 		benchmark::FLAGS_benchmark_display_aggregates_only || benchmark::FLAGS_benchmark_report_aggregates_only;
 	benchmark::FLAGS_benchmark_display_aggregates_only = false;
@@ -1444,10 +1500,34 @@ int tlb_run(const struct tlb_run_opts *opts, int gb_argc, char **gb_argv)
 	if (opts->run_id)
 		c.run_id = opts->run_id;
 	c.opts.progress_fd = opts->progress_fd;
-	benchmark::ConsoleReporter console(isatty(STDOUT_FILENO) ? benchmark::ConsoleReporter::OO_Defaults
-								 : benchmark::ConsoleReporter::OO_Tabular);
-	CsvReporter rep(&console);
-	benchmark::RunSpecifiedBenchmarks(&rep);
+	std::unique_ptr<benchmark::BenchmarkReporter> console(tlb__console_new());
+	std::unique_ptr<FileSink> file;
+	if (!benchmark::FLAGS_benchmark_out.empty()) {
+		const std::string &f = benchmark::FLAGS_benchmark_out_format;
+		std::unique_ptr<benchmark::BenchmarkReporter> inner;
+		if (f == "csv") {
+			// deprecated upstream, still Google Benchmark 1.7's csv out format
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+			inner.reset(new benchmark::CSVReporter());
+#pragma GCC diagnostic pop
+		}
+		else if (f == "console")
+			inner.reset(new benchmark::ConsoleReporter(benchmark::ConsoleReporter::OO_None));
+		else
+			inner.reset(new benchmark::JSONReporter());
+		file.reset(new FileSink(std::move(inner)));
+	}
+	// the run's facts in the out file's context, as in the CSV's columns
+	// (scripts/compare reads them from either)
+	if (file) {
+		benchmark::AddCustomContext("run_id", c.run_id);
+		benchmark::AddCustomContext("cpu_model", c.cpu_model);
+		benchmark::AddCustomContext("git_commit", c.git_commit);
+		benchmark::AddCustomContext("build_type", c.build_type);
+	}
+	CsvReporter rep(console.get(), file.get());
+	benchmark::RunSpecifiedBenchmarks(&rep, file.get());
 	fflush(stdout);
 	return 0;
 }

@@ -207,4 +207,4 @@ out:
 	return r;
 }
 
-TLW_REGISTER(condition, .lesson = "十二 Condition: notify(n) releases exactly n waiting threads", .run = run);
+TLW_REGISTER(condition, .lesson = "seed §12 Condition: notify(n) releases exactly n waiting threads", .run = run);

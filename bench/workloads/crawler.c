@@ -623,6 +623,6 @@ out:
 }
 
 TLW_REGISTER(crawler,
-	     .lesson = "十五: pool.submit(get_page).add_done_callback(parse_page) against a local HTTP server",
+	     .lesson = "seed §15 concurrent.futures: pool.submit(get_page).add_done_callback(parse_page) against a local HTTP server",
 	     .baseline = "serial",
 	     .run = run);

@@ -257,5 +257,5 @@ static int run(struct tlw_ctx *c)
 	return 0;
 }
 
-TLW_REGISTER(daemon, .lesson = "六 守护线程: the confusing example, in a fresh child process", .run = run,
+TLW_REGISTER(daemon, .lesson = "seed §6 daemon threads: the confusing example, in a fresh child process", .run = run,
 	     .child = child);

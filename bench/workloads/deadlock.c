@@ -335,5 +335,5 @@ out:
 }
 
 TLW_REGISTER(deadlock,
-	     .lesson = "九 死锁与递归锁: func1 A->B, func2 B->A with two Locks deadlocks; one RLock completes",
+	     .lesson = "seed §9 deadlock and RLock: func1 A->B, func2 B->A with two Locks deadlocks; one RLock completes",
 	     .run = run);

@@ -303,5 +303,5 @@ out:
 	return r;
 }
 
-TLW_REGISTER(echo, .lesson = "练习一: the upper-casing echo server, thread per connection vs a pool", .baseline = "thread",
+TLW_REGISTER(echo, .lesson = "seed exercise 1: the upper-casing echo server, thread per connection vs a pool", .baseline = "thread",
 	     .run = run);

@@ -157,4 +157,4 @@ out:
 	return r;
 }
 
-TLW_REGISTER(event, .lesson = "十一 Event: connect-retry workers waiting for a checker", .run = run);
+TLW_REGISTER(event, .lesson = "seed §11 Event: connect-retry workers waiting for a checker", .run = run);

@@ -195,4 +195,4 @@ static int run(struct tlw_ctx *c)
 	return 0;
 }
 
-TLW_REGISTER(gil, .lesson = "七/八 GIL: CPU-bound threads do not scale under a GIL, I/O-bound ones do", .run = run);
+TLW_REGISTER(gil, .lesson = "seed §7/§8 GIL: CPU-bound threads do not scale under a GIL, I/O-bound ones do", .run = run);

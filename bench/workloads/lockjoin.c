@@ -402,7 +402,7 @@ static int run(struct tlw_ctx *c)
 }
 
 TLW_REGISTER(lockjoin,
-	     .lesson = "八 同步锁: unlocked vs Lock vs join vs atomic on temp = n; work; n = temp - 1",
+	     .lesson = "seed §8 Lock (mutual exclusion) vs join: unlocked vs Lock vs join vs atomic on temp = n; work; n = temp - 1",
 	     .baseline = "unlocked",
 	     .process_variants = 1u << V_PROC_PRIVATE | 1u << V_PROC_SHARED_UNLOCKED | 1u << V_PROC_SHARED_LOCK,
 	     .process_baseline = "proc-shared-unlocked",

@@ -321,6 +321,6 @@ out:
 }
 
 TLW_REGISTER(pipeline,
-	     .lesson = "练习二: input -> upper-case -> file, busy-wait on shared lists vs blocking queues",
+	     .lesson = "seed exercise 2: input -> upper-case -> file, busy-wait on shared lists vs blocking queues",
 	     .baseline = "queue",
 	     .run = run);

@@ -119,4 +119,4 @@ out:
 	return r;
 }
 
-TLW_REGISTER(semaphore, .lesson = "十 信号量: Semaphore(5) admits 5 at a time", .run = run);
+TLW_REGISTER(semaphore, .lesson = "seed §10 Semaphore: Semaphore(5) admits 5 at a time", .run = run);

@@ -128,4 +128,4 @@ static int run(struct tlw_ctx *c)
 	return 0;
 }
 
-TLW_REGISTER(start, .lesson = "三 线程与进程: start latency, pid, shared globals", .baseline = "thread", .run = run);
+TLW_REGISTER(start, .lesson = "seed §3 threads vs processes: start latency, pid, shared globals", .baseline = "thread", .run = run);

@@ -231,6 +231,6 @@ out:
 }
 
 TLW_REGISTER(timer,
-	     .lesson = "十三 定时器: the captcha refresher, Timer re-armed per tick vs a drift-free ticker",
+	     .lesson = "seed §13 Timer: the captcha refresher, Timer re-armed per tick vs a drift-free ticker",
 	     .baseline = "ticker",
 	     .run = run);

@@ -1,4 +1,10 @@
-"""scripts/compare A.csv B.csv: line up the same benchmarks of two runs.
+"""scripts/compare A B: line up the same benchmarks of two runs.
+
+A and B are each our CSV, a run directory (its results.csv), or a Google
+Benchmark JSON file (--benchmark_out of tl-bench or of any program;
+tlreport.gbjson), so any two Google Benchmark outputs compare as with
+Google Benchmark's tools/compare.py. Runs from different hosts pair by
+benchmark name like any two runs; the header names each side's host and CPU.
 
 A benchmark is identified by name (without the runner's `/pin:<policy>`
 part) + peer + mode, + pin policy when either run holds it under several
@@ -115,7 +121,7 @@ def geomean_change(rows):
 
 
 def run(a_path, b_path, threshold, alpha, method="auto", name_filter=None):
-    ra, rb = results.load(a_path), results.load(b_path)
+    ra, rb = results.load_any(a_path), results.load_any(b_path)
     multi = results.multi_pin(ra) | results.multi_pin(rb)
     pa_all, pb_all = results.points(ra, multi), results.points(rb, multi)
     if name_filter:
@@ -151,22 +157,41 @@ def _p(v):
     return "-" if v is None else "%.4f" % v
 
 
+def table(head, rows, left=(0,)):
+    """Columns as wide as their widest cell, two spaces apart: a cell never
+    runs into the next one (`49.86 us+175968.1%` did). Columns in `left`
+    are left-aligned, the others right-aligned; the last is never padded."""
+    widths = [max(len(r[i]) for r in [head] + rows) for i in range(len(head))]
+
+    def line(cells):
+        out = []
+        for i, (c, w) in enumerate(zip(cells, widths)):
+            last = i == len(cells) - 1
+            out.append(c if last else c.ljust(w) if i in left else c.rjust(w))
+        return "  ".join(out).rstrip()
+    return [line(head)] + [line(r) for r in rows]
+
+
+def _side(label, path, f):
+    return "%s: %s  (host %s, CPU %s, run %s, commit %s)" % (
+        label, path, results.fact_str(f, "host"), results.fact_str(f, "cpu_model"),
+        results.fact_str(f, "run_id"), results.short_commits(f))
+
+
 def render(out, color=False):
     def c(text, code):
         return "\033[%sm%s\033[0m" % (code, text) if color else text
     fa, fb = out["facts_a"], out["facts_b"]
-    lines = ["A: %s  (run %s, commit %s)" % (out["a"], results.fact_str(fa, "run_id"),
-                                              results.short_commits(fa)),
-             "B: %s  (run %s, commit %s)" % (out["b"], results.fact_str(fb, "run_id"),
-                                              results.short_commits(fb)),
-             "Median of repetitions; change = (B - A) / A; p = two-sided Mann-Whitney U "
-             "over repetitions; REGRESSION = slower by > %.1f%% with p < %g."
-             % (out["threshold"] * 100, out["alpha"]), ""]
+    lines = [_side("A", out["a"], fa), _side("B", out["b"], fb)]
+    if any(fa.get(k) and fb.get(k) and fa[k] != fb[k] for k in ("host", "cpu_model")):
+        lines.append("NOTE: A and B ran on different machines: benchmarks pair by name, and a "
+                     "change includes the machine's difference.")
+    lines += ["Median of repetitions; change = (B - A) / A; p = two-sided Mann-Whitney U "
+              "over repetitions; REGRESSION = slower by > %.1f%% with p < %g."
+              % (out["threshold"] * 100, out["alpha"]), ""]
     rows = out["compared"]
-    w = max([len("Benchmark")] + [len(r["benchmark"]) for r in rows]) + 2
-    head = "%-*s%12s%12s%10s%10s%9s%9s%8s  %s" % (
-        w, "Benchmark", "Time Old", "Time New", "Time", "CPU", "p(time)", "p(cpu)", "Reps", "Verdict")
-    lines += [head, "-" * len(head)]
+    head = ["Benchmark", "Time Old", "Time New", "Time", "CPU", "p(time)", "p(cpu)", "Reps", "Verdict"]
+    cells, codes = [], []
     warn_small = False
     for r in rows:
         v = r["verdict"]
@@ -174,14 +199,16 @@ def render(out, color=False):
         if r["min_pvalue"] is not None and r["min_pvalue"] >= out["alpha"]:
             vtxt += " (n too small)"
             warn_small = True
-        code = {"REGRESSION": "91", "improved": "96", "slower": "93"}.get(v)
-        line = "%-*s%12s%12s%10s%10s%9s%9s%8s  %s" % (
-            w, r["benchmark"], fmt_time(r["time_old"]), fmt_time(r["time_new"]),
-            _pct(r["time_change"]), _pct(r["cpu_change"]), _p(r["time_pvalue"]),
-            _p(r["cpu_pvalue"]), "%dv%d" % (r["reps_old"], r["reps_new"]), vtxt)
-        lines.append(c(line, code) if code else line)
+        codes.append({"REGRESSION": "91", "improved": "96", "slower": "93"}.get(v))
+        cells.append([r["benchmark"], fmt_time(r["time_old"]), fmt_time(r["time_new"]),
+                      _pct(r["time_change"]), _pct(r["cpu_change"]), _p(r["time_pvalue"]),
+                      _p(r["cpu_pvalue"]), "%dv%d" % (r["reps_old"], r["reps_new"]), vtxt])
     if rows:
-        lines.append("%-*s%12s%12s%10s" % (w, "OVERALL_GEOMEAN", "", "", _pct(out["geomean_change"])))
+        cells.append(["OVERALL_GEOMEAN", "", "", _pct(out["geomean_change"]), "", "", "", "", ""])
+        codes.append(None)
+    t = table(head, cells, left=(0, 8))
+    lines += [t[0], "-" * max(len(x) for x in t)]
+    lines += [c(x, code) if code else x for x, code in zip(t[1:], codes)]
     lines.append("")
     few = [r for r in rows if r["reps_old"] < UTEST_OPTIMAL_REPETITIONS or r["reps_new"] < UTEST_OPTIMAL_REPETITIONS]
     if few:
@@ -210,9 +237,10 @@ def render(out, color=False):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(
-        prog="compare", description="Compare two threadlab benchmark CSVs (A = old, B = new).")
-    ap.add_argument("a", metavar="A.csv")
-    ap.add_argument("b", metavar="B.csv")
+        prog="compare", description="Compare two benchmark runs (A = old, B = new): each a threadlab "
+        "CSV, a run directory, or a Google Benchmark JSON file.")
+    ap.add_argument("a", metavar="A")
+    ap.add_argument("b", metavar="B")
     ap.add_argument("--threshold", type=parse_threshold, default=0.05,
                     help="regression threshold, e.g. 5%% (default 5%%)")
     ap.add_argument("--alpha", type=parse_alpha, default=0.05,
@@ -222,6 +250,8 @@ def main(argv=None):
     ap.add_argument("--filter", metavar="REGEX", help="only benchmarks whose name matches")
     ap.add_argument("--json", metavar="PATH", help="also write the comparison as JSON ('-' = stdout)")
     ap.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    ap.add_argument("--format", choices=("text", "json"), default="text",
+                    help="stdout as the text table (default) or the comparison as JSON")
     args = ap.parse_args(argv)
     try:
         if args.filter:
@@ -232,15 +262,16 @@ def main(argv=None):
     except results.InputError as e:
         results.die(e, "compare")
     color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
-    if args.json != "-":
+    doc = {k: v for k, v in out.items() if k != "regressions"}
+    doc["regressions"] = [r["benchmark"] for r in out["regressions"]]
+    text = json.dumps(doc, indent=2)
+    if args.json and args.json != "-":
+        try:
+            results.write_atomic(args.json, text + "\n")
+        except OSError as e:
+            results.die("--json %s: cannot write: %s" % (args.json, e), "compare")
+    if args.format == "json" or args.json == "-":
+        print(text)
+    else:
         print(render(out, color))
-    if args.json:
-        doc = {k: v for k, v in out.items() if k != "regressions"}
-        doc["regressions"] = [r["benchmark"] for r in out["regressions"]]
-        text = json.dumps(doc, indent=2)
-        if args.json == "-":
-            print(text)
-        else:
-            with open(args.json, "w") as f:
-                f.write(text + "\n")
     return 1 if out["regressions"] else 0

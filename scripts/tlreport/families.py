@@ -221,6 +221,43 @@ def params_pretty(p, sep=", "):
     return sep.join(out)
 
 
+# Params that carry the thread count of benchmarks that start their own
+# threads (workloads run as one Google Benchmark thread: threads=1).
+THREAD_PARAMS = ("nthreads", "threads", "n_threads", "workers")
+
+
+def threads_of(p):
+    """The threads a benchmark really ran: Google Benchmark's thread count,
+    else (when that is 1) a thread-count param (`nthreads=20`)."""
+    if p.threads > 1:
+        return p.threads
+    for k in THREAD_PARAMS:
+        try:
+            n = int(float(p.params[k]))
+        except (KeyError, ValueError):
+            continue
+        if n > 0:
+            return n
+    return p.threads
+
+
+_RACY_WORDS = {"unlocked", "racy", "busywait", "busy-wait", "busy_wait"}
+
+
+def is_racy(p):
+    """A variant that races on purpose (or lost updates in this run): being
+    faster than it is no achievement, so ratios against it are not
+    'better' or 'worse'."""
+    c = p.counters
+    lost = c.get("lost_updates")
+    if isinstance(lost, float) and lost > 0:
+        return True
+    fn, en = c.get("final_n"), c.get("expected_n")
+    if isinstance(fn, float) and isinstance(en, float) and fn != en:
+        return True
+    return lesson_variant(p) == "unlocked" or bool(_RACY_WORDS & ({p.variant.lower()} | set(parts(p))))
+
+
 # The order matters: the first match wins.
 RULES = (
     ("lesson", is_lesson),

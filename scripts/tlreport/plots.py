@@ -8,6 +8,7 @@ what was drawn (used by scripts/report-page).
 """
 import argparse
 import json
+import math
 import os
 import sys
 import textwrap
@@ -21,14 +22,25 @@ from matplotlib.ticker import (EngFormatter, FixedLocator, FuncFormatter, LogLoc
 
 from . import families, ratios, results  # noqa: E402
 
-SEC = EngFormatter(unit="s", places=0)
+
+
+def time_label(v):
+    """Seconds -> '20 ns', '1.5 \u00b5s' (3 significant digits, no '.0'):
+    ticks and bar labels, as the page writes times."""
+    return results.fmt_time(v * 1e9).replace(" us", " \u00b5s") if v > 0 else "0"
+
+
+TIME = FuncFormatter(lambda v, _: time_label(v))
+# Bars: a linear axis from 0 while the values span at most this factor (so
+# 20 ns is drawn half as long as 41 ns); wider spans need a log axis.
+LINEAR_SPAN = 30.0
 # Line style per pin policy when a run has several (colour stays the implementation's).
 PIN_STYLES = ("-", "--", "-.", (0, (1, 1)))
 
 
 def fmt_s(v):
     """Bar label: 3 significant digits with a unit."""
-    return results.fmt_time(v * 1e9)
+    return time_label(v)
 
 
 def _params_label(params, drop=()):
@@ -187,7 +199,7 @@ class Plotter:
                        label="oversubscribed (> %d allowed PUs)" % self.allowed)
 
     @staticmethod
-    def log_axis(ax, axis, values, formatter=SEC):
+    def log_axis(ax, axis, values, formatter=TIME):
         """Log scale labelled at 1-2-5 steps when the data spans few decades."""
         (ax.set_yscale if axis == "y" else ax.set_xscale)("log")
         a = getattr(ax, axis + "axis")
@@ -197,15 +209,38 @@ class Plotter:
             # within a decade the 1-2-5 steps leave at most one tick, and
             # matplotlib then labels every minor one: a few linear steps
             a.set_major_locator(MaxNLocator(nbins=4))
-            if formatter is SEC:
-                formatter = EngFormatter(unit="s", places=1)
         else:
             a.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0) if span < 1e3 else (1.0,)))
         a.set_major_formatter(formatter)
         a.set_minor_formatter(NullFormatter())
 
     def log_time_axis(self, ax, axis, values):
-        self.log_axis(ax, axis, values, SEC)
+        self.log_axis(ax, axis, values, TIME)
+
+    def bar_time_axis(self, ax, axis, values, label):
+        """The value axis of a bar chart of times. Within LINEAR_SPAN: linear
+        from 0, so bar lengths are proportional to the times. Wider: log,
+        the bars starting at the power of ten below the smallest value, and
+        the label says so. Room above the longest bar for its value label."""
+        vals = [v for v in values if v and v > 0]
+        a = getattr(ax, axis + "axis")
+        setlim = ax.set_xlim if axis == "x" else ax.set_ylim
+        setlabel = ax.set_xlabel if axis == "x" else ax.set_ylabel
+        if not vals:
+            setlabel(label)
+            return
+        lo, hi = min(vals), max(vals)
+        if hi / lo <= LINEAR_SPAN:
+            (ax.set_xscale if axis == "x" else ax.set_yscale)("linear")
+            a.set_major_locator(MaxNLocator(nbins=5))
+            a.set_major_formatter(TIME)
+            setlim(0, hi * 1.22)
+            setlabel(label)
+        else:
+            self.log_axis(ax, axis, vals, TIME)
+            floor = 10 ** math.floor(math.log10(lo))
+            setlim(floor, hi * 4)
+            setlabel("%s (log scale; bars start at %s)" % (label, time_label(floor)))
 
     @staticmethod
     def grouped_bars(ax, groups, series, value, log=True, fmt=None):
@@ -339,10 +374,8 @@ class Plotter:
             bars = ax.barh(labels, vals, color=colors)
             ax.bar_label(bars, labels=[fmt_s(v) for v in vals],
                          fontsize=7, padding=2)
-            self.log_time_axis(ax, "x", vals)
-            ax.set_xlabel("real time per operation (s, log)")
+            self.bar_time_axis(ax, "x", vals, "real time per operation")
             ax.set_title("%s (1 thread%s)" % (pv, ", pin " + pin if pin else ""), fontsize=10)
-            ax.margins(x=0.25)
             return
         styles = ["-", "--", ":", "-."]
         param_sets = sorted({k[3] for k in series})
@@ -365,11 +398,15 @@ class Plotter:
         ax.xaxis.set_major_locator(FixedLocator(threads))
         ax.xaxis.set_minor_locator(NullLocator())
         ax.xaxis.set_major_formatter(ScalarFormatter())
+        if len(threads) == 1:  # one thread count (a filtered run): a column of points, said so
+            ax.set_xlim(threads[0] / 1.6, threads[0] * 1.6)
+            ax.text(0.5, 0.02, "one thread count in this run: no curve", transform=ax.transAxes,
+                    ha="center", va="bottom", fontsize=7, color="#666666")
         self.log_time_axis(ax, "y", [secs(p) for p in group])
         ax.set_xlabel("threads (log2)")
         srcs = {p.time_source for p in group}
-        ax.set_ylabel("time per operation (s, log)" if srcs != {"real_ns"} else
-                      "real time per iteration per thread (s, log)")
+        ax.set_ylabel("time per operation (log scale)" if srcs != {"real_ns"} else
+                      "real time per iteration per thread (log scale)")
         ax.set_title(pv + (" vs " + ", ".join(sorted(bases)) if bases else "")
                      + (" (pin %s)" % pin if pin else ""), fontsize=10)
         ax.grid(True, which="both", alpha=0.3)
@@ -402,7 +439,7 @@ class Plotter:
         else:
             self._ratio_chart(pairs, "ratio_baseline", "ours / baseline: median time ratio",
                               "time ratio ours / baseline (log; < 1: ours faster)",
-                              lambda pr: "%s vs %s" % (_bench_label(pr.ours), pr.other.pv),
+                              lambda pr: self._ratio_label(pr.ours),
                               "Ratio of median real time per iteration, ours over the "
                               "baseline its row names (same params, threads, mode, pin "
                               "policy). Below 1: ours is faster.")
@@ -414,31 +451,107 @@ class Plotter:
         else:
             self._ratio_chart(cpairs, "ratio_cpython", "CPython / ours: what the C version buys",
                               "time ratio CPython / ours (log; > 1: C faster)",
-                              lambda pr: _bench_label(pr.ours),
+                              lambda pr: self._ratio_label(pr.ours),
                               "How many times longer CPython's threading/queue/"
                               "concurrent.futures takes than ours for the same operation "
                               "(median real time per iteration).", good_above=True)
 
     def _ratio_chart(self, pairs, stem, title, xlabel, labeler, caption, good_above=False):
+        """Small multiples, one panel per primitive, in two columns (one
+        screen wide): a row per benchmark instance without its thread count,
+        a marker per thread count, on a log axis centred on 1 with a stem
+        from 1 (its length is the log of the ratio, so x2 and /2 look
+        alike). Green: ours better, red: worse, grey: against (or of) a
+        variant that races on purpose, where faster is no achievement."""
         pairs = [pr for pr in pairs if pr.ratio]
         pairs.sort(key=lambda pr: (pr.ours.primitive, pr.ours.variant, pr.ours.params_str,
-                                   pr.ours.threads))
-        labels = [labeler(pr) for pr in pairs]
-        vals = [pr.ratio for pr in pairs]
-        good = [(v > 1) if good_above else (v < 1) for v in vals]
-        fig, ax = plt.subplots(figsize=(10, 1.2 + 0.28 * len(pairs)), constrained_layout=True)
-        bars = ax.barh(range(len(vals)), vals, color=["#55a868" if g else "#c44e52" for g in good])
-        ax.bar_label(bars, labels=["\u00d7%.3g" % v for v in vals], fontsize=7, padding=2)
-        ax.set_yticks(range(len(vals)))
-        ax.set_yticklabels(labels, fontsize=7)
-        ax.invert_yaxis()
-        self.log_axis(ax, "x", vals + [1.0], FuncFormatter(lambda v, _: "%g" % v))
-        ax.axvline(1.0, color="black", lw=0.8)
-        ax.set_xlabel(xlabel)
-        ax.margins(x=0.15)
-        ax.grid(True, axis="x", which="both", alpha=0.3)
+                                   families.threads_of(pr.ours)))
+        panels, versus = {}, {}
+        for pr in pairs:
+            rows = panels.setdefault(pr.ours.primitive, {})
+            rows.setdefault(labeler(pr), []).append(pr)
+            if pr.kind == "baseline":
+                o = pr.other
+                versus.setdefault(pr.ours.primitive, {})[
+                    o.primitive if o.primitive != pr.ours.primitive else o.variant] = 1
+        prims = list(panels)
+        threads = sorted({families.threads_of(pr.ours) for pr in pairs})
+        markers = ("o", "s", "^", "D", "v", "P", "X", "*", "h", "<")
+        mk = {t: markers[i % len(markers)] for i, t in enumerate(threads)}
+        # two columns, split where the rows divide evenly (panels stay in order)
+        sizes = [len(panels[p]) + 2 for p in prims]  # + title and spacing
+        half, acc, cut = sum(sizes) / 2.0, 0, len(prims)
+        for i, n in enumerate(sizes):
+            if acc + n / 2.0 > half and i > 0:
+                cut = i
+                break
+            acc += n
+        cols = [prims[:cut], prims[cut:]] if len(prims) > 1 else [prims]
+        height = max(sum(len(panels[p]) + 2 for p in c) for c in cols if c) * 0.19 + 1.4
+        height = max(3.0, height)
+        fig = plt.figure(figsize=(12.5, height), constrained_layout=True)
+        # a strip for the legend on top (matplotlib 3.6 has no "outside" legends)
+        top, body = fig.subfigures(2, 1, height_ratios=[0.45, height - 0.45])
+        subs = body.subfigures(1, len(cols), squeeze=False)[0] if len(cols) > 1 else [body]
+        lo = min(min(pr.ratio for pr in pairs), 1 / max(pr.ratio for pr in pairs), 0.5)
+        lim = (lo / 1.6, 1.6 / lo)
+        racy_any = False
+        for sub, col in zip(subs, cols):
+            if not col:
+                continue
+            axes = sub.subplots(len(col), 1, squeeze=False, sharex=True,
+                                gridspec_kw={"height_ratios": [len(panels[p]) + 0.8 for p in col]})[:, 0]
+            for ax, prim in zip(axes, col):
+                rows = list(panels[prim].items())
+                for y, (lab, prs) in enumerate(rows):
+                    for pr in prs:
+                        racy = families.is_racy(pr.ours) or families.is_racy(pr.other)
+                        racy_any = racy_any or racy
+                        good = pr.ratio > 1 if good_above else pr.ratio < 1
+                        col_ = "#8c8c8c" if racy else "#55a868" if good else "#c44e52"
+                        ax.plot([1.0, pr.ratio], [y, y], color=col_, lw=1.2, alpha=0.6)
+                        ax.plot([pr.ratio], [y], marker=mk[families.threads_of(pr.ours)], ms=5,
+                                color=col_, ls="none")
+                ax.set_yticks(range(len(rows)))
+                ax.set_yticklabels([lab for lab, _ in rows], fontsize=7)
+                ax.set_ylim(len(rows) - 0.5, -0.5)
+                ax.set_xscale("log")
+                ax.set_xlim(*lim)
+                ax.axvline(1.0, color="black", lw=0.8)
+                vs = list(versus.get(prim, {}))
+                ax.set_title(prim + (" vs " + ", ".join(vs) if vs else ""), fontsize=9, loc="left",
+                             fontweight="bold")
+                ax.grid(True, axis="x", which="major", alpha=0.3)
+                ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: "\u00d7%g" % v))
+                ax.xaxis.set_minor_formatter(NullFormatter())
+                ax.tick_params(axis="x", labelsize=7)
+            axes[-1].set_xlabel(xlabel, fontsize=8)
+        from matplotlib.lines import Line2D
+        handles = [Line2D([], [], marker=mk[t], color="#555555", ls="none", label="%d thread%s"
+                          % (t, "" if t == 1 else "s")) for t in threads]
+        handles += [Line2D([], [], color=c, lw=3, label=l) for c, l in (
+            ("#55a868", "ours better"), ("#c44e52", "ours worse"))]
+        if racy_any:
+            handles.append(Line2D([], [], color="#8c8c8c", lw=3, label="vs a racy variant (wrong result)"))
+        top.legend(handles=handles, loc="center", ncol=min(8, len(handles)), fontsize=7, frameon=False)
         self.save(fig, stem, title, "ratio", [pr.ours for pr in pairs] + [pr.other for pr in pairs],
-                  caption)
+                  caption + " One panel per primitive; markers are thread counts; the axis is "
+                  "logarithmic and centred on 1, each stem starts at 1.")
+
+    def _ratio_label(self, p, width=44):
+        """A ratio row: variant, params (without thread counts: the marker
+        shows them), mode and pin policy when the run has several; at most
+        `width` characters (the page's table has the full names)."""
+        params = ",".join("%s=%s" % (k, v) for k, v in p.params.items()
+                          if k not in families.THREAD_PARAMS)
+        s = (p.variant or p.pv) + (" " + params if params else "")
+        if p.mode != "threads":
+            s += " (%s)" % ("proc" if p.mode == "processes" else p.mode)
+        if len(self.pins) > 1 and p.pin_policy in self.pins:
+            s += " [%s]" % p.pin_policy
+        if p.peer != "c":
+            s += " [%s]" % p.peer
+        return s if len(s) <= width else s[:width - 1] + "\u2026"
 
     def plot_handoff(self):
         pts = self.fam["handoff"]
@@ -452,10 +565,10 @@ class Plotter:
                                families.placement)
         fig, ax = plt.subplots(figsize=(max(7, 1.6 * len(places) * max(1, len(series)) / 3), 5),
                                constrained_layout=True)
-        self.grouped_bars(ax, places, series, None)
-        self.log_time_axis(ax, "y", [v for _, d, _ in series for v in d.values()])
+        self.grouped_bars(ax, places, series, None, log=False, fmt=fmt_s)
+        self.bar_time_axis(ax, "y", [v for _, d, _ in series for v in d.values()],
+                           "round trip per ping-pong")
         ax.set_xlabel("placement of the two threads")
-        ax.set_ylabel("round trip per ping-pong (s, log)")
         ax.grid(True, axis="y", which="both", alpha=0.3)
         ax.legend(fontsize=7, ncol=2)
         self.save(fig, "handoff", "Handoff latency by placement (ping-pong round trip)", "handoff",
@@ -474,9 +587,8 @@ class Plotter:
         groups = [lab for lab, _ in series]
         fig, ax = plt.subplots(figsize=(max(7, 1.1 * len(groups) + 2), 5), constrained_layout=True)
         bars = [(k, {lab: pc[k] * 1e-9 for lab, pc in series if k in pc}) for k in keys]
-        self.grouped_bars(ax, groups, bars, None)
-        self.log_time_axis(ax, "y", [v for _, d in bars for v in d.values()])
-        ax.set_ylabel(ylabel)
+        self.grouped_bars(ax, groups, bars, None, log=False)
+        self.bar_time_axis(ax, "y", [v for _, d in bars for v in d.values()], ylabel)
         ax.tick_params(axis="x", labelrotation=20, labelsize=8)
         ax.grid(True, axis="y", which="both", alpha=0.3)
         ax.legend(title="percentile", fontsize=8)
@@ -488,7 +600,7 @@ class Plotter:
             self.note("no wake-up latency rows (percentile counters): skipped wakeup")
             return
         self._percentile_chart(pts, "wakeup", "Wake-up latency percentiles",
-                               "wake-up latency (s, log)",
+                               "wake-up latency",
                                "Time from the waker's signal to the waiter running, as "
                                "percentile counters (p50/p90/p99/max) per primitive.", "wakeup")
 
@@ -502,7 +614,7 @@ class Plotter:
             return
         self._percentile_chart([p for p in pts if families.percentiles(p)], "timer",
                                "Timer lateness (fire time minus due time)",
-                               "lateness (s, log)",
+                               "lateness",
                                "How late each timer fired relative to its due time: "
                                "percentiles per timer kind.", "timer")
 
@@ -515,7 +627,7 @@ class Plotter:
         series = {}
         for p in pts:
             series.setdefault(impl_label(p, True), []).append(p)
-        impls = sorted({impl_label(p, True).replace(results.pin_suffix(p), "") for p in pts})
+        impls = sorted(series)  # a colour per implementation and pin policy
         threads = sorted({p.threads for p in pts})
         for ax, counter, label in ((axes[0], "jain", "Jain's fairness index"),
                                    (axes[1], "min_max", "min / max acquisitions per thread")):
@@ -523,15 +635,16 @@ class Plotter:
                 ps = sorted((p for p in ps if isinstance(p.counters.get(counter), float)),
                             key=lambda p: p.threads)
                 if ps:
-                    impl = lab.replace(results.pin_suffix(ps[0]), "")
                     ax.plot([p.threads for p in ps], [p.counters[counter] for p in ps],
                             marker="o", label=lab, ls=self.pin_style(ps[0]),
-                            color="C%d" % (impls.index(impl) % 10))
+                            color="C%d" % (impls.index(lab) % 10))
             self.shade_oversub(ax, threads)
             ax.set_xscale("log", base=2)
             ax.xaxis.set_major_locator(FixedLocator(threads))
             ax.xaxis.set_minor_locator(NullLocator())
             ax.xaxis.set_major_formatter(ScalarFormatter())
+            if len(threads) == 1:
+                ax.set_xlim(threads[0] / 1.6, threads[0] * 1.6)
             ax.set_ylim(0, 1.05)
             ax.set_xlabel("threads (log2)")
             ax.set_ylabel(label + " (1 = perfectly fair)")
@@ -557,9 +670,9 @@ class Plotter:
         def qlabel(p):
             lab = impl_label(p, True, drop=("cap", "capacity", "maxsize", "pattern"))
             return lab.replace("/" + families.queue_pattern(p), "")
-        def qimpl(p):  # the implementation, whatever its pin policy: one colour
-            return qlabel(p).replace(results.pin_suffix(p), "")
-        colors = {lab: "C%d" % (i % 10) for i, lab in enumerate(sorted({qimpl(p) for p in pts}))}
+        # a colour per series: implementation and pin policy (compact and
+        # scatter of one queue must not look alike; the dash says it too)
+        colors = {lab: "C%d" % (i % 10) for i, lab in enumerate(sorted({qlabel(p) for p in pts}))}
         for ax, pattern in zip(axes[0], patterns):
             series, style = {}, {}
             for p in pts:
@@ -568,13 +681,18 @@ class Plotter:
                 lab = qlabel(p)
                 v = p.items_per_second if use_items else 1e9 / p.real_ns
                 series.setdefault(lab, {})[families.queue_capacity(p)] = v
-                style[lab] = (colors[qimpl(p)], ":" if p.peer != "c" else self.pin_style(p))
+                style[lab] = (colors[lab], ":" if p.peer != "c" else self.pin_style(p))
+            # this pattern's capacities only (SPSC had an empty slot for a
+            # capacity only MPMC ran)
+            here = [c for c in caps if any(c in vals for vals in series.values())]
             for lab, vals in sorted(series.items()):
-                xs = [i for i, c in enumerate(caps) if c in vals]
-                ax.plot(xs, [vals[caps[i]] for i in xs], marker="o", label=lab, color=style[lab][0],
+                xs = [i for i, c in enumerate(here) if c in vals]
+                ax.plot(xs, [vals[here[i]] for i in xs], marker="o", label=lab, color=style[lab][0],
                         ls=style[lab][1])
-            ax.set_xticks(range(len(caps)))
-            ax.set_xticklabels(caps)
+            ax.set_xticks(range(len(here)))
+            ax.set_xticklabels(here)
+            if len(here) == 1:
+                ax.set_xlim(-0.5, 0.5)
             self.log_axis(ax, "y", [v for vals in series.values() for v in vals.values()],
                           EngFormatter(unit="/s", places=0))
             ax.set_xlabel("capacity (maxsize)")
@@ -598,10 +716,10 @@ class Plotter:
             return s + _run_suffix(p)
         series = paired_series(pts, lab, lambda p: p.variant)
         fig, ax = plt.subplots(figsize=(max(8, 2.2 * len(ops) + 2), 5), constrained_layout=True)
-        self.grouped_bars(ax, ops, series, None)
-        self.log_time_axis(ax, "y", [v for _, d, _ in series for v in d.values()])
+        self.grouped_bars(ax, ops, series, None, log=False)
+        self.bar_time_axis(ax, "y", [v for _, d, _ in series for v in d.values()],
+                           "time per task / call")
         ax.set_xlabel("operation")
-        ax.set_ylabel("time per task / call (s, log)")
         ax.grid(True, axis="y", which="both", alpha=0.3)
         ax.legend(fontsize=7, ncol=2)
         self.save(fig, "executors", "Executors: pools vs a thread / process per task", "executor",
@@ -627,9 +745,7 @@ class Plotter:
                   "#4c72b0" for p in pts]
         bars = ax.barh(labels, vals, color=colors)
         ax.bar_label(bars, labels=[fmt_s(v) for v in vals], fontsize=8, padding=2)
-        self.log_time_axis(ax, "x", vals)
-        ax.set_xlabel("time to start and finish one thread / process (s, log)")
-        ax.margins(x=0.2)
+        self.bar_time_axis(ax, "x", vals, "time to start and finish one thread / process")
         ax.grid(True, axis="x", which="both", alpha=0.3)
         self.save(fig, "start", "Thread vs process start (create + join / fork + wait)", "start",
                   pts, "Cost of starting and reaping one thread (pthread_create+join, our "
@@ -664,9 +780,7 @@ class Plotter:
             colors = ["#c44e52" if v else "#55a868" for v in lost]
             b = ax_t.bar(names, wall, color=colors)
             ax_t.bar_label(b, labels=[fmt_s(v) for v in wall], fontsize=8)
-            self.log_time_axis(ax_t, "y", wall)
-            ax_t.set_ylabel("wall time of the whole run (s, log)")
-            ax_t.margins(y=0.25)
+            self.bar_time_axis(ax_t, "y", wall, "wall time of the whole run")
             label = key[2] or "default parameters"
             if key[0] != "threads":
                 label += " (%s)" % key[0]
@@ -716,9 +830,7 @@ class Plotter:
             ax.set_yticklabels(labels, fontsize=8)
             ax.invert_yaxis()
             ax.bar_label(bars, labels=[fmt_s(v) for v in vals], fontsize=8, padding=2)
-            self.log_time_axis(ax, "x", vals)
-            ax.set_xlabel("wall time of one run (s, log; median of repetitions)")
-            ax.margins(x=0.2)
+            self.bar_time_axis(ax, "x", vals, "wall time of one run (median of repetitions)")
             ax.grid(True, axis="x", which="both", alpha=0.3)
             self.save(fig, "workload_%s" % _safe(name), "Workload %s: wall time per variant" % name,
                       "workload", ps, "Median wall time of one run of the %s workload per variant "
@@ -775,11 +887,13 @@ def _safe(s):
     return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in s)
 
 
-def _bench_label(p):
-    s = p.pv
+def _bench_label(p, threads=True):
+    """variant (the panel names the primitive), params, threads, mode, pin."""
+    s = p.variant or p.pv
     if p.params_str:
-        s += " " + p.params_str
-    s += " t=%d" % p.threads
+        s += " " + p.params_str.replace(";", ",")
+    if threads:
+        s += " t=%d" % families.threads_of(p)
     if p.mode != "threads":
         s += " (%s)" % p.mode
     if p.pin_policy not in ("", "none"):

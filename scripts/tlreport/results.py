@@ -141,6 +141,26 @@ def load(path):
     return rows
 
 
+def load_any(path):
+    """A run as compare and report-page take it: our CSV, a run directory
+    (its results.csv; reports/latest too), or a Google Benchmark JSON file
+    (tlreport.gbjson). Returns a list of Row. Raises InputError."""
+    from . import gbjson
+    if os.path.isdir(path):
+        csv_path = os.path.join(path, "results.csv")
+        if not os.path.isfile(csv_path):
+            raise InputError("%s: a directory without results.csv (not a run directory)" % path)
+        return load(csv_path)
+    if os.path.isfile(path) and gbjson.looks_like(path):
+        def error(msg):
+            raise InputError(msg)
+        rows = [Row(raw, where) for raw, where in gbjson.load_raw(path, error)]
+        if not rows:
+            raise InputError("%s: no benchmarks in this Google Benchmark JSON" % path)
+        return rows
+    return load(path)
+
+
 def facts(rows):
     """Run facts: column -> sorted distinct non-empty values."""
     out = {}
@@ -315,6 +335,22 @@ def fmt_time(ns, digits=3):
         if abs(ns) >= scale:
             return "%.*g %s" % (digits, ns / scale, unit)
     return "%.*g ns" % (digits, ns)
+
+
+def write_atomic(path, text):
+    """Write text to path whole or not at all: a temporary file next to it,
+    then rename. Raises OSError (the temporary file is removed)."""
+    tmp = "%s.tmp-%d" % (path, os.getpid())
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except OSError:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
 
 
 def die(err, prog):

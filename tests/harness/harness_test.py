@@ -479,12 +479,13 @@ def test_pins(bench, work):
     (and placement-pinned ping-pongs) run once, under the first policy."""
     allowed = os.sched_getaffinity(0)
     flt = "^(selftest/(ok|args|threads|sweep|task_shared)|shim/mutex_pair)"
+    only = ["--no-baselines", "--no-peers"]  # just the rows the filter names
     single = ("selftest/ok", "selftest/args", "shim/mutex_pair")
     swept = ("selftest/threads", "selftest/sweep", "selftest/task_shared")
 
     # 1. the default: no --pin at all
     out = fresh_dir(work, "pins-default")
-    p = run(bench, ["--quick", "--mode", "both", "--out", out, "--filter", flt])
+    p = run(bench, ["--quick", "--mode", "both", "--out", out, "--filter", flt] + only)
     check(p.returncode == 0, "exit %d: %s" % (p.returncode, p.stderr))
     d = latest(out)
     with open(os.path.join(d, "run.json")) as f:
@@ -492,7 +493,7 @@ def test_pins(bench, work):
     check(facts["pin_policy"] == "compact+scatter" and facts["pin_policies"] == ["compact", "scatter"],
           "run.json pins %r %r" % (facts.get("pin_policy"), facts.get("pin_policies")))
     rows = read_rows(d)
-    listed = run(bench, ["--quick", "--mode", "both", "--list", "--filter", flt]).stdout.split()
+    listed = run(bench, ["--quick", "--mode", "both", "--list", "--filter", flt] + only).stdout.split()
     check(len(listed) == len(set(listed)), "instance names not unique: %r" % listed)
     check(set(listed) == {r["name"] for r in rows}, "rows vs --list: %r" % sorted(set(listed) ^ {r["name"] for r in rows}))
     its = [r for r in rows if r["row_type"] == "iteration"]

@@ -55,7 +55,7 @@ class Plot(TmpDir):
         with open(os.path.join(out, "lesson_lock_join_unlocked.svg")) as f:
             svg = f.read()
         for text in ("fixture-host", "Fixture CPU", "1 pkg / 2 cores / 2 PUs", "pin compact",
-                     "0123456789ab", "lost updates", "wall time of the whole run (s, log)",
+                     "0123456789ab", "lost updates", "wall time of the whole run",
                      "lock-narrow", "unlocked", "join", "atomic"):
             self.assertIn(text, svg)
 
@@ -69,7 +69,7 @@ class Plot(TmpDir):
         self.assertNotIn("missing for", r.stdout)
         want = {"fairness": "pin=%s", "queue": "pin=%s",  # legend entries
                 "scaling_lock": "pthread_mutex/contended (pin %s)",  # one panel per policy
-                "ratio_baseline": "t=2 %s vs pthread_mutex/contended"}  # bar labels
+                "ratio_baseline": "contended cs=0,work=0 [%s]"}  # row labels (panel: lock vs pthread_mutex)
         for stem, text in want.items():
             with open(os.path.join(out, stem + ".svg")) as f:
                 svg = f.read()
