@@ -1,14 +1,31 @@
-/* threading.Lock on a three-state futex word (Drepper, "Futexes are tricky",
- * mutex 3; musl's and glibc's lll_lock):
- *   0 free, 1 locked, 2 locked and some thread may sleep in the kernel.
- * Acquire: CAS 0->1 (acquire); else spin with backoff on a learned budget; else
- * swap in 2 and sleep until a swap returns 0. Release: swap 0 (release); if
- * the old value was 2, wake one sleeper. A woken thread swaps in 2 (not 1):
- * it cannot know whether others still sleep, so the next release wakes again.
+/* threading.Lock on a futex word (Drepper, "Futexes are tricky", mutex 3;
+ * musl's and glibc's lll_lock), plus eventual fairness. Low two bits:
+ *   0 free, 1 locked, 2 locked and some thread may sleep in the kernel,
+ *   3 free but handed to an urgent waiter (below);
+ * bits 8..31: how many urgent waiters there are.
+ * Acquire: CAS 0->1 (acquire); else spin with backoff on a learned budget
+ * (adaptive_spin.h); else mark the word 2 and sleep until it is free, then
+ * take it as 2 (not 1): a woken thread cannot know whether others still
+ * sleep, so the next release wakes again. Release: CAS to 0 (release); if it
+ * was 2, wake one sleeper.
  *
- * Memory order: the acquiring CAS/swap is acquire, the releasing swap is
- * release; that pair is the happens-before edge for data the lock protects
- * (and what TSan follows: see the annotation note below).
+ * Eventual fairness (parking_lot's and Abseil's answer to starvation): the
+ * releasing thread usually re-acquires before a woken sleeper has even run,
+ * which is what makes this lock fast, and what could starve a sleeper for
+ * as long as the holder keeps coming back. A sleeper that has waited
+ * TL__LOCK_FAIR_NS (its first sleep is timed to end then, whoever else the
+ * releases wake) counts itself urgent before sleeping again. A release that
+ * sees urgent waiters does not free the lock: it hands it over (low bits 3,
+ * release) and wakes every sleeper; only an urgent one may take it (CAS 3 ->
+ * 2, acquire, uncounting itself), the others sleep on. The handoff cannot
+ * get stuck: the count is exact, and an urgent waiter that times out
+ * uncounts itself and, if it was the last one and the lock had been handed
+ * over, frees it (and wakes one). A waiter that spins has not waited long:
+ * only sleepers become urgent. Wake order among sleepers is the kernel's.
+ *
+ * Memory order: the acquiring CAS is acquire, the releasing CAS is release
+ * (the handoff too); that pair is the happens-before edge for data the lock
+ * protects (and what TSan follows: see the annotation note below).
  *
  * TSan: Python's Lock has no owner (another thread may release it), so it is
  * annotated as a *read* mutex, which keeps it in TSan's lock-order graph
@@ -33,6 +50,7 @@
 #include "futex.h"
 #include "lock_tsan.h"
 #include "robust.h"
+#include "spin.h"
 #include "tid.h"
 #include "timeout.h"
 #include "tsan_mutex.h"
@@ -73,19 +91,108 @@ static inline bool try_fast(tl_lock_t *l)
 						       memory_order_relaxed);
 }
 
+/* The private word (see the top of the file). */
+#define LOW 3u
+#define SLEEPERS 2u
+#define HANDED 3u
+#define URGENT (1u << 8)
+#ifndef TL__LOCK_FAIR_NS
+#define TL__LOCK_FAIR_NS 200000 /* a sleeper waiting this long gets the next release */
+#endif
+
+/* An urgent waiter gives up (timed out): uncount; if the lock was handed to
+ * the urgent ones and none is left, free it and wake a sleeper for it. */
+static void leave_urgent(tl_lock_t *l, uint32_t v)
+{
+	for (;;) {
+		uint32_t nv = v - URGENT;
+		bool unhand = (v & LOW) == HANDED && nv < URGENT;
+		if (unhand)
+			nv &= ~LOW;
+		if (atomic_compare_exchange_weak_explicit(&l->state, &v, nv, memory_order_acq_rel,
+							  memory_order_relaxed)) {
+			if (unhand)
+				tl__futex_wake(&l->state, 1, 0);
+			return;
+		}
+	}
+}
+
 /* Contended path: the adaptive spin (adaptive_spin.h), then sleep. */
 __attribute__((noinline)) static int lock_slow(tl_lock_t *l, const struct timespec *deadline)
 {
 	if (tl__adaptive_spin(&l->state, 1, &l->spins))
 		return 0;
-	uint32_t c = atomic_exchange_explicit(&l->state, 2, memory_order_acquire);
-	while (c != 0) {
-		int r = tl__futex_wait(&l->state, 2, deadline, 0) /* private only */;
-		if (r == -ETIMEDOUT)
-			return TL_ETIMEDOUT; /* state stays 2: one spare wake, never a lost one */
-		c = atomic_exchange_explicit(&l->state, 2, memory_order_acquire);
+	const uint64_t t0 = tl__now_ns();
+	bool urgent = false;
+	uint32_t v = atomic_load_explicit(&l->state, memory_order_relaxed);
+	for (;;) {
+		uint32_t low = v & LOW;
+		if (low == 0 || (low == HANDED && urgent)) {
+			/* Free, or handed to the urgent ones: take it as 2. (Free
+			 * implies no urgent waiter: a release with one hands over.) */
+			uint32_t nv = ((v & ~LOW) - (urgent ? URGENT : 0)) | SLEEPERS;
+			if (atomic_compare_exchange_weak_explicit(&l->state, &v, nv, memory_order_acquire,
+								  memory_order_relaxed))
+				return 0;
+			continue;
+		}
+		if (low == 1) { /* say that someone will sleep */
+			if (!atomic_compare_exchange_weak_explicit(&l->state, &v, (v & ~LOW) | SLEEPERS,
+								   memory_order_relaxed, memory_order_relaxed))
+				continue;
+			v = (v & ~LOW) | SLEEPERS;
+		}
+		if (!urgent && tl__now_ns() - t0 >= TL__LOCK_FAIR_NS) {
+			if (!atomic_compare_exchange_weak_explicit(&l->state, &v, v + URGENT, memory_order_relaxed,
+								   memory_order_relaxed))
+				continue;
+			v += URGENT;
+			urgent = true;
+		}
+		/* Not urgent yet: wake up when we would be, unless the caller's
+		 * deadline comes first. */
+		struct timespec fair;
+		const struct timespec *until = deadline;
+		if (!urgent) {
+			uint64_t at = t0 + TL__LOCK_FAIR_NS;
+			fair.tv_sec = (time_t)(at / 1000000000u);
+			fair.tv_nsec = (long)(at % 1000000000u);
+			if (!deadline || fair.tv_sec < deadline->tv_sec ||
+			    (fair.tv_sec == deadline->tv_sec && fair.tv_nsec < deadline->tv_nsec))
+				until = &fair;
+		}
+		int r = tl__futex_wait(&l->state, v, until, 0) /* private only */;
+		v = atomic_load_explicit(&l->state, memory_order_relaxed);
+		if (r == -ETIMEDOUT && until != deadline)
+			continue; /* our fairness mark, not the caller's deadline */
+		if (r == -ETIMEDOUT) {
+			/* The sleepers mark stays: one spare wake, never a lost one. */
+			if (urgent)
+				leave_urgent(l, v);
+			return TL_ETIMEDOUT;
+		}
 	}
-	return 0;
+}
+
+/* 0, or TL_EPERM when not locked (free, or handed over and not taken yet). */
+static int unlock_private(tl_lock_t *l)
+{
+	uint32_t v = atomic_load_explicit(&l->state, memory_order_relaxed);
+	for (;;) {
+		uint32_t low = v & LOW;
+		if (low == 0 || low == HANDED)
+			return TL_EPERM;
+		uint32_t nv = v >= URGENT ? (v & ~LOW) | HANDED : 0;
+		if (atomic_compare_exchange_weak_explicit(&l->state, &v, nv, memory_order_release,
+							  memory_order_relaxed)) {
+			if (nv) /* handed over: the urgent one is among the sleepers */
+				tl__futex_wake(&l->state, INT_MAX, 0);
+			else if (low == SLEEPERS)
+				tl__futex_wake(&l->state, 1, 0);
+			return 0;
+		}
+	}
 }
 
 /* Process-shared, after the inline attempt failed (or the pid was not
@@ -213,7 +320,7 @@ int tl_lock_release(tl_lock_t *l)
 #ifdef TL_TSAN
 	/* Keep a misuse out of TSan's mutex state: refuse before annotating. */
 	uint32_t v = atomic_load_explicit(&l->state, memory_order_relaxed);
-	if (v == 0 || (pshared(l) && tl__robust_notrec(v)))
+	if (pshared(l) ? v == 0 || tl__robust_notrec(v) : (v & LOW) == 0 || (v & LOW) == HANDED)
 		return TL_EPERM;
 #endif
 	TL_TSAN_RELEASE(l);
@@ -223,10 +330,7 @@ int tl_lock_release(tl_lock_t *l)
 	if (pshared(l)) {
 		r = p_unlock(l);
 	} else {
-		uint32_t c = atomic_exchange_explicit(&l->state, 0, memory_order_release);
-		if (c == 2)
-			tl__futex_wake(&l->state, 1, 0);
-		r = c == 0 ? TL_EPERM : 0; /* swapping 0 over 0 changed nothing */
+		r = unlock_private(l);
 	}
 	TL_TSAN_MUTEX_POST_UNLOCK(l, TL__TSAN_READ);
 	return r;

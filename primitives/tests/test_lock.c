@@ -32,7 +32,7 @@ static void setup(int mode)
 static bool has_sleeper(tl_lock_t *l)
 {
 	uint32_t w = atomic_load(&l->state);
-	return g_mode == SU_THREADS ? w == 2 : (w & 0x80000000u) != 0;
+	return g_mode == SU_THREADS ? (w & 3) == 2 : (w & 0x80000000u) != 0;
 }
 
 TEST_IMPL(lock_static_initializer)
@@ -210,6 +210,58 @@ SU_MODE_TESTS(lock_timed_acquire_succeeds_when_released)
 	su_finish(t);
 	ASSERT_EQ(atomic_load(&S->result), 0);
 	ASSERT_TRUE(tl_lock_locked(&S->lk));
+	ASSERT_OK(tl_lock_release(&S->lk));
+	return 0;
+}
+
+/* Eventual fairness: a sleeper that has waited long enough counts itself
+ * urgent (bits 8.. of the private word), and the next release hands the
+ * lock to it instead of freeing it, so the releasing thread, however fast it
+ * comes back, gets the lock only after the waiter has had its turn (the
+ * starvation an always-barging lock allows). */
+static void *take_once(void *arg)
+{
+	(void)arg;
+	ASSERT_OK(tl_lock_acquire(&S->lk, true, TL_FOREVER));
+	atomic_store(&S->phase, 1);
+	ASSERT_OK(tl_lock_release(&S->lk));
+	return NULL;
+}
+
+TEST_IMPL(lock_fair_handoff)
+{
+	setup(SU_THREADS);
+	for (int round = 0; round < 5; round++) {
+		atomic_store(&S->phase, 0);
+		ASSERT_OK(tl_lock_acquire(&S->lk, true, TL_FOREVER));
+		pthread_t t = su_spawn(take_once, NULL);
+		WAIT_UNTIL(atomic_load(&S->lk.state) >= 256u); /* it has become urgent */
+		ASSERT_OK(tl_lock_release(&S->lk));
+		ASSERT_OK(tl_lock_acquire(&S->lk, true, TL_FOREVER)); /* not before its turn */
+		ASSERT_EQ(atomic_load(&S->phase), 1);
+		ASSERT_OK(tl_lock_release(&S->lk));
+		ASSERT_OK(pthread_join(t, NULL));
+		ASSERT_EQ(atomic_load(&S->lk.state), 0);
+	}
+	return 0;
+}
+
+/* An urgent waiter that times out uncounts itself: the next release frees
+ * the lock as usual. */
+TEST_IMPL(lock_fair_urgent_timeout)
+{
+	setup(SU_THREADS);
+	S->timeout = 0.05; /* far longer than the fairness mark */
+	ASSERT_OK(tl_lock_acquire(&S->lk, true, TL_FOREVER));
+	atomic_store(&S->result, 1);
+	pthread_t t = su_spawn(timed_acquire, NULL);
+	/* urgent for a while (or, on a very slow machine, already gone) */
+	WAIT_UNTIL(atomic_load(&S->lk.state) >= 256u || atomic_load(&S->result) != 1);
+	ASSERT_OK(pthread_join(t, NULL));
+	ASSERT_EQ(atomic_load(&S->result), TL_ETIMEDOUT);
+	ASSERT(atomic_load(&S->lk.state) < 256u);
+	ASSERT_OK(tl_lock_release(&S->lk));
+	ASSERT_OK(tl_lock_try_acquire(&S->lk));
 	ASSERT_OK(tl_lock_release(&S->lk));
 	return 0;
 }
@@ -576,6 +628,8 @@ TEST_IMPL(lock_owner_killed_under_contention)
 }
 
 TEST_LIST_BEGIN
+TEST_ENTRY(lock_fair_handoff)
+TEST_ENTRY(lock_fair_urgent_timeout)
 TEST_ENTRY(lock_static_initializer)
 SU_FLAG_ENTRIES(lock_init_destroy)
 SU_FLAG_ENTRIES(lock_acquire_release)
