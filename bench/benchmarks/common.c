@@ -118,6 +118,46 @@ uint64_t bm_group_end(tlb_state *st)
 }
 
 /* ---- window ---- */
+static struct bm_wait_hist bm_waits[BM_MAX_THREADS];
+__thread struct bm_wait_hist *bm_my_waits;
+
+/* The lower edge of bucket b (bm_wait_bucket's inverse). */
+static uint64_t wait_bucket_ns(unsigned b)
+{
+	unsigned msb = b / 4;
+	if (msb < 2) /* below 8 ns a bucket is one value (4..7 stay empty) */
+		return b < 4 ? b : 4;
+	return (1ull << msb) | ((uint64_t)(b % 4) << (msb - 2));
+}
+
+/* Thread 0, after the last barrier of the run: percentiles over all threads. */
+static void waits_report(tlb_state *st, unsigned nt)
+{
+	uint64_t total = 0, mx = 0;
+	for (unsigned i = 0; i < nt; i++) {
+		for (unsigned b = 0; b < BM_WAIT_BUCKETS; b++)
+			total += bm_waits[i].n[b];
+		mx = bm_waits[i].max > mx ? bm_waits[i].max : mx;
+	}
+	if (!total)
+		return;
+	const double q[2] = { 0.50, 0.99 };
+	const char *name[2] = { "wait_p50_ns", "wait_p99_ns" };
+	for (int k = 0; k < 2; k++) {
+		uint64_t want = (uint64_t)(q[k] * (double)total), seen = 0;
+		unsigned b = 0;
+		for (; b < BM_WAIT_BUCKETS; b++) {
+			for (unsigned i = 0; i < nt; i++)
+				seen += bm_waits[i].n[b];
+			if (seen > want)
+				break;
+		}
+		tlb_counter(st, name[k], (double)wait_bucket_ns(b < BM_WAIT_BUCKETS ? b : BM_WAIT_BUCKETS - 1),
+			    TLB_COUNTER_PLAIN);
+	}
+	tlb_counter(st, "wait_max_ns", (double)mx, TLB_COUNTER_PLAIN);
+}
+
 bool bm_window_begin(tlb_state *st)
 {
 	int nt = tlb_thread_count(st);
@@ -127,6 +167,8 @@ bool bm_window_begin(tlb_state *st)
 		tlb_skip(st, msg);
 		return false;
 	}
+	bm_my_waits = &bm_waits[tlb_thread_index(st)];
+	memset(bm_my_waits, 0, sizeof *bm_my_waits);
 	if (tlb_thread_index(st) == 0)
 		atomic_store_explicit(&bm_win.stop, 0, memory_order_relaxed);
 	bm_barrier_wait(&bm_bar, (unsigned)nt);
@@ -159,6 +201,7 @@ void bm_window_end(tlb_state *st, const struct bm_window_cfg *cfg, uint64_t my_o
 				    TLB_COUNTER_PLAIN);
 			tlb_counter(st, "min_max", mm, TLB_COUNTER_PLAIN);
 			tlb_counter(st, "min_max_ratio", mm, TLB_COUNTER_PLAIN);
+			waits_report(st, nt);
 		}
 		if (ops_out)
 			*ops_out = sum;

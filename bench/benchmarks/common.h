@@ -138,6 +138,39 @@ struct bm_window_cfg {
 	bool fairness;      /* thread 0 reports jain / min_max counters */
 };
 
+/* Acquire-wait percentiles (fairness rows): each thread times its acquires
+ * (bm_wait_begin/bm_wait_end around the lock call) into its own
+ * quarter-octave histogram (each bucket 19% wide), reset by
+ * bm_window_begin; bm_window_end of a fairness run has thread 0 report
+ * wait_p50_ns, wait_p99_ns and wait_max_ns over all threads' acquires of
+ * the repetition. The clock reads cost ~50 ns an acquire, so only the
+ * fairness rows pay them, never the throughput rows. */
+#define BM_WAIT_BUCKETS 144 /* up to 2^36 ns */
+struct bm_wait_hist {
+	_Alignas(BM_CACHELINE) uint64_t n[BM_WAIT_BUCKETS];
+	uint64_t max;
+};
+extern __thread struct bm_wait_hist *bm_my_waits;
+static inline unsigned bm_wait_bucket(uint64_t ns)
+{
+	if (ns < 4)
+		return (unsigned)ns;
+	unsigned msb = 63u - (unsigned)__builtin_clzll(ns);
+	unsigned b = msb * 4 + (unsigned)((ns >> (msb - 2)) & 3);
+	return b < BM_WAIT_BUCKETS ? b : BM_WAIT_BUCKETS - 1;
+}
+static inline uint64_t bm_wait_begin(void)
+{
+	return bm_now_ns();
+}
+static inline void bm_wait_end(uint64_t t0)
+{
+	uint64_t ns = bm_now_ns() - t0;
+	struct bm_wait_hist *h = bm_my_waits;
+	h->n[bm_wait_bucket(ns)]++;
+	h->max = ns > h->max ? ns : h->max;
+}
+
 /* Per-window / per-run state shared by the threads of the running instance. */
 struct bm_window_shared {
 	_Alignas(BM_CACHELINE) _Atomic uint32_t stop;

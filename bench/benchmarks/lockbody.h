@@ -20,7 +20,9 @@
  *                          is acquire, bump the protected counter, C ns of
  *                          work, release, then W ns of work outside. The
  *                          counter must equal the ops counted (checked).
- *   fairness/cs:100/work:0 the same body; counters jain and min_max of the
+ *   fairness/cs:100/work:0 the same body, each acquire's wait timed;
+ *                          counters wait_p50_ns, wait_p99_ns, wait_max_ns
+ *                          (acquire waits, all threads) and jain and min_max of the
  *                          per-thread acquisition counts.
  * Each row's baseline is the same benchmark of the named baseline lock.
  *
@@ -102,6 +104,17 @@ void bm_lock_check(tlb_state *st, const struct bm_lock_ctx *c, uint64_t ops);
 		unlock_(&bm_##tag##_sh.obj);                                                              \
 		bm_work(c->work_iters);                                                                   \
 	}                                                                                                 \
+	static void bm_##tag##_fair_op(void *ctx) /* the same, each acquire's wait timed */               \
+	{                                                                                                 \
+		struct bm_lock_ctx *c = (struct bm_lock_ctx *)ctx;                                        \
+		uint64_t t0 = bm_wait_begin();                                                            \
+		lock_(&bm_##tag##_sh.obj);                                                                \
+		bm_wait_end(t0);                                                                          \
+		c->counter++;                                                                             \
+		bm_work(c->cs_iters);                                                                     \
+		unlock_(&bm_##tag##_sh.obj);                                                              \
+		bm_work(c->work_iters);                                                                   \
+	}                                                                                                 \
 	static inline void bm_##tag##_window(tlb_state *st, bool fair)                                    \
 	{                                                                                                 \
 		struct bm_lock_ctx *c = &bm_##tag##_sh.c;                                                 \
@@ -113,7 +126,8 @@ void bm_lock_check(tlb_state *st, const struct bm_lock_ctx *c, uint64_t ops);
 			c->work_iters = bm_ns_to_iters((uint64_t)tlb_arg(st, 1));                         \
 		}                                                                                         \
 		uint64_t ops = 0;                                                                         \
-		if (!bm_window_run(st, &cfg, bm_##tag##_op, c, &ops))                                     \
+		if (!(fair ? bm_window_run(st, &cfg, bm_##tag##_fair_op, c, &ops)                          \
+			   : bm_window_run(st, &cfg, bm_##tag##_op, c, &ops)))                            \
 			return;                                                                           \
 		if (tlb_thread_index(st) == 0) {                                                          \
 			bm_lock_check(st, c, ops);                                                        \
