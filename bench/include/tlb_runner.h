@@ -6,8 +6,10 @@
  * --repetitions take effect) and tlb_list() expands the instances. The suite
  * itself runs in a forked child through tlb_run(), which writes one CSV row
  * per run to csv_fd as each benchmark finishes and reports progress on
- * progress_fd as lines "S <k>" (instance k, 1-based, started) and "D <k>"
- * (finished and its rows written).
+ * progress_fd as lines "S <k> <offset>" (instance k, 1-based, started when
+ * csv_fd was <offset> bytes long), "D <k>" (finished and its rows written)
+ * and "E <k> <errno>" (a row of k could not be written; the child then
+ * exits with TLB_EXIT_WRITE_FAILED).
  */
 #ifndef TLB_RUNNER_H
 #define TLB_RUNNER_H
@@ -23,6 +25,10 @@ extern "C" {
 #endif
 
 #define TLB_MAX_THREAD_COUNTS 64
+
+/* The suite child's exit status when a CSV row could not be written (it
+ * reported "E <k> <errno>" on progress_fd first). */
+#define TLB_EXIT_WRITE_FAILED 4
 
 struct tlb_run_opts {
 	/* what to run */

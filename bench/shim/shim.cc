@@ -164,13 +164,17 @@ std::mutex inst_lock;
 std::map<InstKey, InstRec> instances;
 long started_seq;
 
-void progress_line(const char *tag, long k)
+// "S k <offset>": the CSV's size as instance k starts, so the supervisor can
+// cut a crashed or unwritable instance's rows back out (whole or absent);
+// "E k <errno>": its rows could not be written; "D k": done.
+void progress_line(const char *tag, long k, long long extra = -1)
 {
 	int fd = ctx().opts.progress_fd;
 	if (fd < 0)
 		return;
-	char buf[64];
-	int n = snprintf(buf, sizeof buf, "%s %ld\n", tag, k);
+	char buf[80];
+	int n = extra >= 0 ? snprintf(buf, sizeof buf, "%s %ld %lld\n", tag, k, extra)
+			   : snprintf(buf, sizeof buf, "%s %ld\n", tag, k);
 	if (write(fd, buf, (size_t)n) < 0) {
 		// the supervisor went away; keep running, rows still reach the CSV
 	}
@@ -201,7 +205,8 @@ long begin_invocation(const InstKey &key, int idx, int nthreads)
 			const char *nm = (size_t)it->second.seq <= names.size() ? names[it->second.seq - 1].c_str()
 										 : std::get<0>(key)->name.c_str();
 			// the supervisor hears of it before anyone reading stderr does
-			progress_line("S", it->second.seq);
+			int csv = ctx().opts.csv_fd;
+			progress_line("S", it->second.seq, csv >= 0 ? (long long)lseek(csv, 0, SEEK_END) : -1);
 			fprintf(stderr, "[%ld/%zu] %s\n", it->second.seq, names.size(), nm);
 		}
 	}
@@ -557,6 +562,7 @@ class CsvReporter : public benchmark::BenchmarkReporter {
 		{
 			std::lock_guard<std::mutex> g(inst_lock);
 			auto it = instances.find(key);
+			cur_seq_ = it != instances.end() ? it->second.seq : 0;
 			if (it != instances.end()) {
 				if (last_call) {
 					rec = std::move(it->second);
@@ -778,12 +784,20 @@ class CsvReporter : public benchmark::BenchmarkReporter {
 		row.f[TLB_COL_LABEL] = r.report_label.c_str();
 		if (c.opts.csv_fd >= 0) {
 			int rc = tlb_csv_write_row(c.opts.csv_fd, &row);
-			if (rc < 0)
-				fprintf(stderr, "tl-bench: writing a CSV row failed: %s\n", tl_strerror(rc));
+			if (rc < 0) {
+				// Disk full or the like: a result that cannot be kept
+				// must not count as done. The supervisor cuts this
+				// instance's rows back out and stops the run.
+				fprintf(stderr, "tl-bench: writing a CSV row failed: %s\n", strerror(-rc));
+				progress_line("E", cur_seq_, -rc);
+				fflush(stdout);
+				_exit(TLB_EXIT_WRITE_FAILED);
+			}
 		}
 	}
 
 	benchmark::BenchmarkReporter *inner_;
+	long cur_seq_ = 0; // the instance whose rows are being written
 };
 
 // Swallows everything (used to list instances into a string).
