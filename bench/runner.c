@@ -413,7 +413,34 @@ struct run {
 	long write_k;         /* ... and its instance */
 	bool dir_gone;        /* the run directory was removed or replaced mid-run */
 	int libc_single;      /* glibc's __libc_single_threaded in the suite child, -1 unknown */
+	char reserve[PATH_MAX + 32]; /* space kept for the end's metadata, "" if none */
 };
+
+/* Disk space set aside at the start and given back just before run.json and
+ * incomplete.txt are written at the end, so a run that filled the disk with
+ * rows can still say so in a valid run.json and list what is missing. */
+#define TLB_RESERVE_BYTES (32 * 1024)
+
+static void reserve_space(struct run *r)
+{
+	snprintf(r->reserve, sizeof r->reserve, "%s/.space-reserve", r->dir);
+	int fd = open(r->reserve, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd >= 0 && posix_fallocate(fd, 0, TLB_RESERVE_BYTES) == 0) {
+		close(fd);
+		return;
+	}
+	if (fd >= 0)
+		close(fd);
+	unlink(r->reserve); /* nearly full already: run without a reserve */
+	r->reserve[0] = 0;
+}
+
+static void release_space(struct run *r)
+{
+	if (r->reserve[0])
+		unlink(r->reserve);
+	r->reserve[0] = 0;
+}
 
 static void set_reason(struct run *r, int k, const char *fmt, ...)
 {
@@ -824,6 +851,8 @@ static int supervise(struct run *r)
 	if (!r->dir_gone && fsync(r->rows_fd) != 0 && errno != EINVAL && !error[0])
 		snprintf(error, sizeof error, "results.csv.partial: %s", strerror(errno));
 	close(r->rows_fd);
+	release_space(r);
+	bool listed = false; /* the missing ones are in incomplete.txt */
 	if (missing && !r->dir_gone) {
 		char path[PATH_MAX + 32];
 		snprintf(path, sizeof path, "%s/incomplete.txt", r->dir);
@@ -832,9 +861,11 @@ static int supervise(struct run *r)
 			fprintf(stderr, "tl-bench: error: cannot write %s: %s; not finished:\n", path, strerror(e));
 			if (!error[0])
 				snprintf(error, sizeof error, "incomplete.txt: %s", strerror(e));
+		} else {
+			listed = true;
 		}
 	}
-	if (missing && (r->dir_gone || error[0])) /* say what is missing where it can be read */
+	if (missing && !listed && (r->dir_gone || error[0])) /* say what is missing where it can be read */
 		for (int i = 0; i < r->n; i++)
 			if (r->status[i] != ST_DONE) {
 				const char *why = missing_reason(r, i);
@@ -856,8 +887,8 @@ static int supervise(struct run *r)
 		}
 	}
 	if (error[0]) {
-		fprintf(stderr, "tl-bench: error: %s; %d/%d benchmarks have their rows%s\n", error, r->n - missing, r->n,
-			r->dir_gone ? "" : " in results.csv");
+		fprintf(stderr, "tl-bench: error: %s; %d/%d benchmarks finished%s\n", error, r->n - missing, r->n,
+			r->dir_gone ? " (their rows are lost with the directory)" : " (their rows are in results.csv)");
 		if (!got_signal)
 			exit_code = 3;
 		return exit_code;
@@ -1004,6 +1035,7 @@ int main(int argc, char **argv)
 	r.libc_single = -1;
 	if (stat(r.dir, &r.dir_st) != 0)
 		die2("cannot use output directory '%s': %s", r.dir, strerror(errno));
+	reserve_space(&r);
 	if ((rc = write_run_json(&r, "running", -1, NULL)) != 0)
 		die2("cannot write %s/run.json: %s", r.dir, strerror(rc));
 	fprintf(stderr, "tl-bench: %d benchmarks, mode %s, pin %s, allowed CPUs %d, run %s\n", r.n, cli.mode,
