@@ -23,7 +23,7 @@ import math
 import re
 import sys
 
-from . import results, utest
+from . import inputs, results, utest
 
 UTEST_MIN_REPETITIONS = 2      # as Google Benchmark's report.py
 UTEST_OPTIMAL_REPETITIONS = 9  # "Lowest reasonable number, More is better."
@@ -224,6 +224,8 @@ def main(argv=None):
     ap.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     args = ap.parse_args(argv)
     try:
+        if args.json and args.json != "-":
+            inputs.check_out_file(args.json, "--json")
         if args.filter:
             re.compile(args.filter)
         out = run(args.a, args.b, args.threshold, args.alpha, args.utest_method, args.filter)
@@ -241,6 +243,8 @@ def main(argv=None):
         if args.json == "-":
             print(text)
         else:
-            with open(args.json, "w") as f:
-                f.write(text + "\n")
+            try:
+                inputs.write_atomic(args.json, text + "\n", "--json")
+            except results.InputError as e:
+                results.die(e, "compare")
     return 1 if out["regressions"] else 0
