@@ -117,9 +117,12 @@ struct cli {
 	int gb_argc;
 };
 
+/* Strict numbers: no leading blank or sign tricks strtol would accept. */
 static bool parse_int(const char *s, long lo, long hi, long *out)
 {
 	char *end;
+	if (isspace((unsigned char)*s))
+		return false;
 	errno = 0;
 	long v = strtol(s, &end, 10);
 	if (errno || end == s || *end || v < lo || v > hi)
@@ -131,6 +134,8 @@ static bool parse_int(const char *s, long lo, long hi, long *out)
 static bool parse_double(const char *s, double lo, double hi, double *out)
 {
 	char *end;
+	if (isspace((unsigned char)*s))
+		return false;
 	errno = 0;
 	double v = strtod(s, &end);
 	if (errno || end == s || *end || !(v >= lo) || !(v <= hi))
@@ -188,6 +193,8 @@ static void parse_cli(int argc, char **argv, struct cli *c)
 				die2("--filter needs a non-empty regular expression");
 			c->filter = v;
 		} else if ((v = opt_value(argc, argv, &i, "--pin"))) {
+			if (!*v)
+				die2("--pin needs a pin policy: none, compact, scatter, a CPU list, or e.g. compact+scatter");
 			c->pin = v;
 		} else if ((v = opt_value(argc, argv, &i, "--threads"))) {
 			c->threads = v;
@@ -253,7 +260,7 @@ static int parse_threads(const char *s, int *out, int max, bool *oversub)
 		size_t len = strcspn(t, ",");
 		char item[32];
 		if (len == 0)
-			die2("empty thread count in --threads '%s' (use e.g. 1,2,max)", s);
+			die2("invalid --threads '%s': empty thread count (use e.g. 1,2,max)", s);
 		if (len >= sizeof item)
 			die2("invalid thread count '%.*s' in --threads (use integers >= 1, max or oversub)", (int)len, t);
 		memcpy(item, t, len);

@@ -224,7 +224,7 @@ def main(argv=None):
     ap.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     args = ap.parse_args(argv)
     try:
-        if args.json and args.json != "-":
+        if args.json is not None and args.json != "-":
             inputs.check_out_file(args.json, "--json")
         if args.filter:
             re.compile(args.filter)

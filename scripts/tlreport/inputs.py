@@ -62,8 +62,11 @@ def _number(text, where, column):
 
 
 def check_raw_row(raw, where):
-    """Raise InputError for a row (csv.DictReader dict) whose numbers are
-    infinite, negative, or (threads, counts) not integers in range."""
+    """Raise InputError for a row (csv.DictReader dict) that is shorter than
+    the header (a truncated row) or whose numbers are infinite, negative, or
+    (threads, counts) not integers in range."""
+    if None in raw.values():
+        raise InputError("%s: fewer fields than the header has (a truncated row?)" % where)
     for column in NONNEG_COLUMNS:
         text = (raw.get(column) or "").strip()
         if not text:

@@ -796,7 +796,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
     out = args.out or os.path.join(os.path.dirname(os.path.abspath(args.csv)), "plots")
     try:
-        inputs.check_out_dir(out, "--out")
+        inputs.check_out_dir(out if args.out is None else args.out, "--out")
         pl = Plotter(args.csv, out, args.quiet)
         manifest = pl.run()
     except results.InputError as e:
