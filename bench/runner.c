@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -87,6 +88,8 @@ static const char usage[] =
 	"  --timeout S          per-benchmark limit in seconds, 0 = none (default 600)\n"
 	"  --topology DESC      use a synthetic hwloc topology (with --placement/--list only)\n"
 	"  --placement N        print the CPU of thread 0..N-1 under each --pin policy, then exit\n"
+	"  --resume DIR         finish the interrupted or crashed run in DIR (a run directory):\n"
+	"                       only its missing benchmarks, with its options, same run id\n"
 	"  --version            print the version, then exit\n"
 	"  -h, --help           this text\n"
 	"\n"
@@ -110,6 +113,9 @@ struct cli {
 	bool list, quick, oversubscribe, oversub_asked;
 	unsigned modes; /* TLB_MODE_* bits from --mode */
 	const char *filter, *pin, *threads, *out, *mode, *topology;
+	const char *resume; /* --resume DIR */
+	char **argv;        /* the options as given (run.json "argv": what --resume re-parses) */
+	int argc;
 	int repetitions;
 	double min_time, timeout;
 	int placement;
@@ -171,6 +177,8 @@ static void parse_cli(int argc, char **argv, struct cli *c)
 	if (!c->gb_argv)
 		die2("out of memory");
 	c->gb_argv[c->gb_argc++] = argv[0];
+	c->argv = argv + 1;
+	c->argc = argc - 1;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v;
 		long l;
@@ -216,6 +224,10 @@ static void parse_cli(int argc, char **argv, struct cli *c)
 		} else if ((v = opt_value(argc, argv, &i, "--timeout"))) {
 			if (!parse_double(v, 0, 1e7, &c->timeout))
 				die2("--timeout must be a number of seconds >= 0, not '%s'", v);
+		} else if ((v = opt_value(argc, argv, &i, "--resume"))) {
+			if (!*v)
+				die2("--resume needs a run directory such as reports/20250101T120000Z");
+			c->resume = v;
 		} else if ((v = opt_value(argc, argv, &i, "--topology"))) {
 			if (!*v)
 				die2("--topology needs a description such as 'package:2 core:4 pu:2'");
@@ -421,7 +433,31 @@ struct run {
 	bool dir_gone;        /* the run directory was removed or replaced mid-run */
 	int libc_single;      /* glibc's __libc_single_threaded in the suite child, -1 unknown */
 	char reserve[PATH_MAX + 32]; /* space kept for the end's metadata, "" if none */
+	int progress_fd;      /* progress.txt: what --resume needs, O_APPEND, flock()ed while running */
+	int resumed;          /* 0, or how many times this run was resumed */
+	unsigned char *done0; /* instances done before this attempt (--resume) */
 };
+
+/* progress.txt, one line each, appended as it happens: "I k name" for
+ * every instance when the run starts (so --resume can check the list is
+ * the same), then "S k offset" / "D k offset" as instance k starts / is
+ * done, offset being results.csv.partial's size then; the suite child
+ * writes those itself (tlb_run_opts.log_fd), right after the rows, so a
+ * SIGKILLed supervisor loses nothing. --resume keeps the D instances and
+ * cuts the CSV back to the last D's offset. */
+static void progress_log(struct run *r, const char *fmt, ...)
+{
+	char line[PATH_MAX + 64];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (r->progress_fd < 0 || n <= 0 || (size_t)n >= sizeof line)
+		return;
+	if (write(r->progress_fd, line, (size_t)n) != n) {
+		/* a full disk: the run itself reports the failed rows */
+	}
+}
 
 /* Disk space set aside at the start and given back just before run.json and
  * incomplete.txt are written at the end, so a run that filled the disk with
@@ -529,6 +565,9 @@ static int run_child(struct run *r, long skip, int *wstatus, bool *timed_out, lo
 		}
 		struct tlb_run_opts o = r->opts;
 		o.skip = skip;
+		o.done = r->done0;
+		o.log_fd = r->progress_fd;
+		o.resumed = r->resumed;
 		o.progress_fd = p[1];
 		int rc = tlb_run(&o, 0, NULL);
 		fflush(stdout);
@@ -711,6 +750,12 @@ static void fill_run_json(FILE *f, struct run *r, const void *arg)
 	json_str(f, TL_COMPILER);
 	fprintf(f, ",\n  \"version\": ");
 	json_str(f, TL_VERSION);
+	fprintf(f, ",\n  \"argv\": [");
+	for (int i = 0; i < r->cli->argc; i++) {
+		fputs(i ? ", " : "", f);
+		json_str(f, r->cli->argv[i]);
+	}
+	fprintf(f, "],\n  \"resumed\": %d", r->resumed);
 	fprintf(f, ",\n  \"google_benchmark\": \"1.7\",\n  \"quick\": %s,\n", r->cli->quick ? "true" : "false");
 	fprintf(f, "  \"filter\": ");
 	json_str(f, r->cli->filter ? r->cli->filter : "");
@@ -860,6 +905,11 @@ static int supervise(struct run *r)
 	close(r->rows_fd);
 	release_space(r);
 	bool listed = false; /* the missing ones are in incomplete.txt */
+	if (!missing && !r->dir_gone && r->resumed) { /* an earlier attempt's list */
+		char path[PATH_MAX + 32];
+		snprintf(path, sizeof path, "%s/incomplete.txt", r->dir);
+		unlink(path);
+	}
 	if (missing && !r->dir_gone) {
 		char path[PATH_MAX + 32];
 		snprintf(path, sizeof path, "%s/incomplete.txt", r->dir);
@@ -906,17 +956,210 @@ static int supervise(struct run *r)
 	return exit_code;
 }
 
-/* ---------------- main ---------------- */
 
 /* File scope, not main's frame: the suite's child exits from inside
  * supervise(), and LeakSanitizer must still see these as reachable. */
 static struct cli cli;
 static struct run r;
 
+/* ---------------- --resume ---------------- */
+
+static char *read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap);
+	for (size_t got; buf && (got = fread(buf + n, 1, cap - n - 1, f)) > 0;) {
+		n += got;
+		if (cap - n < 2) {
+			char *nb = realloc(buf, cap *= 2);
+			if (!nb)
+				free(buf);
+			buf = nb;
+		}
+	}
+	fclose(f);
+	if (!buf)
+		die2("out of memory");
+	buf[n] = 0;
+	if (len)
+		*len = n;
+	return buf;
+}
+
+/* One JSON string at *p (as json_str writes them); advances *p. */
+static char *json_unstr(const char **p)
+{
+	const char *s = *p;
+	if (*s != '"')
+		return NULL;
+	char *out = malloc(strlen(s) + 1), *o = out;
+	if (!out)
+		die2("out of memory");
+	for (s++; *s && *s != '"'; s++) {
+		if (*s != '\\') {
+			*o++ = *s;
+			continue;
+		}
+		s++;
+		if (*s == 'u' && isxdigit((unsigned char)s[1]) && isxdigit((unsigned char)s[2]) &&
+		    isxdigit((unsigned char)s[3]) && isxdigit((unsigned char)s[4])) {
+			char hex[5] = { s[1], s[2], s[3], s[4], 0 };
+			*o++ = (char)strtol(hex, NULL, 16);
+			s += 4;
+		} else if (*s == 'n') {
+			*o++ = '\n';
+		} else if (*s == 't') {
+			*o++ = '\t';
+		} else if (*s) {
+			*o++ = *s;
+		} else {
+			break;
+		}
+	}
+	if (*s != '"') {
+		free(out);
+		return NULL;
+	}
+	*o = 0;
+	*p = s + 1;
+	return out;
+}
+
+/* --resume DIR: the run's own options (run.json "argv") replace the command
+ * line, --out becomes DIR's parent; nothing else may be given. */
+static void load_resume(struct cli *c, char *argv0)
+{
+	bool alone = (c->argc == 1 && !strncmp(c->argv[0], "--resume=", 9)) ||
+		     (c->argc == 2 && !strcmp(c->argv[0], "--resume"));
+	if (!alone)
+		die2("--resume takes no other options (the run's own are in its run.json)");
+	const char *dir = c->resume;
+	struct stat st;
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		die2("--resume '%s': not a run directory", dir);
+	char path[PATH_MAX + 32];
+	snprintf(path, sizeof path, "%s/run.json", dir);
+	char *js = read_file(path, NULL);
+	if (!js)
+		die2("--resume '%s': no run.json (%s): not a tl-bench run directory", dir, strerror(errno));
+	const char *p = strstr(js, "\"argv\": [");
+	if (!p)
+		die2("--resume '%s': run.json has no \"argv\" (written by a tl-bench without --resume)", dir);
+	p += 9;
+	static char *args[1024];
+	int n = 0;
+	args[n++] = argv0;
+	while (*p == ' ' || *p == ',')
+		p++;
+	while (*p == '"') {
+		char *a = json_unstr(&p);
+		if (!a || n >= (int)(sizeof args / sizeof *args) - 1)
+			die2("--resume '%s': run.json \"argv\" is malformed", dir);
+		args[n++] = a;
+		while (*p == ' ' || *p == ',')
+			p++;
+	}
+	if (*p != ']')
+		die2("--resume '%s': run.json \"argv\" is malformed", dir);
+	const char *rs = strstr(js, "\"resumed\": ");
+	int resumed = rs ? atoi(rs + 11) : 0;
+	free(js);
+	args[n] = NULL;
+	for (int i = 1; i < n; i++)
+		if (!strncmp(args[i], "--resume", 8))
+			die2("--resume '%s': run.json \"argv\" holds --resume", dir);
+	char *d = strdup(dir);
+	if (!d)
+		die2("out of memory");
+	size_t l = strlen(d);
+	while (l > 1 && d[l - 1] == '/')
+		d[--l] = 0;
+	parse_cli(n, args, c);
+	c->resume = d;
+	char *slash = strrchr(d, '/');
+	c->out = slash ? (slash == d ? "/" : strndup(d, (size_t)(slash - d))) : ".";
+	r.resumed = resumed + 1;
+}
+
+/* Opens DIR/progress.txt and locks it for the run's lifetime (a second
+ * tl-bench --resume of a run still going is refused). */
+static int open_progress(const char *dir, bool fresh)
+{
+	char path[PATH_MAX + 32];
+	snprintf(path, sizeof path, "%s/progress.txt", dir);
+	int fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC | (fresh ? O_CREAT | O_TRUNC : 0), 0666);
+	if (fd < 0)
+		die2("%s%s: cannot open progress.txt: %s", fresh ? "" : "--resume ", dir, strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0)
+		die2("--resume '%s': the run is still going (another tl-bench holds %s)", dir, path);
+	return fd;
+}
+
+/* The instances a resumed run already has: progress.txt's "I" list must be
+ * this binary's, "D" instances are done; the CSV is cut back to the last
+ * done instance's end (rows of one that did not finish go). */
+static void resume_state(struct run *rr, int csv_fd)
+{
+	char path[PATH_MAX + 32];
+	snprintf(path, sizeof path, "%s/progress.txt", rr->dir);
+	char *text = read_file(path, NULL);
+	if (!text)
+		die2("--resume '%s': cannot read progress.txt: %s", rr->dir, strerror(errno));
+	int listed = 0;
+	long long keep = -1, first_start = -1;
+	for (char *line = text, *nl; *line; line = nl + 1) {
+		nl = strchr(line, '\n');
+		if (!nl)
+			break; /* a line cut short by a kill: ignore it */
+		*nl = 0;
+		char *end;
+		long k = strtol(line + 1, &end, 10);
+		if (k < 1 || k > rr->n) {
+			if (line[0] == 'I')
+				die2("--resume '%s': the run had more benchmarks than this tl-bench lists (%d): options or binary changed",
+				     rr->dir, rr->n);
+			continue;
+		}
+		if (line[0] == 'I') {
+			if (strcmp(end + 1, rr->names[k - 1]) != 0)
+				die2("--resume '%s': benchmark %ld was '%s', this tl-bench lists '%s': options or binary changed",
+				     rr->dir, k, end + 1, rr->names[k - 1]);
+			listed++;
+		} else if (line[0] == 'S') {
+			long long off = strtoll(end, NULL, 10);
+			if (first_start < 0 || off < first_start)
+				first_start = off;
+		} else if (line[0] == 'D') {
+			long long off = strtoll(end, NULL, 10);
+			rr->done0[k - 1] = 1;
+			rr->status[k - 1] = ST_DONE;
+			if (off > keep)
+				keep = off;
+		}
+	}
+	free(text);
+	if (listed != rr->n)
+		die2("--resume '%s': the run listed %d benchmarks, this tl-bench %d: options or binary changed", rr->dir,
+		     listed, rr->n);
+	if (keep < 0)
+		keep = first_start;
+	if (keep >= 0 && ftruncate(csv_fd, (off_t)keep) != 0)
+		die2("--resume '%s': cannot cut results.csv.partial back to its last finished row: %s", rr->dir,
+		     strerror(errno));
+}
+
+/* ---------------- main ---------------- */
+
 int main(int argc, char **argv)
 {
 	char err[1024];
+	r.progress_fd = -1;
 	parse_cli(argc, argv, &cli);
+	if (cli.resume)
+		load_resume(&cli, argv[0]);
 
 	if (cli.topology)
 		check_synthetic_size(cli.topology, "--topology");
@@ -949,6 +1192,7 @@ int main(int argc, char **argv)
 	o->min_time = cli.min_time;
 	o->csv_fd = -1;
 	o->progress_fd = -1;
+	o->log_fd = -1;
 	if (cli.threads) {
 		bool oversub = false;
 		o->n_threads = parse_threads(cli.threads, o->threads, TLB_MAX_THREAD_COUNTS, &oversub);
@@ -1004,8 +1248,42 @@ int main(int argc, char **argv)
 		return 0;
 	}
 
+	r.status = calloc((size_t)r.n, sizeof(int));
+	r.reason = calloc((size_t)r.n, sizeof(char *));
+	r.start_off = malloc((size_t)r.n * sizeof(long long));
+	r.done0 = calloc((size_t)r.n, 1);
+	if (!r.status || !r.reason || !r.start_off || !r.done0)
+		die2("out of memory");
+	for (int i = 0; i < r.n; i++)
+		r.start_off[i] = -1;
+	r.libc_single = -1;
+	int rc;
+	char part[PATH_MAX + 32];
+	if (cli.resume) {
+		/* the same directory, run id and CSV: only what is missing runs */
+		if (snprintf(r.dir, sizeof r.dir, "%s", cli.resume) >= (int)sizeof r.dir)
+			die2("output path too long");
+		const char *base = strrchr(r.dir, '/');
+		snprintf(r.run_id, sizeof r.run_id, "%.63s", base ? base + 1 : r.dir);
+		r.progress_fd = open_progress(r.dir, false);
+		snprintf(part, sizeof part, "%s/results.csv.partial", r.dir);
+		char fin[PATH_MAX + 32];
+		snprintf(fin, sizeof fin, "%s/results.csv", r.dir);
+		if (access(part, F_OK) != 0 && rename(fin, part) != 0)
+			die2("--resume '%s': no results.csv or results.csv.partial: %s", r.dir, strerror(errno));
+		r.rows_fd = open(part, O_WRONLY | O_APPEND | O_CLOEXEC);
+		if (r.rows_fd < 0)
+			die2("--resume '%s': cannot open %s: %s", r.dir, part, strerror(errno));
+		resume_state(&r, r.rows_fd);
+		struct stat cst;
+		if (fstat(r.rows_fd, &cst) == 0 && cst.st_size == 0 && (rc = tlb_csv_write_header(r.rows_fd)) != 0)
+			die2("cannot write %s: %s", part, strerror(-rc));
+		o->csv_fd = r.rows_fd;
+		goto started;
+	}
+
 	/* output directory: DIR/<run_id>/ (suffix -2, -3... if taken) */
-	int rc = mkdir_p(cli.out);
+	rc = mkdir_p(cli.out);
 	if (rc != 0)
 		die2("cannot create output directory '%s': %s", cli.out, strerror(-rc));
 	for (int i = 1;; i++) {
@@ -1024,7 +1302,6 @@ int main(int argc, char **argv)
 		if (errno != EEXIST || i > 1000)
 			die2("cannot write to output directory '%s': %s", cli.out, strerror(errno));
 	}
-	char part[PATH_MAX + 32];
 	snprintf(part, sizeof part, "%s/results.csv.partial", r.dir);
 	r.rows_fd = open(part, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0666);
 	if (r.rows_fd < 0)
@@ -1032,21 +1309,24 @@ int main(int argc, char **argv)
 	if ((rc = tlb_csv_write_header(r.rows_fd)) != 0)
 		die2("cannot write %s: %s", part, strerror(-rc));
 	o->csv_fd = r.rows_fd;
-	r.status = calloc((size_t)r.n, sizeof(int));
-	r.reason = calloc((size_t)r.n, sizeof(char *));
-	r.start_off = malloc((size_t)r.n * sizeof(long long));
-	if (!r.status || !r.reason || !r.start_off)
-		die2("out of memory");
+	r.progress_fd = open_progress(r.dir, true);
 	for (int i = 0; i < r.n; i++)
-		r.start_off[i] = -1;
-	r.libc_single = -1;
+		progress_log(&r, "I %d %s\n", i + 1, r.names[i]);
+started:
 	if (stat(r.dir, &r.dir_st) != 0)
 		die2("cannot use output directory '%s': %s", r.dir, strerror(errno));
 	reserve_space(&r);
 	if ((rc = write_run_json(&r, "running", -1, NULL)) != 0)
 		die2("cannot write %s/run.json: %s", r.dir, strerror(rc));
-	fprintf(stderr, "tl-bench: %d benchmarks, mode %s, pin %s, allowed CPUs %d, run %s\n", r.n, cli.mode,
-		cli.pin, tlb_pin_allowed_pus(), r.dir);
+	int have = 0;
+	for (int i = 0; i < r.n; i++)
+		have += r.done0[i];
+	if (r.resumed)
+		fprintf(stderr, "tl-bench: resuming %s (resume %d): %d of %d benchmarks to run, mode %s, pin %s\n", r.dir,
+			r.resumed, r.n - have, r.n, cli.mode, cli.pin);
+	else
+		fprintf(stderr, "tl-bench: %d benchmarks, mode %s, pin %s, allowed CPUs %d, run %s\n", r.n, cli.mode,
+			cli.pin, tlb_pin_allowed_pus(), r.dir);
 	if (nskipped > 0)
 		fprintf(stderr, "tl-bench: --mode %s: %d benchmark famil%s skipped in a mode they lack (listed in run.json)\n",
 			cli.mode, nskipped, nskipped == 1 ? "y" : "ies");

@@ -17,7 +17,7 @@
 extern "C" {
 #endif
 
-#define TLB_CSV_NCOLS 32
+#define TLB_CSV_NCOLS 33
 extern const char *const tlb_csv_columns[TLB_CSV_NCOLS];
 
 /* Every column as text, in schema order; NULL is written as an empty field.
@@ -35,6 +35,7 @@ enum tlb_csv_col {
 	TLB_COL_THREADS, TLB_COL_PIN_POLICY, TLB_COL_CPUS_USED, TLB_COL_OVERSUBSCRIBED,
 	TLB_COL_ITERATIONS, TLB_COL_REAL_NS, TLB_COL_CPU_NS, TLB_COL_ITEMS_PER_SECOND,
 	TLB_COL_BYTES_PER_SECOND, TLB_COL_COUNTERS, TLB_COL_ERROR, TLB_COL_LABEL,
+	TLB_COL_RESUMED,
 };
 
 /* Append `s` to buf (at *pos, capacity cap) as one CSV field, quoted when

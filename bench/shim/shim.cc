@@ -176,11 +176,16 @@ long started_seq;
 void progress_line(const char *tag, long k, long long extra = -1)
 {
 	int fd = ctx().opts.progress_fd;
-	if (fd < 0)
-		return;
 	char buf[80];
 	int n = extra >= 0 ? snprintf(buf, sizeof buf, "%s %ld %lld\n", tag, k, extra)
 			   : snprintf(buf, sizeof buf, "%s %ld\n", tag, k);
+	// progress.txt first, straight from here: once the supervisor (or
+	// anyone reading stderr) hears of it, --resume will find it there.
+	if (ctx().opts.log_fd >= 0 && tag[0] != 'E' && write(ctx().opts.log_fd, buf, (size_t)n) < 0) {
+		// a full disk: the rows' own write reports it
+	}
+	if (fd < 0)
+		return;
 	if (write(fd, buf, (size_t)n) < 0) {
 		// the supervisor went away; keep running, rows still reach the CSV
 	}
@@ -204,7 +209,8 @@ long begin_invocation(const InstKey &key, int idx, int nthreads)
 	if (it == instances.end()) {
 		InstRec r;
 		r.seq = ++started_seq;
-		r.skip = r.seq <= ctx().opts.skip;
+		r.skip = r.seq <= ctx().opts.skip ||
+			 (ctx().opts.done && (size_t)r.seq <= ctx().names.size() && ctx().opts.done[r.seq - 1]);
 		it = instances.emplace(key, std::move(r)).first;
 		if (!it->second.skip) {
 			const auto &names = ctx().names;
@@ -640,8 +646,10 @@ class CsvReporter : public benchmark::BenchmarkReporter {
 				write_row(r, f, params, shape, rec.agg_cpus);
 			}
 		}
-		if (last_call)
-			progress_line("D", rec.seq);
+		if (last_call) {
+			int csv = ctx().opts.csv_fd;
+			progress_line("D", rec.seq, csv >= 0 ? (long long)lseek(csv, 0, SEEK_END) : -1);
+		}
 	}
 
 	void Finalize() override
@@ -799,6 +807,10 @@ class CsvReporter : public benchmark::BenchmarkReporter {
 		row.f[TLB_COL_COUNTERS] = counters.c_str();
 		row.f[TLB_COL_ERROR] = err.c_str();
 		row.f[TLB_COL_LABEL] = r.report_label.c_str();
+		char resumed[32] = "";
+		if (c.opts.resumed > 0)
+			tlb_csv_fmt_int(resumed, c.opts.resumed);
+		row.f[TLB_COL_RESUMED] = resumed;
 		if (c.opts.csv_fd >= 0) {
 			int rc = tlb_csv_write_row(c.opts.csv_fd, &row);
 			if (rc < 0) {
@@ -1385,10 +1397,13 @@ int tlb_run(const struct tlb_run_opts *opts, int gb_argc, char **gb_argv)
 	if (opts->skip > 0 && !benchmark::FLAGS_benchmark_out.empty())
 		benchmark::FLAGS_benchmark_out += ".resumed-" + std::to_string(opts->skip);
 	c.opts.skip = opts->skip;
+	c.opts.done = opts->done;
+	c.opts.resumed = opts->resumed;
 	c.opts.csv_fd = opts->csv_fd;
 	if (opts->run_id)
 		c.run_id = opts->run_id;
 	c.opts.progress_fd = opts->progress_fd;
+	c.opts.log_fd = opts->log_fd;
 	benchmark::ConsoleReporter console(isatty(STDOUT_FILENO) ? benchmark::ConsoleReporter::OO_Defaults
 								 : benchmark::ConsoleReporter::OO_Tabular);
 	CsvReporter rep(&console);
