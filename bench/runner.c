@@ -166,6 +166,9 @@ static const char *opt_value(int argc, char **argv, int *i, const char *name)
 	return argv[++*i];
 }
 
+/* One branch per option. A new option (say --load N) is a field in struct
+ * cli, a branch here (parse_int / parse_double give the one-line errors), a
+ * usage line, and a line in tests/badinput/cases.txt per bad value. */
 static void parse_cli(int argc, char **argv, struct cli *c)
 {
 	memset(c, 0, sizeof *c);
