@@ -1080,6 +1080,7 @@ static void load_resume(struct cli *c, char *argv0)
 	size_t l = strlen(d);
 	while (l > 1 && d[l - 1] == '/')
 		d[--l] = 0;
+	free(c->gb_argv); /* parse_cli starts over */
 	parse_cli(n, args, c);
 	c->resume = d;
 	char *slash = strrchr(d, '/');
