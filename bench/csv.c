@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 const char *const tlb_csv_columns[TLB_CSV_NCOLS] = {
@@ -17,7 +18,7 @@ const char *const tlb_csv_columns[TLB_CSV_NCOLS] = {
 	"git_commit", "build_type", "mode", "peer", "name", "primitive", "variant", "params",
 	"baseline", "row_type", "aggregate", "repetition", "threads", "pin_policy", "cpus_used",
 	"oversubscribed", "iterations", "real_ns", "cpu_ns", "items_per_second",
-	"bytes_per_second", "counters", "error", "label", "waits",
+	"bytes_per_second", "counters", "error", "label", "waits", "resumed",
 };
 
 int tlb_csv_field(char *buf, size_t cap, size_t *pos, const char *s)
@@ -74,13 +75,20 @@ int tlb_csv_format_row(char *buf, size_t cap, const struct tlb_csv_row *row)
 static int write_all(int fd, const char *buf, size_t len)
 {
 	/* O_APPEND + one write: a short write only happens on a full disk or
-	 * a signal; finish it rather than leave half a row. */
+	 * a signal; finish it, and if the rest cannot be written either, cut
+	 * the row's first part back out (one writer per file: the suite
+	 * child), so the file never ends in half a row. */
+	off_t start = lseek(fd, 0, SEEK_END);
 	while (len) {
 		ssize_t w = write(fd, buf, len);
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
-			return -errno;
+			int e = errno;
+			if (start >= 0 && ftruncate(fd, start) != 0) {
+				/* nothing left to try; e is what the caller needs */
+			}
+			return -e;
 		}
 		buf += w;
 		len -= (size_t)w;

@@ -23,17 +23,25 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#if defined(__has_include)
+#if __has_include(<sys/single_threaded.h>)
+#include <sys/single_threaded.h>
+#endif
+#endif
 
 #ifndef TL_BUILD_TYPE
 #define TL_BUILD_TYPE "unknown"
@@ -44,6 +52,15 @@
 #ifndef TL_COMPILER
 #define TL_COMPILER "unknown"
 #endif
+#ifndef TL_VERSION
+#define TL_VERSION "unknown"
+#endif
+
+/* A synthetic topology larger than this many PUs is refused: building it
+ * and listing its sweeps grows faster than linearly (here: 1024 PUs 0.4 s,
+ * 4096 PUs 6 s, 8192 PUs 57 s; package:1000 core:1000 pu:2 ran past 30 s
+ * and 250 MB). 4096 is above any machine tl-bench runs on today. */
+#define TLB_MAX_SYNTHETIC_PUS 4096
 
 /* Compact and scatter place one thread alike; from two threads on they
  * differ wherever the machine has more than one core/package to spread. */
@@ -74,9 +91,13 @@ static const char usage[] =
 	"  --timeout S          per-benchmark limit in seconds, 0 = none (default 600)\n"
 	"  --topology DESC      use a synthetic hwloc topology (with --placement/--list only)\n"
 	"  --placement N        print the CPU of thread 0..N-1 under each --pin policy, then exit\n"
+	"  --resume DIR         finish the interrupted or crashed run in DIR (a run directory):\n"
+	"                       only its missing benchmarks, with its options, same run id\n"
+	"  --version            print the version, then exit\n"
 	"  -h, --help           this text\n"
 	"\n"
-	"Google Benchmark's own --benchmark_* flags are passed through.\n";
+	"Google Benchmark's own --benchmark_* flags are passed through\n"
+	"(--benchmark_format: console only; results.csv is the CSV, --benchmark_out=F.json the JSON).\n";
 
 static void die2(const char *fmt, ...)
 {
@@ -95,6 +116,9 @@ struct cli {
 	bool list, quick, oversubscribe, oversub_asked, no_peers, no_baselines;
 	unsigned modes; /* TLB_MODE_* bits from --mode */
 	const char *filter, *pin, *threads, *out, *mode, *topology;
+	const char *resume; /* --resume DIR */
+	char **argv;        /* the options as given (run.json "argv": what --resume re-parses) */
+	int argc;
 	int repetitions;
 	double min_time, timeout;
 	int placement;
@@ -102,9 +126,12 @@ struct cli {
 	int gb_argc;
 };
 
+/* Strict numbers: no leading blank or sign tricks strtol would accept. */
 static bool parse_int(const char *s, long lo, long hi, long *out)
 {
 	char *end;
+	if (isspace((unsigned char)*s))
+		return false;
 	errno = 0;
 	long v = strtol(s, &end, 10);
 	if (errno || end == s || *end || v < lo || v > hi)
@@ -116,6 +143,8 @@ static bool parse_int(const char *s, long lo, long hi, long *out)
 static bool parse_double(const char *s, double lo, double hi, double *out)
 {
 	char *end;
+	if (isspace((unsigned char)*s))
+		return false;
 	errno = 0;
 	double v = strtod(s, &end);
 	if (errno || end == s || *end || !(v >= lo) || !(v <= hi))
@@ -140,6 +169,9 @@ static const char *opt_value(int argc, char **argv, int *i, const char *name)
 	return argv[++*i];
 }
 
+/* One branch per option. A new option (say --load N) is a field in struct
+ * cli, a branch here (parse_int / parse_double give the one-line errors), a
+ * usage line, and a line in tests/badinput/cases.txt per bad value. */
 static void parse_cli(int argc, char **argv, struct cli *c)
 {
 	memset(c, 0, sizeof *c);
@@ -151,11 +183,16 @@ static void parse_cli(int argc, char **argv, struct cli *c)
 	if (!c->gb_argv)
 		die2("out of memory");
 	c->gb_argv[c->gb_argc++] = argv[0];
+	c->argv = argv + 1;
+	c->argc = argc - 1;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v;
 		long l;
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			fputs(usage, stdout);
+			exit(0);
+		} else if (!strcmp(a, "--version")) {
+			printf("tl-bench %s\n", TL_VERSION);
 			exit(0);
 		} else if (!strcmp(a, "--list") || !strcmp(a, "--benchmark_list_tests") ||
 			   !strcmp(a, "--benchmark_list_tests=true")) {
@@ -179,6 +216,8 @@ static void parse_cli(int argc, char **argv, struct cli *c)
 				     c->filter, v);
 			c->filter = v;
 		} else if ((v = opt_value(argc, argv, &i, "--pin"))) {
+			if (!*v)
+				die2("--pin needs a pin policy: none, compact, scatter, a CPU list, or e.g. compact+scatter");
 			c->pin = v;
 		} else if ((v = opt_value(argc, argv, &i, "--threads"))) {
 			c->threads = v;
@@ -200,12 +239,26 @@ static void parse_cli(int argc, char **argv, struct cli *c)
 		} else if ((v = opt_value(argc, argv, &i, "--timeout"))) {
 			if (!parse_double(v, 0, 1e7, &c->timeout))
 				die2("--timeout must be a number of seconds >= 0, not '%s'", v);
+		} else if ((v = opt_value(argc, argv, &i, "--resume"))) {
+			if (!*v)
+				die2("--resume needs a run directory such as reports/20250101T120000Z");
+			c->resume = v;
 		} else if ((v = opt_value(argc, argv, &i, "--topology"))) {
+			if (!*v)
+				die2("--topology needs a description such as 'package:2 core:4 pu:2'");
 			c->topology = v;
 		} else if ((v = opt_value(argc, argv, &i, "--placement"))) {
 			if (!parse_int(v, 1, 1 << 20, &l))
 				die2("--placement must be a thread count >= 1, not '%s'", v);
 			c->placement = (int)l;
+		} else if ((v = opt_value(argc, argv, &i, "--benchmark_format"))) {
+			/* The console table is all Google Benchmark prints here:
+			 * rows go to results.csv and JSON to --benchmark_out. */
+			if (!strcmp(v, "json") || !strcmp(v, "csv"))
+				die2("--benchmark_format=%s is not supported (console only): rows are in results.csv; use --benchmark_out=FILE for JSON", v);
+			if (strcmp(v, "console") != 0)
+				die2("unknown --benchmark_format '%s' (only console is supported)", v);
+			c->gb_argv[c->gb_argc++] = argv[i];
 		} else if (!strncmp(a, "--benchmark_", 12)) {
 			c->gb_argv[c->gb_argc++] = argv[i];
 		} else {
@@ -223,31 +276,58 @@ static void parse_cli(int argc, char **argv, struct cli *c)
 }
 
 /* --threads "1,2,max,oversub" -> counts; max and oversub stay
- * TLB_THREADS_ALLOWED / TLB_THREADS_OVERSUB (resolved per pin policy). */
+ * TLB_THREADS_ALLOWED / TLB_THREADS_OVERSUB (resolved per pin policy).
+ * Split by hand: strtok would merge ",," and hide an empty item. */
 static int parse_threads(const char *s, int *out, int max, bool *oversub)
 {
 	int n = 0;
-	char *dup = strdup(s), *save = NULL;
-	if (!dup)
-		die2("out of memory");
-	if (!*s || s[strlen(s) - 1] == ',')
-		die2("invalid --threads '%s' (expected e.g. 1,2,max)", s);
-	for (char *t = strtok_r(dup, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+	if (!*s)
+		die2("--threads needs a list such as 1,2,max");
+	for (const char *t = s;;) {
+		size_t len = strcspn(t, ",");
+		char item[32];
+		if (len == 0)
+			die2("invalid --threads '%s': empty thread count (use e.g. 1,2,max)", s);
+		if (len >= sizeof item)
+			die2("invalid thread count '%.*s' in --threads (use integers >= 1, max or oversub)", (int)len, t);
+		memcpy(item, t, len);
+		item[len] = 0;
 		long v;
-		if (!strcmp(t, "max")) {
+		if (!strcmp(item, "max")) {
 			v = TLB_THREADS_ALLOWED;
-		} else if (!strcmp(t, "oversub") || !strcmp(t, "2max")) {
+		} else if (!strcmp(item, "oversub") || !strcmp(item, "2max")) {
 			v = TLB_THREADS_OVERSUB;
 			*oversub = true;
-		} else if (!parse_int(t, 1, 65536, &v)) {
-			die2("invalid thread count '%s' in --threads '%s' (use integers >= 1, max or oversub)", t, s);
+		} else if (!parse_int(item, 1, 65536, &v)) {
+			die2("invalid thread count '%s' in --threads '%s' (use integers 1-65536, max or oversub)", item, s);
 		}
 		if (n >= max)
 			die2("too many thread counts in --threads (at most %d)", max);
 		out[n++] = (int)v;
+		if (!t[len])
+			break;
+		t += len + 1;
 	}
-	free(dup);
 	return n;
+}
+
+/* Bounds a synthetic topology before hwloc builds it: the product of the
+ * level counts ("package:2 core:4 pu:2" = 16 PUs). Tokens that are not
+ * "type:N" are left to hwloc's own parser. */
+static void check_synthetic_size(const char *desc, const char *what)
+{
+	double pus = 1;
+	for (const char *t = desc; *t;) {
+		t += strspn(t, " \t");
+		size_t len = strcspn(t, " \t");
+		const char *colon = memchr(t, ':', len);
+		if (colon && isdigit((unsigned char)colon[1]))
+			pus *= strtod(colon + 1, NULL);
+		if (pus > TLB_MAX_SYNTHETIC_PUS)
+			die2("%s '%s' describes more than %d PUs; a synthetic topology may have at most %d", what, desc,
+			     TLB_MAX_SYNTHETIC_PUS, TLB_MAX_SYNTHETIC_PUS);
+		t += len;
+	}
 }
 
 /* ---------------- small helpers ---------------- */
@@ -355,13 +435,70 @@ struct run {
 	int n;
 	int *status;
 	char **reason;
+	long long *start_off; /* CSV size when instance k started ("S k off"), -1 unknown */
 	char dir[PATH_MAX];
 	char run_id[64];
 	char host[256];
 	char git[128];
 	double t0;
 	int rows_fd;
+	struct stat dir_st;   /* the run directory as created: a removed one is noticed */
+	int write_err;        /* errno of a CSV row the child could not write, 0 if none */
+	long write_k;         /* ... and its instance */
+	bool dir_gone;        /* the run directory was removed or replaced mid-run */
+	int libc_single;      /* glibc's __libc_single_threaded in the suite child, -1 unknown */
+	char reserve[PATH_MAX + 32]; /* space kept for the end's metadata, "" if none */
+	int progress_fd;      /* progress.txt: what --resume needs, O_APPEND, flock()ed while running */
+	int resumed;          /* 0, or how many times this run was resumed */
+	unsigned char *done0; /* instances done before this attempt (--resume) */
 };
+
+/* progress.txt, one line each, appended as it happens: "I k name" for
+ * every instance when the run starts (so --resume can check the list is
+ * the same), then "S k offset" / "D k offset" as instance k starts / is
+ * done, offset being results.csv.partial's size then; the suite child
+ * writes those itself (tlb_run_opts.log_fd), right after the rows, so a
+ * SIGKILLed supervisor loses nothing. --resume keeps the D instances and
+ * cuts the CSV back to the last D's offset. */
+static void progress_log(struct run *r, const char *fmt, ...)
+{
+	char line[PATH_MAX + 64];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (r->progress_fd < 0 || n <= 0 || (size_t)n >= sizeof line)
+		return;
+	if (write(r->progress_fd, line, (size_t)n) != n) {
+		/* a full disk: the run itself reports the failed rows */
+	}
+}
+
+/* Disk space set aside at the start and given back just before run.json and
+ * incomplete.txt are written at the end, so a run that filled the disk with
+ * rows can still say so in a valid run.json and list what is missing. */
+#define TLB_RESERVE_BYTES (32 * 1024)
+
+static void reserve_space(struct run *r)
+{
+	snprintf(r->reserve, sizeof r->reserve, "%s/.space-reserve", r->dir);
+	int fd = open(r->reserve, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd >= 0 && posix_fallocate(fd, 0, TLB_RESERVE_BYTES) == 0) {
+		close(fd);
+		return;
+	}
+	if (fd >= 0)
+		close(fd);
+	unlink(r->reserve); /* nearly full already: run without a reserve */
+	r->reserve[0] = 0;
+}
+
+static void release_space(struct run *r)
+{
+	if (r->reserve[0])
+		unlink(r->reserve);
+	r->reserve[0] = 0;
+}
 
 static void set_reason(struct run *r, int k, const char *fmt, ...)
 {
@@ -374,6 +511,40 @@ static void set_reason(struct run *r, int k, const char *fmt, ...)
 	r->reason[k] = strdup(buf);
 }
 
+static bool dir_intact(const struct run *r)
+{
+	struct stat st;
+	return stat(r->dir, &st) == 0 && st.st_dev == r->dir_st.st_dev && st.st_ino == r->dir_st.st_ino;
+}
+
+static void *noop_thread(void *arg)
+{
+	return arg;
+}
+
+/* glibc on x86-64 skips the `lock` prefix of its mutexes and atomics until
+ * the process starts its first thread, and keeps it on from then on
+ * (pthread_mutex lock+unlock ~6.5 ns before, ~18.5 ns after, on the Intel
+ * VM of issue 17). Without this, whatever ran before the first threaded
+ * benchmark (native/mutex_pair, any single-thread baseline) was measured in
+ * that flattering mode and what ran after it was not. One thread started and
+ * joined before the suite puts every benchmark in the mode real
+ * multi-threaded programs are in. Returns __libc_single_threaded afterwards
+ * (0 expected), -1 where glibc does not say. selftest/libc_mode checks it
+ * from inside the suite. */
+static int libc_go_multithreaded(void)
+{
+	pthread_t t;
+	if (pthread_create(&t, NULL, noop_thread, NULL) == 0)
+		pthread_join(t, NULL);
+#if defined(__has_include)
+#if __has_include(<sys/single_threaded.h>)
+	return __libc_single_threaded ? 1 : 0;
+#endif
+#endif
+	return -1;
+}
+
 /* Runs one child from instance `skip` on; returns how it ended. */
 static int run_child(struct run *r, long skip, int *wstatus, bool *timed_out, long *running)
 {
@@ -384,6 +555,7 @@ static int run_child(struct run *r, long skip, int *wstatus, bool *timed_out, lo
 	}
 	fflush(stdout);
 	fflush(stderr);
+	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid < 0) {
 		fprintf(stderr, "tl-bench: fork: %s\n", strerror(errno));
@@ -392,12 +564,25 @@ static int run_child(struct run *r, long skip, int *wstatus, bool *timed_out, lo
 		return -1;
 	}
 	if (pid == 0) {
+		/* The suite dies with its supervisor (SIGKILL of tl-bench): an
+		 * orphan would run on writing rows nobody finishes. The
+		 * getppid check closes the window before prctl took effect. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+			_exit(3);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
 		close(p[0]);
+		char line[32];
+		int n = snprintf(line, sizeof line, "L %d\n", libc_go_multithreaded());
+		if (write(p[1], line, (size_t)n) < 0) {
+			/* the supervisor is gone; PDEATHSIG ends us */
+		}
 		struct tlb_run_opts o = r->opts;
 		o.skip = skip;
+		o.done = r->done0;
+		o.log_fd = r->progress_fd;
+		o.resumed = r->resumed;
 		o.progress_fd = p[1];
 		int rc = tlb_run(&o, 0, NULL);
 		fflush(stdout);
@@ -441,10 +626,15 @@ static int run_child(struct run *r, long skip, int *wstatus, bool *timed_out, lo
 		char *line = buf, *nl;
 		while ((nl = strchr(line, '\n'))) {
 			*nl = 0;
-			long k = atol(line + 2);
-			if (k >= 1 && k <= r->n) {
+			char *end;
+			long k = strtol(line + 1, &end, 10);
+			long long extra = strtoll(end, NULL, 10);
+			if (line[0] == 'L') {
+				r->libc_single = (int)k;
+			} else if (k >= 1 && k <= r->n) {
 				if (line[0] == 'S') {
 					r->status[k - 1] = ST_RUNNING;
+					r->start_off[k - 1] = extra;
 					*running = k;
 					if (r->cli->timeout > 0 && !*timed_out)
 						deadline = mono() + r->cli->timeout;
@@ -452,6 +642,14 @@ static int run_child(struct run *r, long skip, int *wstatus, bool *timed_out, lo
 					r->status[k - 1] = ST_DONE;
 					*running = 0;
 					deadline = 0;
+					/* rows of a removed directory go nowhere: stop */
+					if (!r->dir_gone && !dir_intact(r)) {
+						r->dir_gone = true;
+						kill(pid, SIGKILL);
+					}
+				} else if (line[0] == 'E') {
+					r->write_err = extra > 0 ? (int)extra : EIO;
+					r->write_k = k;
 				}
 			}
 			line = nl + 1;
@@ -470,14 +668,49 @@ static int run_child(struct run *r, long skip, int *wstatus, bool *timed_out, lo
 	return 0;
 }
 
-static void write_run_json(struct run *r, const char *status, int exit_code)
+/* Instance k (1-based) did not finish: cut whatever rows it wrote back out,
+ * so an instance is in results.csv whole or not at all. */
+static void cut_rows(struct run *r, long k)
 {
-	char tmp[PATH_MAX + 32], path[PATH_MAX + 32];
-	snprintf(tmp, sizeof tmp, "%s/run.json.tmp", r->dir);
-	snprintf(path, sizeof path, "%s/run.json", r->dir);
+	if (k < 1 || k > r->n || r->start_off[k - 1] < 0)
+		return;
+	if (ftruncate(r->rows_fd, (off_t)r->start_off[k - 1]) != 0)
+		fprintf(stderr, "tl-bench: warning: could not remove the partial rows of %s: %s\n", r->names[k - 1],
+			strerror(errno));
+}
+
+/* Writes path atomically (temp + rename) from the text fill() prints;
+ * 0 or an errno. A half-written file never replaces a whole one. */
+static int write_atomic(const char *path, void (*fill)(FILE *, struct run *, const void *), struct run *r,
+			const void *arg)
+{
+	char tmp[PATH_MAX + 48];
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
 	FILE *f = fopen(tmp, "w");
 	if (!f)
-		return;
+		return errno;
+	fill(f, r, arg);
+	int e = 0;
+	if (fflush(f) != 0 || ferror(f))
+		e = errno ? errno : EIO;
+	if (fclose(f) != 0 && !e)
+		e = errno ? errno : EIO;
+	if (!e && rename(tmp, path) != 0)
+		e = errno;
+	if (e)
+		unlink(tmp);
+	return e;
+}
+
+struct run_json_args {
+	const char *status;
+	int exit_code;
+	const char *error;
+};
+
+static void fill_run_json(FILE *f, struct run *r, const void *arg)
+{
+	const struct run_json_args *a = arg;
 	char allowed[1024] = "";
 	tlb_pin_allowed_list(allowed, sizeof allowed);
 	int pk, nu, co, pu;
@@ -490,8 +723,10 @@ static void write_run_json(struct run *r, const char *status, int exit_code)
 	fprintf(f, "{\n  \"run_id\": ");
 	json_str(f, r->run_id);
 	fprintf(f, ",\n  \"status\": ");
-	json_str(f, status);
-	fprintf(f, ",\n  \"exit_code\": %d,\n  \"host\": ", exit_code);
+	json_str(f, a->status);
+	fprintf(f, ",\n  \"exit_code\": %d,\n  \"error\": ", a->exit_code);
+	json_str(f, a->error ? a->error : "");
+	fprintf(f, ",\n  \"host\": ");
 	json_str(f, r->host);
 	fprintf(f, ",\n  \"kernel\": ");
 	json_str(f, un.release);
@@ -510,6 +745,8 @@ static void write_run_json(struct run *r, const char *status, int exit_code)
 	fputc(']', f);
 	fprintf(f, ",\n  \"mode\": ");
 	json_str(f, r->cli->mode);
+	fprintf(f, ",\n  \"libc_threading\": ");
+	json_str(f, r->libc_single == 0 ? "multi-threaded" : r->libc_single == 1 ? "single-threaded" : "unknown");
 	fprintf(f, ",\n  \"skipped\": [");
 	const char *const *sk, *const *why;
 	int nsk = tlb_skipped(&sk, &why);
@@ -537,6 +774,14 @@ static void write_run_json(struct run *r, const char *status, int exit_code)
 	json_str(f, TL_BUILD_TYPE);
 	fprintf(f, ",\n  \"compiler\": ");
 	json_str(f, TL_COMPILER);
+	fprintf(f, ",\n  \"version\": ");
+	json_str(f, TL_VERSION);
+	fprintf(f, ",\n  \"argv\": [");
+	for (int i = 0; i < r->cli->argc; i++) {
+		fputs(i ? ", " : "", f);
+		json_str(f, r->cli->argv[i]);
+	}
+	fprintf(f, "],\n  \"resumed\": %d", r->resumed);
 	fprintf(f, ",\n  \"google_benchmark\": \"1.7\",\n  \"quick\": %s,\n", r->cli->quick ? "true" : "false");
 	fprintf(f, "  \"filter\": ");
 	json_str(f, r->cli->filter ? r->cli->filter : "");
@@ -548,8 +793,43 @@ static void write_run_json(struct run *r, const char *status, int exit_code)
 		r->cli->min_time > 0 ? r->cli->min_time : r->cli->quick ? TLB_QUICK_MIN_TIME : TLB_DEFAULT_MIN_TIME);
 	fprintf(f, "  \"benchmarks\": %d,\n  \"benchmarks_done\": %d,\n  \"elapsed_s\": %.3f\n}\n", r->n, done,
 		mono() - r->t0);
-	fclose(f);
-	rename(tmp, path);
+}
+
+static int write_run_json(struct run *r, const char *status, int exit_code, const char *error)
+{
+	char path[PATH_MAX + 32];
+	snprintf(path, sizeof path, "%s/run.json", r->dir);
+	struct run_json_args a = { status, exit_code, error };
+	return write_atomic(path, fill_run_json, r, &a);
+}
+
+static const char *missing_reason(const struct run *r, int i)
+{
+	if (r->reason[i])
+		return r->reason[i];
+	if (r->status[i] == ST_RUNNING && got_signal)
+		return NULL; /* "interrupted by SIG..." */
+	if (r->status[i] == ST_RUNNING)
+		return "did not finish";
+	if (got_signal)
+		return "not started (run interrupted)";
+	if (r->write_err || r->dir_gone)
+		return "not run (results could not be written)";
+	return "not run";
+}
+
+static void fill_incomplete(FILE *f, struct run *r, const void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < r->n; i++) {
+		if (r->status[i] == ST_DONE)
+			continue;
+		const char *why = missing_reason(r, i);
+		if (!why)
+			fprintf(f, "%s\tinterrupted by %s\n", r->names[i], sig_name(got_signal));
+		else
+			fprintf(f, "%s\t%s\n", r->names[i], why);
+	}
 }
 
 static void update_latest(const char *out, const char *run_id)
@@ -587,7 +867,20 @@ static int supervise(struct run *r)
 			failed = true;
 			break;
 		}
-		if (got_signal)
+		if (got_signal) {
+			cut_rows(r, running);
+			break;
+		}
+		if (r->write_err) {
+			long k = r->write_k >= 1 ? r->write_k : running;
+			if (k >= 1 && k <= r->n) {
+				r->status[k - 1] = ST_FAILED;
+				set_reason(r, (int)k - 1, "rows not written: %s", strerror(r->write_err));
+				cut_rows(r, k);
+			}
+			break;
+		}
+		if (r->dir_gone)
 			break;
 		if (WIFEXITED(ws) && WEXITSTATUS(ws) == 0)
 			break;
@@ -605,6 +898,7 @@ static int supervise(struct run *r)
 		if (k > r->n)
 			break;
 		r->status[k - 1] = ST_FAILED;
+		cut_rows(r, running);
 		if (timed_out)
 			set_reason(r, (int)k - 1, "timed out after %g s (--timeout)", r->cli->timeout);
 		else if (WIFSIGNALED(ws))
@@ -616,58 +910,288 @@ static int supervise(struct run *r)
 		skip = k;
 	}
 
-	int exit_code = got_signal ? 128 + got_signal : failed ? 1 : 0;
-	/* incomplete.txt: everything not done, with the reason */
+	/* Output that could not be kept makes the run a failed one (exit 3),
+	 * never a quiet success: every file below is checked. */
+	char error[PATH_MAX + 256] = "";
+	if (!r->dir_gone && !dir_intact(r))
+		r->dir_gone = true;
+	if (r->dir_gone)
+		snprintf(error, sizeof error, "run directory %s was removed or replaced during the run", r->dir);
+	else if (r->write_err)
+		snprintf(error, sizeof error, "results.csv.partial: a row could not be written: %s",
+			 strerror(r->write_err));
 	int missing = 0;
 	for (int i = 0; i < r->n; i++)
 		missing += r->status[i] != ST_DONE;
-	if (missing) {
-		char path[PATH_MAX + 32];
-		snprintf(path, sizeof path, "%s/incomplete.txt", r->dir);
-		FILE *f = fopen(path, "w");
-		if (f) {
-			for (int i = 0; i < r->n; i++) {
-				if (r->status[i] == ST_DONE)
-					continue;
-				const char *why = r->reason[i] ? r->reason[i]
-					: r->status[i] == ST_RUNNING && got_signal ? NULL
-					: r->status[i] == ST_RUNNING ? "did not finish"
-					: got_signal ? "not started (run interrupted)" : "not run";
-				if (!why)
-					fprintf(f, "%s\tinterrupted by %s\n", r->names[i], sig_name(got_signal));
-				else
-					fprintf(f, "%s\t%s\n", r->names[i], why);
-			}
-			fclose(f);
-		}
-		if (!exit_code)
-			exit_code = 1;
-	}
 	char part[PATH_MAX + 32], fin[PATH_MAX + 32];
 	snprintf(part, sizeof part, "%s/results.csv.partial", r->dir);
 	snprintf(fin, sizeof fin, "%s/results.csv", r->dir);
+	if (!r->dir_gone && fsync(r->rows_fd) != 0 && errno != EINVAL && !error[0])
+		snprintf(error, sizeof error, "results.csv.partial: %s", strerror(errno));
 	close(r->rows_fd);
-	if (rename(part, fin) != 0)
-		fprintf(stderr, "tl-bench: rename %s: %s\n", part, strerror(errno));
-	write_run_json(r, got_signal ? "interrupted" : missing ? "incomplete" : "complete", exit_code);
+	release_space(r);
+	bool listed = false; /* the missing ones are in incomplete.txt */
+	if (!missing && !r->dir_gone && r->resumed) { /* an earlier attempt's list */
+		char path[PATH_MAX + 32];
+		snprintf(path, sizeof path, "%s/incomplete.txt", r->dir);
+		unlink(path);
+	}
+	if (missing && !r->dir_gone) {
+		char path[PATH_MAX + 32];
+		snprintf(path, sizeof path, "%s/incomplete.txt", r->dir);
+		int e = write_atomic(path, fill_incomplete, r, NULL);
+		if (e) {
+			fprintf(stderr, "tl-bench: error: cannot write %s: %s; not finished:\n", path, strerror(e));
+			if (!error[0])
+				snprintf(error, sizeof error, "incomplete.txt: %s", strerror(e));
+		} else {
+			listed = true;
+		}
+	}
+	if (missing && !listed && (r->dir_gone || error[0])) /* say what is missing where it can be read */
+		for (int i = 0; i < r->n; i++)
+			if (r->status[i] != ST_DONE) {
+				const char *why = missing_reason(r, i);
+				fprintf(stderr, "tl-bench: not finished: %s\t%s%s\n", r->names[i],
+					why ? why : "interrupted by ", why ? "" : sig_name(got_signal));
+			}
+	if (!r->dir_gone && rename(part, fin) != 0 && !error[0])
+		snprintf(error, sizeof error, "cannot rename results.csv.partial to results.csv: %s", strerror(errno));
+	int exit_code = got_signal ? 128 + got_signal : error[0] ? 3 : failed || missing ? 1 : 0;
+	const char *status = got_signal ? "interrupted" : error[0] ? "failed" : missing ? "incomplete" : "complete";
+	if (!r->dir_gone) {
+		int e = write_run_json(r, status, exit_code, error[0] ? error : NULL);
+		if (e) {
+			fprintf(stderr, "tl-bench: error: cannot write %s/run.json: %s\n", r->dir, strerror(e));
+			if (!error[0])
+				snprintf(error, sizeof error, "run.json: %s", strerror(e));
+			if (!got_signal)
+				exit_code = 3;
+		}
+	}
+	if (error[0]) {
+		fprintf(stderr, "tl-bench: error: %s; %d/%d benchmarks finished%s\n", error, r->n - missing, r->n,
+			r->dir_gone ? " (their rows are lost with the directory)" : " (their rows are in results.csv)");
+		if (!got_signal)
+			exit_code = 3;
+		return exit_code;
+	}
 	update_latest(r->cli->out, r->run_id);
 	fprintf(stderr, "tl-bench: %d/%d benchmarks done in %.1f s; results in %s%s\n", r->n - missing, r->n,
 		mono() - r->t0, fin, missing ? " (see incomplete.txt)" : "");
 	return exit_code;
 }
 
-/* ---------------- main ---------------- */
 
 /* File scope, not main's frame: the suite's child exits from inside
  * supervise(), and LeakSanitizer must still see these as reachable. */
 static struct cli cli;
 static struct run r;
 
+/* ---------------- --resume ---------------- */
+
+static char *read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap);
+	for (size_t got; buf && (got = fread(buf + n, 1, cap - n - 1, f)) > 0;) {
+		n += got;
+		if (cap - n < 2) {
+			char *nb = realloc(buf, cap *= 2);
+			if (!nb)
+				free(buf);
+			buf = nb;
+		}
+	}
+	fclose(f);
+	if (!buf)
+		die2("out of memory");
+	buf[n] = 0;
+	if (len)
+		*len = n;
+	return buf;
+}
+
+/* One JSON string at *p (as json_str writes them); advances *p. */
+static char *json_unstr(const char **p)
+{
+	const char *s = *p;
+	if (*s != '"')
+		return NULL;
+	char *out = malloc(strlen(s) + 1), *o = out;
+	if (!out)
+		die2("out of memory");
+	for (s++; *s && *s != '"'; s++) {
+		if (*s != '\\') {
+			*o++ = *s;
+			continue;
+		}
+		s++;
+		if (*s == 'u' && isxdigit((unsigned char)s[1]) && isxdigit((unsigned char)s[2]) &&
+		    isxdigit((unsigned char)s[3]) && isxdigit((unsigned char)s[4])) {
+			char hex[5] = { s[1], s[2], s[3], s[4], 0 };
+			*o++ = (char)strtol(hex, NULL, 16);
+			s += 4;
+		} else if (*s == 'n') {
+			*o++ = '\n';
+		} else if (*s == 't') {
+			*o++ = '\t';
+		} else if (*s) {
+			*o++ = *s;
+		} else {
+			break;
+		}
+	}
+	if (*s != '"') {
+		free(out);
+		return NULL;
+	}
+	*o = 0;
+	*p = s + 1;
+	return out;
+}
+
+/* --resume DIR: the run's own options (run.json "argv") replace the command
+ * line, --out becomes DIR's parent; nothing else may be given. */
+static void load_resume(struct cli *c, char *argv0)
+{
+	bool alone = (c->argc == 1 && !strncmp(c->argv[0], "--resume=", 9)) ||
+		     (c->argc == 2 && !strcmp(c->argv[0], "--resume"));
+	if (!alone)
+		die2("--resume takes no other options (the run's own are in its run.json)");
+	const char *dir = c->resume;
+	struct stat st;
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		die2("--resume '%s': not a run directory", dir);
+	char path[PATH_MAX + 32];
+	snprintf(path, sizeof path, "%s/run.json", dir);
+	char *js = read_file(path, NULL);
+	if (!js)
+		die2("--resume '%s': no run.json (%s): not a tl-bench run directory", dir, strerror(errno));
+	const char *p = strstr(js, "\"argv\": [");
+	if (!p)
+		die2("--resume '%s': run.json has no \"argv\" (written by a tl-bench without --resume)", dir);
+	p += 9;
+	static char *args[1024];
+	int n = 0;
+	args[n++] = argv0;
+	while (*p == ' ' || *p == ',')
+		p++;
+	while (*p == '"') {
+		char *a = json_unstr(&p);
+		if (!a || n >= (int)(sizeof args / sizeof *args) - 1)
+			die2("--resume '%s': run.json \"argv\" is malformed", dir);
+		args[n++] = a;
+		while (*p == ' ' || *p == ',')
+			p++;
+	}
+	if (*p != ']')
+		die2("--resume '%s': run.json \"argv\" is malformed", dir);
+	const char *rs = strstr(js, "\"resumed\": ");
+	int resumed = rs ? atoi(rs + 11) : 0;
+	free(js);
+	args[n] = NULL;
+	for (int i = 1; i < n; i++)
+		if (!strncmp(args[i], "--resume", 8))
+			die2("--resume '%s': run.json \"argv\" holds --resume", dir);
+	char *d = strdup(dir);
+	if (!d)
+		die2("out of memory");
+	size_t l = strlen(d);
+	while (l > 1 && d[l - 1] == '/')
+		d[--l] = 0;
+	free(c->gb_argv); /* parse_cli starts over */
+	parse_cli(n, args, c);
+	c->resume = d;
+	char *slash = strrchr(d, '/');
+	c->out = slash ? (slash == d ? "/" : strndup(d, (size_t)(slash - d))) : ".";
+	r.resumed = resumed + 1;
+}
+
+/* Opens DIR/progress.txt and locks it for the run's lifetime (a second
+ * tl-bench --resume of a run still going is refused). */
+static int open_progress(const char *dir, bool fresh)
+{
+	char path[PATH_MAX + 32];
+	snprintf(path, sizeof path, "%s/progress.txt", dir);
+	int fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC | (fresh ? O_CREAT | O_TRUNC : 0), 0666);
+	if (fd < 0)
+		die2("%s%s: cannot open progress.txt: %s", fresh ? "" : "--resume ", dir, strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0)
+		die2("--resume '%s': the run is still going (another tl-bench holds %s)", dir, path);
+	return fd;
+}
+
+/* The instances a resumed run already has: progress.txt's "I" list must be
+ * this binary's, "D" instances are done; the CSV is cut back to the last
+ * done instance's end (rows of one that did not finish go). */
+static void resume_state(struct run *rr, int csv_fd)
+{
+	char path[PATH_MAX + 32];
+	snprintf(path, sizeof path, "%s/progress.txt", rr->dir);
+	char *text = read_file(path, NULL);
+	if (!text)
+		die2("--resume '%s': cannot read progress.txt: %s", rr->dir, strerror(errno));
+	int listed = 0;
+	long long keep = -1, first_start = -1;
+	for (char *line = text, *nl; *line; line = nl + 1) {
+		nl = strchr(line, '\n');
+		if (!nl)
+			break; /* a line cut short by a kill: ignore it */
+		*nl = 0;
+		char *end;
+		long k = strtol(line + 1, &end, 10);
+		if (k < 1 || k > rr->n) {
+			if (line[0] == 'I')
+				die2("--resume '%s': the run had more benchmarks than this tl-bench lists (%d): options or binary changed",
+				     rr->dir, rr->n);
+			continue;
+		}
+		if (line[0] == 'I') {
+			if (strcmp(end + 1, rr->names[k - 1]) != 0)
+				die2("--resume '%s': benchmark %ld was '%s', this tl-bench lists '%s': options or binary changed",
+				     rr->dir, k, end + 1, rr->names[k - 1]);
+			listed++;
+		} else if (line[0] == 'S') {
+			long long off = strtoll(end, NULL, 10);
+			if (first_start < 0 || off < first_start)
+				first_start = off;
+		} else if (line[0] == 'D') {
+			long long off = strtoll(end, NULL, 10);
+			rr->done0[k - 1] = 1;
+			rr->status[k - 1] = ST_DONE;
+			if (off > keep)
+				keep = off;
+		}
+	}
+	free(text);
+	if (listed != rr->n)
+		die2("--resume '%s': the run listed %d benchmarks, this tl-bench %d: options or binary changed", rr->dir,
+		     listed, rr->n);
+	if (keep < 0)
+		keep = first_start;
+	if (keep >= 0 && ftruncate(csv_fd, (off_t)keep) != 0)
+		die2("--resume '%s': cannot cut results.csv.partial back to its last finished row: %s", rr->dir,
+		     strerror(errno));
+}
+
+/* ---------------- main ---------------- */
+
 int main(int argc, char **argv)
 {
 	char err[1024];
+	r.progress_fd = -1;
 	parse_cli(argc, argv, &cli);
+	if (cli.resume)
+		load_resume(&cli, argv[0]);
 
+	if (cli.topology)
+		check_synthetic_size(cli.topology, "--topology");
+	else if (getenv("TL_HWLOC_SYNTHETIC") && *getenv("TL_HWLOC_SYNTHETIC"))
+		check_synthetic_size(getenv("TL_HWLOC_SYNTHETIC"), "TL_HWLOC_SYNTHETIC");
 	if (tlb_pin_init(cli.topology, NULL, err, sizeof err) != 0)
 		die2("%s", err);
 	if (tlb_pin_set_policies(cli.pin, err, sizeof err) != 0)
@@ -697,6 +1221,7 @@ int main(int argc, char **argv)
 	o->min_time = cli.min_time;
 	o->csv_fd = -1;
 	o->progress_fd = -1;
+	o->log_fd = -1;
 	if (cli.threads) {
 		bool oversub = false;
 		o->n_threads = parse_threads(cli.threads, o->threads, TLB_MAX_THREAD_COUNTS, &oversub);
@@ -752,8 +1277,42 @@ int main(int argc, char **argv)
 		return 0;
 	}
 
+	r.status = calloc((size_t)r.n, sizeof(int));
+	r.reason = calloc((size_t)r.n, sizeof(char *));
+	r.start_off = malloc((size_t)r.n * sizeof(long long));
+	r.done0 = calloc((size_t)r.n, 1);
+	if (!r.status || !r.reason || !r.start_off || !r.done0)
+		die2("out of memory");
+	for (int i = 0; i < r.n; i++)
+		r.start_off[i] = -1;
+	r.libc_single = -1;
+	int rc;
+	char part[PATH_MAX + 32];
+	if (cli.resume) {
+		/* the same directory, run id and CSV: only what is missing runs */
+		if (snprintf(r.dir, sizeof r.dir, "%s", cli.resume) >= (int)sizeof r.dir)
+			die2("output path too long");
+		const char *base = strrchr(r.dir, '/');
+		snprintf(r.run_id, sizeof r.run_id, "%.63s", base ? base + 1 : r.dir);
+		r.progress_fd = open_progress(r.dir, false);
+		snprintf(part, sizeof part, "%s/results.csv.partial", r.dir);
+		char fin[PATH_MAX + 32];
+		snprintf(fin, sizeof fin, "%s/results.csv", r.dir);
+		if (access(part, F_OK) != 0 && rename(fin, part) != 0)
+			die2("--resume '%s': no results.csv or results.csv.partial: %s", r.dir, strerror(errno));
+		r.rows_fd = open(part, O_WRONLY | O_APPEND | O_CLOEXEC);
+		if (r.rows_fd < 0)
+			die2("--resume '%s': cannot open %s: %s", r.dir, part, strerror(errno));
+		resume_state(&r, r.rows_fd);
+		struct stat cst;
+		if (fstat(r.rows_fd, &cst) == 0 && cst.st_size == 0 && (rc = tlb_csv_write_header(r.rows_fd)) != 0)
+			die2("cannot write %s: %s", part, strerror(-rc));
+		o->csv_fd = r.rows_fd;
+		goto started;
+	}
+
 	/* output directory: DIR/<run_id>/ (suffix -2, -3... if taken) */
-	int rc = mkdir_p(cli.out);
+	rc = mkdir_p(cli.out);
 	if (rc != 0)
 		die2("cannot create output directory '%s': %s", cli.out, strerror(-rc));
 	for (int i = 1;; i++) {
@@ -772,7 +1331,6 @@ int main(int argc, char **argv)
 		if (errno != EEXIST || i > 1000)
 			die2("cannot write to output directory '%s': %s", cli.out, strerror(errno));
 	}
-	char part[PATH_MAX + 32];
 	snprintf(part, sizeof part, "%s/results.csv.partial", r.dir);
 	r.rows_fd = open(part, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0666);
 	if (r.rows_fd < 0)
@@ -780,13 +1338,24 @@ int main(int argc, char **argv)
 	if ((rc = tlb_csv_write_header(r.rows_fd)) != 0)
 		die2("cannot write %s: %s", part, strerror(-rc));
 	o->csv_fd = r.rows_fd;
-	r.status = calloc((size_t)r.n, sizeof(int));
-	r.reason = calloc((size_t)r.n, sizeof(char *));
-	if (!r.status || !r.reason)
-		die2("out of memory");
-	write_run_json(&r, "running", -1);
-	fprintf(stderr, "tl-bench: %d benchmarks, mode %s, pin %s, allowed CPUs %d, run %s\n", r.n, cli.mode,
-		cli.pin, tlb_pin_allowed_pus(), r.dir);
+	r.progress_fd = open_progress(r.dir, true);
+	for (int i = 0; i < r.n; i++)
+		progress_log(&r, "I %d %s\n", i + 1, r.names[i]);
+started:
+	if (stat(r.dir, &r.dir_st) != 0)
+		die2("cannot use output directory '%s': %s", r.dir, strerror(errno));
+	reserve_space(&r);
+	if ((rc = write_run_json(&r, "running", -1, NULL)) != 0)
+		die2("cannot write %s/run.json: %s", r.dir, strerror(rc));
+	int have = 0;
+	for (int i = 0; i < r.n; i++)
+		have += r.done0[i];
+	if (r.resumed)
+		fprintf(stderr, "tl-bench: resuming %s (resume %d): %d of %d benchmarks to run, mode %s, pin %s\n", r.dir,
+			r.resumed, r.n - have, r.n, cli.mode, cli.pin);
+	else
+		fprintf(stderr, "tl-bench: %d benchmarks, mode %s, pin %s, allowed CPUs %d, run %s\n", r.n, cli.mode,
+			cli.pin, tlb_pin_allowed_pus(), r.dir);
 	if (nskipped > 0)
 		fprintf(stderr, "tl-bench: --mode %s: %d benchmark famil%s skipped in a mode they lack (listed in run.json)\n",
 			cli.mode, nskipped, nskipped == 1 ? "y" : "ies");

@@ -8,7 +8,10 @@
  *       runs the case once and prints key=value lines: case, expect, params,
  *       pin, then every counter; exit 0, or 1 if the run failed (error=...).
  *   tl-workload --list        workloads, their variants and parameters
- *   Bad usage (unknown case, parameter or value): a one-line message, exit 2.
+ *   tl-workload --version     the project version
+ *   Bad usage (unknown case, parameter or value, anything after --cases /
+ *   --list / --version, --benchmark_format other than console): a one-line
+ *   message, exit 2.
  */
 #include "workload.h"
 
@@ -73,24 +76,69 @@ static void print_value(const char *name, double v)
 		printf("%s=%.9g\n", name, v);
 }
 
+/* --cases, --list, --help, --version take nothing after them. */
+static int lone(int argc, char **argv)
+{
+	if (argc > 2) {
+		fprintf(stderr, "tl-workload: %s takes no arguments, got '%s'\n", argv[1], argv[2]);
+		return 2;
+	}
+	return 0;
+}
+
+#ifndef TL_VERSION
+#define TL_VERSION "unknown"
+#endif
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		usage(stderr);
+		fprintf(stderr, "tl-workload: no case given (see tl-workload --cases, --help)\n");
 		return 2;
 	}
 	if (!strcmp(argv[1], "--child"))
 		return tlw_child_main(argc, argv);
+	/* The output is key=value lines: --benchmark_format (tl-bench's
+	 * pass-through flag) is accepted as console and refused otherwise,
+	 * like tl-bench does. */
+	int kept = 1;
+	for (int i = 1; i < argc; i++) {
+		if (strncmp(argv[i], "--benchmark_format", 18) != 0 || (argv[i][18] && argv[i][18] != '=')) {
+			argv[kept++] = argv[i];
+			continue;
+		}
+		const char *v = argv[i][18] == '=' ? argv[i] + 19 : i + 1 < argc ? argv[++i] : "";
+		if (strcmp(v, "console") != 0) {
+			fprintf(stderr, "tl-workload: --benchmark_format '%s' is not supported (console only: key=value lines)\n", v);
+			return 2;
+		}
+	}
+	argc = kept;
+	argv[argc] = NULL;
+	if (argc < 2) {
+		fprintf(stderr, "tl-workload: no case given (see tl-workload --cases, --help)\n");
+		return 2;
+	}
 	if (!strcmp(argv[1], "--cases")) {
+		if (lone(argc, argv))
+			return 2;
 		print_cases();
 		return 0;
 	}
 	if (!strcmp(argv[1], "--list")) {
+		if (lone(argc, argv))
+			return 2;
 		print_list();
 		return 0;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		if (lone(argc, argv))
+			return 2;
+		printf("tl-workload %s\n", TL_VERSION);
 		return 0;
 	}
 
@@ -113,8 +161,7 @@ int main(int argc, char **argv)
 		if (!strcmp(a, "--quick"))
 			continue;
 		if (strncmp(a, "--", 2) != 0 || !a[2]) {
-			fprintf(stderr, "tl-workload: unexpected argument '%s'\n", a);
-			usage(stderr);
+			fprintf(stderr, "tl-workload: unexpected argument '%s' (options start with --; see --help)\n", a);
 			return 2;
 		}
 		/* --name V or --name=V */

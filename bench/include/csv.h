@@ -2,8 +2,9 @@
  *
  * One row is formatted into one buffer and written with a single write(2)
  * on a file opened O_APPEND, so a row is either wholly in the file or not at
- * all, even when the writer is a child process that crashes afterwards or
- * several processes append to the same file. Fields are quoted per RFC 4180
+ * all, even when the writer is a child process that crashes afterwards. A
+ * write that fails part-way (disk full) is cut back out with ftruncate, which
+ * assumes one writer per file (the suite child). Fields are quoted per RFC 4180
  * when they contain a comma, a double quote, CR or LF (quotes doubled).
  */
 #ifndef TLB_CSV_H
@@ -16,7 +17,7 @@
 extern "C" {
 #endif
 
-#define TLB_CSV_NCOLS 33
+#define TLB_CSV_NCOLS 34
 extern const char *const tlb_csv_columns[TLB_CSV_NCOLS];
 
 /* Every column as text, in schema order; NULL is written as an empty field.
@@ -35,6 +36,7 @@ enum tlb_csv_col {
 	TLB_COL_ITERATIONS, TLB_COL_REAL_NS, TLB_COL_CPU_NS, TLB_COL_ITEMS_PER_SECOND,
 	TLB_COL_BYTES_PER_SECOND, TLB_COL_COUNTERS, TLB_COL_ERROR, TLB_COL_LABEL,
 	TLB_COL_WAITS,
+	TLB_COL_RESUMED,
 };
 
 /* Append `s` to buf (at *pos, capacity cap) as one CSV field, quoted when
@@ -45,7 +47,8 @@ int tlb_csv_field(char *buf, size_t cap, size_t *pos, const char *s);
  * negative code when cap is too small. */
 int tlb_csv_format_row(char *buf, size_t cap, const struct tlb_csv_row *row);
 
-/* Write the header / one row to fd (one write call each). 0 or -errno. */
+/* Write the header / one row to fd (one write call each). 0 or -errno; on
+ * an error nothing of the row stays in the file. */
 int tlb_csv_write_header(int fd);
 int tlb_csv_write_row(int fd, const struct tlb_csv_row *row);
 

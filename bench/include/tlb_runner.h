@@ -6,8 +6,11 @@
  * --repetitions take effect) and tlb_list() expands the instances. The suite
  * itself runs in a forked child through tlb_run(), which writes one CSV row
  * per run to csv_fd as each benchmark finishes and reports progress on
- * progress_fd as lines "S <k>" (instance k, 1-based, started) and "D <k>"
- * (finished and its rows written).
+ * progress_fd as lines "S <k> <offset>" (instance k, 1-based, started when
+ * csv_fd was <offset> bytes long), "D <k> <offset>" (finished, its rows
+ * written, csv_fd now <offset> bytes long)
+ * and "E <k> <errno>" (a row of k could not be written; the child then
+ * exits with TLB_EXIT_WRITE_FAILED).
  */
 #ifndef TLB_RUNNER_H
 #define TLB_RUNNER_H
@@ -24,6 +27,10 @@ extern "C" {
 
 #define TLB_MAX_THREAD_COUNTS 64
 
+/* The suite child's exit status when a CSV row could not be written (it
+ * reported "E <k> <errno>" on progress_fd first). */
+#define TLB_EXIT_WRITE_FAILED 4
+
 struct tlb_run_opts {
 	/* what to run */
 	const char *filter;                       /* regex, NULL = all */
@@ -39,7 +46,13 @@ struct tlb_run_opts {
 	/* where results go */
 	int csv_fd;                               /* results.csv.partial, O_APPEND */
 	int progress_fd;                          /* -1 = none */
-	long skip;                                /* instances already done (resume) */
+	int log_fd;                               /* -1, or a file that gets the same "S"/"D"
+						     lines (progress.txt, for --resume) */
+	long skip;                                /* instances 1..skip already done (after a crash) */
+	const unsigned char *done;                /* NULL, or done[k-1] != 0: instance k already has
+						     its rows (tl-bench --resume); not run again */
+	int resumed;                              /* 0, or which --resume of the run this is: the
+						     rows' `resumed` column */
 	/* run facts copied into every row */
 	const char *run_id, *host, *cpu_model, *git_commit, *build_type;
 	int packages, cores, pus, allowed_pus;

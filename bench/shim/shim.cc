@@ -45,6 +45,12 @@
 
 #include <fcntl.h>
 #include <pthread.h>
+#if defined(__has_include)
+#if __has_include(<sys/single_threaded.h>)
+#include <sys/single_threaded.h>
+#define TLB_HAVE_SINGLE_THREADED 1
+#endif
+#endif
 #include <regex.h>
 #include <sched.h>
 #include <unistd.h>
@@ -194,13 +200,22 @@ std::mutex inst_lock;
 std::map<InstKey, InstRec> instances;
 long started_seq;
 
-void progress_line(const char *tag, long k)
+// "S k <offset>": the CSV's size as instance k starts, so the supervisor can
+// cut a crashed or unwritable instance's rows back out (whole or absent);
+// "E k <errno>": its rows could not be written; "D k": done.
+void progress_line(const char *tag, long k, long long extra = -1)
 {
 	int fd = ctx().opts.progress_fd;
+	char buf[80];
+	int n = extra >= 0 ? snprintf(buf, sizeof buf, "%s %ld %lld\n", tag, k, extra)
+			   : snprintf(buf, sizeof buf, "%s %ld\n", tag, k);
+	// progress.txt first, straight from here: once the supervisor (or
+	// anyone reading stderr) hears of it, --resume will find it there.
+	if (ctx().opts.log_fd >= 0 && tag[0] != 'E' && write(ctx().opts.log_fd, buf, (size_t)n) < 0) {
+		// a full disk: the rows' own write reports it
+	}
 	if (fd < 0)
 		return;
-	char buf[64];
-	int n = snprintf(buf, sizeof buf, "%s %ld\n", tag, k);
 	if (write(fd, buf, (size_t)n) < 0) {
 		// the supervisor went away; keep running, rows still reach the CSV
 	}
@@ -224,14 +239,16 @@ long begin_invocation(const InstKey &key, int idx, int nthreads)
 	if (it == instances.end()) {
 		InstRec r;
 		r.seq = ++started_seq;
-		r.skip = r.seq <= ctx().opts.skip;
+		r.skip = r.seq <= ctx().opts.skip ||
+			 (ctx().opts.done && (size_t)r.seq <= ctx().names.size() && ctx().opts.done[r.seq - 1]);
 		it = instances.emplace(key, std::move(r)).first;
 		if (!it->second.skip) {
 			const auto &names = ctx().names;
 			const char *nm = (size_t)it->second.seq <= names.size() ? names[it->second.seq - 1].c_str()
 										 : std::get<0>(key)->name.c_str();
 			// the supervisor hears of it before anyone reading stderr does
-			progress_line("S", it->second.seq);
+			int csv = ctx().opts.csv_fd;
+			progress_line("S", it->second.seq, csv >= 0 ? (long long)lseek(csv, 0, SEEK_END) : -1);
 			fprintf(stderr, "[%ld/%zu] %s\n", it->second.seq, names.size(), nm);
 		}
 	}
@@ -268,6 +285,17 @@ void run_one(const Family *f, benchmark::State &st)
 		st.SkipWithError(kResumeSkip);
 		return;
 	}
+#ifdef TLB_HAVE_SINGLE_THREADED
+	// glibc single-thread mode (no thread started yet) skips the lock
+	// prefix: timings ~3x flattered and not comparable with any benchmark
+	// run after a thread existed. The runner starts one before the suite;
+	// this makes a regression of that an error row, not a quiet number.
+	if (__libc_single_threaded) {
+		st.SkipWithError("glibc is in single-thread mode (no thread started before the suite): lock timings "
+				 "would be flattered");
+		return;
+	}
+#endif
 	int want = tlb_pin_cpu_for(idx);
 	int cpu = tlb_pin_self(idx);
 	if (cpu < 0) {
@@ -619,6 +647,7 @@ class CsvReporter : public benchmark::BenchmarkReporter {
 		{
 			std::lock_guard<std::mutex> g(inst_lock);
 			auto it = instances.find(key);
+			cur_seq_ = it != instances.end() ? it->second.seq : 0;
 			if (it != instances.end()) {
 				if (last_call) {
 					rec = std::move(it->second);
@@ -683,8 +712,10 @@ class CsvReporter : public benchmark::BenchmarkReporter {
 				write_row(r, f, params, shape, rec.agg_cpus);
 			}
 		}
-		if (last_call)
-			progress_line("D", rec.seq);
+		if (last_call) {
+			int csv = ctx().opts.csv_fd;
+			progress_line("D", rec.seq, csv >= 0 ? (long long)lseek(csv, 0, SEEK_END) : -1);
+		}
 	}
 
 	void Finalize() override
@@ -846,15 +877,27 @@ class CsvReporter : public benchmark::BenchmarkReporter {
 			label += (label.empty() ? "" : "; ") + b->note;
 		row.f[TLB_COL_LABEL] = label.c_str();
 		row.f[TLB_COL_WAITS] = b ? b->waits : "";
+		char resumed[32] = "";
+		if (c.opts.resumed > 0)
+			tlb_csv_fmt_int(resumed, c.opts.resumed);
+		row.f[TLB_COL_RESUMED] = resumed;
 		if (c.opts.csv_fd >= 0) {
 			int rc = tlb_csv_write_row(c.opts.csv_fd, &row);
-			if (rc < 0)
-				fprintf(stderr, "tl-bench: writing a CSV row failed: %s\n", tl_strerror(rc));
+			if (rc < 0) {
+				// Disk full or the like: a result that cannot be kept
+				// must not count as done. The supervisor cuts this
+				// instance's rows back out and stops the run.
+				fprintf(stderr, "tl-bench: writing a CSV row failed: %s\n", strerror(-rc));
+				progress_line("E", cur_seq_, -rc);
+				fflush(stdout);
+				_exit(TLB_EXIT_WRITE_FAILED);
+			}
 		}
 	}
 
 	benchmark::BenchmarkReporter *inner_;
 	FileSink *file_;
+	long cur_seq_ = 0; // the instance whose rows are being written
 };
 
 // Swallows everything (used to list instances into a string).
@@ -1496,10 +1539,13 @@ int tlb_run(const struct tlb_run_opts *opts, int gb_argc, char **gb_argv)
 	if (opts->skip > 0 && !benchmark::FLAGS_benchmark_out.empty())
 		benchmark::FLAGS_benchmark_out += ".resumed-" + std::to_string(opts->skip);
 	c.opts.skip = opts->skip;
+	c.opts.done = opts->done;
+	c.opts.resumed = opts->resumed;
 	c.opts.csv_fd = opts->csv_fd;
 	if (opts->run_id)
 		c.run_id = opts->run_id;
 	c.opts.progress_fd = opts->progress_fd;
+	c.opts.log_fd = opts->log_fd;
 	std::unique_ptr<benchmark::BenchmarkReporter> console(tlb__console_new());
 	std::unique_ptr<FileSink> file;
 	if (!benchmark::FLAGS_benchmark_out.empty()) {

@@ -55,7 +55,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -86,7 +88,10 @@ struct crawler {
 	int64_t latency_us;
 	int lfd;
 	struct sockaddr_in addr;
-	char db[64]; /* the seed's db.txt: a private temp file */
+	char db[64];      /* the seed's db.txt, opened by path: /proc/self/fd/<dbfd> */
+	char db_name[64]; /* the temp file's name, removed as soon as it is open */
+	int dbfd;
+	pid_t parent;     /* the process that forks the process pool's workers */
 	pthread_t caller;
 	/* server */
 	atomic_int claimed, served, server_errors;
@@ -382,6 +387,12 @@ static void parse_page_proc_cb(tl_future_t *f, void *arg)
 static int pin_proc_worker(void *p)
 {
 	struct crawler *cr = p;
+	/* A worker dies with the workload (a killed tl-workload / tl-bench
+	 * left them running ~10 s); the getppid check covers a parent that
+	 * died before prctl. The pool is created and destroyed by one thread,
+	 * which outlives it, so "parent thread exits" means the parent died. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != cr->parent)
+		_exit(1);
 	tlw_pin_self(cr->c, atomic_fetch_add(cr->proc_index, 1));
 	return 0;
 }
@@ -512,6 +523,8 @@ static int run(struct tlw_ctx *c)
 	cr->server_threads = (int)tlw_p(c, "server_threads");
 	cr->caller = pthread_self();
 	cr->lfd = -1;
+	cr->dbfd = -1;
+	cr->parent = getpid();
 	pthread_mutex_init(&cr->mu, NULL);
 	atomic_init(&cr->pool_index, cr->server_threads);
 	int r = 0, nthreads = 0;
@@ -527,15 +540,18 @@ static int run(struct tlw_ctx *c)
 	for (int i = 0; i < cr->pages; i++)
 		jobs[i] = (struct job){ cr, i };
 
+	/* The file is removed as soon as it exists and reached through
+	 * /proc/self/fd while it is open (still opened per line, as the seed
+	 * does), so a run killed by SIGINT/SIGTERM leaves nothing in /tmp. */
 	const char *tmp = getenv("TMPDIR");
-	snprintf(cr->db, sizeof cr->db, "%s/tl-crawler-XXXXXX", tmp && strlen(tmp) < 40 ? tmp : "/tmp");
-	int dbfd = mkstemp(cr->db);
-	if (dbfd < 0) {
-		cr->db[0] = '\0';
+	snprintf(cr->db_name, sizeof cr->db_name, "%s/tl-crawler-XXXXXX", tmp && strlen(tmp) < 40 ? tmp : "/tmp");
+	cr->dbfd = mkostemp(cr->db_name, O_CLOEXEC);
+	if (cr->dbfd < 0) {
 		r = tlw_fail(c, -errno, "mkstemp: %s", strerror(errno));
 		goto out;
 	}
-	close(dbfd);
+	unlink(cr->db_name);
+	snprintf(cr->db, sizeof cr->db, "/proc/self/fd/%d", cr->dbfd);
 
 	/* 127.0.0.1, an ephemeral port; non-blocking accepts shared by the
 	 * server threads (poll says "maybe", another thread may win it) */
@@ -605,7 +621,7 @@ static int run(struct tlw_ctx *c)
 	verify(c, cr);
 	tlw_note(c, "127.0.0.1:%d, %d pages, %d callbacks in pool threads, %d in the caller, lines in %s (removed)",
 		 ntohs(cr->addr.sin_port), cr->pages, atomic_load(&cr->cb_in_worker),
-		 atomic_load(&cr->cb_in_caller), cr->db);
+		 atomic_load(&cr->cb_in_caller), cr->db_name);
 out:
 	if (pp)
 		tl_procpool_destroy(pp);
@@ -613,8 +629,8 @@ out:
 		munmap(cr->proc_index, sizeof *cr->proc_index);
 	if (cr->lfd >= 0)
 		close(cr->lfd);
-	if (cr->db[0])
-		unlink(cr->db);
+	if (cr->dbfd >= 0)
+		close(cr->dbfd);
 	pthread_mutex_destroy(&cr->mu);
 	tlw_team_destroy(&srv);
 	free(jobs);

@@ -29,7 +29,7 @@ import math
 import re
 import sys
 
-from . import results, utest
+from . import inputs, results, utest
 
 UTEST_MIN_REPETITIONS = 2      # as Google Benchmark's report.py
 UTEST_OPTIMAL_REPETITIONS = 9  # "Lowest reasonable number, More is better."
@@ -254,6 +254,8 @@ def main(argv=None):
                     help="stdout as the text table (default) or the comparison as JSON")
     args = ap.parse_args(argv)
     try:
+        if args.json is not None and args.json != "-":
+            inputs.check_out_file(args.json, "--json")
         if args.filter:
             re.compile(args.filter)
         out = run(args.a, args.b, args.threshold, args.alpha, args.utest_method, args.filter)
@@ -267,9 +269,9 @@ def main(argv=None):
     text = json.dumps(doc, indent=2)
     if args.json and args.json != "-":
         try:
-            results.write_atomic(args.json, text + "\n")
-        except OSError as e:
-            results.die("--json %s: cannot write: %s" % (args.json, e), "compare")
+            inputs.write_atomic(args.json, text + "\n", "--json")
+        except results.InputError as e:
+            results.die(e, "compare")
     if args.format == "json" or args.json == "-":
         print(text)
     else:

@@ -17,7 +17,7 @@ import os
 import re
 import sys
 
-from . import headline, ratios, results
+from . import headline, inputs, ratios, results
 
 CSS = """
 body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:0 auto;max-width:1280px;
@@ -358,6 +358,8 @@ def main(argv=None):
                          "every plot rendered")
     args = ap.parse_args(argv)
     try:
+        if args.output:
+            inputs.check_out_file(args.output, "--output")
         path, n = build(args.run_dir, args.csv, args.plots, args.tsan, args.output)
     except results.InputError as e:
         results.die(e, "report-page")

@@ -20,7 +20,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import (EngFormatter, FixedLocator, FuncFormatter, LogLocator,  # noqa: E402
                                MaxNLocator, NullFormatter, NullLocator, ScalarFormatter)
 
-from . import families, ratios, results  # noqa: E402
+from . import families, inputs, ratios, results  # noqa: E402
 
 
 
@@ -910,6 +910,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
     out = args.out or os.path.join(os.path.dirname(os.path.abspath(args.csv)), "plots")
     try:
+        inputs.check_out_dir(out if args.out is None else args.out, "--out")
         pl = Plotter(args.csv, out, args.quiet)
         manifest = pl.run()
     except results.InputError as e:

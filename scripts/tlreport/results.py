@@ -4,6 +4,7 @@ reduce it to one point per benchmark: the median over its repetitions.
 Stdlib only: compare and report-page import this without matplotlib.
 """
 import csv
+import io
 import math
 import os
 import re
@@ -24,8 +25,7 @@ FACT_COLUMNS = ("run_id", "timestamp", "host", "cpu_model", "packages",
                 "cores", "pus", "allowed_pus", "git_commit", "build_type")
 
 
-class InputError(Exception):
-    """Bad input: the executables print it and exit 2."""
+from .inputs import InputError, check_raw_row, read_text  # noqa: E402 (bad input: one line, exit 2)
 
 
 def parse_kv(text, where, numeric):
@@ -115,27 +115,26 @@ class Row:
 
 def load(path):
     """Read and validate a CSV; returns a list of Row. Raises InputError."""
-    if not os.path.isfile(path):
-        raise InputError("%s: no such file" % path)
-    with open(path, newline="", encoding="utf-8-sig") as f:
-        reader = csv.DictReader(f)
-        header = reader.fieldnames
-        if not header:
-            raise InputError("%s: empty file (no header row; expected columns: %s)"
-                             % (path, ",".join(COLUMNS)))
-        header = [h.strip() for h in header]
-        reader.fieldnames = header
-        missing = [c for c in COLUMNS if c not in header]
-        if missing:
-            raise InputError("%s: missing column%s: %s" % (
-                path, "s" if len(missing) > 1 else "", ", ".join(missing)))
-        rows = []
-        for i, raw in enumerate(reader, start=2):
-            if None in raw:
-                raise InputError("%s:%d: more fields than the header has" % (path, i))
-            if not any((v or "").strip() for v in raw.values()):
-                continue
-            rows.append(Row(raw, "%s:%d" % (path, i)))
+    text = read_text(path)
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = reader.fieldnames
+    if not header:
+        raise InputError("%s: empty file (no header row; expected columns: %s)"
+                         % (path, ",".join(COLUMNS)))
+    header = [h.strip() for h in header]
+    reader.fieldnames = header
+    missing = [c for c in COLUMNS if c not in header]
+    if missing:
+        raise InputError("%s: missing column%s: %s" % (
+            path, "s" if len(missing) > 1 else "", ", ".join(missing)))
+    rows = []
+    for i, raw in enumerate(reader, start=2):
+        if None in raw:
+            raise InputError("%s:%d: more fields than the header has" % (path, i))
+        if not any((v or "").strip() for v in raw.values()):
+            continue
+        check_raw_row(raw, "%s:%d" % (path, reader.line_num))
+        rows.append(Row(raw, "%s:%d" % (path, i)))
     if not rows:
         raise InputError("%s: no data rows (header only)" % path)
     return rows

@@ -15,10 +15,11 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 
 SCHEMA = ("run_id,timestamp,host,cpu_model,packages,cores,pus,allowed_pus,git_commit,build_type,mode,peer,"
           "name,primitive,variant,params,baseline,row_type,aggregate,repetition,threads,pin_policy,cpus_used,"
-          "oversubscribed,iterations,real_ns,cpu_ns,items_per_second,bytes_per_second,counters,error,label,waits").split(",")
+          "oversubscribed,iterations,real_ns,cpu_ns,items_per_second,bytes_per_second,counters,error,label,waits,resumed").split(",")
 
 ESCAPE_MSG = 'needs "quotes", commas,\nand a newline'
 SKIP = 77
@@ -463,7 +464,9 @@ def test_smoke(bench, work):
     p = run(bench, ["--quick", "--out", out, "--filter", "^(shim|native)/"], env=dict(os.environ))
     check(p.returncode == 0, "exit %d: %s" % (p.returncode, p.stderr))
     rows = read_rows(latest(out))
-    check(len({r["name"] for r in rows}) == 4, "4 benchmarks expected: %r" % {r["name"] for r in rows})
+    names = {r["name"] for r in rows}
+    check(names == {"shim/empty_loop", "shim/mutex_pair", "native/empty_loop", "native/mutex_pair",
+                    "shim/libc_mode"}, "the shim pairs and shim/libc_mode expected: %r" % names)
     check(all(r["cpus_used"] and not r["error"] for r in rows), "placement or error")
 
 
@@ -575,6 +578,21 @@ def test_pins(bench, work):
     check(blocks["compact"] == [0, 1, 2, 3], "compact %r" % blocks["compact"])
     check(len({c // 16 for c in blocks["scatter"]}) == 4, "scatter: one thread per NUMA group: %r" % blocks["scatter"])
 
+# ---------------------------------------------------------------- trust (issue 17)
+def session_pids(sid):
+    """Processes still alive in session sid (the runner's, start_new_session)."""
+    out = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z" and int(fields[3]) == sid:
+            out.append(int(d))
+    return out
 
 # Peer libraries (issue 18): prefix of their rows' primitive names.
 PEER_PREFIXES = {"absl": "absl_", "ck": "ck_", "urcu": "urcu_", "moodycamel": "moodycamel_",
@@ -628,7 +646,135 @@ def test_peers(bench, work):
     return 0
 
 
-TESTS = {"peers": test_peers, "cli": test_cli, "csv": test_csv, "interrupt": test_interrupt, "crash": test_crash,
+
+def trust_sigkill_resume(bench, work):
+    """SIGKILL of tl-bench: the suite child dies with it; --resume finishes
+    the run (only the missing benchmarks, same run id, rows marked)."""
+    out = fresh_dir(work, "trust-kill")
+    proc = subprocess.Popen([bench, "--quick", "--timeout", "2", "--out", out, "--filter",
+                             "^selftest/(ok|args|block|escape)"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, env=env_selftest(), start_new_session=True)
+    try:
+        # instance 5 (blocks until --timeout) started: 1-4 are done and in
+        # progress.txt (the child writes "D k" there before "[k+1/5]")
+        wait_for_line(proc, "] selftest/block")
+        proc.kill()
+        proc.wait(timeout=120)
+        # PR_SET_PDEATHSIG: the child was sent SIGKILL as the runner died;
+        # wait (generously) for the kernel to finish it, then nothing is left.
+        deadline = time.monotonic() + 60
+        while session_pids(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        left = session_pids(proc.pid)
+        check(not left, "suite processes outlived the SIGKILLed runner: %r" % left)
+    finally:
+        for pid in session_pids(proc.pid):
+            os.kill(pid, signal.SIGKILL)
+    runs = [n for n in os.listdir(out) if n != "latest"]
+    check(len(runs) == 1, "run dirs: %r" % runs)
+    d = os.path.join(out, runs[0])
+    with open(os.path.join(d, "run.json")) as f:
+        check(json.load(f)["status"] == "running", "run.json of a killed run")
+    # As if the kill had landed after selftest/escape wrote its rows but
+    # before it was recorded done: --resume must cut them and run it again.
+    prog = os.path.join(d, "progress.txt")
+    with open(prog) as f:
+        lines = f.read().splitlines(True)
+    check("D 4 " in "".join(lines), "progress.txt: %r" % lines)
+    with open(prog, "w") as f:
+        f.writelines(lines[:[l.startswith("D 4 ") for l in lines].index(True)])
+    p = run(bench, ["--resume", d])
+    check(p.returncode == 1, "--resume: exit %d (want 1: selftest/block times out): %s" % (p.returncode, p.stderr))
+    rows = read_rows(d)
+    keys = [(r["name"], r["aggregate"], r["repetition"]) for r in rows]
+    check(len(keys) == len(set(keys)), "duplicate rows after --resume")
+    check({r["run_id"] for r in rows} == {runs[0]}, "run ids: %r" % {r["run_id"] for r in rows})
+    first = {r["name"] for r in rows if r["resumed"] == ""}
+    second = {r["name"] for r in rows if r["resumed"] == "1"}
+    check(first == {"selftest/ok/iterations:1000", "selftest/args/cs:0/work:7/iterations:1000",
+                    "selftest/args/cs:100/work:7/iterations:1000"}, "first attempt's rows: %r" % first)
+    check(second == {"selftest/escape"}, "resumed rows: %r" % second)
+    with open(os.path.join(d, "run.json")) as f:
+        j = json.load(f)
+    check(j["resumed"] == 1 and j["status"] == "incomplete", "run.json after --resume: %r" % j)
+    with open(os.path.join(d, "incomplete.txt")) as f:
+        inc = f.read()
+    check(inc.startswith("selftest/block\ttimed out") and len(inc.splitlines()) == 1, "incomplete.txt: %r" % inc)
+    p = run(bench, ["--resume", d, "--quick"])
+    check(p.returncode == 2 and "--resume takes no other options" in p.stderr, "--resume with options: %r" % p.stderr)
+
+
+def trust_dir_removed(bench, work):
+    """The run directory removed mid-run: a failed run, latest not updated."""
+    out = fresh_dir(work, "trust-rm")
+    proc = subprocess.Popen([bench, "--quick", "--timeout", "3", "--out", out, "--filter",
+                             "^selftest/(ok|args|block|escape)"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, env=env_selftest(), start_new_session=True)
+    try:
+        wait_for_line(proc, "] selftest/block")
+        for n in os.listdir(out):
+            shutil.rmtree(os.path.join(out, n))
+        rest = proc.stderr.read()
+        rc = proc.wait(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    check(rc == 3, "exit %d after the run dir was removed (want 3): %s" % (rc, rest))
+    check("was removed or replaced during the run" in rest, "no error naming the removed directory: %r" % rest)
+    check(not os.path.lexists(os.path.join(out, "latest")), "latest points at a removed run")
+
+
+def trust_disk_full(bench, work):
+    """A full disk: exit 3, every row whole, a valid run.json saying so, the
+    unwritten benchmarks in incomplete.txt. Needs a 64 KiB tmpfs (root)."""
+    mnt = fresh_dir(work, "trust-full")
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", mnt],
+                                           capture_output=True).returncode != 0:
+        print("skip disk-full: cannot mount a 64 KiB tmpfs (needs root)")
+        return
+    try:
+        p = run(bench, ["--quick", "--min-time", "0.001", "--repetitions", "2", "--out", mnt,
+                        "--filter", "^(lock|event)/"])
+        check(p.returncode == 3, "disk full: exit %d (want 3): %s" % (p.returncode, p.stderr[-500:]))
+        runs = [n for n in os.listdir(mnt) if n != "latest"]
+        check(len(runs) == 1, "run dirs: %r" % runs)
+        d = os.path.join(mnt, runs[0])
+        rows = read_rows(d)  # checks every row is whole
+        with open(os.path.join(d, "run.json")) as f:
+            j = json.load(f)
+        check(j["status"] == "failed" and j["exit_code"] == 3 and "No space" in j["error"], "run.json: %r" % j)
+        with open(os.path.join(d, "incomplete.txt")) as f:
+            inc = f.read().splitlines()
+        check(any("rows not written: No space" in l for l in inc), "incomplete.txt: %r" % inc)
+        check(j["benchmarks_done"] + len(inc) == j["benchmarks"], "done + incomplete != all: %r" % j)
+        have = {r["name"] for r in rows}
+        check(not any(l.split("\t")[0] in have for l in inc), "rows of an unfinished benchmark kept")
+    finally:
+        subprocess.run(["umount", mnt], capture_output=True)
+
+
+def test_trust(bench, work):
+    p = run(bench, ["--version"])
+    check(p.returncode == 0 and p.stdout.startswith("tl-bench "), "--version: %r" % p.stdout)
+    p = run(bench, ["--list", "--benchmark_format=console", "--filter", "^selftest/ok"])
+    check(p.returncode == 0, "--benchmark_format=console refused: %r" % p.stderr)
+    # glibc's mode: the self-check row, run first and alone, finds it multi-threaded
+    out = fresh_dir(work, "trust-libc")
+    p = run(bench, ["--out", out, "--filter", "^shim/libc_mode$", "--repetitions", "1", "--min-time", "0.001", "--no-baselines"])
+    check(p.returncode == 0, "shim/libc_mode: exit %d: %s" % (p.returncode, p.stderr))
+    d = latest(out)
+    rows = read_rows(d)
+    check(rows and all(r["error"] == "" and "single_threaded=0" in r["counters"] for r in rows),
+          "shim/libc_mode rows: %r" % [(r["error"], r["counters"]) for r in rows])
+    with open(os.path.join(d, "run.json")) as f:
+        check(json.load(f)["libc_threading"] == "multi-threaded", "run.json libc_threading")
+    trust_sigkill_resume(bench, work)
+    trust_dir_removed(bench, work)
+    trust_disk_full(bench, work)
+
+
+TESTS = {"peers": test_peers, "trust": test_trust, "cli": test_cli, "csv": test_csv, "interrupt": test_interrupt, "crash": test_crash,
          "timeout": test_timeout, "taskset": test_taskset, "smoke": test_smoke, "procmode": test_procmode,
          "pins": test_pins, "epochs": test_epochs}
 
