@@ -26,9 +26,10 @@ static void reg_one(const char *name, const char *variant, const char *baseline,
 	}
 }
 
-static void window_bench(tlb_bench *b, int64_t iterations, bool spin)
+/* one_per_cpu (peers): one thread per allowed CPU only, not the sweep */
+static void window_bench(tlb_bench *b, int64_t iterations, bool one_per_cpu)
 {
-	if (spin)
+	if (one_per_cpu)
 		tlb_threads(b, TLB_THREADS_ALLOWED);
 	else
 		tlb_threads_sweep(b);
@@ -36,13 +37,14 @@ static void window_bench(tlb_bench *b, int64_t iterations, bool spin)
 	tlb_iterations(b, iterations);
 }
 
-/* Fairness needs company: 2 threads, one per allowed CPU, then 2x. */
-static void fair_bench(tlb_bench *b, int64_t iterations, bool spin)
+/* Fairness needs company: 2 threads, one per allowed CPU, then 2x (peers:
+ * one per allowed CPU only). */
+static void fair_bench(tlb_bench *b, int64_t iterations, bool one_per_cpu)
 {
-	if (!spin)
+	if (!one_per_cpu)
 		tlb_threads(b, 2);
 	tlb_threads(b, TLB_THREADS_ALLOWED);
-	if (!spin)
+	if (!one_per_cpu)
 		tlb_threads(b, TLB_THREADS_OVERSUB);
 	tlb_manual_time(b);
 	tlb_iterations(b, iterations);
@@ -72,18 +74,18 @@ void bm_lock_register(const struct bm_lock_fns *f, const char *name, const char 
 		const int ntuples = flags & BM_LOCK_LIGHT ? 1 : flags & BM_LOCK_PEER ? 2 : 3;
 		for (int i = 0; i < ntuples; i++)
 			tlb_args(full, tuples[i], 2);
-		window_bench(full, BM_WINDOWS, flags & BM_LOCK_SPIN);
+		window_bench(full, BM_WINDOWS, flags & (BM_LOCK_SPIN | BM_LOCK_PEER));
 		static const int64_t q[] = {100, 0};
 		tlb_arg_names(quick, argn, 2);
 		tlb_args(quick, q, 2);
-		window_bench(quick, 2, flags & (BM_LOCK_SPIN | BM_LOCK_PEER)); /* peers: one thread per CPU */
+		window_bench(quick, 2, flags & (BM_LOCK_SPIN | BM_LOCK_PEER));
 	}
 	if (flags & BM_LOCK_FAIRNESS) {
 		reg_one(name, "fairness", baseline, f->fairness, &full, &quick);
 		static const int64_t a[] = {100, 0};
 		tlb_arg_names(full, argn, 2);
 		tlb_args(full, a, 2);
-		fair_bench(full, BM_WINDOWS, flags & BM_LOCK_SPIN);
+		fair_bench(full, BM_WINDOWS, flags & (BM_LOCK_SPIN | BM_LOCK_PEER));
 		tlb_arg_names(quick, argn, 2);
 		tlb_args(quick, a, 2);
 		fair_bench(quick, 2, flags & (BM_LOCK_SPIN | BM_LOCK_PEER));
