@@ -4,6 +4,9 @@
  *   tbb_bounded_cq   tbb::concurrent_bounded_queue<void *>: push / pop, which
  *                    sleep when full / empty: waits=block; fifo, cap 1024 and
  *                    unbounded (set_capacity)
+ *   tbb_bounded_cq/pingpong   two unbounded concurrent_bounded_queues, one
+ *                    each way (baseline mutexcond_ring/pingpong like
+ *                    queue/pingpong)
  *     (queue rows, queuebody.h; baseline mutexcond_ring like queue/)
  *   tbb_arena_enqueue   tbb::task_arena::enqueue of the trivial task;
  *                       completion through a shared count (bm_count: what
@@ -70,6 +73,33 @@ static void *bq_get(void)
 	return item;
 }
 BM_QUEUE_ADAPTER(tbb_bq, bq_init, bq_destroy, bq_put, bq_get)
+
+static tbb::concurrent_bounded_queue<void *> *back;
+static void pp_init(void)
+{
+	bq = new tbb::concurrent_bounded_queue<void *>();
+	back = new tbb::concurrent_bounded_queue<void *>();
+}
+static void pp_destroy(void)
+{
+	delete bq;
+	delete back;
+	bq = back = nullptr;
+}
+static void pp_ping(void) { bq->push((void *)1); }
+static void pp_pong(void) { back->push((void *)1); }
+static void pp_wait_ping(void)
+{
+	void *x;
+	bq->pop(x);
+}
+static void pp_wait_pong(void)
+{
+	void *x;
+	back->pop(x);
+}
+static const struct bm_pingpong_ops pp = {pp_init, pp_destroy, pp_ping, pp_wait_pong, pp_wait_ping, pp_pong};
+static void bm_bq_pingpong(tlb_state *st) { bm_pingpong_run(st, &pp); }
 
 /* ---- executors ---- */
 static tbb::task_arena *arena;
@@ -147,6 +177,7 @@ TLB_REGISTER(peer_tbb)
 	tlb_peer_begin("tbb", TLB_WAITS_BLOCK, nullptr);
 	bm_queue_register_peer("tbb_bounded_cq", "mutexcond_ring", bm_tbb_bq_put_get, bm_tbb_bq_spsc, bm_tbb_bq_mpmc,
 			       caps, 2, false);
+	bm_pingpong_register("tbb_bounded_cq/pingpong", "mutexcond_ring/pingpong", bm_bq_pingpong);
 	bm_exec_register("tbb_arena_enqueue", "gthreadpool", arena_bm_rt, arena_bm_tp, nullptr, true);
 	bm_exec_register("tbb_task_group", "gthreadpool", tg_bm_rt, tg_bm_tp, nullptr, true);
 	tlb_peer_end();
