@@ -484,7 +484,8 @@ def test_pins(bench, work):
 
     # 1. the default: no --pin at all
     out = fresh_dir(work, "pins-default")
-    p = run(bench, ["--quick", "--mode", "both", "--out", out, "--filter", flt])
+    # --no-baselines: shim/mutex_pair's baseline would join (--filter follows baselines)
+    p = run(bench, ["--quick", "--mode", "both", "--no-baselines", "--out", out, "--filter", flt])
     check(p.returncode == 0, "exit %d: %s" % (p.returncode, p.stderr))
     d = latest(out)
     with open(os.path.join(d, "run.json")) as f:
@@ -492,7 +493,7 @@ def test_pins(bench, work):
     check(facts["pin_policy"] == "compact+scatter" and facts["pin_policies"] == ["compact", "scatter"],
           "run.json pins %r %r" % (facts.get("pin_policy"), facts.get("pin_policies")))
     rows = read_rows(d)
-    listed = run(bench, ["--quick", "--mode", "both", "--list", "--filter", flt]).stdout.split()
+    listed = run(bench, ["--quick", "--mode", "both", "--no-baselines", "--list", "--filter", flt]).stdout.split()
     check(len(listed) == len(set(listed)), "instance names not unique: %r" % listed)
     check(set(listed) == {r["name"] for r in rows}, "rows vs --list: %r" % sorted(set(listed) ^ {r["name"] for r in rows}))
     its = [r for r in rows if r["row_type"] == "iteration"]
