@@ -44,8 +44,9 @@ enum {
 	 * contended and fairness at one thread per allowed CPU only (the rows
 	 * they are compared on; lean, so `make bench` keeps its time budget;
 	 * oversubscribed, a spinning waiter would burn the time slice of a
-	 * preempted holder). BM_LOCK_SPIN: the lock busy-waits (documentation:
-	 * waits comes from tlb_peer_begin). */
+	 * preempted holder); --quick runs their single-thread rows only.
+	 * BM_LOCK_SPIN: the lock busy-waits (documentation: waits comes from
+	 * tlb_peer_begin). */
 	BM_LOCK_PEER = 16,
 	BM_LOCK_SPIN = 32,
 };

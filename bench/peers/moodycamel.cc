@@ -99,6 +99,6 @@ TLB_REGISTER(peer_moodycamel)
 	tlb_peer_begin("moodycamel", TLB_WAITS_BLOCK, nullptr);
 	bm_queue_register_peer("moodycamel_bcq", "mutexcond_ring", bm_bcq_put_get, bm_bcq_spsc, bm_bcq_mpmc, unbounded,
 			       1, false);
-	bm_pingpong_register("moodycamel_bcq/pingpong", "mutexcond_ring/pingpong", bm_bcq_pingpong);
+	bm_peer_pingpong_register("moodycamel_bcq/pingpong", "mutexcond_ring/pingpong", bm_bcq_pingpong);
 	tlb_peer_end();
 }

@@ -177,7 +177,7 @@ TLB_REGISTER(peer_tbb)
 	tlb_peer_begin("tbb", TLB_WAITS_BLOCK, nullptr);
 	bm_queue_register_peer("tbb_bounded_cq", "mutexcond_ring", bm_tbb_bq_put_get, bm_tbb_bq_spsc, bm_tbb_bq_mpmc,
 			       caps, 2, false);
-	bm_pingpong_register("tbb_bounded_cq/pingpong", "mutexcond_ring/pingpong", bm_bq_pingpong);
+	bm_peer_pingpong_register("tbb_bounded_cq/pingpong", "mutexcond_ring/pingpong", bm_bq_pingpong);
 	bm_exec_register("tbb_arena_enqueue", "gthreadpool", arena_bm_rt, arena_bm_tp, nullptr, true);
 	bm_exec_register("tbb_task_group", "gthreadpool", tg_bm_rt, tg_bm_tp, nullptr, true);
 	tlb_peer_end();
