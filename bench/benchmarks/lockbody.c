@@ -13,22 +13,30 @@ void bm_lock_check(tlb_state *st, const struct bm_lock_ctx *c, uint64_t ops)
 	}
 }
 
+/* quick NULL: the default suite only (no --quick twin) */
 static void reg_one(const char *name, const char *variant, const char *baseline, tlb_fn fn, tlb_bench **full,
 		    tlb_bench **quick)
 {
 	char n[128], b[128];
 	snprintf(n, sizeof n, "%s/%s", name, variant);
-	bm_reg2(n, fn, full, quick);
+	if (quick) {
+		bm_reg2(n, fn, full, quick);
+	} else {
+		*full = tlb_register(n, fn);
+		tlb_skip_quick(*full);
+	}
 	if (baseline) {
 		snprintf(b, sizeof b, "%s/%s", baseline, variant);
 		tlb_baseline(*full, b);
-		tlb_baseline(*quick, b);
+		if (quick)
+			tlb_baseline(*quick, b);
 	}
 }
 
-static void window_bench(tlb_bench *b, int64_t iterations, bool spin)
+/* one_per_cpu (peers): one thread per allowed CPU only, not the sweep */
+static void window_bench(tlb_bench *b, int64_t iterations, bool one_per_cpu)
 {
-	if (spin)
+	if (one_per_cpu)
 		tlb_threads(b, TLB_THREADS_ALLOWED);
 	else
 		tlb_threads_sweep(b);
@@ -36,13 +44,14 @@ static void window_bench(tlb_bench *b, int64_t iterations, bool spin)
 	tlb_iterations(b, iterations);
 }
 
-/* Fairness needs company: 2 threads, one per allowed CPU, then 2x. */
-static void fair_bench(tlb_bench *b, int64_t iterations, bool spin)
+/* Fairness needs company: 2 threads, one per allowed CPU, then 2x (peers:
+ * one per allowed CPU only). */
+static void fair_bench(tlb_bench *b, int64_t iterations, bool one_per_cpu)
 {
-	if (!spin)
+	if (!one_per_cpu)
 		tlb_threads(b, 2);
 	tlb_threads(b, TLB_THREADS_ALLOWED);
-	if (!spin)
+	if (!one_per_cpu)
 		tlb_threads(b, TLB_THREADS_OVERSUB);
 	tlb_manual_time(b);
 	tlb_iterations(b, iterations);
@@ -51,6 +60,10 @@ static void fair_bench(tlb_bench *b, int64_t iterations, bool spin)
 void bm_lock_register(const struct bm_lock_fns *f, const char *name, const char *baseline, int flags)
 {
 	static const char *const argn[] = {"cs", "work"};
+	/* peers: one thread per CPU; --quick runs their single-thread rows
+	 * only (a smoke test of the adapter; the comparisons are the default
+	 * suite's) */
+	const bool peer = flags & BM_LOCK_PEER, one_per_cpu = flags & (BM_LOCK_SPIN | BM_LOCK_PEER);
 	tlb_bench *full, *quick;
 
 	/* single-thread cost: median-epoch timing (tlb_epochs, tlb.h) */
@@ -64,28 +77,32 @@ void bm_lock_register(const struct bm_lock_fns *f, const char *name, const char 
 	}
 
 	if (!(flags & BM_LOCK_NO_CONTENDED)) {
-		reg_one(name, "contended", baseline, f->contended, &full, &quick);
+		reg_one(name, "contended", baseline, f->contended, &full, peer ? NULL : &quick);
 		/* (cs, work): no work at all, ~100 ns inside, ~100 ns inside and
 		 * ~500 ns outside; BM_LOCK_LIGHT: the middle one only */
 		static const int64_t tuples[][2] = {{100, 0}, {0, 0}, {100, 500}};
 		tlb_arg_names(full, argn, 2);
-		const int ntuples = flags & BM_LOCK_LIGHT ? 1 : flags & BM_LOCK_PEER ? 2 : 3;
+		const int ntuples = flags & BM_LOCK_LIGHT ? 1 : peer ? 2 : 3;
 		for (int i = 0; i < ntuples; i++)
 			tlb_args(full, tuples[i], 2);
-		window_bench(full, BM_WINDOWS, flags & BM_LOCK_SPIN);
+		window_bench(full, BM_WINDOWS, one_per_cpu);
 		static const int64_t q[] = {100, 0};
-		tlb_arg_names(quick, argn, 2);
-		tlb_args(quick, q, 2);
-		window_bench(quick, 2, flags & (BM_LOCK_SPIN | BM_LOCK_PEER)); /* peers: one thread per CPU */
+		if (!peer) {
+			tlb_arg_names(quick, argn, 2);
+			tlb_args(quick, q, 2);
+			window_bench(quick, 2, false);
+		}
 	}
 	if (flags & BM_LOCK_FAIRNESS) {
-		reg_one(name, "fairness", baseline, f->fairness, &full, &quick);
+		reg_one(name, "fairness", baseline, f->fairness, &full, peer ? NULL : &quick);
 		static const int64_t a[] = {100, 0};
 		tlb_arg_names(full, argn, 2);
 		tlb_args(full, a, 2);
-		fair_bench(full, BM_WINDOWS, flags & BM_LOCK_SPIN);
-		tlb_arg_names(quick, argn, 2);
-		tlb_args(quick, a, 2);
-		fair_bench(quick, 2, flags & (BM_LOCK_SPIN | BM_LOCK_PEER));
+		fair_bench(full, BM_WINDOWS, one_per_cpu);
+		if (!peer) {
+			tlb_arg_names(quick, argn, 2);
+			tlb_args(quick, a, 2);
+			fair_bench(quick, 2, false);
+		}
 	}
 }

@@ -42,10 +42,13 @@ enum {
 	BM_LOCK_NO_CONTENDED = 4,
 	BM_LOCK_LIGHT = 8, /* contended at cs:100/work:0 only (secondary locks) */
 	/* Peers (bench/peers/, inside tlb_peer_begin/end): contended at
-	 * cs:100/work:0 and cs:0/work:0 only (the rows they are compared on),
-	 * fairness as flagged. A spinning peer (BM_LOCK_SPIN) runs its
-	 * multi-threaded rows at one thread per allowed CPU only: oversubscribed,
-	 * a spinning waiter burns the time slice of a preempted holder. */
+	 * cs:100/work:0 and cs:0/work:0 only (with BM_LOCK_LIGHT: cs:100),
+	 * contended and fairness at one thread per allowed CPU only (the rows
+	 * they are compared on; lean, so `make bench` keeps its time budget;
+	 * oversubscribed, a spinning waiter would burn the time slice of a
+	 * preempted holder); --quick runs their single-thread rows only.
+	 * BM_LOCK_SPIN: the lock busy-waits (documentation: waits comes from
+	 * tlb_peer_begin). */
 	BM_LOCK_PEER = 16,
 	BM_LOCK_SPIN = 32,
 };

@@ -124,5 +124,4 @@ void bm_queue_register_peer(const char *name, const char *baseline, tlb_fn put_g
 	reg(name, "spsc", baseline, spsc, 2, (const int64_t(*)[2])t, nt, false);
 	if (!spsc_only)
 		reg(name, "mpmc", baseline, mpmc, 4, (const int64_t(*)[2])t, nt, false);
-	reg(name, "spsc", baseline, spsc, 2, (const int64_t(*)[2])t, nt ? 1 : 0, true);
 }

@@ -49,8 +49,8 @@ void bm_queue_register(const char *name, const char *baseline, tlb_fn put_get, t
 
 /* A peer's lean set (bench/peers/, inside tlb_peer_begin/end): fifo only,
  * put_get/kind:0 (default + quick), spsc at every cap in caps, mpmc (2+2)
- * at every cap unless spsc_only (an SPSC-only queue), quick: spsc at
- * caps[0]. A bounded-only queue lists cap 1024 (put_get asks it for cap 0:
+ * at every cap unless spsc_only (an SPSC-only queue); --quick runs put_get
+ * only (a smoke test of the adapter). A bounded-only queue lists cap 1024 (put_get asks it for cap 0:
  * it uses its smallest capacity that put_get never fills), an unbounded one
  * cap 0. */
 void bm_queue_register_peer(const char *name, const char *baseline, tlb_fn put_get, tlb_fn spsc, tlb_fn mpmc,

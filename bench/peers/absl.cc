@@ -4,8 +4,8 @@
  *   absl_condvar/notify_empty   absl::CondVar::Signal with its absl::Mutex
  *                held and no waiter, baseline pthread_cond/notify_empty
  *                like condition/notify_empty
- * Debian builds Abseil without NDEBUG (its debug invariant checks and
- * deadlock-detection hooks are compiled in): every row's label says so.
+ * Debian builds Abseil without NDEBUG (its assertions and debug-only
+ * checks are compiled in): every row's label says so.
  * absl::Barrier and absl::Notification are single-use (a Barrier is
  * destroyed by the one thread Block() returns true to; a Notification is
  * never reset), so they have no row next to our reusable Barrier / Event.

@@ -95,9 +95,11 @@ TLB_REGISTER(peer_ck)
 	static const int64_t cap1024[] = {1024};
 	tlb_peer_begin("ck", TLB_WAITS_SPIN, NULL);
 	bm_lock_register(&bm_lock_fns_ck_fas, "ck_spinlock_fas", "pthread_mutex", BM_LOCK_PEER | BM_LOCK_SPIN);
+	/* ticket and MCS (the fair ones): contended at cs:100 only, ticket's fairness */
 	bm_lock_register(&bm_lock_fns_ck_ticket, "ck_spinlock_ticket", "pthread_mutex",
-			 BM_LOCK_PEER | BM_LOCK_SPIN | BM_LOCK_FAIRNESS);
-	bm_lock_register(&bm_lock_fns_ck_mcs, "ck_spinlock_mcs", "pthread_mutex", BM_LOCK_PEER | BM_LOCK_SPIN);
+			 BM_LOCK_PEER | BM_LOCK_SPIN | BM_LOCK_LIGHT | BM_LOCK_FAIRNESS);
+	bm_lock_register(&bm_lock_fns_ck_mcs, "ck_spinlock_mcs", "pthread_mutex",
+			 BM_LOCK_PEER | BM_LOCK_SPIN | BM_LOCK_LIGHT);
 	bm_queue_register_peer("ck_ring_spsc", "mutexcond_ring", bm_ck_spsc_put_get, bm_ck_spsc_spsc, NULL, cap1024,
 			       1, true);
 	bm_queue_register_peer("ck_ring_mpmc", "mutexcond_ring", bm_ck_mpmc_put_get, bm_ck_mpmc_spsc,

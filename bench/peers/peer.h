@@ -62,4 +62,18 @@ extern "C" {
 
 #include "spinwait.h"
 
+/* A peer's ping-pong (bm_pingpong_register's default registration: the
+ * placements, 2 threads, manual time), default suite only: --quick runs a
+ * peer's single-thread rows, a smoke test of its adapter. */
+static inline void bm_peer_pingpong_register(const char *name, const char *baseline, tlb_fn fn)
+{
+	tlb_bench *b = tlb_register(name, fn);
+	tlb_skip_quick(b);
+	bm_placements(b, false);
+	tlb_threads(b, 2);
+	tlb_manual_time(b);
+	tlb_min_time(b, 0.05);
+	tlb_baseline(b, baseline);
+}
+
 #endif

@@ -4,7 +4,7 @@
  *   std_counting_semaphore   std::counting_semaphore<>: as a lock
  *                (uncontended, contended cs:100) and ping-pong (two
  *                semaphores at 0), baseline sem like semaphore/
- *   std_barrier  std::barrier<>: barrier/wait's body (threads swept),
+ *   std_barrier  std::barrier<>: barrier/wait's body (one thread per CPU),
  *                baseline pthread_barrier like barrier/
  *   std_future   std::promise + std::future round trip in one thread
  *                (set_value, get): future/create_set_result's peer,
@@ -79,12 +79,19 @@ static void bm_std_future(tlb_state *st)
 
 TLB_REGISTER(peer_std)
 {
+	tlb_bench *b[2];
 	tlb_peer_begin("std", TLB_WAITS_BLOCK, nullptr);
 	bm_lock_register(&bm_lock_fns_std_mutex, "std_mutex", "pthread_mutex", BM_LOCK_PEER);
 	bm_lock_register(&bm_lock_fns_std_sem, "std_counting_semaphore", "sem", BM_LOCK_PEER | BM_LOCK_LIGHT);
-	bm_pingpong_register("std_counting_semaphore/pingpong", "sem/pingpong", bm_std_sem_pingpong);
-	bm_barrier_register("std_barrier/wait", "pthread_barrier/wait", bm_std_barrier);
-	tlb_bench *b[2];
+	bm_peer_pingpong_register("std_counting_semaphore/pingpong", "sem/pingpong", bm_std_sem_pingpong);
+	/* barrier/wait's registration (bm_barrier_register) at one thread per
+	 * allowed CPU instead of the sweep, default suite only: lean */
+	b[0] = tlb_register("std_barrier/wait", bm_std_barrier);
+	tlb_skip_quick(b[0]);
+	tlb_threads(b[0], TLB_THREADS_ALLOWED);
+	tlb_manual_time(b[0]);
+	tlb_min_time(b[0], 0.05);
+	tlb_baseline(b[0], "pthread_barrier/wait");
 	bm_reg2("std_future/create_set_result", bm_std_future, &b[0], &b[1]);
 	for (int i = 0; i < 2; i++) {
 		tlb_real_time(b[i]);

@@ -4,20 +4,27 @@
  *   tbb_bounded_cq   tbb::concurrent_bounded_queue<void *>: push / pop, which
  *                    sleep when full / empty: waits=block; fifo, cap 1024 and
  *                    unbounded (set_capacity)
+ *   tbb_bounded_cq/pingpong   two unbounded concurrent_bounded_queues, one
+ *                    each way (baseline mutexcond_ring/pingpong like
+ *                    queue/pingpong)
  *     (queue rows, queuebody.h; baseline mutexcond_ring like queue/)
  *   tbb_arena_enqueue   tbb::task_arena::enqueue of the trivial task;
  *                       completion through a shared count (bm_count: what
  *                       GThreadPool's rows use), the arena with one slot per
- *                       worker and none reserved for the caller
- *   tbb_task_group      tbb::task_group::run then wait, inside a task_arena
- *                       of `workers` slots (the caller's thread takes part
- *                       in wait, as task_group is meant to be used)
+ *                       worker and none reserved for the caller (who only
+ *                       waits: global_control allows that many TBB workers)
+ *   tbb_task_group      throughput only: n tbb::task_group::run then wait,
+ *                       inside a task_arena of `workers` slots (the caller's
+ *                       thread takes part in wait, as task_group is meant to
+ *                       be used; for one task that is the caller running it
+ *                       itself, no round trip to compare with submit_result)
  *     (executor rows, execbody.h; baseline gthreadpool like executor/;
  *      waits=block: idle TBB workers sleep)
  * The trivial task returns its argument + 1 (here: adds it to a sum that
  * is checked, like GThreadPool's).
  */
 #include <oneapi/tbb/concurrent_queue.h>
+#include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/task_arena.h>
 #include <oneapi/tbb/task_group.h>
 
@@ -71,14 +78,45 @@ static void *bq_get(void)
 }
 BM_QUEUE_ADAPTER(tbb_bq, bq_init, bq_destroy, bq_put, bq_get)
 
+static tbb::concurrent_bounded_queue<void *> *back;
+static void pp_init(void)
+{
+	bq = new tbb::concurrent_bounded_queue<void *>();
+	back = new tbb::concurrent_bounded_queue<void *>();
+}
+static void pp_destroy(void)
+{
+	delete bq;
+	delete back;
+	bq = back = nullptr;
+}
+static void pp_ping(void) { bq->push((void *)1); }
+static void pp_pong(void) { back->push((void *)1); }
+static void pp_wait_ping(void)
+{
+	void *x;
+	bq->pop(x);
+}
+static void pp_wait_pong(void)
+{
+	void *x;
+	back->pop(x);
+}
+static const struct bm_pingpong_ops pp = {pp_init, pp_destroy, pp_ping, pp_wait_pong, pp_wait_ping, pp_pong};
+static void bm_bq_pingpong(tlb_state *st) { bm_pingpong_run(st, &pp); }
+
 /* ---- executors ---- */
 static tbb::task_arena *arena;
+static tbb::global_control *gc; /* lets the arena have `workers` TBB workers */
 static tbb::task_group *group;
 static bm_count done;
 static std::atomic<uint64_t> sum;
 
 static int arena_create(int workers)
 {
+	/* TBB's default is one worker fewer than CPUs (the caller is expected
+	 * to work too); enqueue's caller only waits here: allow `workers` */
+	gc = new tbb::global_control(tbb::global_control::max_allowed_parallelism, (size_t)workers + 1);
 	arena = new tbb::task_arena(workers, 0);
 	arena->initialize();
 	return 0;
@@ -87,6 +125,8 @@ static void arena_destroy(void)
 {
 	delete arena;
 	arena = nullptr;
+	delete gc;
+	gc = nullptr;
 }
 /* n tasks, arguments 1..n; 0 when every result arrived and adds up */
 static int arena_run(int64_t n)
@@ -133,8 +173,7 @@ static int tg_run(int64_t n)
 	uint64_t want = (uint64_t)n * (uint64_t)(n + 1) / 2 + (uint64_t)n;
 	return sum.load(std::memory_order_relaxed) == want ? 0 : TL_EINVAL;
 }
-static int tg_roundtrip(void) { return tg_run(1); }
-static const struct bm_exec_ops tg_ops = {tg_create, tg_destroy, tg_roundtrip, tg_run, nullptr};
+static const struct bm_exec_ops tg_ops = {tg_create, tg_destroy, nullptr, tg_run, nullptr};
 BM_EXEC_FNS(tg, tg_ops)
 
 TLB_REGISTER(peer_tbb)
@@ -147,7 +186,15 @@ TLB_REGISTER(peer_tbb)
 	tlb_peer_begin("tbb", TLB_WAITS_BLOCK, nullptr);
 	bm_queue_register_peer("tbb_bounded_cq", "mutexcond_ring", bm_tbb_bq_put_get, bm_tbb_bq_spsc, bm_tbb_bq_mpmc,
 			       caps, 2, false);
+	bm_peer_pingpong_register("tbb_bounded_cq/pingpong", "mutexcond_ring/pingpong", bm_bq_pingpong);
 	bm_exec_register("tbb_arena_enqueue", "gthreadpool", arena_bm_rt, arena_bm_tp, nullptr, true);
-	bm_exec_register("tbb_task_group", "gthreadpool", tg_bm_rt, tg_bm_tp, nullptr, true);
+	/* bm_exec_register's throughput registration alone */
+	tlb_bench *b[2];
+	bm_reg2("tbb_task_group/throughput", tg_bm_tp, &b[0], &b[1]);
+	for (int i = 0; i < 2; i++) {
+		tlb_real_time(b[i]);
+		tlb_iterations(b[i], i == 0 ? BM_EXEC_TASKS : BM_EXEC_TASKS / 10);
+		tlb_baseline(b[i], "gthreadpool/throughput");
+	}
 	tlb_peer_end();
 }

@@ -622,14 +622,29 @@ def test_peers(bench, work):
             want = "spin" if r["primitive"].startswith("ck_") else "block"
             check(r["waits"] == want, "%s: waits %r, want %r" % (r["name"], r["waits"], want))
             check(("NDEBUG" in r["label"]) == r["primitive"].startswith("absl_"), "label %r" % r)
-    # 2. --list shows every library that was found, none that was not
+    # 2. the adapters really exclude and transfer: every multi-threaded peer body
+    #    checks its own result (a lock's counter, a queue's item sum) and
+    #    fails its row otherwise
+    if len(missing) < len(PEER_PREFIXES):
+        out2 = fresh_dir(work, "peers-mt")
+        p = run(bench, ["--repetitions", "1", "--min-time", "0.002", "--pin", "compact", "--no-baselines",
+                        "--out", out2, "--filter", "^[a-z_]+/(contended|fairness|spsc|mpmc|wait|pingpong)/"
+                        "|^tbb_.*/throughput"], env=env)
+        rows = [r for r in read_rows(latest(out2)) if r["waits"]]
+        check(p.returncode == 0, "peer multi-threaded run: exit %d: %s" % (p.returncode, p.stderr[-2000:]))
+        bad = ["%s: %s" % (r["name"], r["error"]) for r in rows if r["error"]]
+        check(not bad, "peer rows failed: %r" % bad)
+        got = {r["primitive"] for r in rows}
+        check(all(any(g.startswith(PEER_PREFIXES[lib]) for g in got) for lib in PEER_PREFIXES
+                  if lib not in missing), "libraries without a multi-threaded row: %r" % sorted(got))
+    # 3. --list shows every library that was found, none that was not
     p = run(bench, ["--list"], env=env)
     check(p.returncode == 0, "--list: %s" % p.stderr)
     names = p.stdout.split()
     for lib, prefix in PEER_PREFIXES.items():
         have = [n for n in names if n.startswith(prefix)]
         check(bool(have) == (lib not in missing), "%s: %d rows listed, skipped: %r" % (lib, len(have), missing.get(lib)))
-    # 3. --filter follows baselines and peers; --no-peers / --no-baselines drop them
+    # 4. --filter follows baselines and peers; --no-peers / --no-baselines drop them
     def families(args):
         p = run(bench, ["--list", "--pin", "compact"] + args, env=env)
         check(p.returncode == 0, "%r: %s" % (args, p.stderr))
