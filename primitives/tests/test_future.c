@@ -16,6 +16,8 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #define V(x) ((void *)(uintptr_t)(x))
@@ -777,7 +779,41 @@ TEST_IMPL(as_completed_many_threads)
 	return 0;
 }
 
+/* CPython test_done_callback_with_exception: the callback sees the
+ * exception object itself (args[0] == 'test'): here code and payload. */
+static tl_future_error_t cb_seen;
+static void exc_cb(tl_future_t *f, void *arg)
+{
+	(void)arg;
+	ASSERT_OK(tl_future_exception(f, 0, &cb_seen));
+}
+
+TEST_IMPL(done_callback_with_exception)
+{
+	static char test[] = "test";
+	tl_future_t *f = make();
+	ASSERT_OK(tl_future_add_done_callback(f, exc_cb, NULL));
+	ASSERT_OK(tl_future_set_exception(f, -9, test));
+	ASSERT_EQ(cb_seen.code, -9);
+	ASSERT(cb_seen.payload == test);
+	ASSERT_FALSE(cb_seen.broken);
+	ASSERT_OK(tl_future_unref(f));
+	/* an owned payload (a process pool's bytes) is freed with the future */
+	f = make();
+	char *copy = strdup("owned");
+	ASSERT_OK(tl_future_set_exception_owned(f, -10, copy, 6, free));
+	ASSERT_OK(tl_future_add_done_callback(f, exc_cb, NULL)); /* done: runs here */
+	ASSERT_EQ(cb_seen.code, -10);
+	ASSERT_EQ(cb_seen.len, 6);
+	ASSERT_STR_EQ((const char *)cb_seen.payload, "owned");
+	ASSERT_EQ(tl_future_set_exception_owned(f, -11, NULL, 0, free), TL_ESTATE);
+	ASSERT_EQ(tl_future_set_exception(f, 0, NULL), TL_EINVAL);
+	ASSERT_OK(tl_future_unref(f));
+	return 0;
+}
+
 TEST_LIST_BEGIN
+TEST_ENTRY(done_callback_with_exception)
 TEST_ENTRY(states_and_predicates)
 TEST_ENTRY(cancel)
 TEST_ENTRY(set_running_or_notify_cancel)
