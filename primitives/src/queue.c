@@ -50,7 +50,7 @@ static inline void spin_step(int i)
 		sched_yield();
 }
 
-int tl_queue_init(tl_queue_t *q, tl_queue_kind kind, long maxsize)
+int tl_queue_init(tl_queue_t *q, tl_queue_kind_t kind, long maxsize)
 {
 	if (!q || (kind != TL_QUEUE_FIFO && kind != TL_QUEUE_LIFO && kind != TL_QUEUE_PRIORITY))
 		return TL_EINVAL;

@@ -7,8 +7,8 @@
  * tl_future_create() and the executors' submit() hand the caller one
  * reference, which the caller drops with tl_future_unref(); an executor
  * keeps its own reference until the task has completed and its callbacks
- * have run, so releasing early is fine (the task still runs). Callbacks
- * receive a borrowed pointer, valid for the duration of the call (retain it
+ * have run, so dropping it early is fine (the task still runs). Callbacks
+ * receive a borrowed pointer, valid for the duration of the call (tl_future_ref it
  * to keep it). tl_futures_wait borrows the caller's futures for the call;
  * an as_completed iterator holds its own references until destroyed.
  *
@@ -81,7 +81,7 @@ typedef enum tl_future_state {
 	TL_FUTURE_RUNNING = 1,
 	TL_FUTURE_CANCELLED = 2,
 	TL_FUTURE_FINISHED = 3,
-} tl_future_state;
+} tl_future_state_t;
 
 int tl_future_create(tl_future_t **out); /* one reference; TL_ENOMEM */
 tl_future_t *tl_future_ref(tl_future_t *f); /* returns f, for f2 = tl_future_ref(f) */
@@ -89,7 +89,7 @@ int tl_future_unref(tl_future_t *f); /* frees at zero (and an owned value or pay
 
 /* The state (a snapshot), and Python's done() (finished or cancelled),
  * running(), cancelled(). */
-tl_future_state tl_future_get_state(tl_future_t *f);
+tl_future_state_t tl_future_state(tl_future_t *f);
 bool tl_future_done(tl_future_t *f);
 bool tl_future_running(tl_future_t *f);
 bool tl_future_cancelled(tl_future_t *f);

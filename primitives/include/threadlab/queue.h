@@ -74,7 +74,7 @@ typedef enum tl_queue_kind {
 	TL_QUEUE_FIFO = 0,     /* queue.Queue */
 	TL_QUEUE_LIFO = 1,     /* queue.LifoQueue */
 	TL_QUEUE_PRIORITY = 2, /* queue.PriorityQueue: lowest priority first, stable */
-} tl_queue_kind;
+} tl_queue_kind_t;
 
 /* Internal: a wait queue (src/waitq.h): a small lock, the sleeper count the
  * fast paths load, and a list of sleeper nodes living on their stacks. */
@@ -119,7 +119,7 @@ typedef struct tl_queue {
 } tl_queue_t;
 #undef TL__QPAD
 
-int tl_queue_init(tl_queue_t *q, tl_queue_kind kind, long maxsize);
+int tl_queue_init(tl_queue_t *q, tl_queue_kind_t kind, long maxsize);
 /* TL_EBUSY while threads are blocked in it. Items still queued are the
  * caller's (they are pointers): drain first if they own memory. */
 int tl_queue_destroy(tl_queue_t *q);

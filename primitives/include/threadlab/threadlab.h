@@ -5,7 +5,9 @@
  * ==== Conventions (they hold for every public function) ====
  *
  * Names. tl_<noun>_<verb> (tl_lock_acquire, tl_queue_put), the noun being
- * the type without its _t (tl_lock_t). Accessors are tl_<noun>_<property>
+ * the type without its _t: every struct, enum and opaque handle type is
+ * tl_<noun>_t (tl_lock_t, tl_queue_kind_t); callback types are named for
+ * their role (tl_task_fn, tl_future_cb, tl_cond_predicate). Accessors are tl_<noun>_<property>
  * (tl_thread_name, tl_sem_value); setters tl_<noun>_set_<property>; the
  * calling thread's own properties are tl_thread_current_<property>
  * (tl_thread_current_ident). Predicates read as questions (tl_event_is_set,
