@@ -31,7 +31,8 @@
  * Python deviation: waiters in tl_futures_wait / as_completed are told of a
  * cancellation when cancel() succeeds (Python tells them only when an
  * executor later calls set_running_or_notify_cancel), so waiting on a
- * future cancelled by the caller never depends on an executor. *
+ * future cancelled by the caller never depends on an executor.
+ *
  * Example (compiled and run by tests/api):
  *
  *   static int callbacks;
