@@ -25,7 +25,7 @@
  *   placement: 0 same_core (SMT siblings when the core has several PUs, else
  *              the same PU), 1 cross_core (two cores of one package),
  *              2 cross_package (two packages; skipped with one package).
- *   kind:      0 fifo, 1 lifo, 2 prio (tl_queue_kind).
+ *   kind:      0 fifo, 1 lifo, 2 prio (tl_queue_kind_t).
  *   cap:       queue capacity, 0 = unbounded.
  *   cs, work:  ns of busy work inside / outside the critical section.
  */

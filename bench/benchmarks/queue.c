@@ -14,7 +14,7 @@ static struct {
 static int q_init(int kind, long cap)
 {
 	s.kind = kind;
-	return tl_queue_init(&s.q, (tl_queue_kind)kind, cap);
+	return tl_queue_init(&s.q, (tl_queue_kind_t)kind, cap);
 }
 static void q_destroy(void) { tl_queue_destroy(&s.q); }
 static void q_put(void *item, int64_t prio)

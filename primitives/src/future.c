@@ -60,9 +60,9 @@ int tl_future_unref(tl_future_t *f)
 	return 0;
 }
 
-tl_future_state tl_future_get_state(tl_future_t *f)
+tl_future_state_t tl_future_state(tl_future_t *f)
 {
-	return (tl_future_state)(atomic_load_explicit(&f->state, memory_order_acquire) & TL__F_STATE_MASK);
+	return (tl_future_state_t)(atomic_load_explicit(&f->state, memory_order_acquire) & TL__F_STATE_MASK);
 }
 
 bool tl_future_done(tl_future_t *f)
@@ -72,12 +72,12 @@ bool tl_future_done(tl_future_t *f)
 
 bool tl_future_running(tl_future_t *f)
 {
-	return tl_future_get_state(f) == TL_FUTURE_RUNNING;
+	return tl_future_state(f) == TL_FUTURE_RUNNING;
 }
 
 bool tl_future_cancelled(tl_future_t *f)
 {
-	return tl_future_get_state(f) == TL_FUTURE_CANCELLED;
+	return tl_future_state(f) == TL_FUTURE_CANCELLED;
 }
 
 /* ---- completion ---- */
@@ -267,7 +267,7 @@ int tl_future_result_bytes_until(tl_future_t *f, const struct timespec *deadline
 	int r = tl_future_wait_until(f, deadline);
 	if (r)
 		return r;
-	if (tl_future_get_state(f) == TL_FUTURE_CANCELLED)
+	if (tl_future_state(f) == TL_FUTURE_CANCELLED)
 		return TL_ECANCELLED;
 	if (f->error)
 		return f->broken ? TL_EBROKEN : TL_ETASK;
@@ -304,7 +304,7 @@ int tl_future_exception_until(tl_future_t *f, const struct timespec *deadline, t
 	int r = tl_future_wait_until(f, deadline);
 	if (r)
 		return r;
-	if (tl_future_get_state(f) == TL_FUTURE_CANCELLED)
+	if (tl_future_state(f) == TL_FUTURE_CANCELLED)
 		return TL_ECANCELLED;
 	if (error) {
 		bool exc = f->error != 0;

@@ -2,7 +2,7 @@
  * executors (which hang their work item on the future to save an
  * allocation per task).
  *
- * `state` holds the tl_future_state in bits 0..1 and TL__F_SLEEPERS (bit 2):
+ * `state` holds the tl_future_state_t in bits 0..1 and TL__F_SLEEPERS (bit 2):
  * a thread waiting in result() sets it before futex-waiting on the word, so
  * completing a future makes a wake syscall only if someone sleeps. Every
  * transition happens under `lock` (so done callbacks and wait()/

@@ -46,7 +46,7 @@
 #endif
 #define QUEUE_SPIN_INIT TL__SPIN_INIT_PAUSE(TL__QUEUE_PAUSE_NS, TL__QUEUE_SPIN_NS)
 
-int tl_queue_init(tl_queue_t *q, tl_queue_kind kind, long maxsize)
+int tl_queue_init(tl_queue_t *q, tl_queue_kind_t kind, long maxsize)
 {
 	if (!q || (kind != TL_QUEUE_FIFO && kind != TL_QUEUE_LIFO && kind != TL_QUEUE_PRIORITY))
 		return TL_EINVAL;

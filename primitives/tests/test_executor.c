@@ -218,6 +218,23 @@ TEST_IMPL(map_timeout)
 	return 0;
 }
 
+TEST_IMPL(map_negative_timeout_polls)
+{
+	/* CPython's map: `fs.pop().result(end_time - time.monotonic())`, and
+	 * Future.result polls for a negative timeout: TimeoutError, not
+	 * ValueError; a map whose results are ready succeeds at once. */
+	gate_t g = GATE_INIT;
+	tl_executor_t *ex = gated_executor(&g, (tl_executor_opts_t){ .max_workers = 1 });
+	void *args[3] = { V(1), V(2), V(3) }, *res[3];
+	tl_map_info_t info;
+	ASSERT_EQ(tl_executor_map(ex, gated, args, 3, res, -1.5, 1, &info), TL_ETIMEDOUT);
+	ASSERT_EQ(info.completed, 0);
+	gate_open(&g);
+	ASSERT_OK(tl_executor_shutdown(ex, true, false));
+	ASSERT_OK(tl_executor_destroy(ex));
+	return 0;
+}
+
 /* ---- shutdown ---- */
 
 static _Atomic int counter;
@@ -547,6 +564,7 @@ TEST_ENTRY(max_workers)
 TEST_ENTRY(map_in_order)
 TEST_ENTRY(map_exception)
 TEST_ENTRY(map_timeout)
+TEST_ENTRY(map_negative_timeout_polls)
 TEST_ENTRY(shutdown_waits_and_refuses)
 TEST_ENTRY(shutdown_no_wait_then_destroy)
 TEST_ENTRY(shutdown_cancel_futures)

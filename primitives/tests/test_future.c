@@ -16,6 +16,8 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #define V(x) ((void *)(uintptr_t)(x))
@@ -28,7 +30,7 @@ static tl_future_t *make(void)
 	return f;
 }
 
-static tl_future_t *make_in(tl_future_state st)
+static tl_future_t *make_in(tl_future_state_t st)
 {
 	tl_future_t *f = make();
 	switch (st) {
@@ -101,8 +103,8 @@ TEST_IMPL(states_and_predicates)
 	ASSERT(tl_future_done(s.c) && !tl_future_running(s.c) && tl_future_cancelled(s.c));
 	ASSERT(tl_future_done(s.f) && !tl_future_running(s.f) && !tl_future_cancelled(s.f));
 	ASSERT(tl_future_done(s.e) && !tl_future_cancelled(s.e));
-	ASSERT_EQ(tl_future_get_state(s.p), TL_FUTURE_PENDING);
-	ASSERT_EQ(tl_future_get_state(s.e), TL_FUTURE_FINISHED);
+	ASSERT_EQ(tl_future_state(s.p), TL_FUTURE_PENDING);
+	ASSERT_EQ(tl_future_state(s.e), TL_FUTURE_FINISHED);
 	release_states(&s);
 	return 0;
 }
@@ -112,13 +114,13 @@ TEST_IMPL(cancel)
 	/* CPython test_cancel */
 	struct states s = make_states();
 	ASSERT_OK(tl_future_cancel(s.p));
-	ASSERT_EQ(tl_future_get_state(s.p), TL_FUTURE_CANCELLED);
+	ASSERT_EQ(tl_future_state(s.p), TL_FUTURE_CANCELLED);
 	ASSERT_EQ(tl_future_cancel(s.r), TL_ESTATE);
-	ASSERT_EQ(tl_future_get_state(s.r), TL_FUTURE_RUNNING);
+	ASSERT_EQ(tl_future_state(s.r), TL_FUTURE_RUNNING);
 	ASSERT_OK(tl_future_cancel(s.c));
 	ASSERT_EQ(tl_future_cancel(s.f), TL_ESTATE);
 	ASSERT_EQ(tl_future_cancel(s.e), TL_ESTATE);
-	ASSERT_EQ(tl_future_get_state(s.f), TL_FUTURE_FINISHED);
+	ASSERT_EQ(tl_future_state(s.f), TL_FUTURE_FINISHED);
 	release_states(&s);
 	return 0;
 }
@@ -302,7 +304,7 @@ struct cbrec {
 	int order[8];
 	int n;
 	pthread_t thread;
-	tl_future_state seen_state;
+	tl_future_state_t seen_state;
 	void *seen_value;
 };
 
@@ -311,7 +313,7 @@ static void rec_cb(tl_future_t *f, void *arg)
 	struct cbrec *r = arg;
 	r->calls++;
 	r->thread = pthread_self();
-	r->seen_state = tl_future_get_state(f);
+	r->seen_state = tl_future_state(f);
 	if (r->seen_state == TL_FUTURE_FINISHED)
 		tl_future_result(f, 0, &r->seen_value);
 }
@@ -478,7 +480,7 @@ TEST_IMPL(cancel_races_with_running)
 		while (atomic_load(&r.round) != -round)
 			sched_yield();
 		ASSERT(r.run_result == 0 ? !cancelled : (cancelled && r.run_result == TL_ECANCELLED));
-		ASSERT_EQ(tl_future_get_state(f), cancelled ? TL_FUTURE_CANCELLED : TL_FUTURE_RUNNING);
+		ASSERT_EQ(tl_future_state(f), cancelled ? TL_FUTURE_CANCELLED : TL_FUTURE_RUNNING);
 		ASSERT_OK(tl_future_unref(f));
 	}
 	ASSERT_OK(pthread_join(t, NULL));
@@ -777,7 +779,41 @@ TEST_IMPL(as_completed_many_threads)
 	return 0;
 }
 
+/* CPython test_done_callback_with_exception: the callback sees the
+ * exception object itself (args[0] == 'test'): here code and payload. */
+static tl_future_error_t cb_seen;
+static void exc_cb(tl_future_t *f, void *arg)
+{
+	(void)arg;
+	ASSERT_OK(tl_future_exception(f, 0, &cb_seen));
+}
+
+TEST_IMPL(done_callback_with_exception)
+{
+	static char test[] = "test";
+	tl_future_t *f = make();
+	ASSERT_OK(tl_future_add_done_callback(f, exc_cb, NULL));
+	ASSERT_OK(tl_future_set_exception(f, -9, test));
+	ASSERT_EQ(cb_seen.code, -9);
+	ASSERT(cb_seen.payload == test);
+	ASSERT_FALSE(cb_seen.broken);
+	ASSERT_OK(tl_future_unref(f));
+	/* an owned payload (a process pool's bytes) is freed with the future */
+	f = make();
+	char *copy = strdup("owned");
+	ASSERT_OK(tl_future_set_exception_owned(f, -10, copy, 6, free));
+	ASSERT_OK(tl_future_add_done_callback(f, exc_cb, NULL)); /* done: runs here */
+	ASSERT_EQ(cb_seen.code, -10);
+	ASSERT_EQ(cb_seen.len, 6);
+	ASSERT_STR_EQ((const char *)cb_seen.payload, "owned");
+	ASSERT_EQ(tl_future_set_exception_owned(f, -11, NULL, 0, free), TL_ESTATE);
+	ASSERT_EQ(tl_future_set_exception(f, 0, NULL), TL_EINVAL);
+	ASSERT_OK(tl_future_unref(f));
+	return 0;
+}
+
 TEST_LIST_BEGIN
+TEST_ENTRY(done_callback_with_exception)
 TEST_ENTRY(states_and_predicates)
 TEST_ENTRY(cancel)
 TEST_ENTRY(set_running_or_notify_cancel)

@@ -46,6 +46,13 @@ static int fail_on_7(const void *arg, size_t len, void **out, size_t *out_len)
 	return 0;
 }
 
+/* A task whose own code is TL_EBROKEN: its exception, not a broken pool. */
+static int raises_ebroken(const void *arg, size_t len, void **out, size_t *out_len)
+{
+	(void)arg, (void)len, (void)out, (void)out_len;
+	return TL_EBROKEN;
+}
+
 static int get_pid(const void *arg, size_t len, void **out, size_t *out_len)
 {
 	(void)arg;
@@ -205,6 +212,15 @@ TEST_IMPL(exception_propagates)
 	ASSERT_FALSE(err.broken);
 	ASSERT_EQ(err.len, strlen("seven is bad") + 1);
 	ASSERT_STR_EQ((const char *)err.payload, "seven is bad");
+	ASSERT_OK(tl_future_unref(f));
+	/* the task's own TL_EBROKEN is not BrokenProcessPool */
+	ASSERT_OK(tl_procpool_submit(pp, raises_ebroken, NULL, 0, &f));
+	ASSERT_EQ(tl_future_result_bytes(f, TL_FOREVER, NULL, NULL), TL_ETASK);
+	ASSERT_OK(tl_future_exception(f, 0, &err));
+	ASSERT_EQ(err.code, TL_EBROKEN);
+	ASSERT_FALSE(err.broken);
+	ASSERT_NULL(err.payload);
+	ASSERT_FALSE(tl_procpool_broken(pp));
 	ASSERT_OK(tl_future_unref(f));
 	v = 8; /* the worker lives on */
 	ASSERT_OK(tl_procpool_submit(pp, fail_on_7, &v, sizeof v, &f));

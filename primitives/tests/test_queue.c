@@ -24,7 +24,7 @@ static void poll_until_u32(_Atomic uint32_t *w, uint32_t want)
 		sched_yield();
 }
 
-static const tl_queue_kind kinds[] = { TL_QUEUE_FIFO, TL_QUEUE_LIFO, TL_QUEUE_PRIORITY };
+static const tl_queue_kind_t kinds[] = { TL_QUEUE_FIFO, TL_QUEUE_LIFO, TL_QUEUE_PRIORITY };
 
 /* The tests that run on every kind put through these: priority 0 on a
  * priority queue (whose plain puts are TL_EINVAL), a plain put otherwise. */
@@ -278,7 +278,7 @@ TEST_IMPL(bad_arguments)
 {
 	tl_queue_t q;
 	void *p;
-	ASSERT_EQ(tl_queue_init(&q, (tl_queue_kind)7, 0), TL_EINVAL);
+	ASSERT_EQ(tl_queue_init(&q, (tl_queue_kind_t)7, 0), TL_EINVAL);
 	ASSERT_OK(tl_queue_init(&q, TL_QUEUE_FIFO, 1));
 	/* Python: ValueError("'timeout' must be a non-negative number") */
 	ASSERT_EQ(qput(&q, V(1), true, -2.0), TL_EINVAL);
@@ -699,7 +699,7 @@ static void *stress_consumer(void *arg)
 	return NULL;
 }
 
-static void run_stress(tl_queue_kind kind, long maxsize, int per_producer)
+static void run_stress(tl_queue_kind_t kind, long maxsize, int per_producer)
 {
 	tl_queue_t q;
 	ASSERT_OK(tl_queue_init(&q, kind, maxsize));

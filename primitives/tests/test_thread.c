@@ -8,6 +8,9 @@
 #include "task.h"
 #include "threadlab/thread.h"
 
+#include "thread_internal.h" /* TL__DONE_WAITERS: a joiner is asleep */
+
+#include <sched.h>
 #include <stdatomic.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -957,6 +960,127 @@ TEST_IMPL(exit_lets_nondaemon_join_main)
 	return 0;
 }
 
+/* ---- detach: a handle given up while its thread runs ---- */
+
+/* Python drops a Thread object whenever it likes; the thread runs on. Here
+ * the handle is caller memory, so tl_thread_detach hands it back through a
+ * release callback once the thread is done with it. ASan proves nothing
+ * touches the freed handle afterwards. */
+struct detached {
+	tl_thread_t base;
+	gate_t *go;
+};
+
+static gate_t g_released = GATE_INIT;
+static _Atomic int g_releases;
+static pthread_t g_release_thread;
+
+static void free_detached(tl_thread_t *t)
+{
+	g_release_thread = pthread_self();
+	atomic_fetch_add(&g_releases, 1);
+	free(tl_container_of(t, struct detached, base));
+	gate_open(&g_released);
+}
+
+static void wait_go(tl_thread_t *self)
+{
+	gate_wait(tl_container_of(self, struct detached, base)->go);
+}
+
+TEST_IMPL(detach_running_thread)
+{
+	gate_t go = GATE_INIT;
+	struct detached *d = malloc(sizeof *d);
+	ASSERT_NOT_NULL(d);
+	d->go = &go;
+	ASSERT_OK(tl_thread_init_run(&d->base, wait_go, "detached"));
+	ASSERT_EQ(tl_thread_detach(&d->base, free_detached), TL_ESTATE); /* not started */
+	ASSERT_OK(tl_thread_start(&d->base));
+	ASSERT_OK(tl_thread_detach(&d->base, free_detached));
+	/* still valid until released: it runs, it is listed, nobody joins */
+	ASSERT_TRUE(tl_thread_is_alive(&d->base));
+	ASSERT_STR_EQ(tl_thread_name(&d->base), "detached");
+	ASSERT_EQ(tl_thread_active_count(), 2);
+	ASSERT_EQ(tl_thread_join(&d->base, TL_FOREVER), TL_ESTATE);
+	ASSERT_EQ(tl_thread_join(&d->base, 0), TL_ESTATE);
+	ASSERT_EQ(tl_thread_detach(&d->base, free_detached), TL_ESTATE); /* twice */
+	ASSERT_EQ(atomic_load(&g_releases), 0);
+	gate_open(&go);
+	gate_wait(&g_released); /* the thread freed its handle as it finished */
+	ASSERT_EQ(atomic_load(&g_releases), 1);
+	ASSERT_FALSE(pthread_equal(g_release_thread, pthread_self()));
+	return 0;
+}
+
+TEST_IMPL(detach_finished_thread_releases_at_once)
+{
+	gate_t go = GATE_INIT;
+	gate_open(&go);
+	struct detached *d = malloc(sizeof *d);
+	ASSERT_NOT_NULL(d);
+	d->go = &go;
+	ASSERT_OK(tl_thread_init_run(&d->base, wait_go, NULL));
+	ASSERT_OK(tl_thread_start(&d->base));
+	ASSERT_OK(tl_thread_join(&d->base, TL_FOREVER));
+	ASSERT_OK(tl_thread_detach(&d->base, free_detached)); /* done: released here, now */
+	ASSERT_EQ(atomic_load(&g_releases), 1);
+	ASSERT(pthread_equal(g_release_thread, pthread_self()));
+	ASSERT_EQ(tl_thread_detach(NULL, NULL), TL_EINVAL);
+	ASSERT_EQ(tl_thread_detach(tl_thread_main(), NULL), TL_EINVAL); /* not ours */
+	return 0;
+}
+
+static void detach_self(tl_thread_t *self)
+{
+	ASSERT_OK(tl_thread_detach(self, free_detached));
+	ASSERT_EQ(tl_thread_join(self, TL_FOREVER), TL_EDEADLK);
+}
+
+TEST_IMPL(detach_from_the_thread_itself)
+{
+	struct detached *d = malloc(sizeof *d);
+	ASSERT_NOT_NULL(d);
+	d->go = NULL;
+	ASSERT_OK(tl_thread_init_run(&d->base, detach_self, NULL));
+	ASSERT_OK(tl_thread_start(&d->base));
+	gate_wait(&g_released);
+	ASSERT_EQ(atomic_load(&g_releases), 1);
+	return 0;
+}
+
+struct join_arg {
+	tl_thread_t *t;
+	int r;
+};
+
+static void join_it(void *arg)
+{
+	struct join_arg *j = arg;
+	j->r = tl_thread_join(j->t, TL_FOREVER);
+}
+
+TEST_IMPL(detach_while_joined_is_busy)
+{
+	gate_t go = GATE_INIT;
+	struct detached d = { .go = &go };
+	ASSERT_OK(tl_thread_init_run(&d.base, wait_go, NULL));
+	ASSERT_OK(tl_thread_start(&d.base));
+	struct join_arg j = { &d.base, 1 };
+	tl_thread_t joiner;
+	ASSERT_OK(tl_thread_init(&joiner, join_it, &j, NULL));
+	ASSERT_OK(tl_thread_start(&joiner));
+	/* the joiner is asleep once it marked the done word (no sleep here:
+	 * a state the test can see) */
+	while (atomic_load(&d.base.done) != TL__DONE_WAITERS)
+		sched_yield();
+	ASSERT_EQ(tl_thread_detach(&d.base, NULL), TL_EBUSY);
+	gate_open(&go);
+	ASSERT_OK(tl_thread_join(&joiner, TL_FOREVER));
+	ASSERT_OK(j.r);
+	return 0;
+}
+
 TEST_LIST_BEGIN
 TEST_ENTRY(start_with_target)
 TEST_ENTRY(start_subclass)
@@ -969,6 +1093,10 @@ TEST_ENTRY(start_twice)
 TEST_ENTRY(join_errors)
 TEST_ENTRY(join_timeout)
 TEST_ENTRY(join_from_many_threads)
+TEST_ENTRY(detach_running_thread)
+TEST_ENTRY(detach_finished_thread_releases_at_once)
+TEST_ENTRY(detach_from_the_thread_itself)
+TEST_ENTRY(detach_while_joined_is_busy)
 TEST_ENTRY(current_and_main)
 TEST_ENTRY(dummy_thread)
 TEST_ENTRY(enumerate_and_active_count)

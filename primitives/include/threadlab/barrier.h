@@ -1,9 +1,36 @@
 /* threadlab/barrier.h — Python's threading.Barrier.
  *
- *   tl_barrier_t b;
- *   tl_barrier_init(&b, TL_PRIVATE, 3, NULL, NULL, TL_FOREVER);  // Barrier(3)
- *   int i;
- *   tl_barrier_wait(&b, TL_BARRIER_DEFAULT, &i);  // b.wait(): 0, i in 0..parties-1; or TL_EBROKEN
+ * Example (compiled and run by tests/api):
+ *
+ *   #include "threadlab/thread.h"
+ *
+ *   static tl_barrier_t b;
+ *   static int seen[3];
+ *
+ *   static void party(void *arg)
+ *   {
+ *       int i = -1;                                  // i = b.wait()
+ *       if (tl_barrier_wait(&b, TL_BARRIER_DEFAULT, &i) == 0)
+ *           seen[i] = 1;                             // each index once
+ *       (void)arg;
+ *   }
+ *
+ *   int main(void)
+ *   {
+ *       tl_barrier_init(&b, TL_PRIVATE, 3, NULL, NULL, TL_FOREVER);  // Barrier(3)
+ *       tl_thread_t t[2];
+ *       for (int k = 0; k < 2; k++) {
+ *           tl_thread_init(&t[k], party, NULL, NULL);
+ *           tl_thread_start(&t[k]);
+ *       }
+ *       party(NULL);
+ *       for (int k = 0; k < 2; k++)
+ *           tl_thread_join(&t[k], TL_FOREVER);
+ *       tl_barrier_abort(&b);
+ *       int broken = tl_barrier_wait(&b, 1.0, NULL); // BrokenBarrierError: TL_EBROKEN
+ *       tl_barrier_destroy(&b);
+ *       return seen[0] && seen[1] && seen[2] && broken == TL_EBROKEN ? 0 : 1;
+ *   }
  *
  * wait returns 0 and stores the arrival index (Python's return value: the
  * first thread to arrive gets 0, the last parties-1), or TL_EBROKEN (Python's
@@ -81,10 +108,14 @@ int tl_barrier_wait(tl_barrier_t *b, double timeout, int *index);
 /* The core: absolute CLOCK_MONOTONIC deadline, NULL = forever. */
 int tl_barrier_wait_until(tl_barrier_t *b, const struct timespec *deadline, int *index);
 
+/* reset(): back to empty, threads waiting get TL_EBROKEN; abort(): break
+ * it (every wait, now and later, TL_EBROKEN until reset). Always 0. */
 int tl_barrier_reset(tl_barrier_t *b);
 int tl_barrier_abort(tl_barrier_t *b);
+/* Python's parties, n_waiting (threads waiting in the current cycle) and
+ * broken: snapshots. */
 int tl_barrier_parties(const tl_barrier_t *b);
-int tl_barrier_n_waiting(tl_barrier_t *b); /* threads waiting in the current cycle */
+int tl_barrier_n_waiting(tl_barrier_t *b);
 bool tl_barrier_broken(tl_barrier_t *b);
 
 #ifdef __cplusplus

@@ -3,6 +3,20 @@
  * The conventions every public function follows (return values, error
  * codes, timeouts and deadlines, naming, ownership) are written once, at
  * the top of threadlab/threadlab.h.
+ *
+ * Example (compiled and run by tests/api):
+ *
+ *   #include <stdio.h>
+ *
+ *   int main(void)
+ *   {
+ *       struct timespec buf;
+ *       const struct timespec *d = tl_deadline(&buf, 3600);  // an hour from now
+ *       double left = tl_deadline_remaining(d);              // (0, 3600]
+ *       bool forever = tl_deadline(&buf, TL_FOREVER) == NULL;
+ *       printf("TL_ETIMEDOUT: %s\n", tl_strerror(TL_ETIMEDOUT));
+ *       return left > 0 && left <= 3600 && forever ? 0 : 1;
+ *   }
  */
 #ifndef THREADLAB_COMMON_H
 #define THREADLAB_COMMON_H

@@ -1,13 +1,38 @@
 /* threadlab/condition.h — Python's threading.Condition.
  *
- *   tl_cond_t c;
- *   tl_cond_init(&c, TL_PRIVATE, TL_COND_RLOCK, NULL);   // Condition(): its own RLock
- *   tl_cond_init(&c, TL_PRIVATE, TL_COND_LOCK, &lock);   // Condition(lock)
+ * Example (compiled and run by tests/api):
  *
- *   tl_cond_acquire(&c, true, TL_FOREVER);     // with cond:
- *   while (!ready)
- *           tl_cond_wait(&c, TL_FOREVER);
- *   tl_cond_release(&c);
+ *   #include "threadlab/thread.h"
+ *
+ *   static tl_cond_t c;
+ *   static int items; // guarded by c's lock
+ *
+ *   static int have_items(void *arg) { (void)arg; return items; }
+ *
+ *   static void producer(void *arg)
+ *   {
+ *       (void)arg;
+ *       tl_cond_acquire(&c, true, TL_FOREVER);   // with c:
+ *       items += 3;
+ *       tl_cond_notify(&c, 1);                   //     c.notify()
+ *       tl_cond_release(&c);
+ *   }
+ *
+ *   int main(void)
+ *   {
+ *       // Condition(): its own RLock; (TL_COND_LOCK, &lock): Condition(lock)
+ *       tl_cond_init(&c, TL_PRIVATE, TL_COND_RLOCK, NULL);
+ *       tl_thread_t t;
+ *       tl_thread_init(&t, producer, NULL, NULL);
+ *       tl_thread_start(&t);
+ *       tl_cond_acquire(&c, true, TL_FOREVER);
+ *       int n = 0;                               // n = c.wait_for(have_items)
+ *       int r = tl_cond_wait_for(&c, have_items, NULL, TL_FOREVER, &n);
+ *       tl_cond_release(&c);
+ *       tl_thread_join(&t, TL_FOREVER);
+ *       tl_cond_destroy(&c);
+ *       return r == 0 && n == 3 ? 0 : 1;
+ *   }
  *
  * Semantics (CPython's): wait/notify without holding the lock is TL_EPERM
  * (for a Lock, "holding" can only mean "locked": Lock has no owner, as in

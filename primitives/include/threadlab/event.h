@@ -14,6 +14,28 @@
  * process killed while it waits stays counted as a waiter: every set()
  * that raises the flag makes one (harmless) wake call, and
  * tl_event_destroy reports TL_EBUSY; live processes are unaffected.
+ *
+ * Example (compiled and run by tests/api):
+ *
+ *   #include "threadlab/thread.h"
+ *
+ *   static void setter(void *arg) { tl_event_set(arg); }
+ *
+ *   int main(void)
+ *   {
+ *       tl_event_t e;
+ *       tl_event_init(&e, TL_PRIVATE);
+ *       int before = tl_event_wait(&e, 0);       // e.wait(0): False -> TL_ETIMEDOUT
+ *       tl_thread_t t;
+ *       tl_thread_init(&t, setter, &e, NULL);
+ *       tl_thread_start(&t);
+ *       int r = tl_event_wait(&e, TL_FOREVER);   // e.wait(): True -> 0
+ *       tl_thread_join(&t, TL_FOREVER);
+ *       bool set = tl_event_is_set(&e);
+ *       tl_event_clear(&e);
+ *       tl_event_destroy(&e);
+ *       return before == TL_ETIMEDOUT && r == 0 && set ? 0 : 1;
+ *   }
  */
 #ifndef THREADLAB_EVENT_H
 #define THREADLAB_EVENT_H
@@ -34,10 +56,13 @@ typedef struct tl_event {
 
 #define TL_EVENT_INITIALIZER { 0, 0, TL_PRIVATE }
 
+/* flags TL_PRIVATE or TL_PSHARED (else TL_EINVAL); the flag starts false. */
 int tl_event_init(tl_event_t *e, int flags);
 int tl_event_destroy(tl_event_t *e); /* TL_EBUSY while threads wait */
 
-int tl_event_set(tl_event_t *e);   /* wakes every waiter */
+/* set() raises the flag and wakes every waiter; clear() lowers it;
+ * is_set() reads it (a snapshot). set and clear always return 0. */
+int tl_event_set(tl_event_t *e);
 int tl_event_clear(tl_event_t *e);
 bool tl_event_is_set(const tl_event_t *e);
 

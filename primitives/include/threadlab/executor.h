@@ -1,12 +1,42 @@
 /* threadlab/executor.h — concurrent.futures.ThreadPoolExecutor.
  *
- *   tl_executor_t *ex;
- *   tl_executor_create(&ex, NULL);               // defaults, as Python
- *   tl_future_t *f;
- *   tl_executor_submit(ex, task, arg, &f);       // task(arg, &result)
- *   void *res; tl_future_result(f, TL_FOREVER, &res);
- *   tl_future_unref(f);
- *   tl_executor_destroy(ex);                     // shutdown(wait) + free
+ * Example (compiled and run by tests/api):
+ *
+ *   #include <stdint.h>
+ *
+ *   static int square(void *arg, void **result)      // def square(x): return x * x
+ *   {
+ *       uintptr_t x = (uintptr_t)arg;
+ *       if (x > 1000) {
+ *           *result = "too big";                     // the exception's payload
+ *           return TL_EINVAL;                        // raise ValueError("too big")
+ *       }
+ *       *result = (void *)(x * x);
+ *       return 0;
+ *   }
+ *
+ *   int main(void)
+ *   {
+ *       tl_executor_t *ex;                           // ThreadPoolExecutor(max_workers=2)
+ *       tl_executor_opts_t o = { .max_workers = 2 }; // or NULL: the defaults
+ *       if (tl_executor_create(&ex, &o) != 0)
+ *           return 1;
+ *       tl_future_t *f, *g;
+ *       tl_executor_submit(ex, square, (void *)7, &f);
+ *       tl_executor_submit(ex, square, (void *)5000, &g);
+ *       void *res = NULL;
+ *       int r = tl_future_result(f, TL_FOREVER, &res);     // 49
+ *       tl_future_error_t e;
+ *       int t = tl_future_result(g, TL_FOREVER, NULL);     // TL_ETASK
+ *       tl_future_exception(g, TL_FOREVER, &e);            // e.code TL_EINVAL, e.payload "too big"
+ *       void *args[] = { (void *)1, (void *)2, (void *)3 }, *out[3];
+ *       int m = tl_executor_map(ex, square, args, 3, out, TL_FOREVER, 1, NULL); // list(map(...))
+ *       tl_future_unref(f);
+ *       tl_future_unref(g);
+ *       tl_executor_destroy(ex);                     // shutdown(wait=True), free
+ *       return r == 0 && (uintptr_t)res == 49 && t == TL_ETASK && e.code == TL_EINVAL &&
+ *              m == 0 && (uintptr_t)out[2] == 9 ? 0 : 1;
+ *   }
  *
  * A task returns 0 and sets *result, or raises: returns a non-zero error
  * code, and what it left in *result (NULL before the call) is the
@@ -90,11 +120,15 @@ typedef struct tl_map_info {
 int tl_executor_map(tl_executor_t *ex, tl_task_fn fn, void *const *args, size_t n, void **results,
 		    double timeout, size_t chunksize /* 0 or 1: one task per item */, tl_map_info_t *info);
 
+/* shutdown(wait, cancel_futures) as above; destroy: shutdown(wait) and
+ * free (TL_EDEADLK from one of its own tasks). */
 int tl_executor_shutdown(tl_executor_t *ex, bool wait, bool cancel_futures);
 int tl_executor_destroy(tl_executor_t *ex);
 
+/* max_workers as created; worker threads started so far; whether the pool
+ * is broken (an initializer failed). Snapshots. */
 int tl_executor_max_workers(const tl_executor_t *ex);
-int tl_executor_num_threads(tl_executor_t *ex); /* started so far */
+int tl_executor_num_threads(tl_executor_t *ex);
 bool tl_executor_broken(tl_executor_t *ex);
 
 /* min(32, allowed CPUs + 4): the default max_workers. */

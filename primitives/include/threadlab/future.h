@@ -7,8 +7,8 @@
  * tl_future_create() and the executors' submit() hand the caller one
  * reference, which the caller drops with tl_future_unref(); an executor
  * keeps its own reference until the task has completed and its callbacks
- * have run, so releasing early is fine (the task still runs). Callbacks
- * receive a borrowed pointer, valid for the duration of the call (retain it
+ * have run, so dropping it early is fine (the task still runs). Callbacks
+ * receive a borrowed pointer, valid for the duration of the call (tl_future_ref it
  * to keep it). tl_futures_wait borrows the caller's futures for the call;
  * an as_completed iterator holds its own references until destroyed.
  *
@@ -31,7 +31,41 @@
  * Python deviation: waiters in tl_futures_wait / as_completed are told of a
  * cancellation when cancel() succeeds (Python tells them only when an
  * executor later calls set_running_or_notify_cancel), so waiting on a
- * future cancelled by the caller never depends on an executor. */
+ * future cancelled by the caller never depends on an executor.
+ *
+ * Example (compiled and run by tests/api):
+ *
+ *   static int callbacks;
+ *   static void on_done(tl_future_t *f, void *arg)
+ *   {
+ *       tl_future_error_t e;                     // f.exception()
+ *       if (tl_future_exception(f, 0, &e) == 0 && e.code == -22)
+ *           *(int *)arg += 1;
+ *   }
+ *
+ *   int main(void)
+ *   {
+ *       tl_future_t *ok, *bad;                   // Future(): one reference each
+ *       tl_future_create(&ok);
+ *       tl_future_create(&bad);
+ *       tl_future_add_done_callback(bad, on_done, &callbacks);
+ *       tl_future_set_result(ok, "value");
+ *       tl_future_set_exception(bad, -22, "what went wrong"); // runs on_done here
+ *       void *v = NULL;
+ *       int r = tl_future_result(ok, TL_FOREVER, &v);         // f.result()
+ *       int t = tl_future_result(bad, 0, NULL);               // raises: TL_ETASK
+ *       tl_future_t *fs[] = { ok, bad }, *got;
+ *       tl_as_completed_t *it;                                // as_completed(fs)
+ *       int n = 0;
+ *       tl_as_completed_create(&it, fs, 2, TL_FOREVER);
+ *       while (tl_as_completed_next(it, &got) == 0 && got)
+ *           n++;
+ *       tl_as_completed_destroy(it);
+ *       tl_future_unref(ok);
+ *       tl_future_unref(bad);
+ *       return r == 0 && t == TL_ETASK && n == 2 && callbacks == 1 ? 0 : 1;
+ *   }
+ */
 #ifndef THREADLAB_FUTURE_H
 #define THREADLAB_FUTURE_H
 
@@ -48,14 +82,16 @@ typedef enum tl_future_state {
 	TL_FUTURE_RUNNING = 1,
 	TL_FUTURE_CANCELLED = 2,
 	TL_FUTURE_FINISHED = 3,
-} tl_future_state;
+} tl_future_state_t;
 
 int tl_future_create(tl_future_t **out); /* one reference; TL_ENOMEM */
 tl_future_t *tl_future_ref(tl_future_t *f); /* returns f, for f2 = tl_future_ref(f) */
 int tl_future_unref(tl_future_t *f); /* frees at zero (and an owned value or payload) */
 
-tl_future_state tl_future_get_state(tl_future_t *f);
-bool tl_future_done(tl_future_t *f);      /* finished or cancelled */
+/* The state (a snapshot), and Python's done() (finished or cancelled),
+ * running(), cancelled(). */
+tl_future_state_t tl_future_state(tl_future_t *f);
+bool tl_future_done(tl_future_t *f);
 bool tl_future_running(tl_future_t *f);
 bool tl_future_cancelled(tl_future_t *f);
 

@@ -4,12 +4,23 @@
  * (Python allows it; it makes Lock usable as a binary semaphore / handoff).
  * Releasing an unlocked Lock is an error (TL_EPERM, Python RuntimeError).
  *
- *   tl_lock_t l;
- *   tl_lock_init(&l, TL_PRIVATE);
- *   tl_lock_acquire(&l, true, TL_FOREVER);      // lock.acquire()
- *   tl_lock_acquire(&l, false, TL_FOREVER);     // lock.acquire(False): 0 or TL_EBUSY
- *   tl_lock_acquire(&l, true, 0.5);             // lock.acquire(timeout=0.5): 0 or TL_ETIMEDOUT
- *   tl_lock_release(&l);
+ * Example (compiled and run by tests/api):
+ *
+ *   int main(void)
+ *   {
+ *       tl_lock_t l;
+ *       if (tl_lock_init(&l, TL_PRIVATE) != 0)
+ *           return 1;
+ *       int r = tl_lock_acquire(&l, true, TL_FOREVER);   // lock.acquire(): 0
+ *       int busy = tl_lock_acquire(&l, false, TL_FOREVER); // lock.acquire(False): TL_EBUSY
+ *       int late = tl_lock_acquire(&l, true, 0.01);      // acquire(timeout=0.01): TL_ETIMEDOUT
+ *       int bad = tl_lock_acquire(&l, true, -5);         // ValueError: TL_EINVAL
+ *       tl_lock_release(&l);
+ *       int twice = tl_lock_release(&l);                 // RuntimeError: TL_EPERM
+ *       tl_lock_destroy(&l);
+ *       return r == 0 && busy == TL_EBUSY && late == TL_ETIMEDOUT && bad == TL_EINVAL &&
+ *              twice == TL_EPERM ? 0 : 1;
+ *   }
  *
  * Implementation: the classic three-state futex mutex (0 free, 1 locked,
  * 2 locked and maybe waiters), a short spin before sleeping.

@@ -4,18 +4,48 @@
  * A task is a function pointer plus a byte buffer; it runs in a worker
  * process and returns a byte buffer:
  *
+ * Example (compiled and run by tests/api):
+ *
+ *   #include <stdint.h>
+ *   #include <stdlib.h>
+ *   #include <string.h>
+ *   #include <unistd.h>
+ *
+ *   // Runs in a worker process: *out = malloc(...) (freed by the pool) or NULL;
+ *   // returns 0, or a non-zero code ("raises"): then *out's bytes are the payload.
  *   static int task(const void *arg, size_t len, void **out, size_t *out_len)
- *   {   // in the worker: *out = malloc(...) (freed by the pool), or NULL
- *       ...; return 0;          // or a non-zero error code ("exception"):
- *   }                           // then *out's bytes are its payload
- *   tl_procpool_t *pp;
- *   tl_procpool_create(&pp, NULL);
- *   tl_future_t *f;
- *   tl_procpool_submit(pp, task, &n, sizeof n, &f);
- *   const void *res; size_t len;
- *   tl_future_result_bytes(f, TL_FOREVER, &res, &len);  // owned by f
- *   tl_future_unref(f);
- *   tl_procpool_destroy(pp);
+ *   {
+ *       int64_t n, pid = getpid();
+ *       if (len != sizeof n)
+ *           return TL_EINVAL;
+ *       memcpy(&n, arg, sizeof n);
+ *       int64_t *r = malloc(2 * sizeof *r);
+ *       if (!r)
+ *           return TL_ENOMEM;
+ *       r[0] = n * n;
+ *       r[1] = pid;
+ *       *out = r;
+ *       *out_len = 2 * sizeof *r;
+ *       return 0;
+ *   }
+ *
+ *   int main(void)
+ *   {
+ *       tl_procpool_t *pp;                       // ProcessPoolExecutor(max_workers=1)
+ *       tl_procpool_opts_t o = { .max_workers = 1 };
+ *       if (tl_procpool_create(&pp, &o) != 0)    // forks now, before other threads
+ *           return 1;
+ *       int64_t n = 12;
+ *       tl_future_t *f;
+ *       tl_procpool_submit(pp, task, &n, sizeof n, &f);  // copies the argument
+ *       const int64_t *res = NULL;
+ *       size_t len = 0;                          // the bytes belong to f
+ *       int r = tl_future_result_bytes(f, TL_FOREVER, (const void **)&res, &len);
+ *       bool ok = r == 0 && len == 2 * sizeof *res && res[0] == 144 && res[1] != getpid();
+ *       tl_future_unref(f);
+ *       tl_procpool_destroy(pp);                 // shutdown(wait=True), reap, free
+ *       return ok ? 0 : 1;
+ *   }
  *
  * The function pointer is sent as an address: it is valid in the workers
  * because they are fork()ed copies of this program (same binary, same
@@ -95,9 +125,12 @@ int tl_procpool_submit(tl_procpool_t *pp, tl_proc_fn fn, const void *arg, size_t
 int tl_procpool_map(tl_procpool_t *pp, tl_proc_fn fn, const void *const *args, const size_t *lens, size_t n,
 		    void **results, size_t *result_lens, double timeout, size_t chunksize, tl_map_info_t *info);
 
+/* shutdown(wait, cancel_futures) as above; destroy: shutdown(wait), reap
+ * every worker, free. */
 int tl_procpool_shutdown(tl_procpool_t *pp, bool wait, bool cancel_futures);
 int tl_procpool_destroy(tl_procpool_t *pp);
 
+/* max_workers as created; whether the pool is broken. Snapshots. */
 int tl_procpool_max_workers(const tl_procpool_t *pp);
 bool tl_procpool_broken(tl_procpool_t *pp);
 /* The current worker pids (up to cap); returns how many workers there are. */

@@ -6,12 +6,30 @@
  * (a sequence-number tiebreak, so the order is stable, unlike heapq on
  * tuples whose second members compare).
  *
- *   tl_queue_t q;
- *   tl_queue_init(&q, TL_QUEUE_FIFO, 0);      // maxsize <= 0: unbounded
- *   tl_queue_put(&q, item, true, TL_FOREVER);  // Python q.put(item)
- *   tl_queue_get(&q, &item, true, 0.5);        // q.get(timeout=0.5)
- *   tl_queue_task_done(&q); tl_queue_join(&q);
- *   tl_queue_destroy(&q);
+ * Example (compiled and run by tests/api):
+ *
+ *   int main(void)
+ *   {
+ *       tl_queue_t q, pq;
+ *       void *item;
+ *       int64_t prio;
+ *       tl_queue_init(&q, TL_QUEUE_FIFO, 1);          // Queue(maxsize=1); <= 0: unbounded
+ *       tl_queue_put(&q, "a", true, TL_FOREVER);      // q.put("a")
+ *       int full = tl_queue_put(&q, "b", true, 0.01); // q.put("b", timeout=0.01): Full
+ *       tl_queue_get(&q, &item, true, 0.5);           // q.get(timeout=0.5)
+ *       tl_queue_task_done(&q);
+ *       tl_queue_join(&q, TL_FOREVER);                // q.join(): every item done
+ *       tl_queue_destroy(&q);
+ *
+ *       tl_queue_init(&pq, TL_QUEUE_PRIORITY, 0);     // PriorityQueue()
+ *       tl_queue_put_prio(&pq, "low", 9, true, TL_FOREVER);
+ *       tl_queue_put_prio(&pq, "high", 1, true, TL_FOREVER);
+ *       int plain = tl_queue_put(&pq, "x", true, TL_FOREVER); // no priority: TL_EINVAL
+ *       tl_queue_get_prio(&pq, &item, &prio, true, TL_FOREVER); // "high", 1
+ *       int empty = tl_queue_get_nowait(&pq, &item) == 0 ? tl_queue_get_nowait(&pq, &item) : 1;
+ *       tl_queue_destroy(&pq);
+ *       return full == TL_EFULL && plain == TL_EINVAL && prio == 1 && empty == TL_EEMPTY ? 0 : 1;
+ *   }
  *
  * Results (Python exception in brackets):
  *   put: 0; TL_EFULL [Full] when non-blocking and full, or when the timeout
@@ -56,7 +74,7 @@ typedef enum tl_queue_kind {
 	TL_QUEUE_FIFO = 0,     /* queue.Queue */
 	TL_QUEUE_LIFO = 1,     /* queue.LifoQueue */
 	TL_QUEUE_PRIORITY = 2, /* queue.PriorityQueue: lowest priority first, stable */
-} tl_queue_kind;
+} tl_queue_kind_t;
 
 /* Internal: a wait queue (src/waitq.h): a small lock, the sleeper count the
  * fast paths load, and a list of sleeper nodes living on their stacks. */
@@ -101,7 +119,7 @@ typedef struct tl_queue {
 } tl_queue_t;
 #undef TL__QPAD
 
-int tl_queue_init(tl_queue_t *q, tl_queue_kind kind, long maxsize);
+int tl_queue_init(tl_queue_t *q, tl_queue_kind_t kind, long maxsize);
 /* TL_EBUSY while threads are blocked in it. Items still queued are the
  * caller's (they are pointers): drain first if they own memory. */
 int tl_queue_destroy(tl_queue_t *q);
@@ -129,18 +147,21 @@ int tl_queue_get_prio(tl_queue_t *q, void **item, int64_t *prio, bool block, dou
 int tl_queue_get_prio_until(tl_queue_t *q, void **item, int64_t *prio, const struct timespec *deadline);
 int tl_queue_get_prio_nowait(tl_queue_t *q, void **item, int64_t *prio);
 
+/* Python's qsize(), empty(), full() (0 < maxsize <= qsize) and maxsize:
+ * exact at one instant (see Concurrency above). */
 size_t tl_queue_qsize(tl_queue_t *q);
 bool tl_queue_empty(tl_queue_t *q);
-bool tl_queue_full(tl_queue_t *q); /* 0 < maxsize <= qsize */
+bool tl_queue_full(tl_queue_t *q);
 long tl_queue_maxsize(const tl_queue_t *q);
 
 int tl_queue_task_done(tl_queue_t *q); /* TL_EOVERFLOW when called too often */
-uint64_t tl_queue_unfinished_tasks(tl_queue_t *q);
+uint64_t tl_queue_unfinished_tasks(tl_queue_t *q); /* items put and not yet task_done */
 /* 0 or TL_ETIMEDOUT. Python's join has no timeout; this one follows the
  * queue's rule (TL_FOREVER or >= 0, else TL_EINVAL). */
 int tl_queue_join(tl_queue_t *q, double timeout);
 int tl_queue_join_until(tl_queue_t *q, const struct timespec *deadline);
 
+/* shutdown(immediate) as above (always 0; idempotent); is_shutdown. */
 int tl_queue_shutdown(tl_queue_t *q, bool immediate);
 bool tl_queue_is_shutdown(tl_queue_t *q);
 

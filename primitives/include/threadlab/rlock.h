@@ -19,6 +19,22 @@
  *     reuse). Non-blocking attempts do not probe (TL_EBUSY).
  *   Limits: as lock.h's, with tids: a dead owner's tid reused within a
  *   slice by a new thread looks alive.
+ *
+ * Example (compiled and run by tests/api):
+ *
+ *   int main(void)
+ *   {
+ *       tl_rlock_t r;
+ *       tl_rlock_init(&r, TL_PRIVATE);
+ *       tl_rlock_acquire(&r, true, TL_FOREVER);   // with r:
+ *       tl_rlock_acquire(&r, true, TL_FOREVER);   //     with r: (re-entered)
+ *       unsigned depth = tl_rlock_count(&r);      // 2
+ *       tl_rlock_release(&r);
+ *       tl_rlock_release(&r);
+ *       int extra = tl_rlock_release(&r);         // RuntimeError: TL_EPERM
+ *       tl_rlock_destroy(&r);
+ *       return depth == 2 && extra == TL_EPERM ? 0 : 1;
+ *   }
  */
 #ifndef THREADLAB_RLOCK_H
 #define THREADLAB_RLOCK_H

@@ -1,10 +1,20 @@
 /* threadlab/semaphore.h — Python's threading.Semaphore and BoundedSemaphore.
  *
- *   tl_sem_t s;
- *   tl_sem_init(&s, TL_PRIVATE, 3);          // Semaphore(3)
- *   tl_sem_init_bounded(&s, TL_PRIVATE, 3);  // BoundedSemaphore(3)
- *   tl_sem_acquire(&s, true, TL_FOREVER);    // s.acquire()
- *   tl_sem_release(&s, 1);                   // s.release()
+ * Example (compiled and run by tests/api):
+ *
+ *   int main(void)
+ *   {
+ *       tl_sem_t s;
+ *       tl_sem_init_bounded(&s, TL_PRIVATE, 2);      // BoundedSemaphore(2); tl_sem_init: Semaphore(2)
+ *       tl_sem_acquire(&s, true, TL_FOREVER);        // s.acquire()
+ *       tl_sem_acquire(&s, true, TL_FOREVER);
+ *       int none = tl_sem_acquire(&s, false, TL_FOREVER); // s.acquire(False): TL_EBUSY
+ *       tl_sem_release(&s, 2);                       // s.release(2)
+ *       int over = tl_sem_release(&s, 1);            // ValueError: TL_EOVERFLOW
+ *       uint32_t v = tl_sem_value(&s);
+ *       tl_sem_destroy(&s);
+ *       return none == TL_EBUSY && over == TL_EOVERFLOW && v == 2 ? 0 : 1;
+ *   }
  *
  * A BoundedSemaphore refuses a release that would take the value past its
  * initial value (TL_EOVERFLOW, Python's ValueError) and leaves it unchanged.

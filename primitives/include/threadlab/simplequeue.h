@@ -2,12 +2,21 @@
  * queue of pointer-sized items with put, get and nothing else (no maxsize,
  * no task_done/join, no shutdown).
  *
- *   tl_simplequeue_t q;
- *   tl_simplequeue_init(&q);
- *   tl_simplequeue_put(&q, item);                // q.put(item): never blocks
- *   tl_simplequeue_get(&q, &item, true, 0.5);    // q.get(timeout=0.5)
- *   tl_simplequeue_get_nowait(&q, &item);        // q.get_nowait()
- *   tl_simplequeue_destroy(&q);
+ * Example (compiled and run by tests/api):
+ *
+ *   #include <string.h>
+ *
+ *   int main(void)
+ *   {
+ *       tl_simplequeue_t q;
+ *       void *item = NULL;
+ *       tl_simplequeue_init(&q);
+ *       tl_simplequeue_put(&q, "job");                      // q.put("job"): never blocks
+ *       int r = tl_simplequeue_get(&q, &item, true, 0.5);   // q.get(timeout=0.5)
+ *       int e = tl_simplequeue_get_nowait(&q, &item);       // q.get_nowait(): Empty
+ *       tl_simplequeue_destroy(&q);
+ *       return r == 0 && e == TL_EEMPTY && strcmp(item, "job") == 0 ? 0 : 1;
+ *   }
  *
  * Results (Python exception in brackets), the same codes as tl_queue_*:
  *   put, put_nowait: 0; TL_ENOMEM [MemoryError] when the queue had to grow
@@ -69,13 +78,15 @@ typedef struct tl_simplequeue {
 int tl_simplequeue_init(tl_simplequeue_t *q);
 int tl_simplequeue_destroy(tl_simplequeue_t *q);
 
+/* put, put_nowait (the same call), get, get_until, get_nowait: results
+ * above. */
 int tl_simplequeue_put(tl_simplequeue_t *q, void *item);
 int tl_simplequeue_put_nowait(tl_simplequeue_t *q, void *item);
-
 int tl_simplequeue_get(tl_simplequeue_t *q, void **item, bool block, double timeout);
 int tl_simplequeue_get_until(tl_simplequeue_t *q, void **item, const struct timespec *deadline);
 int tl_simplequeue_get_nowait(tl_simplequeue_t *q, void **item);
 
+/* Python's qsize() and empty(): exact at one instant. */
 size_t tl_simplequeue_qsize(tl_simplequeue_t *q);
 bool tl_simplequeue_empty(tl_simplequeue_t *q);
 

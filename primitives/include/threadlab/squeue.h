@@ -7,14 +7,37 @@
  * and the ring of records — is one block of tl_squeue_size() bytes with no
  * pointers inside, so it can live in a MAP_SHARED mapping:
  *
- *   size_t sz = tl_squeue_size(64, sizeof(struct msg));
- *   tl_squeue_t *q = mmap(NULL, sz, PROT_READ | PROT_WRITE,
- *                         MAP_SHARED | MAP_ANONYMOUS, -1, 0);
- *   tl_squeue_init(q, 64, sizeof(struct msg), TL_PSHARED);  // attaches the caller
- *   pid_t pid = fork();
- *   if (pid == 0) { tl_squeue_attach(q); ...put...; _exit(0); }
- *   tl_squeue_attach_pid(q, pid);      // registered even if it dies at once
- *   struct msg m; tl_squeue_get(q, &m, true, TL_FOREVER);
+ * Example (compiled and run by tests/api):
+ *
+ *   #include <sys/mman.h>
+ *   #include <sys/wait.h>
+ *   #include <unistd.h>
+ *
+ *   struct msg { int from, value; };
+ *
+ *   int main(void)
+ *   {
+ *       size_t sz = tl_squeue_size(64, sizeof(struct msg));
+ *       tl_squeue_t *q = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+ *       if (q == MAP_FAILED || tl_squeue_init(q, 64, sizeof(struct msg), TL_PSHARED) != 0)
+ *           return 1;                            // init attached the caller
+ *       pid_t pid = fork();
+ *       if (pid == 0) {                          // the child: a producer
+ *           struct msg m = { (int)getpid(), 42 };
+ *           tl_squeue_attach(q);
+ *           int r = tl_squeue_put(q, &m, true, TL_FOREVER);
+ *           tl_squeue_detach(q);
+ *           _exit(r == 0 ? 0 : 1);
+ *       }
+ *       tl_squeue_attach_pid(q, pid);            // registered even if it dies at once
+ *       struct msg m = { 0, 0 };
+ *       int r = tl_squeue_get(q, &m, true, TL_FOREVER);
+ *       int st = 1;
+ *       waitpid(pid, &st, 0);
+ *       tl_squeue_destroy(q);
+ *       munmap(q, sz);
+ *       return r == 0 && m.value == 42 && m.from == pid && st == 0 ? 0 : 1;
+ *   }
  *
  * or by name, for a process that did not inherit the mapping:
  *
@@ -149,17 +172,22 @@ int tl_squeue_get(tl_squeue_t *q, void *out, bool block, double timeout);
 int tl_squeue_get_until(tl_squeue_t *q, void *out, const struct timespec *deadline);
 int tl_squeue_get_nowait(tl_squeue_t *q, void *out);
 
+/* qsize(), empty(), full(), maxsize (the capacity) and the record size:
+ * exact at one instant (they take the lock). */
 size_t tl_squeue_qsize(tl_squeue_t *q);
 bool tl_squeue_empty(tl_squeue_t *q);
 bool tl_squeue_full(tl_squeue_t *q);
-long tl_squeue_maxsize(const tl_squeue_t *q);     /* the capacity */
+long tl_squeue_maxsize(const tl_squeue_t *q);
 size_t tl_squeue_record_size(const tl_squeue_t *q);
 
 int tl_squeue_task_done(tl_squeue_t *q); /* TL_EOVERFLOW when called too often */
+/* unfinished_tasks: records put and not yet task_done; join: 0,
+ * TL_ETIMEDOUT, TL_EBROKEN (the queue's timeout rule). */
 uint64_t tl_squeue_unfinished_tasks(tl_squeue_t *q);
-int tl_squeue_join(tl_squeue_t *q, double timeout); /* 0, TL_ETIMEDOUT, TL_EBROKEN */
+int tl_squeue_join(tl_squeue_t *q, double timeout);
 int tl_squeue_join_until(tl_squeue_t *q, const struct timespec *deadline);
 
+/* shutdown(immediate) as above; is_shutdown. */
 int tl_squeue_shutdown(tl_squeue_t *q, bool immediate);
 bool tl_squeue_is_shutdown(tl_squeue_t *q);
 

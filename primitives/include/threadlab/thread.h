@@ -43,6 +43,25 @@
  *     TL_EINVAL.
  *   - fork(): in the child only the forking thread exists and it becomes the
  *     main thread (Python's _after_fork); the others are marked finished.
+ *
+ * Example (compiled and run by tests/api):
+ *
+ *   #include <string.h>
+ *
+ *   static void work(void *arg) { *(int *)arg = 42; }
+ *
+ *   int main(void)
+ *   {
+ *       int out = 0;
+ *       tl_thread_t t;                              // Thread(target=work, name="worker")
+ *       tl_thread_init(&t, work, &out, "worker");
+ *       if (tl_thread_start(&t) != 0)
+ *           return 1;
+ *       unsigned long id = tl_thread_ident(&t);    // t.ident, != get_ident()
+ *       tl_thread_join(&t, TL_FOREVER);            // t.join()
+ *       return out == 42 && id != tl_thread_current_ident() && !tl_thread_is_alive(&t) &&
+ *              strcmp(tl_thread_name(&t), "worker") == 0 ? 0 : 1;
+ *   }
  */
 #ifndef THREADLAB_THREAD_H
 #define THREADLAB_THREAD_H
@@ -84,7 +103,9 @@ struct tl_thread {
 int tl_thread_init(tl_thread_t *t, tl_thread_target target, void *arg, const char *name /* NULL: "Thread-N" */);
 int tl_thread_init_run(tl_thread_t *t, tl_thread_run run, const char *name);
 int tl_thread_start(tl_thread_t *t);               /* TL_ESTATE if started twice */
-int tl_thread_join(tl_thread_t *t, double timeout);  /* TL_FOREVER; TL_ETIMEDOUT; TL_EDEADLK on self; TL_ESTATE before start or detached */
+/* join(timeout): 0; TL_ETIMEDOUT (still alive); TL_EDEADLK on itself;
+ * TL_ESTATE before start or once detached; the deadline form as usual. */
+int tl_thread_join(tl_thread_t *t, double timeout);
 int tl_thread_join_until(tl_thread_t *t, const struct timespec *deadline);
 /* Gives up the handle of a started thread that nobody will join (Python
  * drops its Thread object and the thread keeps running): once the thread

@@ -5,7 +5,9 @@
  * ==== Conventions (they hold for every public function) ====
  *
  * Names. tl_<noun>_<verb> (tl_lock_acquire, tl_queue_put), the noun being
- * the type without its _t (tl_lock_t). Accessors are tl_<noun>_<property>
+ * the type without its _t: every struct, enum and opaque handle type is
+ * tl_<noun>_t (tl_lock_t, tl_queue_kind_t); callback types are named for
+ * their role (tl_task_fn, tl_future_cb, tl_cond_predicate). Accessors are tl_<noun>_<property>
  * (tl_thread_name, tl_sem_value); setters tl_<noun>_set_<property>; the
  * calling thread's own properties are tl_thread_current_<property>
  * (tl_thread_current_ident). Predicates read as questions (tl_event_is_set,
@@ -76,6 +78,28 @@
  * Threads. Every call is thread-safe unless its header says otherwise;
  * init/destroy are not (nobody may use an object while it is initialised
  * or destroyed). No call is async-signal-safe.
+ *
+ * Example (compiled and run by tests/api):
+ *
+ *   int main(void)
+ *   {
+ *       tl_lock_t lock;                              // caller-allocated: init / destroy
+ *       tl_executor_t *ex;                           // library-allocated: create / destroy
+ *       if (tl_lock_init(&lock, TL_PRIVATE) != 0 || tl_executor_create(&ex, NULL) != 0)
+ *           return 1;
+ *       int yes = tl_lock_acquire(&lock, false, TL_FOREVER);  // Python True: 0
+ *       int no = tl_lock_acquire(&lock, false, TL_FOREVER);   // Python False: TL_EBUSY
+ *       int bad = tl_lock_acquire(&lock, true, -2.0);         // ValueError: TL_EINVAL
+ *       bool held = tl_lock_locked(&lock);                    // a pure predicate: bool
+ *       tl_lock_release(&lock);
+ *       struct timespec buf;                                  // one deadline, several waits
+ *       const struct timespec *deadline = tl_deadline(&buf, 5.0);
+ *       int again = tl_lock_acquire_until(&lock, deadline);
+ *       tl_lock_release(&lock);
+ *       tl_lock_destroy(&lock);
+ *       tl_executor_destroy(ex);
+ *       return yes == 0 && no == TL_EBUSY && bad == TL_EINVAL && held && again == 0 ? 0 : 1;
+ *   }
  */
 #ifndef THREADLAB_H
 #define THREADLAB_H

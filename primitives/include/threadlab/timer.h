@@ -38,6 +38,28 @@
  *
  * Both objects are caller-owned, as threads: they must outlive their thread
  * (join, or keep them forever for daemon timers never joined).
+ *
+ * Example (compiled and run by tests/api):
+ *
+ *   #include <stdatomic.h>
+ *
+ *   static void ring(void *arg) { atomic_store((atomic_int *)arg, 1); }
+ *
+ *   int main(void)
+ *   {
+ *       atomic_int rang = 0, never = 0;
+ *       tl_timer_t t, u;
+ *       tl_timer_init(&t, 0.01, ring, &rang, NULL);   // Timer(0.01, ring)
+ *       tl_timer_start(&t);
+ *       tl_timer_join(&t, TL_FOREVER);
+ *       int late = tl_timer_cancel(&t);               // it ran: TL_ESTATE
+ *       tl_timer_init(&u, 3600, ring, &never, NULL);
+ *       tl_timer_start(&u);
+ *       int stopped = tl_timer_cancel(&u);            // 0: it never will
+ *       tl_timer_join(&u, TL_FOREVER);
+ *       return atomic_load(&rang) == 1 && late == TL_ESTATE && stopped == 0 &&
+ *              atomic_load(&never) == 0 ? 0 : 1;
+ *   }
  */
 #ifndef THREADLAB_TIMER_H
 #define THREADLAB_TIMER_H
