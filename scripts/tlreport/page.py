@@ -445,8 +445,10 @@ def build(run_dir, csv_path=None, plot_dir=None, tsan=None, out_path=None):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="report-page",
-                                 description="Write RUN_DIR/index.html, a self-contained report page.")
-    ap.add_argument("run_dir", metavar="RUN_DIR")
+                                 description="Write RUN_DIR/index.html, a self-contained report page; "
+                                 "with several run directories (one per machine), one fleet page "
+                                 "(default fleet.html next to them) with the machines side by side.")
+    ap.add_argument("run_dir", metavar="RUN_DIR", nargs="+")
     ap.add_argument("--csv", help="results CSV (default RUN_DIR/results.csv)")
     ap.add_argument("--plots", help="plots directory (default RUN_DIR/plots)")
     ap.add_argument("--tsan", metavar="DIR",
@@ -457,6 +459,9 @@ def main(argv=None):
                     help="then load the page in headless Chromium and fail (exit 1) unless "
                          "every plot rendered")
     args = ap.parse_args(argv)
+    if len(args.run_dir) > 1:
+        return fleet_main(args)
+    args.run_dir = args.run_dir[0]
     try:
         path, n = build(args.run_dir, args.csv, args.plots, args.tsan, args.output)
     except results.InputError as e:
@@ -479,6 +484,30 @@ def main(argv=None):
             "; broken: " + ",".join(r["broken"]) if r["broken"] else "",
             "; external resources: " + ",".join(r["external"]) if r["external"] else ""))
         return 0 if good else 1
+    return 0
+
+
+def fleet_main(args):
+    """report-page A B C...: the fleet page (tlreport/fleet.py)."""
+    from . import fleet
+    if args.csv or args.plots or args.tsan:
+        results.die("--csv, --plots and --tsan take one run directory, not %d" % len(args.run_dir),
+                    "report-page")
+    try:
+        path, n = fleet.build(args.run_dir, args.output)
+    except (results.InputError, OSError, ValueError) as e:
+        results.die(e, "report-page")
+    print("report-page: wrote %s (%d machines)" % (path, n))
+    if args.check:
+        from . import pagecheck
+        try:
+            r = pagecheck.check(path)
+        except pagecheck.ChromiumMissing as e:
+            results.die("--check: %s" % e, "report-page")
+        except RuntimeError as e:
+            print("report-page: check failed: %s" % e, file=sys.stderr)
+            return 1
+        return 0 if not r["external"] and not r["broken"] else 1
     return 0
 
 
