@@ -139,7 +139,6 @@ def ratio_table(runs, kind):
         table.append((not split, k, prs, racy, split))
     table.sort(key=lambda t: (t[0], t[1]))
     nsplit = sum(1 for t in table if t[4])
-    first = next(pr for pr in table[0][2] if pr)
     title = ("ours / baseline" if kind == "baseline" else "CPython / ours")
     out = ["<table><tr><th>benchmark</th><th>params</th><th>threads</th><th>%s</th>%s</tr>" % (
         "baseline" if kind == "baseline" else "mode / pin",
@@ -156,7 +155,6 @@ def ratio_table(runs, kind):
             ' class="split"' if split else "", esc(o.pv), esc(results.pin_suffix(o)), esc(o.params_str),
             families.threads_of(o), third, cells))
     out.append("</table>")
-    del first
     return "\n".join(out), nsplit
 
 

@@ -888,20 +888,6 @@ def _safe(s):
     return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in s)
 
 
-def _bench_label(p, threads=True):
-    """variant (the panel names the primitive), params, threads, mode, pin."""
-    s = p.variant or p.pv
-    if p.params_str:
-        s += " " + p.params_str.replace(";", ",")
-    if threads:
-        s += " t=%d" % families.threads_of(p)
-    if p.mode != "threads":
-        s += " (%s)" % p.mode
-    if p.pin_policy not in ("", "none"):
-        s += " " + p.pin_policy
-    return s
-
-
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="plot", description="Plot a threadlab results CSV.")
     ap.add_argument("csv", metavar="REPORT.csv")
