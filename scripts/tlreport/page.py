@@ -1,10 +1,15 @@
 """scripts/report-page RUN_DIR: one self-contained HTML page per run.
 
-RUN_DIR/index.html holds the run's facts (run.json, else the CSV's fact
-columns), the headline ratio tables (ours vs baseline, CPython vs ours),
-every plot of RUN_DIR/plots (drawn by scripts/plot; PNGs embedded as data:
-URIs, nothing loaded from outside the file) and the ThreadSanitizer summary
-(reports/tsan/latest next to the run dir, or --tsan DIR). Stdlib only.
+RUN_DIR/index.html opens with the headline table (scripts/tlreport/
+headline.py, when present) and the run's facts (run.json, else the CSV's
+fact columns), then every notice (missing baselines, plots not drawn,
+errored benchmarks, an incomplete run) in one collapsed line, the ratio
+tables (ours vs baseline, CPython vs ours), every plot of RUN_DIR/plots
+(drawn by scripts/plot; PNGs embedded as data: URIs, nothing loaded from
+outside the file) and the ThreadSanitizer summary (reports/tsan/latest next
+to the run dir, or --tsan DIR). Several run directories (`report-page A B
+C...`, one per host) make one fleet page instead (tlreport/fleet.py).
+Stdlib only.
 """
 import argparse
 import base64
@@ -17,17 +22,21 @@ import os
 import re
 import sys
 
-from . import headline, inputs, ratios, results
+from . import families, headline, inputs, ratios, results
 
 CSS = """
-body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:0 auto;max-width:1280px;
+body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:0 auto;max-width:1400px;
 padding:1em 2em;color:#222;line-height:1.4}
 h1{margin-bottom:.2em}h2{border-bottom:2px solid #ddd;padding-bottom:.2em;margin-top:2em}
 nav a{margin-right:1em}
 table{border-collapse:collapse;margin:.5em 0;font-size:.88em}
 th,td{border:1px solid #ccc;padding:.25em .6em;text-align:left;vertical-align:top}
-th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums}
-td.good{background:#e3f4e3}td.bad{background:#fbe3e3}
+th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+td.good{background:#e3f4e3}td.bad{background:#fbe3e3}td.racy{background:#eeeeee;color:#555}
+dl.facts{display:grid;grid-template-columns:repeat(3,max-content minmax(0,1fr));gap:.15em .8em;
+font-size:.88em;margin:.5em 0}dl.facts dt{font-weight:600;color:#444}dl.facts dd{margin:0;overflow-wrap:anywhere}
+details.notices{margin:.8em 0;padding:.3em .8em;border:1px solid #e0b84a;border-radius:4px;background:#fffaf0}
+details.notices summary{cursor:pointer;color:#7a5b00}
 figure{margin:1.5em 0;padding:.5em;border:1px solid #e5e5e5;border-radius:4px}
 figure img{max-width:100%;height:auto;display:block}
 figcaption{font-size:.9em;color:#444;margin-top:.4em}
@@ -41,60 +50,143 @@ def esc(x):
     return html.escape("" if x is None else str(x))
 
 
-def flatten(d, prefix=""):
-    out = []
-    for k, v in d.items():
-        key = "%s.%s" % (prefix, k) if prefix else str(k)
-        if isinstance(v, dict):
-            out += flatten(v, key)
-        elif isinstance(v, list):
-            out.append((key, ", ".join(json.dumps(x) if isinstance(x, (dict, list)) else str(x)
-                                       for x in v)))
-        else:
-            out.append((key, v))
-    return out
+def fmt_ns(ns):
+    """A time as the page (and the plots) write it: '20 ns', '1.5 \u00b5s'."""
+    return results.fmt_time(ns).replace(" us", " \u00b5s")
+
+
+# run.json keys shown in the first table, in this order (the rest is in a
+# collapsed table below it).
+KEY_FACTS = ("run_id", "status", "host", "cpu_model", "topology", "packages", "numa_nodes", "cores",
+             "pus", "allowed_pus", "allowed_cpus", "git_commit", "build_type", "compiler",
+             "google_benchmark", "mode", "pin_policy", "quick", "filter", "threads", "repetitions",
+             "min_time", "benchmarks", "benchmarks_done", "skipped", "elapsed_s", "duration_s")
+# What an empty value means, per key (tl-bench writes "" for "not given").
+EMPTY_MEANS = {"filter": "none (the whole suite)", "threads": "default sweep (1, 2, 4 ... allowed, 2\u00d7 allowed)",
+               "skipped": "none"}
+
+
+def fact_value(key, v):
+    """A run.json value for people: yes/no, not True/False; a list of
+    {name, reason} as 'name (reason)'; an empty value says what it means."""
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if v is None or v == "" or v == []:
+        return EMPTY_MEANS.get(key, "\u2014")
+    if isinstance(v, list):
+        out = []
+        for x in v:
+            if isinstance(x, dict) and "name" in x:
+                out.append("%s (%s)" % (x["name"], x["reason"]) if x.get("reason") else str(x["name"]))
+            elif isinstance(x, dict):
+                out.append(", ".join("%s=%s" % (k, fact_value(k, y)) for k, y in x.items()))
+            else:
+                out.append(fact_value(key, x))
+        return "; ".join(out)
+    if isinstance(v, dict):
+        return ", ".join("%s %s" % (fact_value(k, y), k) for k, y in v.items())
+    if isinstance(v, float):
+        return "%g" % v
+    return str(v)
+
+
+def fact_html(key, v):
+    """fact_value as HTML; a list of {name, reason} (run.json `skipped`)
+    grouped by reason, the names one click away."""
+    if isinstance(v, list) and v and all(isinstance(x, dict) and "name" in x for x in v):
+        groups = {}
+        for x in v:
+            groups.setdefault(x.get("reason") or "", []).append(str(x["name"]))
+        return "".join('<details><summary>%d: %s</summary>%s</details>'
+                       % (len(names), esc(why or "no reason given"), esc(", ".join(names)))
+                       for why, names in groups.items())
+    return esc(fact_value(key, v))
+
+
+def read_run_json(run_dir):
+    """(dict or None, problem or None)."""
+    path = os.path.join(run_dir, "run.json")
+    if not os.path.isfile(path):
+        return None, None
+    try:
+        with open(path) as f:
+            doc = json.load(f)
+    except (OSError, ValueError) as e:
+        return None, "run.json unreadable (%s): facts from the CSV" % e
+    return (doc, None) if isinstance(doc, dict) else (None, "run.json is not an object: facts from the CSV")
 
 
 def facts_section(run_dir, rows):
-    path = os.path.join(run_dir, "run.json")
+    doc, problem = read_run_json(run_dir)
     parts = ['<section id="facts"><h2>Run facts</h2>']
-    items, source = None, None
-    if os.path.isfile(path):
-        try:
-            with open(path) as f:
-                doc = json.load(f)
-            if isinstance(doc, dict):
-                items, source = flatten(doc), "run.json"
-        except (OSError, ValueError) as e:
-            parts.append('<p class="warn">run.json unreadable (%s): facts from the CSV.</p>' % esc(e))
-    if items is None:
+    if doc is not None:
+        key = [(k, doc[k]) for k in KEY_FACTS if k in doc]
+        rest = [(k, v) for k, v in doc.items() if k not in KEY_FACTS]
+        source = "run.json"
+    else:
         f = results.facts(rows)
-        items = [(k, ", ".join(v)) for k, v in f.items()]
+        key, rest = [(k, v) for k, v in f.items()], []
         source = "the CSV's fact columns (no run.json)"
-    parts.append('<table>%s</table>' % "".join(
-        "<tr><th>%s</th><td>%s</td></tr>" % (esc(k), esc(v)) for k, v in items))
+    parts.append('<dl class="facts">%s</dl>' % "".join(
+        "<dt>%s</dt><dd>%s</dd>" % (esc(k), fact_html(k, v)) for k, v in key))
+    if rest:
+        parts.append('<details><summary>%d more fields of run.json</summary><table>%s</table></details>'
+                     % (len(rest), "".join("<tr><th>%s</th><td>%s</td></tr>" % (esc(k), esc(fact_value(k, v)))
+                                           for k, v in rest)))
     pins = sorted({r.pin_policy for r in rows})
     modes = sorted({r.mode for r in rows})
     peers = sorted({r.peer for r in rows})
     parts.append('<p class="note">From %s. Rows: %d; pin policies: %s; modes: %s; peers: %s.</p>'
                  % (esc(source), len(rows), esc(", ".join(pins)), esc(", ".join(modes)),
                     esc(", ".join(peers))))
+    parts.append("</section>")
+    return "\n".join(parts), problem
+
+
+def notices_section(run_dir, rows, points, plot_notes, problems):
+    """Every notice of the run in one collapsed line: its summary counts
+    them by kind; the list is one click away."""
+    kinds = []
     inc = os.path.join(run_dir, "incomplete.txt")
     if os.path.isfile(inc):
         with open(inc, errors="replace") as f:
-            parts.append('<div class="warn"><b>This run is incomplete</b> (incomplete.txt):'
-                         '<pre>%s</pre></div>' % esc(f.read()))
+            kinds.append(("run incomplete", ['<b>This run is incomplete</b> (incomplete.txt):'
+                                             '<pre>%s</pre>' % esc(f.read())]))
+    if problems:
+        kinds.append(("input problems", [esc(x) for x in problems]))
+    _, missing = ratios.baseline_pairs(points)
+    if missing:
+        kinds.append(("baselines missing", ["%s: baseline %s not in the run (same params, threads, mode, "
+                                            "pin policy)" % (esc(p.label() + results.pin_suffix(p)), esc(b))
+                                            for p, b in missing]))
     errored = sorted({"%s: %s" % (r.name, r.error) for r in rows if r.error})
     if errored:
-        parts.append('<details><summary>%d benchmark(s) errored or skipped</summary><ul>%s</ul>'
-                     '</details>' % (len(errored), "".join("<li>%s</li>" % esc(e) for e in errored)))
-    parts.append("</section>")
-    return "\n".join(parts)
+        kinds.append(("errored or skipped", [esc(e) for e in errored]))
+    # the plot script's notes, less the baselines already listed
+    notes = [n for n in plot_notes if not n.startswith("baseline ")]
+    if notes:
+        kinds.append(("plot notes", [esc(n) for n in notes]))
+    if not kinds:
+        return '<p class="note" id="notices">No notices: every baseline present, nothing errored.</p>'
+    summary = ", ".join("%d %s" % (len(items), k) if k != "run incomplete" else "<b>run incomplete</b>"
+                        for k, items in kinds)
+    body = "".join("<h4>%s</h4><ul>%s</ul>" % (esc(k), "".join("<li>%s</li>" % x for x in items))
+                   for k, items in kinds)
+    return ('<details class="notices" id="notices"><summary>Notices: %s</summary>%s</details>'
+            % (summary, body))
 
 
-def _ratio_class(r, good_below):
+def headline_section(run_dir, rows, points):
+    """The headline table goes first on the page (scripts/tlreport/headline.py:
+    ours against the native baseline and the best blocking and spinning peer)."""
+    return headline.section(points)
+
+
+def _ratio_class(r, good_below, racy=False):
     if r is None:
         return "num"
+    if racy:  # against a variant that races on purpose: neither better nor worse
+        return "num racy"
     good = r < 1 if good_below else r > 1
     return "num good" if good else ("num bad" if abs(r - 1) > 0.05 else "num")
 
@@ -102,7 +194,7 @@ def _ratio_class(r, good_below):
 def ratio_section(points):
     pairs, missing = ratios.baseline_pairs(points)
     cpairs, _ = ratios.cpython_pairs(points)
-    out = ['<section id="ratios"><h2>Headline ratios</h2>',
+    out = ['<section id="ratios"><h2>Ratios</h2>',
            '<p class="note">Medians over the repetitions of the time per operation (the '
            'benchmark\'s ns_per_op or ops-per-second counter when both sides report it, else real '
            'time per iteration); pairs share params, threads, mode and pin policy (a CPython row, '
@@ -113,19 +205,20 @@ def ratio_section(points):
                    "<th>ours</th><th>baseline</th><th>baseline time</th><th>ours / baseline</th></tr>")
         for p in pairs:
             o, b = p.ours, p.other
+            racy = families.is_racy(o) or families.is_racy(b)
             out.append("<tr><td>%s</td><td>%s</td><td class=num>%d</td><td>%s</td><td class=num>%s</td>"
                        "<td>%s</td><td class=num>%s</td><td class='%s'>%s</td></tr>" % (
                            esc(o.pv + (" (%s)" % o.mode if o.mode != "threads" else "")),
-                           esc(o.params_str), o.threads, esc(o.pin_policy),
-                           esc(results.fmt_time(p.ours_ns)), esc(b.pv),
-                           esc(results.fmt_time(p.other_ns)), _ratio_class(p.ratio, True),
+                           esc(o.params_str), families.threads_of(o), esc(o.pin_policy),
+                           esc(fmt_ns(p.ours_ns)), esc(b.pv) + (" <i>(racy)</i>" if racy else ""),
+                           esc(fmt_ns(p.other_ns)), _ratio_class(p.ratio, True, racy),
                            "&times;%.3g" % p.ratio if p.ratio else "-"))
         out.append("</table>")
     else:
         out.append("<p>No benchmark of this run names a baseline that is also in the run.</p>")
     if missing:
-        out.append('<p class="warn">Baseline rows missing for: %s</p>' % esc(
-            ", ".join("%s (wants %s)" % (p.label(), b) for p, b in missing)))
+        out.append('<p class="note">%d benchmark(s) without their baseline row: see '
+                   '<a href="#notices">Notices</a>.</p>' % len(missing))
     if cpairs:
         cpairs.sort(key=lambda p: (p.ours.primitive, p.ours.variant, p.ours.params_str, p.ours.threads))
         out.append("<h3>CPython peer vs ours</h3><table><tr><th>benchmark</th><th>params</th>"
@@ -133,9 +226,9 @@ def ratio_section(points):
         for p in cpairs:
             out.append("<tr><td>%s</td><td>%s</td><td class=num>%d</td><td class=num>%s</td>"
                        "<td class=num>%s</td><td class='%s'>%s</td></tr>" % (
-                           esc(p.ours.pv), esc(p.ours.params_str), p.ours.threads,
-                           esc(results.fmt_time(p.ours_ns)),
-                           esc(results.fmt_time(p.other_ns)),
+                           esc(p.ours.pv), esc(p.ours.params_str), families.threads_of(p.ours),
+                           esc(fmt_ns(p.ours_ns)),
+                           esc(fmt_ns(p.other_ns)),
                            _ratio_class(p.ratio, False), "&times;%.3g" % p.ratio if p.ratio else "-"))
         out.append("</table>")
     out.append("</section>")
@@ -186,8 +279,8 @@ def plots_section(run_dir, plot_dir, plots, notes):
                    'src="data:image/png;base64,%s"><figcaption><b>%s.</b> %s%s</figcaption></figure>'
                    % (esc(stem), esc(stem), esc(title), data, esc(title), esc(caption), link))
     if notes:
-        out.append('<h3>Not drawn</h3><ul class="note">%s</ul>'
-                   % "".join("<li>%s</li>" % esc(n) for n in notes))
+        out.append('<p class="note">%d plot note(s) (families not drawn, unpaired rows): see '
+                   '<a href="#notices">Notices</a>.</p>' % len(notes))
     out.append("</section>")
     return "\n".join(out)
 
@@ -316,14 +409,15 @@ def build(run_dir, csv_path=None, plot_dir=None, tsan=None, out_path=None):
     tsan_dir, looked = find_tsan(run_dir, tsan)
     f = results.facts(rows)
     run_id = results.fact_str(f, "run_id")
+    facts, problem = facts_section(run_dir, rows)
     body = [
         "<h1>threadlab run %s</h1>" % esc(run_id),
-        '<p class="note">%s</p>' % esc(results.footnote(rows)),
-        '<nav><a href="#headline">Ours against the field</a>'
-        '<a href="#facts">Run facts</a><a href="#ratios">Headline ratios</a>'
+        '<p class="note">%s</p>' % esc(results.footnote(rows).replace(" us", " \u00b5s")),
+        '<nav><a href="#headline">Ours against the field</a><a href="#facts">Run facts</a><a href="#notices">Notices</a><a href="#ratios">Ratios</a>'
         '<a href="#plots">Plots (%d)</a><a href="#tsan">TSan</a></nav>' % len(plots),
-        headline.section(points),
-        facts_section(run_dir, rows),
+        headline_section(run_dir, rows, points),
+        facts,
+        notices_section(run_dir, rows, points, notes, [problem] if problem else []),
         ratio_section(points),
         plots_section(run_dir, plot_dir, plots, notes),
         tsan_section(tsan_dir, looked),
@@ -345,8 +439,10 @@ def build(run_dir, csv_path=None, plot_dir=None, tsan=None, out_path=None):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="report-page",
-                                 description="Write RUN_DIR/index.html, a self-contained report page.")
-    ap.add_argument("run_dir", metavar="RUN_DIR")
+                                 description="Write RUN_DIR/index.html, a self-contained report page; "
+                                 "with several run directories (one per machine), one fleet page "
+                                 "(default fleet.html next to them) with the machines side by side.")
+    ap.add_argument("run_dir", metavar="RUN_DIR", nargs="+")
     ap.add_argument("--csv", help="results CSV (default RUN_DIR/results.csv)")
     ap.add_argument("--plots", help="plots directory (default RUN_DIR/plots)")
     ap.add_argument("--tsan", metavar="DIR",
@@ -357,6 +453,9 @@ def main(argv=None):
                     help="then load the page in headless Chromium and fail (exit 1) unless "
                          "every plot rendered")
     args = ap.parse_args(argv)
+    if len(args.run_dir) > 1:
+        return fleet_main(args)
+    args.run_dir = args.run_dir[0]
     try:
         if args.output:
             inputs.check_out_file(args.output, "--output")
@@ -381,6 +480,30 @@ def main(argv=None):
             "; broken: " + ",".join(r["broken"]) if r["broken"] else "",
             "; external resources: " + ",".join(r["external"]) if r["external"] else ""))
         return 0 if good else 1
+    return 0
+
+
+def fleet_main(args):
+    """report-page A B C...: the fleet page (tlreport/fleet.py)."""
+    from . import fleet
+    if args.csv or args.plots or args.tsan:
+        results.die("--csv, --plots and --tsan take one run directory, not %d" % len(args.run_dir),
+                    "report-page")
+    try:
+        path, n = fleet.build(args.run_dir, args.output)
+    except (results.InputError, OSError, ValueError) as e:
+        results.die(e, "report-page")
+    print("report-page: wrote %s (%d machines)" % (path, n))
+    if args.check:
+        from . import pagecheck
+        try:
+            r = pagecheck.check(path)
+        except pagecheck.ChromiumMissing as e:
+            results.die("--check: %s" % e, "report-page")
+        except RuntimeError as e:
+            print("report-page: check failed: %s" % e, file=sys.stderr)
+            return 1
+        return 0 if not r["external"] and not r["broken"] else 1
     return 0
 
 

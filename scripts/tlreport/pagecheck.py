@@ -2,8 +2,10 @@
 
 A copy of the page gets a small script that, on `load`, writes into the DOM
 how many <img> have naturalWidth > 0, which did not, and any src/href that
-is not a data: URI; Chromium's --dump-dom prints the DOM after load. Stdlib
-only. The Debian package is `chromium`; TL_CHROMIUM overrides the binary.
+is not a data: URI, and how the page lays out in a 1400 x 1000 window: each
+plot's natural and displayed width and height, and the order of the
+sections from the top. Chromium's --dump-dom prints the DOM after load.
+Stdlib only. The Debian package is `chromium`; TL_CHROMIUM overrides the binary.
 """
 import os
 import re
@@ -13,7 +15,8 @@ import tempfile
 
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-extensions", "--virtual-time-budget=10000")
+         "--disable-extensions", "--virtual-time-budget=10000", "--window-size=%d,%d" % (1400, 1000))
+WINDOW_WIDTH = 1400
 
 PROBE = """<script>
 window.addEventListener('load', function () {
@@ -32,10 +35,26 @@ window.addEventListener('load', function () {
   p.textContent = ['TLCHECK', 'total=' + imgs.length, 'rendered=' + ok,
                    'broken=' + bad.join(','), 'external=' + ext.join(','), 'END'].join(' ');
   document.body.appendChild(p);
+  var sizes = [], secs = [];
+  for (var j = 0; j < imgs.length; j++) {
+    var m = imgs[j];
+    sizes.push((m.getAttribute('data-plot') || String(j)) + ':' + m.naturalWidth + ':' +
+               m.naturalHeight + ':' + Math.round(m.getBoundingClientRect().width) + ':' +
+               Math.round(m.getBoundingClientRect().height));
+  }
+  document.querySelectorAll('body > section[id], body > details[id], body > p[id]').forEach(function (e) {
+    secs.push(e.id + ':' + Math.round(e.getBoundingClientRect().top + window.scrollY));
+  });
+  var q = document.createElement('pre');
+  q.id = 'tl-layout-check';
+  q.textContent = ['TLLAYOUT', 'viewport=' + window.innerWidth, 'sizes=' + sizes.join(','),
+                   'sections=' + secs.join(','), 'END'].join(' ');
+  document.body.appendChild(q);
 });
 </script>"""
 
 RESULT_RE = re.compile(r"TLCHECK total=(\d+) rendered=(\d+) broken=(\S*) external=(\S*) END")
+LAYOUT_RE = re.compile(r"TLLAYOUT viewport=(\d+) sizes=(\S*) sections=(\S*) END")
 
 
 class ChromiumMissing(Exception):
@@ -84,6 +103,17 @@ def check(html_path, timeout=120):
         err = p.stderr.decode("utf-8", "replace").strip().splitlines()[-5:]
         raise RuntimeError("chromium (exit %d) printed no check result; stderr tail:\n%s"
                            % (p.returncode, "\n".join(err)))
-    return {"total": int(m.group(1)), "rendered": int(m.group(2)),
-            "broken": [x for x in m.group(3).split(",") if x],
-            "external": [x for x in m.group(4).split(",") if x]}
+    res = {"total": int(m.group(1)), "rendered": int(m.group(2)),
+           "broken": [x for x in m.group(3).split(",") if x],
+           "external": [x for x in m.group(4).split(",") if x],
+           "viewport": None, "images": {}, "sections": []}
+    lay = LAYOUT_RE.search(out)
+    if lay:
+        res["viewport"] = int(lay.group(1))
+        for item in filter(None, lay.group(2).split(",")):
+            stem, nw, nh, w, h = item.rsplit(":", 4)
+            res["images"][stem] = {"natural": (int(nw), int(nh)), "shown": (int(w), int(h))}
+        # section ids from the top of the page down
+        secs = [x.rsplit(":", 1) for x in filter(None, lay.group(3).split(","))]
+        res["sections"] = [i for i, _ in sorted(secs, key=lambda x: int(x[1]))]
+    return res

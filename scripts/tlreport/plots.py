@@ -489,7 +489,7 @@ class Plotter:
         cols = [prims[:cut], prims[cut:]] if len(prims) > 1 else [prims]
         height = max(sum(len(panels[p]) + 2 for p in c) for c in cols if c) * 0.19 + 1.4
         height = max(3.0, height)
-        fig = plt.figure(figsize=(12.5, height), constrained_layout=True)
+        fig = plt.figure(figsize=(10.8, height), constrained_layout=True)  # <= 1300 px: the page shows it 1:1
         # a strip for the legend on top (matplotlib 3.6 has no "outside" legends)
         top, body = fig.subfigures(2, 1, height_ratios=[0.45, height - 0.45])
         subs = body.subfigures(1, len(cols), squeeze=False)[0] if len(cols) > 1 else [body]
@@ -519,7 +519,8 @@ class Plotter:
                 ax.set_xlim(*lim)
                 ax.axvline(1.0, color="black", lw=0.8)
                 vs = list(versus.get(prim, {}))
-                ax.set_title(prim + (" vs " + ", ".join(vs) if vs else ""), fontsize=9, loc="left",
+                t = prim + (" vs " + ", ".join(vs) if vs else "")
+                ax.set_title(t if len(t) <= 52 else t[:51] + "\u2026", fontsize=9, loc="left",
                              fontweight="bold")
                 ax.grid(True, axis="x", which="major", alpha=0.3)
                 ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: "\u00d7%g" % v))
@@ -885,20 +886,6 @@ def _run_suffix(p):
 
 def _safe(s):
     return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in s)
-
-
-def _bench_label(p, threads=True):
-    """variant (the panel names the primitive), params, threads, mode, pin."""
-    s = p.variant or p.pv
-    if p.params_str:
-        s += " " + p.params_str.replace(";", ",")
-    if threads:
-        s += " t=%d" % families.threads_of(p)
-    if p.mode != "threads":
-        s += " (%s)" % p.mode
-    if p.pin_policy not in ("", "none"):
-        s += " " + p.pin_policy
-    return s
 
 
 def main(argv=None):

@@ -54,7 +54,7 @@ class Page(TmpDir):
         self.assertNotRegex(page, r"<link\b|<script\b|@import|url\(")
         # facts from run.json, ratio tables, TSan summary from --tsan
         for text in ("threadlab run 20250101T120000Z-fixture", "gcc 12.2.0", "From run.json",
-                     "Headline ratios", "pthread_mutex/contended", "CPython peer vs ours",
+                     "<h2>Ratios</h2>", "pthread_mutex/contended", "CPython peer vs ours",
                      "lockjoin-unlocked", "lock-order-inversion", "<th>precision</th>",
                      "<th>location_a</th>", "Verdict per case and detector",
                      "GLib GRecMutex not built", "<td><b>TP</b></td>",
