@@ -4,7 +4,8 @@
  * (cc -shared -fPIC -O2, no sanitizer) into <out>/chaos/. It interposes on
  * the calls where a schedule is decided and injects, with a probability
  * drawn from a seed, a sched_yield, a short spin or a short sleep:
- *   - thread start: the new thread may sleep before running its start
+ *   - thread start: the new thread may sleep (up to 4 x TL_CHAOS_MAX_US)
+ *     before running its start
  *     routine and may lower its own priority (per-thread nice 1..10), and the
  *     creating thread may pause after pthread_create returns: who reaches the
  *     first shared access or lock first is what rare races hinge on;
@@ -196,8 +197,14 @@ static void *trampoline(void *p)
 	if (g_trace)
 		trace_thread();
 	uint64_t r = next();
-	if ((r & 0xff) % 100 < g_pct) /* start late */
-		act(3, r >> 32);
+	if ((r & 0xff) % 100 < g_pct) { /* start late: up to 4 x TL_CHAOS_MAX_US */
+		struct timespec ts = { 0, (long)((r >> 32) % (4 * (uint64_t)g_max_us + 1)) * 1000 };
+		while (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		nanosleep(&ts, NULL);
+	}
 	if (((r >> 8) & 0xff) % 100 < g_pct / 2) /* run at a lower priority */
 		setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 1 + (int)((r >> 40) % 10));
 	return s.fn(s.arg);
