@@ -278,6 +278,18 @@ def write_csv(run_dir, verdicts):
     return path
 
 
+def pair_text(r):
+    """"a <-> b", each access with its caller ("race.c:54 < race.c:63"), so
+    two rows for one line say how they differ."""
+    def one(loc, stack):
+        parts = [p for p in (stack or "").split("<") if p]
+        if loc in parts and parts.index(loc) + 1 < len(parts):
+            return "%s < %s" % (loc, parts[parts.index(loc) + 1])
+        return loc
+    a = one(r.location_a, r.stack_a)
+    return a + (" <-> " + one(r.location_b, r.stack_b) if r.location_b else "")
+
+
 def seeds_of(v, d):
     """The seeds of the runs that saw a distinct report (each replays with
     tsan-run --seed N --runs 1)."""
@@ -387,9 +399,9 @@ def failures_text(verdicts, run_dir):
                 v.case.expect, len(v.result.runs)))
         for d in v.unexpected:
             r = d.first
-            out.append("    unexpected %s: %s%s (x%d, %s)" % (
-                r.kind, r.location_a, " <-> " + r.location_b if r.location_b else "",
-                d.count, _rel(d.logs[0], run_dir)))
+            out.append("    unexpected %s: %s (x%d, %s; seed %s)" % (
+                r.kind, pair_text(r), d.count, _rel(d.logs[0], run_dir),
+                ",".join(str(x) for x in seeds_of(v, d)) or "?"))
         hung = [r for r in v.result.runs if r.hung]
         for r in hung:
             out.append("    hung run %d output: %s" % (r.index, _rel(r.out, run_dir)))

@@ -840,8 +840,7 @@ def main(argv=None):
         print(report.metrics_line(det, m))
     for d in v.distinct:
         r = d.first
-        print("  %s: %s%s (x%d)" % (r.kind, r.location_a,
-                                     " <-> " + r.location_b if r.location_b else "", d.count))
+        print("  %s: %s (x%d)" % (r.kind, report.pair_text(r), d.count))
     if v.failed:
         print(report.failures_text([v], out))
     print("report: %s" % os.path.join(out, "summary.md"))
