@@ -23,9 +23,13 @@
  * (the shim is not instrumented). The real functions are called exactly as
  * the program called them, so TSan's interceptors (gcc's shared libtsan
  * comes after an LD_PRELOAD library) see the same calls; only their timing
- * changes. A static TSan runtime (clang) defines these symbols in the
- * executable itself, where no preload can interpose: tsan-run says so and
- * perturbs that program through CPU sets, thread counts and a CPU hog only.
+ * changes. Under a static TSan runtime (clang) the executable defines the
+ * interceptors itself, so the shim cannot come first; but the runtime finds
+ * the "real" functions with dlsym(RTLD_NEXT), which returns the preloaded
+ * shim's: the shim then runs just below TSan's interceptors (after TSan
+ * noted the call, before libc performs it), and in a new thread before
+ * TSan's own thread start. That is why the shim itself never calls an
+ * intercepted function on those paths (raw syscalls for sleeps and yields).
  *
  * Reproduction: the same TL_CHAOS_SEED gives every thread (numbered in
  * creation order: main is 0) the same sequence of decisions. Threads
@@ -92,6 +96,29 @@ static uint64_t next(void)
 	return t_rng;
 }
 
+/* Sleeps and yields go straight to the kernel: under a static TSan runtime
+ * the shim runs *below* TSan's interceptors (see the top), in the new thread
+ * even before TSan has set that thread up, where calling an intercepted
+ * function is not allowed. */
+static long (*real_syscall)(long, ...);
+
+static void raw_sleep_ns(long ns)
+{
+	struct timespec ts = { ns / 1000000000L, ns % 1000000000L };
+	if (!real_syscall)
+		real_syscall = (long (*)(long, ...))dlsym(RTLD_NEXT, "syscall");
+	int e = errno;
+	real_syscall(SYS_nanosleep, &ts, NULL);
+	errno = e;
+}
+
+static void raw_yield(void)
+{
+	if (!real_syscall)
+		real_syscall = (long (*)(long, ...))dlsym(RTLD_NEXT, "syscall");
+	real_syscall(SYS_sched_yield);
+}
+
 static void spin(unsigned n)
 {
 	for (volatile unsigned i = 0; i < n; i++)
@@ -119,25 +146,35 @@ static void act(int what, uint64_t arg)
 {
 	switch (what) {
 	case 1:
-		sched_yield();
+		raw_yield();
 		break;
 	case 2:
 		spin((unsigned)(arg % 20000));
 		break;
-	case 3: {
-		struct timespec ts = { 0, (long)(arg % (g_max_us + 1)) * 1000 };
-		int e = errno;
-		nanosleep(&ts, NULL);
-		errno = e;
+	case 3:
+		raw_sleep_ns((long)(arg % (g_max_us + 1)) * 1000);
 		break;
 	}
-	}
 }
+
+static __thread int t_trace;
+static __thread long t_start_delay_ns; /* deferred late start (below TSan) */
+static int g_below;                    /* a static TSan runtime comes first */
+static void trace_thread(void);
 
 static void perturb(void)
 {
 	if (!g_seed)
 		return;
+	if (t_trace) {
+		t_trace = 0;
+		trace_thread();
+	}
+	if (t_start_delay_ns) {
+		long ns = t_start_delay_ns;
+		t_start_delay_ns = 0;
+		raw_sleep_ns(ns);
+	}
 	uint64_t arg;
 	int what = decide(&arg);
 	act(what, arg);
@@ -152,11 +189,18 @@ __attribute__((constructor)) static void chaos_init(void)
 	if ((s = getenv("TL_CHAOS_MAX_US")))
 		g_max_us = (unsigned)strtoul(s, NULL, 10);
 	g_trace = getenv("TL_CHAOS_TRACE");
+	/* Whose pthread_create does the program call: ours, or an executable's
+	 * (clang's static TSan runtime)? */
+	Dl_info me, first;
+	void *pc = dlsym(RTLD_DEFAULT, "pthread_create");
+	g_below = pc && dladdr((void *)chaos_init, &me) && dladdr(pc, &first) &&
+		  me.dli_fbase != first.dli_fbase;
 	if (g_trace && g_seed) {
 		FILE *f = fopen(g_trace, "a");
 		if (f) {
-			fprintf(f, "chaos %d %llu %u %u\n", (int)getpid(),
-				(unsigned long long)g_seed, g_pct, g_max_us);
+			fprintf(f, "chaos %d %llu %u %u %s\n", (int)getpid(),
+				(unsigned long long)g_seed, g_pct, g_max_us,
+				g_below ? "below" : "above");
 			fclose(f);
 		}
 	}
@@ -195,18 +239,25 @@ static void *trampoline(void *p)
 	free(p);
 	seed_thread(s.index);
 	if (g_trace)
-		trace_thread();
+		t_trace = 1; /* written at the thread's first perturbation point */
 	uint64_t r = next();
 	if ((r & 0xff) % 100 < g_pct) { /* start late: up to 4 x TL_CHAOS_MAX_US */
-		struct timespec ts = { 0, (long)((r >> 32) % (4 * (uint64_t)g_max_us + 1)) * 1000 };
-		while (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
-		nanosleep(&ts, NULL);
+		long ns = (long)((r >> 32) % (4 * (uint64_t)g_max_us + 1)) * 1000;
+		/* Below a static TSan runtime, its pthread_create waits until this
+		 * thread has started: sleeping here would hold the creator back
+		 * too, so the delay moves to this thread's first perturbation
+		 * point (its first lock, wait, post...). */
+		if (g_below)
+			t_start_delay_ns = ns;
+		else
+			raw_sleep_ns(ns);
 	}
-	if (((r >> 8) & 0xff) % 100 < g_pct / 2) /* run at a lower priority */
-		setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 1 + (int)((r >> 40) % 10));
+	if (((r >> 8) & 0xff) % 100 < g_pct / 2) { /* run at a lower priority */
+		if (!real_syscall)
+			real_syscall = (long (*)(long, ...))dlsym(RTLD_NEXT, "syscall");
+		real_syscall(SYS_setpriority, PRIO_PROCESS, real_syscall(SYS_gettid),
+			     1 + (int)((r >> 40) % 10));
+	}
 	return s.fn(s.arg);
 }
 

@@ -209,12 +209,6 @@ def chaos_lib(env: "Env") -> str:
         return lib
 
 
-def static_tsan(path: str) -> bool:
-    """A TSan runtime linked into the executable (clang): it defines the
-    pthread functions itself, so no LD_PRELOAD library can interpose."""
-    return "static" in tsan_runtime(path)
-
-
 # --- checking the program --------------------------------------------------
 
 def resolve_program(prog: str) -> str:
@@ -419,7 +413,7 @@ def _run_once(env: Env, case: Case, detector: str, i: int, run: Run, stem: str):
     what = []
     if detector in ("tsan", "native") and env.chaos:
         lib = chaos_lib(env)
-        if lib and not case_static(env, case):
+        if lib:
             pre = penv.get("LD_PRELOAD", "")
             penv["LD_PRELOAD"] = lib + (" " + pre if pre else "")
             penv["TL_CHAOS_SEED"] = str(chaos["seed"])
@@ -468,22 +462,6 @@ def _run_once(env: Env, case: Case, detector: str, i: int, run: Run, stem: str):
             hog.wait()
     run.seconds = time.monotonic() - t0
     run.logs = _logs_of(env.raw, stem)
-
-
-def case_static(env: Env, case: Case) -> bool:
-    """Cached per executable: a static TSan runtime ignores the shim."""
-    exe = case.argv[0]
-    with env.lock:
-        cache = env.__dict__.setdefault("_static", {})
-        if exe not in cache:
-            cache[exe] = os.path.exists(exe) and tsan_built(exe) and static_tsan(exe)
-            if cache[exe] and "static" not in env.chaos_note:
-                env.chaos_note = (
-                    "%s has a static TSan runtime (clang): it defines the pthread "
-                    "functions itself, so the chaos shim cannot interpose; its runs vary "
-                    "CPU sets, thread counts and a CPU hog only" % os.path.basename(exe))
-                env.log("note: " + env.chaos_note)
-        return cache[exe]
 
 
 def _spawn(case: Case, run: Run, full, penv):
