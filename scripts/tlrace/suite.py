@@ -14,7 +14,9 @@ Builds: TSan in build/tsan (-DTSAN=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
 -DTL_WERROR=ON, so -O1 -g); helgrind, drd and the native baseline
 (--report-slowdown) use an uninstrumented RelWithDebInfo build in
 build/valgrind with the same -O1 -g (same code and line info, only the
-instrumentation differs) and -DTL_RACE_FIXTURES=ON. CC/CXX are honoured as the Makefile does (CC=clang
+instrumentation differs), -DTL_RACE_FIXTURES=ON and -DTL_VALGRIND=ON (the
+primitives' Helgrind/DRD client requests; a few no-op instructions when not
+under valgrind). CC/CXX are honoured as the Makefile does (CC=clang
 brings CXX=clang++), and a build dir configured with another compiler is
 re-configured from scratch.
 
@@ -378,7 +380,10 @@ def main(argv=None):
                         # the TSan build's -O1 -g: same code shape and line
                         # info, only the instrumentation differs
                         "-DCMAKE_C_FLAGS_RELWITHDEBINFO=" + PLAIN_CFLAGS,
-                        "-DTL_WERROR=ON", "-DTL_RACE_FIXTURES=ON"]))
+                        "-DTL_WERROR=ON", "-DTL_RACE_FIXTURES=ON",
+                        # Helgrind/DRD client requests in the primitives
+                        # (primitives/src/vg_annotate.h); inert natively
+                        "-DTL_VALGRIND=ON"]))
     failures, notes = [], []
     for name, bdir, args in builds:
         if a.no_build:
