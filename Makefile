@@ -53,6 +53,18 @@ define configure
 	$(CMAKE) -S . -B $(1) $$cc $(2) >/dev/null && echo "$$cc" > $(1)/.tl-compiler
 endef
 
+# CI formats (issue 14): every CTest suite writes JUnit XML to
+# reports/junit/<suite>.xml (ctest --output-junit, CMake >= 3.21; older ctest
+# runs without it and says so), the race suite writes reports/junit/race.xml
+# and SARIF 2.1.0 to reports/sarif/race.sarif.
+JUNIT_DIR := $(CURDIR)/reports/junit
+CTEST_JUNIT_OK := $(shell $(CTEST) --version 2>/dev/null | sed -nE '1s/.* ([0-9]+)\.([0-9]+).*/\1 \2/p' | awk '{print ($$1 > 3 || ($$1 == 3 && $$2 >= 21)) ? "yes" : ""}')
+ctest_junit = $(if $(CTEST_JUNIT_OK),--output-junit $(JUNIT_DIR)/$(1).xml,)
+define junit_dir
+	@mkdir -p $(JUNIT_DIR)
+	$(if $(CTEST_JUNIT_OK),,@echo "make: ctest older than 3.21: no JUnit XML for $(1)" >&2)
+endef
+
 # build/release serves both `make bench` and `make test`: one configuration,
 # warnings are errors (the project standard), so neither rebuilds the other's.
 RELEASE_ARGS := -DCMAKE_BUILD_TYPE=Release -DTL_WERROR=ON
@@ -87,22 +99,27 @@ test: ## every test: release, TSan (+ the race suite on it), then ASan builds
 test-release: ## tests in build/release (-Werror)
 	$(call configure,$(RELEASE_DIR),$(RELEASE_ARGS))
 	$(CMAKE) --build $(RELEASE_DIR) -j $(JOBS)
-	$(CTEST) --test-dir $(RELEASE_DIR) --output-on-failure -j $(JOBS)
+	$(call junit_dir,release)
+	$(CTEST) --test-dir $(RELEASE_DIR) --output-on-failure -j $(JOBS) $(call ctest_junit,release)
 
 test-tsan: ## tests in build/tsan (-DTSAN=ON)
 	$(call configure,$(TSAN_DIR),$(TSAN_ARGS))
 	$(CMAKE) --build $(TSAN_DIR) -j $(JOBS)
-	$(CTEST) --test-dir $(TSAN_DIR) --output-on-failure -j $(JOBS)
+	$(call junit_dir,tsan)
+	$(CTEST) --test-dir $(TSAN_DIR) --output-on-failure -j $(JOBS) $(call ctest_junit,tsan)
 
 test-race: ## the race suite (scripts/tsan-suite) on build/tsan, reused as built
 	$(call configure,$(TSAN_DIR),$(TSAN_ARGS))
 	$(CMAKE) --build $(TSAN_DIR) -j $(JOBS)
-	scripts/tsan-suite --no-build --build-dir $(CURDIR)/$(TSAN_DIR) --jobs $(JOBS)
+	@mkdir -p $(JUNIT_DIR)
+	scripts/tsan-suite --no-build --build-dir $(CURDIR)/$(TSAN_DIR) --jobs $(JOBS) \
+	  --junit $(JUNIT_DIR)/race.xml --sarif $(CURDIR)/reports/sarif/race.sarif
 
 test-asan: ## tests in build/asan (-DASAN=ON, with UBSan)
 	$(call configure,$(ASAN_DIR),-DCMAKE_BUILD_TYPE=RelWithDebInfo -DASAN=ON -DTL_WERROR=ON)
 	$(CMAKE) --build $(ASAN_DIR) -j $(JOBS)
-	$(CTEST) --test-dir $(ASAN_DIR) --output-on-failure -j $(JOBS)
+	$(call junit_dir,asan)
+	$(CTEST) --test-dir $(ASAN_DIR) --output-on-failure -j $(JOBS) $(call ctest_junit,asan)
 
 # Flakiness shows here before it reaches CI: every test N times while twice
 # as many spinning processes as CPUs keep the machine busy (scripts/stress).

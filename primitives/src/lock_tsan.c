@@ -1,15 +1,20 @@
-/* See lock_tsan.h. Compiled to nothing outside TSan builds.
+/* See lock_tsan.h. Compiled to nothing outside TSan and TL_VALGRIND builds.
  * Every entry point brackets its work with TL_TSAN_MUTEX_PRE/POST_SIGNAL,
  * which in the TSan runtime are plain "ignore accesses and sync" brackets:
- * the spinlock below creates no happens-before edge between user threads. */
+ * the spinlock below creates no happens-before edge between user threads.
+ * Under Helgrind/DRD (TL_VALGRIND) the brackets are empty; instead the
+ * registry's memory is excluded from checking (TL__VG_IGNORE) and the
+ * spinlock is never announced to them, so it adds no edge there either. */
 #include "lock_tsan.h"
 
-#ifdef TL_TSAN
+#if defined(TL_TSAN) || defined(TL_VALGRIND)
 #include "tsan_mutex.h"
+#include "vg_annotate.h"
 
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 struct thr {
@@ -31,8 +36,32 @@ static pthread_key_t g_key;
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static _Thread_local struct thr *t_self;
 
+#ifdef TL_VALGRIND
+/* Valgrind runs one thread at a time, but it may switch between any two
+ * instructions: the registry still needs its lock. Its words are ignored
+ * by both tools from the first use on. */
+static void vg_ignore_registry(void)
+{
+	static int done;
+	if (!done) {
+		TL__VG_IGNORE(&g_spin, sizeof g_spin);
+		TL__VG_IGNORE(&g_threads, sizeof g_threads);
+		TL__VG_IGNORE(&g_holds, sizeof g_holds);
+		TL__VG_IGNORE(&g_nholds, sizeof g_nholds);
+		TL__VG_IGNORE(&g_capholds, sizeof g_capholds);
+		TL__VG_IGNORE(&done, sizeof done);
+		done = 1;
+	}
+}
+#define VG_IGNORE_BLOCK(p, n) TL__VG_IGNORE((p), (n))
+#else
+#define vg_ignore_registry() ((void)0)
+#define VG_IGNORE_BLOCK(p, n) ((void)(p), (void)(n))
+#endif
+
 static void spin_lock(void)
 {
+	vg_ignore_registry();
 	while (atomic_exchange_explicit(&g_spin, 1, memory_order_acquire))
 		sched_yield();
 }
@@ -49,7 +78,8 @@ static void grow(void **p, size_t *cap, size_t n, size_t elem)
 	size_t c = *cap ? *cap * 2 : 16;
 	void *q = realloc(*p, c * elem);
 	if (!q)
-		abort(); /* TSan builds only; nothing sensible to do */
+		abort(); /* TSan/valgrind builds only; nothing sensible to do */
+	VG_IGNORE_BLOCK(q, c * elem);
 	*p = q;
 	*cap = c;
 }
@@ -65,14 +95,30 @@ static void thr_exit(void *arg)
 			break;
 		}
 	for (size_t i = 0; i < g_nholds;) /* its holds die with its TSan state */
-		if (g_holds[i].holder == t)
+		if (g_holds[i].holder == t) {
+#ifdef TL_VALGRIND
+			/* A Lock has no owner: a thread may end holding it. Tell
+			 * Helgrind it let go (else "exiting thread still holds a
+			 * lock"); whoever releases it later finds no holder. */
+			ANNOTATE_RWLOCK_RELEASED((char *)g_holds[i].lock + 1, 0);
+#endif
 			g_holds[i] = g_holds[--g_nholds];
-		else
+		} else {
 			i++;
+		}
+#ifdef TL_VALGRIND
+	for (size_t i = 0; i < t->npending; i++) /* released by others, not yet by us */
+		ANNOTATE_RWLOCK_RELEASED((char *)t->pending[i] + 1, 0);
+#endif
 	spin_unlock();
 	free(t->pending);
 	free(t);
 	t_self = NULL;
+#ifdef TL_VALGRIND
+	/* glibc hands this TLS block to a later thread: order our last write
+	 * of t_self before its first (self()), per TLS address */
+	ANNOTATE_HAPPENS_BEFORE(&t_self);
+#endif
 	TL_TSAN_MUTEX_POST_SIGNAL(&g_spin);
 }
 
@@ -86,10 +132,14 @@ static struct thr *self(void)
 {
 	if (t_self)
 		return t_self;
+#ifdef TL_VALGRIND
+	ANNOTATE_HAPPENS_AFTER(&t_self); /* see thr_exit */
+#endif
 	pthread_once(&g_once, make_key);
 	struct thr *t = calloc(1, sizeof *t);
 	if (!t)
 		abort();
+	VG_IGNORE_BLOCK(t, sizeof *t);
 	spin_lock();
 	t->next = g_threads;
 	g_threads = t;
@@ -110,8 +160,12 @@ void tl__tsan_lock_sync(void)
 		if (!l)
 			break;
 		/* The read-unlock this thread never did: clears its held entry. */
+#ifdef TL_VALGRIND
+		ANNOTATE_RWLOCK_RELEASED((char *)l + 1, 0); /* LK(l), see below */
+#else
 		TL_TSAN_MUTEX_PRE_UNLOCK(l, TL__TSAN_READ);
 		TL_TSAN_MUTEX_POST_UNLOCK(l, TL__TSAN_READ);
+#endif
 	}
 	TL_TSAN_MUTEX_POST_SIGNAL(&g_spin);
 }
@@ -165,6 +219,164 @@ void tl__tsan_lock_forget(tl_lock_t *l)
 	spin_unlock();
 	TL_TSAN_MUTEX_POST_SIGNAL(&g_spin);
 }
+
+#ifdef TL_VALGRIND
+/* tl__vg_*: the TSan mutex annotations as Helgrind/DRD client requests.
+ *
+ * Kinds, from the create flags: REENTRANT (RLock) is a recursive mutex
+ * (Helgrind's mbRec); anything else (Lock) is a reader lock taken in read
+ * mode: TSan's read-mutex model, shared holders allowed, still in Helgrind's
+ * lock-order graph. A lock never created (static initialiser) is a Lock.
+ * Happens-before is explicit (HB_BEFORE at every release, HB_AFTER at every
+ * acquire, on the lock's address), since a read-mode acquire does not
+ * synchronise with a read-mode release in either tool; the lock itself is
+ * announced one byte further (LK), because DRD keeps one kind of
+ * synchronisation object per address. An RLock's recursion depth is kept
+ * here so that Condition.wait's release of all levels (REC_UNLOCK) and their
+ * restore (REC_LOCK) annotate the right number of levels.
+ *
+ * The primitive's own words (futex word, owner, spin budget) are C11
+ * atomics: they cannot race, but Helgrind and DRD only see plain loads and
+ * stores, so a created lock's memory is excluded from their checking. */
+#define LK(a) ((void *)((char *)(a) + 1))
+
+struct vgkind {
+	struct vgkind *next;
+	void *addr;
+	int recursive;
+	int depth; /* RLock levels held, as annotated */
+};
+
+#define VG_BUCKETS 256u
+static struct vgkind *g_kinds[VG_BUCKETS];
+
+static struct vgkind **kind_slot(void *a)
+{
+	static int ignored;
+	if (!ignored) {
+		TL__VG_IGNORE(g_kinds, sizeof g_kinds);
+		TL__VG_IGNORE(&ignored, sizeof ignored);
+		ignored = 1;
+	}
+	uintptr_t h = (uintptr_t)(((uint64_t)(uintptr_t)a >> 4) * 0x9e3779b97f4a7c15ull >> 56);
+	struct vgkind **pp = &g_kinds[h % VG_BUCKETS];
+	while (*pp && (*pp)->addr != a)
+		pp = &(*pp)->next;
+	return pp;
+}
+
+/* The RLock record of a, or NULL (a Lock); takes g_spin. */
+static struct vgkind *rlock_of(void *a)
+{
+	spin_lock();
+	struct vgkind *k = *kind_slot(a);
+	spin_unlock();
+	return k && k->recursive ? k : NULL;
+}
+
+void tl__vg_create(void *a, unsigned flags, unsigned long size)
+{
+	TL__VG_IGNORE(a, size);
+	struct vgkind *k = calloc(1, sizeof *k);
+	if (!k)
+		abort();
+	VG_IGNORE_BLOCK(k, sizeof *k);
+	k->addr = a;
+	k->recursive = (flags & TL__TSAN_REENTRANT) != 0;
+	spin_lock();
+	struct vgkind **pp = kind_slot(a);
+	if (*pp) { /* re-initialised in place */
+		(*pp)->recursive = k->recursive;
+		(*pp)->depth = 0;
+		free(k);
+	} else {
+		*pp = k;
+	}
+	spin_unlock();
+	if (flags & TL__TSAN_REENTRANT)
+		VALGRIND_HG_MUTEX_INIT_POST(LK(a), 1);
+	else
+		ANNOTATE_RWLOCK_CREATE(LK(a));
+}
+
+void tl__vg_destroy(void *a)
+{
+	spin_lock();
+	struct vgkind **pp = kind_slot(a), *k = *pp;
+	if (k)
+		*pp = k->next;
+	spin_unlock();
+	if (!k)
+		return; /* never created (static initialiser): never announced */
+	if (k->recursive)
+		VALGRIND_HG_MUTEX_DESTROY_PRE(LK(a));
+	else
+		ANNOTATE_RWLOCK_DESTROY(LK(a));
+	free(k);
+}
+
+void tl__vg_pre_lock(void *a, unsigned flags)
+{
+	if (rlock_of(a))
+		VALGRIND_HG_MUTEX_LOCK_PRE(LK(a), (flags & TL__TSAN_TRY) != 0);
+}
+
+void tl__vg_post_lock(void *a, unsigned flags, int rec)
+{
+	if (flags & TL__TSAN_TRY_FAILED)
+		return;
+	int n = (flags & TL__TSAN_REC_LOCK) && rec > 0 ? rec : 1;
+	spin_lock();
+	struct vgkind *k = *kind_slot(a);
+	if (k && !k->recursive)
+		k = NULL;
+	if (k)
+		k->depth += n;
+	spin_unlock();
+	if (k) {
+		for (int i = 0; i < n; i++)
+			VALGRIND_HG_MUTEX_LOCK_POST(LK(a));
+	} else {
+		ANNOTATE_RWLOCK_ACQUIRED(LK(a), 0);
+	}
+	ANNOTATE_HAPPENS_AFTER(a);
+}
+
+int tl__vg_pre_unlock(void *a, unsigned flags)
+{
+	ANNOTATE_HAPPENS_BEFORE(a);
+	struct thr *me = self();
+	spin_lock();
+	struct vgkind *k = *kind_slot(a);
+	if (k && !k->recursive)
+		k = NULL;
+	int n = 1, mine = 0;
+	if (k) {
+		n = (flags & TL__TSAN_REC_UNLOCK) ? k->depth : 1;
+		k->depth -= n;
+	} else {
+		for (size_t i = 0; i < g_nholds && !mine; i++)
+			mine = g_holds[i].lock == a && g_holds[i].holder == me;
+	}
+	spin_unlock();
+	if (k) {
+		for (int i = 0; i < n; i++)
+			VALGRIND_HG_MUTEX_UNLOCK_PRE(LK(a));
+	} else if (mine) {
+		ANNOTATE_RWLOCK_RELEASED(LK(a), 0);
+	}
+	/* else: another thread's Lock; tl__tsan_lock_released() hands the
+	 * read-unlock to the holder */
+	return n;
+}
+
+void tl__vg_post_unlock(void *a, unsigned flags)
+{
+	(void)flags;
+	if (rlock_of(a))
+		VALGRIND_HG_MUTEX_UNLOCK_POST(LK(a));
+}
+#endif
 #else
 typedef int tl__lock_tsan_empty; /* ISO C: no empty translation unit */
 #endif

@@ -14,14 +14,21 @@
  * All registry work runs inside TSan ignore brackets, so it adds no
  * happens-before edge (no hidden races) and is never itself reported.
  * Residual: a pthread mutex taken by T1 before its next threadlab acquire
- * still gets the false edge (TSan has no API to edit another thread's set). */
+ * still gets the false edge (TSan has no API to edit another thread's set).
+ * scripts/tlrace/README.md's limits table gives the workaround (take a
+ * threadlab Lock or RLock, or call tl_lock_* once, before the pthread mutex).
+ *
+ * The same registry serves Helgrind and DRD in -DTL_VALGRIND=ON builds,
+ * where a release by a non-holder would be an "unlock of a lock held by
+ * another thread" error; lock_tsan.c also holds the tl__vg_* functions
+ * tsan.h maps the annotations to there. */
 #ifndef TL_LOCK_TSAN_H
 #define TL_LOCK_TSAN_H
 
 #include "threadlab/lock.h"
 #include "tsan.h"
 
-#ifdef TL_TSAN
+#if defined(TL_TSAN) || defined(TL_VALGRIND)
 void tl__tsan_lock_sync(void);                 /* before annotating any acquire */
 void tl__tsan_lock_acquired(tl_lock_t *l);      /* inside the lock bracket */
 void tl__tsan_lock_released(tl_lock_t *l);      /* inside the unlock bracket */

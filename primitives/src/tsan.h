@@ -11,6 +11,14 @@
  *     graph) — see lock.c.
  *   - TL_TSAN_ACQUIRE/RELEASE: explicit edges where a value crosses threads
  *     through something TSan cannot see (a futex wake, a pipe, a fork).
+ *
+ * Built with -DTL_VALGRIND=ON (never with TSan), the same macros tell
+ * Helgrind and DRD (vg_annotate.h): ACQUIRE/RELEASE are happens-after/before,
+ * and the mutex brackets go to lock_tsan.c's tl__vg_* functions, which know
+ * each lock's kind from its create flags (an RLock is a recursive mutex; a
+ * Lock, which any thread may release, a reader lock whose release by another
+ * thread is handed to the holder, as for TSan) and so keep Helgrind's
+ * lock-order graph and both tools' happens-before right.
  */
 #ifndef TL_TSAN_H
 #define TL_TSAN_H
@@ -37,6 +45,26 @@
 #define TL_TSAN_MUTEX_POST_SIGNAL(addr) __tsan_mutex_post_signal((void *)(addr), 0)
 #define TL_TSAN_MUTEX_PRE_DIVERT(addr) __tsan_mutex_pre_divert((void *)(addr), 0)
 #define TL_TSAN_MUTEX_POST_DIVERT(addr) __tsan_mutex_post_divert((void *)(addr), 0)
+#elif defined(TL_VALGRIND)
+#include "vg_annotate.h"
+void tl__vg_create(void *addr, unsigned flags, unsigned long size);
+void tl__vg_destroy(void *addr);
+void tl__vg_pre_lock(void *addr, unsigned flags);
+void tl__vg_post_lock(void *addr, unsigned flags, int rec);
+int tl__vg_pre_unlock(void *addr, unsigned flags);
+void tl__vg_post_unlock(void *addr, unsigned flags);
+#define TL_TSAN_ACQUIRE(addr) TL__VG_HB_AFTER(addr)
+#define TL_TSAN_RELEASE(addr) TL__VG_HB_BEFORE(addr)
+#define TL_TSAN_MUTEX_CREATE(addr, flags) tl__vg_create((void *)(addr), (flags), sizeof *(addr))
+#define TL_TSAN_MUTEX_DESTROY(addr, flags) tl__vg_destroy((void *)(addr))
+#define TL_TSAN_MUTEX_PRE_LOCK(addr, flags) tl__vg_pre_lock((void *)(addr), (flags))
+#define TL_TSAN_MUTEX_POST_LOCK(addr, flags, rec) tl__vg_post_lock((void *)(addr), (flags), (rec))
+#define TL_TSAN_MUTEX_PRE_UNLOCK(addr, flags) ((void)tl__vg_pre_unlock((void *)(addr), (flags)))
+#define TL_TSAN_MUTEX_POST_UNLOCK(addr, flags) tl__vg_post_unlock((void *)(addr), (flags))
+#define TL_TSAN_MUTEX_PRE_SIGNAL(addr) ((void)(addr))
+#define TL_TSAN_MUTEX_POST_SIGNAL(addr) ((void)(addr))
+#define TL_TSAN_MUTEX_PRE_DIVERT(addr) ((void)(addr))
+#define TL_TSAN_MUTEX_POST_DIVERT(addr) ((void)(addr))
 #else
 #define TL_TSAN_ACQUIRE(addr) ((void)(addr))
 #define TL_TSAN_RELEASE(addr) ((void)(addr))

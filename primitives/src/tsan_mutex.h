@@ -1,4 +1,4 @@
-/* Internal: TSan mutex-annotation flags (0 outside TSan builds), so that
+/* Internal: TSan mutex-annotation flags (0 outside TSan and TL_VALGRIND builds), so that
  * the primitives can write TL_TSAN_MUTEX_PRE_LOCK(l, TL__TSAN_READ | ...)
  * unconditionally. See tsan.h for the macros themselves. */
 #ifndef TL_TSAN_MUTEX_H
@@ -17,6 +17,16 @@
 /* Pre-unlock that returns the recursion count it removed (RLock in
  * Condition.wait); 1 outside TSan builds (the value is then unused). */
 #define TL__TSAN_PRE_UNLOCK_REC(addr, flags) __tsan_mutex_pre_unlock((void *)(addr), (flags))
+#elif defined(TL_VALGRIND)
+/* Our own bits, read by lock_tsan.c's tl__vg_* (see tsan.h). */
+#define TL__TSAN_READ 1u
+#define TL__TSAN_TRY 2u
+#define TL__TSAN_TRY_FAILED 4u
+#define TL__TSAN_REENTRANT 8u
+#define TL__TSAN_REC_LOCK 16u
+#define TL__TSAN_REC_UNLOCK 32u
+#define TL__TSAN_NOT_STATIC 64u
+#define TL__TSAN_PRE_UNLOCK_REC(addr, flags) tl__vg_pre_unlock((void *)(addr), (flags))
 #else
 #define TL__TSAN_READ 0u
 #define TL__TSAN_TRY 0u

@@ -75,6 +75,11 @@ class Report:
     location_b: str = ""
     function_a: str = ""
     function_b: str = ""
+    # Filled by locate(): each primary stack as its frames outside the
+    # runtimes, "file:line<file:line<..." (at most STACK_DEPTH), so that two
+    # races on the same line reached from different callers stay apart.
+    stack_a: str = ""
+    stack_b: str = ""
     run: int = 0        # which run of the case, and under which schedule
     schedule: str = ""
     # mutex name -> the Stack where it was created (TSan), if printed
@@ -85,8 +90,10 @@ class Report:
         if not primary:
             primary = self.stacks[:1]  # thread leak: only the creation stack
         lock_site = self.category in (DEADLOCK, "mutex-misuse")
-        locs = []
+        locs, sigs = [], []
         for s in primary[:2]:
+            frames = past_lock_impl(s.frames) if lock_site else s.frames
+            sigs.append(stack_signature(frames, roots))
             if not s.restored and not s.frames:
                 locs.append(("[stack not restored]", ""))
                 continue
@@ -94,7 +101,10 @@ class Report:
             locs.append((f.where(roots), f.func) if f else ("?", ""))
         while len(locs) < 2:
             locs.append(("", ""))
+        while len(sigs) < 2:
+            sigs.append("")
         (self.location_a, self.function_a), (self.location_b, self.function_b) = locs
+        self.stack_a, self.stack_b = sigs
         named = []
         for mx in self.mutexes:
             st = self.mutex_stacks.get(mx)
@@ -105,9 +115,12 @@ class Report:
         return self
 
     def key(self):
-        """Duplicates: same kind and same pair of locations, either order."""
+        """Duplicates: same kind and the same pair of accesses (each one's
+        location and whole stack in our code), either order. Two races on
+        one line reached through different callers are two rows."""
         return (self.detector, self.kind,
-                tuple(sorted((self.location_a, self.location_b))))
+                tuple(sorted(((self.location_a, self.stack_a),
+                              (self.location_b, self.stack_b)))))
 
 
 @dataclass
@@ -160,6 +173,22 @@ def relpath_under(path: str, roots) -> str:
         if under(path, r):
             return os.path.relpath(path, r)
     return path
+
+
+STACK_DEPTH = 6
+
+
+def stack_signature(frames, roots) -> str:
+    """The stack's frames outside the runtimes, top first, as file:line (or
+    function for frames without a file), at most STACK_DEPTH of them."""
+    out = []
+    for f in frames:
+        if is_runtime(f):
+            continue
+        out.append(f.where(roots) if f.file else f.func)
+        if len(out) >= STACK_DEPTH:
+            break
+    return "<".join(out)
 
 
 def past_lock_impl(frames):

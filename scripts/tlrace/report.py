@@ -266,15 +266,91 @@ def write_csv(run_dir, verdicts):
         w = csv.writer(fh)
         w.writerow(["case", "detector", "kind", "location_a", "location_b", "count",
                     "first_log", "category", "expected", "function_a", "function_b",
-                    "threads", "mutexes", "runs"])
+                    "threads", "mutexes", "runs", "stack_a", "stack_b", "seeds"])
         for v in verdicts:
             for d in v.distinct:
                 r = d.first
                 w.writerow([v.case.name, v.detector, r.kind, r.location_a, r.location_b,
                             d.count, _rel(d.logs[0], run_dir), r.category, v.case.expect,
                             r.function_a, r.function_b, ";".join(r.threads),
-                            ";".join(r.mutexes), ";".join(str(x) for x in sorted(d.runs))])
+                            ";".join(r.mutexes), ";".join(str(x) for x in sorted(d.runs)),
+                            r.stack_a, r.stack_b, ";".join(str(x) for x in seeds_of(v, d))])
     return path
+
+
+def pair_text(r):
+    """"a <-> b", each access with its caller ("race.c:54 < race.c:63"), so
+    two rows for one line say how they differ."""
+    def one(loc, stack):
+        parts = [p for p in (stack or "").split("<") if p]
+        if loc in parts and parts.index(loc) + 1 < len(parts):
+            return "%s < %s" % (loc, parts[parts.index(loc) + 1])
+        return loc
+    a = one(r.location_a, r.stack_a)
+    return a + (" <-> " + one(r.location_b, r.stack_b) if r.location_b else "")
+
+
+def seeds_of(v, d):
+    """The seeds of the runs that saw a distinct report (each replays with
+    tsan-run --seed N --runs 1)."""
+    by_index = {r.index: r.seed for r in v.result.runs}
+    return [by_index[i] for i in sorted(d.runs) if i in by_index]
+
+
+def exploration_text(res):
+    """One line: how many schedules ran, in what time, and why it stopped."""
+    found = [r for r in res.runs if r.found]
+    return ("explored %d schedule(s) in %.1f s%s; %d found a report%s; stopped: %s" % (
+        len(res.runs), res.seconds,
+        " (budget %.0f s)" % res.budget if res.budget else "",
+        len(found),
+        " (first: run %d, seed %d)" % (found[0].index, found[0].seed) if found else "",
+        res.stopped or "-"))
+
+
+def runs_text(res, limit=40):
+    """Per run: seed, schedule, perturbation, exit status, what it found.
+    Runs that found something are always listed; quiet ones up to limit."""
+    out = []
+    quiet = 0
+    for r in res.runs:
+        if not r.found and quiet >= limit:
+            continue
+        quiet += not r.found
+        out.append("run %d  seed %d  %s%s  exit %s  %.2f s  %s" % (
+            r.index, r.seed, r.schedule, " [%s]" % r.chaos if r.chaos else "",
+            _exit_text(r.returncode), r.seconds,
+            "found: " + ", ".join(r.found) if r.found else "nothing"))
+    hidden = len(res.runs) - len(out)
+    if hidden:
+        out.append("(%d more runs found nothing)" % hidden)
+    if any(r.found for r in res.runs):
+        first = next(r for r in res.runs if r.found)
+        out.append("replay: tsan-run --seed %d --runs 1 ... (same schedule and "
+                   "perturbation; the OS may still interleave differently)" % first.seed)
+    return out
+
+
+def blind_spots(verdicts):
+    """Known detector blind spots that this run may have hit."""
+    notes = []
+    unrestored = sum(1 for v in verdicts for d in v.distinct
+                     for s in d.first.stacks if not s.restored)
+    if unrestored:
+        notes.append(
+            "known blind spot: TSan could not restore %d stack(s) of earlier accesses "
+            "(`[failed to restore the stack]`: that thread's access history was "
+            "overwritten; history_size=7 is already the most these runtimes keep)" % unrestored)
+    v3 = sorted({v.result.runtime for v in verdicts if v.detector == "tsan" and (
+        "v3" in (v.result.runtime or "") or "static" in (v.result.runtime or ""))})
+    if v3:
+        notes.append(
+            "known blind spot of %s (clang >= 14's new runtime): a race whose earlier "
+            "access's stack cannot be restored (the first thread stays busy long after "
+            "its write) is dropped without any report; history_size=7 (the maximum) is "
+            "set to make that rarer. A clean verdict here is weaker than under gcc's "
+            "runtime: cross-check with a gcc build or --detector helgrind/drd" % ", ".join(v3))
+    return notes
 
 
 def write_cases_csv(run_dir, verdicts):
@@ -323,9 +399,9 @@ def failures_text(verdicts, run_dir):
                 v.case.expect, len(v.result.runs)))
         for d in v.unexpected:
             r = d.first
-            out.append("    unexpected %s: %s%s (x%d, %s)" % (
-                r.kind, r.location_a, " <-> " + r.location_b if r.location_b else "",
-                d.count, _rel(d.logs[0], run_dir)))
+            out.append("    unexpected %s: %s (x%d, %s; seed %s)" % (
+                r.kind, pair_text(r), d.count, _rel(d.logs[0], run_dir),
+                ",".join(str(x) for x in seeds_of(v, d)) or "?"))
         hung = [r for r in v.result.runs if r.hung]
         for r in hung:
             out.append("    hung run %d output: %s" % (r.index, _rel(r.out, run_dir)))
@@ -388,12 +464,20 @@ def write_md(run_dir, verdicts, meta, roots=(), slowdown=None):
         L.append("| detector | expected | found | verdict | schedules (exit status, s) |")
         L.append("|---|---|---|---|---|")
         for v in vs:
-            sched = "; ".join("%s: %s%s, %.2f" % (r.schedule or "-", _exit_text(r.returncode),
-                                                   " HANG" if r.hung else "", r.seconds)
-                              for r in v.result.runs)
+            shown = [r for r in v.result.runs if r.found or r.index < 12]
+            sched = "; ".join("%s seed %d%s: %s%s, %.2f%s" % (
+                r.schedule or "-", r.seed, " [%s]" % r.chaos if r.chaos else "",
+                _exit_text(r.returncode), " HANG" if r.hung else "", r.seconds,
+                " **found %s**" % ", ".join(r.found) if r.found else "")
+                for r in shown)
+            if len(shown) < len(v.result.runs):
+                sched += "; ... %d more runs found nothing" % (len(v.result.runs) - len(shown))
             L.append("| %s | %s | %s | **%s** | %s |" % (
                 v.detector, c.expect, _found_text(v), v.verdict, _md_escape(sched)))
         for v in vs:
+            if v.result.runs:
+                L.append("")
+                L.append("- %s: %s" % (v.detector, exploration_text(v.result)))
             for w in v.why:
                 L.append("")
                 L.append("- %s: %s" % (v.detector, _md_escape(w)))

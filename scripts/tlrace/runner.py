@@ -29,6 +29,18 @@ use verbosity=1 for that: its banner goes to the log, but its "Installed the
 sigaction" lines go to the program's stderr, which tests may check. A user
 value that conflicts with a required one is overridden, and we say so.
 
+Exploration (issue 15): every run has a seed (the invocation's base seed +
+the run index) from which everything random about its schedule is drawn:
+the schedule kind (seed % 3: pin1, spread, threads), the pinned CPU, the
+alternative thread count, whether a CPU hog shares the CPUs, and the chaos
+shim's parameters (scripts/tlrace/chaos.c, LD_PRELOADed: random yields,
+spins and sleeps at thread start and around mutex, condvar, semaphore, join
+and futex calls; TL_CHAOS_SEED is the run's seed). `--seed S --runs 1`
+replays run S's schedule. With a budget, runs continue past --runs until
+the expected report appears (race/deadlock cases), any report appears
+(clean cases), a run hangs or fails, or the budget is spent; no run starts
+after the budget.
+
 A run that outlives --timeout is killed (SIGKILL to its process group) and
 reported as a HANG together with whatever the detector logged so far.
 If TSan cannot start because of address-space randomisation ("unexpected
@@ -36,7 +48,9 @@ memory mapping", "memory layout is incompatible"), the run is repeated under
 `setarch <arch> -R` (ASLR off for that process tree only) and every later
 run uses it too; the output says so.
 """
+import hashlib
 import os
+import random
 import re
 import shlex
 import shutil
@@ -81,7 +95,7 @@ class Case:
     reason: str = ""            # why skipped
     source: str = ""            # where the expectation is declared
     sites: List[str] = field(default_factory=list)  # "file:line" the report must hit
-    index: int = 0              # position in the suite (CPU rotation)
+    index: int = 0              # position in the suite
 
     @property
     def stem(self):
@@ -99,6 +113,9 @@ class Run:
     aslr_workaround: bool = False
     logs: List[str] = field(default_factory=list)
     out: str = ""                      # program stdout+stderr
+    seed: int = 0                      # replays this schedule: --seed N --runs 1
+    chaos: str = ""                    # perturbation applied, e.g. "shim 20%/1000us+hog"
+    found: List[str] = field(default_factory=list)  # report kinds of this run
 
 
 @dataclass
@@ -110,6 +127,8 @@ class CaseResult:
     errors: List[str] = field(default_factory=list)
     notes: List[str] = field(default_factory=list)
     runtime: str = ""
+    budget: float = 0.0                # seconds of exploration allowed
+    stopped: str = ""                  # why exploration stopped
 
     @property
     def hung(self):
@@ -136,6 +155,7 @@ class Env:
         self.suppressions = os.path.abspath(suppressions) if suppressions else None
         self.allowed = sorted(os.sched_getaffinity(0))
         self.alt_threads = alt_threads or 2 * len(self.allowed) + 1
+        self.alt_threads_fixed = bool(alt_threads)
         self.aslr_off = False
         self.aslr_note = ""
         self.said = set()  # notes already printed
@@ -144,6 +164,49 @@ class Env:
         self.arch = os.uname().machine
         self.has_taskset = shutil.which("taskset") is not None
         self.has_setarch = shutil.which("setarch") is not None
+        self.chaos = True          # LD_PRELOAD the chaos shim (tsan/native)
+        self.chaos_lib = None      # path once built, "" when it cannot be
+        self.chaos_note = ""
+        self.base_seed = random.SystemRandom().randrange(1, 1 << 31)
+
+
+# --- the chaos shim ----------------------------------------------------------------
+
+CHAOS_SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "chaos.c")
+
+
+def chaos_lib(env: "Env") -> str:
+    """Build scripts/tlrace/chaos.c once per invocation (into <out>/chaos/,
+    named by the source's hash); "" when no compiler can, with a note."""
+    with env.lock:
+        if env.chaos_lib is not None:
+            return env.chaos_lib
+        with open(CHAOS_SRC, "rb") as fh:
+            h = hashlib.sha1(fh.read()).hexdigest()[:12]
+        d = os.path.join(env.out_dir, "chaos")
+        lib = os.path.join(d, "libtlchaos-%s.so" % h)
+        if not os.path.exists(lib):
+            os.makedirs(d, exist_ok=True)
+            cc = os.environ.get("TLRACE_CC") or os.environ.get("CC") or "cc"
+            tmp = lib + ".tmp%d" % os.getpid()
+            try:
+                r = subprocess.run([cc, "-shared", "-fPIC", "-O2", "-o", tmp, CHAOS_SRC,
+                                    "-ldl", "-lpthread"], capture_output=True, text=True,
+                                   timeout=120)
+                ok = r.returncode == 0
+                err = (r.stderr or "").strip().splitlines()[-1:] if not ok else []
+            except (OSError, subprocess.SubprocessError) as e:
+                ok, err = False, [str(e)]
+            if not ok:
+                env.chaos_lib = ""
+                env.chaos_note = ("schedule perturbation shim not built (%s: %s): runs vary "
+                                  "CPU sets, thread counts and a CPU hog only" % (
+                                      cc, "; ".join(err) or "failed"))
+                env.log("note: " + env.chaos_note)
+                return ""
+            os.replace(tmp, lib)
+        env.chaos_lib = lib
+        return lib
 
 
 # --- checking the program --------------------------------------------------
@@ -248,8 +311,10 @@ def tsan_options(user: str, log_path: str, suppressions: Optional[str]):
             order.append(k)
         opts[k] = v
     # at least these values
+    # handle_abort: an abort() (assert) gets a TSan report with its stack
+    # instead of a silent death before TSan writes anything
     for k, v in (("second_deadlock_stack", 1), ("print_module_map", 1),
-                 ("print_suppressions", 1)):
+                 ("print_suppressions", 1), ("handle_abort", 1)):
         cur = opts.get(k)
         try:
             ok = cur is not None and int(cur) >= v
@@ -286,24 +351,47 @@ def user_suppressions(user: str) -> Optional[str]:
 
 # --- running -------------------------------------------------------------------
 
-def _schedule(env: Env, case: Case, detector: str, i: int):
+def _schedule(env: Env, case: Case, detector: str, seed: int):
+    """Everything random about one run, drawn from its seed (see the module
+    docstring): (name, cpus, env, extra args, valgrind options, chaos)."""
+    rng = random.Random(seed)
     names = TSAN_SCHEDULES if detector in ("tsan", "native") else VG_SCHEDULES
-    name = names[i % len(names)]
+    name = names[seed % len(names)]
     cpus, extra_env, extra_args, vg_opts = None, {}, [], []
+    pct = rng.choice((5, 10, 20, 40))
+    max_us = rng.choice((50, 200, 1000, 3000))
+    hog = rng.random() < 0.25
+    alt = rng.choice((env.alt_threads, env.alt_threads, len(env.allowed) + 1, 3))
+    pick = rng.randrange(len(env.allowed))
+    chaos = {"seed": seed, "pct": pct, "max_us": max_us, "hog": False}
     if detector in ("tsan", "native"):
         if name == "pin1":
-            cpus = [env.allowed[(case.index + i // 3) % len(env.allowed)]]
+            cpus = [env.allowed[pick]]
         else:
             cpus = env.allowed
+        chaos["hog"] = hog
     if name == "threads":
-        n = env.alt_threads
+        n = env.alt_threads if env.alt_threads_fixed else alt
         extra_env["TL_THREADS"] = str(n)
         if case.threads_arg:
             extra_args = [a.replace("{n}", str(n)) for a in case.threads_arg]
     if name == "fair":
         vg_opts = ["--fair-sched=yes"]
     extra_env["TL_RACE_SCHEDULE"] = name
-    return name, cpus, extra_env, extra_args, vg_opts
+    extra_env["TL_RACE_SEED"] = str(seed)
+    return name, cpus, extra_env, extra_args, vg_opts, chaos
+
+
+def _start_hog(cpus):
+    """A CPU hog on the run's CPUs: the kernel then preempts the program's
+    threads at times no program decides."""
+    try:
+        return subprocess.Popen(["taskset", "-c", ",".join(map(str, cpus)), "sh", "-c",
+                                 "while :; do :; done"], stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
+    except OSError:
+        return None
 
 
 def _logs_of(raw, stem):
@@ -314,13 +402,28 @@ def _logs_of(raw, stem):
 
 
 def _run_once(env: Env, case: Case, detector: str, i: int, run: Run, stem: str):
-    name, cpus, extra_env, extra_args, vg_opts = _schedule(env, case, detector, i)
+    name, cpus, extra_env, extra_args, vg_opts, chaos = _schedule(env, case, detector,
+                                                                  run.seed)
     argv = list(case.argv) + extra_args
     penv = dict(os.environ)
     penv.update(case.env)
     penv.update(extra_env)
     log_base = os.path.join(env.raw, stem)
     prefix = []
+    what = []
+    if detector in ("tsan", "native") and env.chaos:
+        lib = chaos_lib(env)
+        if lib:
+            pre = penv.get("LD_PRELOAD", "")
+            penv["LD_PRELOAD"] = lib + (" " + pre if pre else "")
+            penv["TL_CHAOS_SEED"] = str(chaos["seed"])
+            penv["TL_CHAOS_PCT"] = str(chaos["pct"])
+            penv["TL_CHAOS_MAX_US"] = str(chaos["max_us"])
+            penv["TL_CHAOS_TRACE"] = log_base + ".chaos"
+            what.append("shim %d%%/%dus" % (chaos["pct"], chaos["max_us"]))
+    hog = None
+    if chaos["hog"] and cpus and env.has_taskset:
+        what.append("hog")
     if detector == "tsan":
         opts, notes = tsan_options(os.environ.get("TSAN_OPTIONS", ""), log_base,
                                    env.suppressions)
@@ -345,9 +448,23 @@ def _run_once(env: Env, case: Case, detector: str, i: int, run: Run, stem: str):
         prefix = ["taskset", "-c", ",".join(map(str, cpus))] + prefix
     full = prefix + argv
     run.schedule = name if cpus is None or name != "pin1" else "pin1(cpu%d)" % cpus[0]
+    run.chaos = "+".join(what)
     run.argv = full
     run.out = log_base + ".out"
+    if "hog" in what:
+        hog = _start_hog(cpus)
     t0 = time.monotonic()
+    try:
+        _spawn(case, run, full, penv)
+    finally:
+        if hog is not None:
+            _kill_group(hog.pid)
+            hog.wait()
+    run.seconds = time.monotonic() - t0
+    run.logs = _logs_of(env.raw, stem)
+
+
+def _spawn(case: Case, run: Run, full, penv):
     with open(run.out, "wb") as out:
         out.write(("$ %s\n" % " ".join(shlex.quote(a) for a in full)).encode())
         out.flush()
@@ -369,8 +486,6 @@ def _run_once(env: Env, case: Case, detector: str, i: int, run: Run, stem: str):
                        "process group)\n" % case.timeout).encode())
         finally:
             _kill_group(p.pid)  # stragglers left in the group
-    run.seconds = time.monotonic() - t0
-    run.logs = _logs_of(env.raw, stem)
 
 
 def _kill_group(pgid):
@@ -396,15 +511,56 @@ def _aslr_failure(run: Run):
     return None
 
 
-def run_case(env: Env, case: Case, detector: str, runs: int) -> CaseResult:
-    res = CaseResult(case=case, detector=detector)
+def target_found(case: Case, reports) -> bool:
+    """Exploration can stop: the expected report (at a declared site, if
+    any) for race/deadlock cases; any report at all for clean ones."""
+    if case.expect == "clean":
+        return bool(reports)
+    from .report import site_lines, near_site
+    sites = site_lines(case.sites or [])
+    return any(r.category == case.expect and (not sites or any(
+        near_site(loc, sites) for loc in (r.location_a, r.location_b))) for r in reports)
+
+
+def run_case(env: Env, case: Case, detector: str, runs: int, budget: float = 0.0,
+             seed: Optional[int] = None, max_runs: int = 0) -> CaseResult:
+    """At least `runs` runs; then, within `budget` seconds (counted from the
+    first run), more until target_found(), a hang or an error. Run i uses
+    seed (default env.base_seed) + i."""
+    res = CaseResult(case=case, detector=detector, budget=budget)
     if detector == "tsan" and os.path.exists(case.argv[0]):
         res.runtime = tsan_runtime(case.argv[0])
+    base = env.base_seed if seed is None else seed
     suffix = "" if detector == "tsan" else "." + detector
-    for i in range(runs):
-        stem = "%s%s.%d" % (case.stem, suffix, i)
-        run = Run(index=i, schedule="", argv=[])
-        _run_once(env, case, detector, i, run, stem)
+    t0 = time.monotonic()
+    i = 0
+    while True:
+        if i >= runs:
+            if target_found(case, res.reports):
+                res.stopped = ("found the expected %s" % case.expect if case.expect != "clean"
+                               else "found a report")
+                break
+            if res.hung or res.errors:
+                res.stopped = "a run hung or failed"
+                break
+            if budget <= 0 or time.monotonic() - t0 >= budget:
+                res.stopped = ("%d runs" % runs if budget <= 0 else
+                               "budget of %.0f s spent" % budget)
+                break
+            if max_runs and i >= max_runs:
+                res.stopped = "--max-runs %d" % max_runs
+                break
+        _one_run(env, case, detector, i, base + i, suffix, res)
+        i += 1
+    return res
+
+
+def _one_run(env: Env, case: Case, detector: str, i: int, seed: int, suffix: str,
+             res: CaseResult):
+    stem = "%s%s.%d" % (case.stem, suffix, i)
+    run = Run(index=i, schedule="", argv=[], seed=seed)
+    _run_once(env, case, detector, i, run, stem)
+    if True:
         if detector == "tsan" and not run.hung:
             why = _aslr_failure(run)
             # (a parallel case may have switched ASLR off after this run began:
@@ -420,13 +576,14 @@ def run_case(env: Env, case: Case, detector: str, runs: int) -> CaseResult:
                         env.log("note: " + env.aslr_note)
                 for p in run.logs + [run.out]:
                     os.replace(p, p + ".aslr-failed")
-                run = Run(index=i, schedule="", argv=[])
+                run = Run(index=i, schedule="", argv=[], seed=seed)
                 _run_once(env, case, detector, i, run, stem)
                 why = _aslr_failure(run)
             if why:
                 res.errors.append("run %d: TSan could not start%s: %s" % (
                     i, " even under setarch -R" if run.aslr_workaround else "", why))
         res.runs.append(run)
+        crashes = []
         for path in run.logs:
             parsed = (tsan_parser.parse_file(path) if detector == "tsan"
                       else vg_parser.parse_file(path))
@@ -434,30 +591,65 @@ def run_case(env: Env, case: Case, detector: str, runs: int) -> CaseResult:
                 rep.locate(env.roots)
                 rep.run = i
                 rep.schedule = run.schedule
+                if rep.kind not in run.found:
+                    run.found.append(rep.kind)
+                if rep.category == "crash":
+                    crashes.append(rep)
             if parsed.runtime and (not res.runtime or "v" in parsed.runtime):
                 res.runtime = parsed.runtime
             for f in parsed.fatal:
                 if not _ASLR.search(f):
                     res.errors.append("run %d: %s: %s" % (i, os.path.basename(path), f))
             res.parsed.append(parsed)
-        if detector != "native" and not run.hung and not run.logs and run.returncode != 127:
-            res.errors.append(
-                "run %d: no %s log at all: the program did not run under the detector "
-                "(not instrumented? exec'd something else?) - refusing to call it clean"
-                % (i, "TSan" if detector == "tsan" else detector))
+        rel_out = os.path.relpath(run.out, env.out_dir)
+        if crashes:
+            # It ran under TSan and died: say how, where, in which thread.
+            for rep in crashes:
+                res.errors.append("run %d: the program crashed under TSan: %s in %s at %s%s "
+                                  "(TSan's report: %s)" % (
+                                      i, rep.kind, rep.function_a or "?", rep.location_a,
+                                      " (thread %s)" % rep.threads[0] if rep.threads else "",
+                                      os.path.relpath(rep.log, env.out_dir)))
+        elif detector != "native" and not run.hung and not run.logs and run.returncode != 127:
+            if run.returncode is not None and run.returncode < 0:
+                res.errors.append(
+                    "run %d: killed by %s before %s wrote anything (the program %s; "
+                    "its output: %s)" % (
+                        i, _signame(-run.returncode), "TSan" if detector == "tsan" else detector,
+                        "is TSan-instrumented (__tsan_init found)" if detector == "tsan"
+                        and os.path.exists(case.argv[0]) and tsan_built(case.argv[0])
+                        else "started", rel_out))
+            else:
+                res.errors.append(
+                    "run %d: no %s log at all: the program did not run under the detector "
+                    "(not instrumented? exec'd something else?) - refusing to call it clean"
+                    % (i, "TSan" if detector == "tsan" else detector))
         elif detector == "tsan" and run.logs and not run.hung and not any(
                 p.processes for p in res.parsed if p.path in run.logs):
-            res.errors.append("run %d: no process finished under TSan (no memory "
-                              "map or banner in its logs)" % i)
+            if run.returncode is not None and run.returncode < 0:
+                res.errors.append("run %d: killed by %s before TSan's exit report (its "
+                                  "logs have no memory map; output: %s)" % (
+                                      i, _signame(-run.returncode), rel_out))
+            else:
+                res.errors.append("run %d: no process finished under TSan (no memory "
+                                  "map or banner in its logs; exit status %s; output: %s)"
+                                  % (i, run.returncode, rel_out))
         if run.returncode == 127 and not run.logs:
             res.errors.append("run %d: could not start %s (see %s)" % (
-                i, case.argv[0], os.path.relpath(run.out, env.out_dir)))
-    return res
+                i, case.argv[0], rel_out))
+
+
+def _signame(sig):
+    try:
+        return "%s (%d)" % (signal.Signals(sig).name, sig)
+    except ValueError:
+        return "signal %d" % sig
 
 
 # --- tsan-run ------------------------------------------------------------------
 
-USAGE = """tsan-run --expect race|deadlock|clean [--runs K] [--timeout S] [--out DIR]
+USAGE = """tsan-run --expect race|deadlock|clean [--runs K] [--budget S] [--seed N]
+                [--max-runs M] [--no-chaos] [--timeout S] [--out DIR] [--sarif FILE] [--junit FILE]
                 [--detector tsan|helgrind|drd] [--case NAME] [--src DIR]...
                 [--suppressions FILE] [--threads-arg ARG] [--alt-threads N]
                 [--xfail REASON] [--ignore-exit-status] [--no-elf-check]
@@ -511,7 +703,18 @@ def main(argv=None):
     ap = argparse.ArgumentParser(prog="tsan-run", usage=USAGE, description=DESCRIPTION)
     ap.add_argument("--expect", required=True, choices=("race", "deadlock", "clean"),
                     help="what the detector must find")
-    ap.add_argument("--runs", type=int, default=3, help="runs (schedules), default 3")
+    ap.add_argument("--runs", type=int, help="runs (schedules) at least; default 3")
+    ap.add_argument("--budget", type=float,
+                    help="seconds to keep exploring schedules after --runs until the "
+                         "expected report (race/deadlock) or any report (clean) appears; "
+                         "default 60, or 0 when --runs is given (exactly K runs)")
+    ap.add_argument("--seed", type=int, help="base seed: run i uses seed+i; "
+                                             "`--seed S --runs 1` replays run S")
+    ap.add_argument("--max-runs", type=int, default=0, help="stop exploring after M runs")
+    ap.add_argument("--no-chaos", action="store_true",
+                    help="no schedule perturbation shim (LD_PRELOAD) and no CPU hog")
+    ap.add_argument("--sarif", help="also write SARIF 2.1.0 here (default <out>/results.sarif)")
+    ap.add_argument("--junit", help="also write JUnit XML here (default <out>/junit.xml)")
     ap.add_argument("--timeout", type=float, default=120.0,
                     help="per-run timeout in seconds (default 120): then HANG")
     ap.add_argument("--out", help="run directory (default reports/tsan/<timestamp>, "
@@ -540,8 +743,18 @@ def main(argv=None):
         print("tsan-run: error: %s" % msg, file=sys.stderr)
         return 2
 
-    if a.runs < 1:
-        return die("--runs must be >= 1")
+    if a.runs is not None and a.runs < 1:
+        return die("--runs must be >= 1, got %d" % a.runs)
+    if a.budget is None:
+        a.budget = 0.0 if a.runs is not None else 60.0
+    if a.runs is None:
+        a.runs = 3
+    if a.budget < 0:
+        return die("--budget must be >= 0 seconds, got %g" % a.budget)
+    if a.max_runs < 0:
+        return die("--max-runs must be >= 0, got %d" % a.max_runs)
+    if a.seed is not None and a.seed < 0:
+        return die("--seed must be >= 0, got %d" % a.seed)
     if a.timeout <= 0:
         return die("--timeout must be > 0")
     if not prog:
@@ -572,26 +785,40 @@ def main(argv=None):
                 expect=a.expect, timeout=a.timeout,
                 threads_arg=shlex.split(a.threads_arg) if a.threads_arg else None,
                 xfail={a.detector: a.xfail} if a.xfail else {})
-    res = run_case(env, case, a.detector, a.runs)
+    env.chaos = not a.no_chaos
+    res = run_case(env, case, a.detector, a.runs, budget=a.budget, seed=a.seed,
+                   max_runs=a.max_runs)
     v = report.judge(res, ignore_exit=a.ignore_exit_status)
     meta = OrderedDict()
     meta["run"] = os.path.basename(os.path.abspath(out))
     meta["command"] = " ".join(shlex.quote(x) for x in ["tsan-run"] + argv)
     meta["detector"] = "%s (%s)" % (a.detector, res.runtime or "?")
-    meta["schedules"] = ", ".join(r.schedule for r in res.runs)
-    meta["notes"] = [env.aslr_note] if env.aslr_note else []
-    report.write_csv(out, [v])
-    report.write_cases_csv(out, [v])
-    report.write_md(out, [v], meta, env.roots)
+    meta["exploration"] = report.exploration_text(res)
+    meta["notes"] = [n for n in (env.aslr_note, env.chaos_note) if n] + \
+        report.blind_spots([v])
+    from . import ci
+    try:
+        report.write_csv(out, [v])
+        report.write_cases_csv(out, [v])
+        report.write_md(out, [v], meta, env.roots)
+        ci.write_sarif(a.sarif or os.path.join(out, "results.sarif"), [v], env.roots, out)
+        ci.write_junit(a.junit or os.path.join(out, "junit.xml"), [v], "tsan-run", out)
+    except OSError as e:
+        print("tsan-run: error: cannot write the report: %s" % e, file=sys.stderr)
+        return 1
     if base_default:
         report.update_latest(out)
     print(report.verdict_table([v]))
+    print(report.exploration_text(res))
+    for ln in report.runs_text(res):
+        print("  " + ln)
+    for n in meta["notes"]:
+        print("note: " + n)
     for det, m in report.metrics([v]).items():
         print(report.metrics_line(det, m))
     for d in v.distinct:
         r = d.first
-        print("  %s: %s%s (x%d)" % (r.kind, r.location_a,
-                                     " <-> " + r.location_b if r.location_b else "", d.count))
+        print("  %s: %s (x%d)" % (r.kind, report.pair_text(r), d.count))
     if v.failed:
         print(report.failures_text([v], out))
     print("report: %s" % os.path.join(out, "summary.md"))

@@ -14,7 +14,9 @@ Builds: TSan in build/tsan (-DTSAN=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
 -DTL_WERROR=ON, so -O1 -g); helgrind, drd and the native baseline
 (--report-slowdown) use an uninstrumented RelWithDebInfo build in
 build/valgrind with the same -O1 -g (same code and line info, only the
-instrumentation differs) and -DTL_RACE_FIXTURES=ON. CC/CXX are honoured as the Makefile does (CC=clang
+instrumentation differs), -DTL_RACE_FIXTURES=ON and -DTL_VALGRIND=ON (the
+primitives' Helgrind/DRD client requests; a few no-op instructions when not
+under valgrind). CC/CXX are honoured as the Makefile does (CC=clang
 brings CXX=clang++), and a build dir configured with another compiler is
 re-configured from scratch.
 
@@ -304,6 +306,16 @@ def parse_args(argv):
                     help="also run every case uninstrumented and report each "
                          "detector's slowdown (runs cases one at a time)")
     ap.add_argument("--runs", type=int, default=3, help="runs per case (default 3)")
+    ap.add_argument("--budget", type=float, default=0.0,
+                    help="per case: keep exploring schedules after --runs for up to this "
+                         "many seconds until the expected report (or, for clean cases, any "
+                         "report) appears (default 0: exactly --runs)")
+    ap.add_argument("--seed", type=int, help="base seed (default random, printed); case k "
+                    "run i uses seed + 1000*k + i (tsan-run --seed replays one)")
+    ap.add_argument("--no-chaos", action="store_true",
+                    help="no schedule perturbation shim and no CPU hog")
+    ap.add_argument("--junit", help="JUnit XML (default <run dir>/junit.xml)")
+    ap.add_argument("--sarif", help="SARIF 2.1.0 (default <run dir>/results.sarif)")
     ap.add_argument("--jobs", type=int, default=2, help="cases in parallel (default 2)")
     ap.add_argument("--timeout", type=float, help="per-run timeout for every case "
                     "(default: unit 300 s, workload 120 s, fixture 60 s; x5 under valgrind)")
@@ -331,6 +343,10 @@ def parse_args(argv):
     a.detectors = list(OrderedDict.fromkeys(dets))
     if a.runs < 1 or a.jobs < 1:
         ap.error("--runs and --jobs must be >= 1")
+    if a.budget < 0:
+        ap.error("--budget must be >= 0 seconds, got %g" % a.budget)
+    if a.seed is not None and a.seed < 0:
+        ap.error("--seed must be >= 0, got %d" % a.seed)
     return a
 
 
@@ -364,7 +380,10 @@ def main(argv=None):
                         # the TSan build's -O1 -g: same code shape and line
                         # info, only the instrumentation differs
                         "-DCMAKE_C_FLAGS_RELWITHDEBINFO=" + PLAIN_CFLAGS,
-                        "-DTL_WERROR=ON", "-DTL_RACE_FIXTURES=ON"]))
+                        "-DTL_WERROR=ON", "-DTL_RACE_FIXTURES=ON",
+                        # Helgrind/DRD client requests in the primitives
+                        # (primitives/src/vg_annotate.h); inert natively
+                        "-DTL_VALGRIND=ON"]))
     failures, notes = [], []
     for name, bdir, args in builds:
         if a.no_build:
@@ -432,6 +451,11 @@ def main(argv=None):
     import copy
     env = Env(out, [ROOT], suppressions=SUPP_FILE, alt_threads=a.alt_threads, log=say)
     vg_env = Env(out, [ROOT], suppressions=None, alt_threads=a.alt_threads, log=say)
+    if a.seed is not None:
+        env.base_seed = vg_env.base_seed = a.seed
+    else:
+        vg_env.base_seed = env.base_seed
+    env.chaos = vg_env.chaos = not a.no_chaos
     todo = []
     for det, c in jobs:
         c = copy.deepcopy(c)
@@ -457,7 +481,8 @@ def main(argv=None):
             from .runner import CaseResult
             return k, CaseResult(case=c, detector=det)
         e = env if det == "tsan" else vg_env
-        return k, run_case(e, c, det, a.runs)
+        return k, run_case(e, c, det, a.runs, budget=a.budget,
+                           seed=e.base_seed + 1000 * c.index)
 
     done = 0
     with ThreadPoolExecutor(max_workers=jobs_n) as ex:
@@ -492,19 +517,36 @@ def main(argv=None):
     runtimes = sorted({r.runtime for r in results if r and r.runtime})
     meta["detector runtimes"] = ", ".join(runtimes)
     meta["schedules"] = ("tsan/native: pin1 (one CPU), spread (all allowed CPUs), threads "
-                         "(TL_THREADS=%d, --threads for workloads); helgrind/drd: default, "
-                         "fair (--fair-sched=yes), threads" % env.alt_threads)
+                         "(TL_THREADS=%d or another count, --threads for workloads)%s; "
+                         "helgrind/drd: default, fair (--fair-sched=yes), threads; base seed "
+                         "%d (case k run i: seed + 1000*k + i; replay one with tsan-run "
+                         "--seed N --runs 1); budget %s" % (
+                             env.alt_threads, "" if a.no_chaos else
+                             ", each with the chaos shim (scripts/tlrace/chaos.c) and "
+                             "sometimes a CPU hog", env.base_seed,
+                             "%.0f s per case" % a.budget if a.budget else "none (exactly "
+                             "--runs runs)"))
     meta["suppressions"] = "%s (%d active entries; policy: none may match our code)" % (
         os.path.relpath(SUPP_FILE, ROOT), len(entries))
     used = sorted({s for r in results if r for p in r.parsed for s in p.suppressions_used})
     meta["suppressions used"] = used
-    meta["notes"] = notes + ([env.aslr_note] if env.aslr_note else [])
+    meta["notes"] = notes + [n for n in (env.aslr_note, env.chaos_note) if n] + \
+        report.blind_spots(shown)
     meta["problems"] = failures
-    report.write_csv(out, shown)
-    report.write_cases_csv(out, shown)
-    md = report.write_md(out, [v for v in shown if v.detector != "native"] +
-                         [v for v in shown if v.detector == "native"], meta, [ROOT],
-                         slowdown=sd_lines)
+    from . import ci
+    try:
+        report.write_csv(out, shown)
+        report.write_cases_csv(out, shown)
+        md = report.write_md(out, [v for v in shown if v.detector != "native"] +
+                             [v for v in shown if v.detector == "native"], meta, [ROOT],
+                             slowdown=sd_lines)
+        junit = ci.write_junit(a.junit or os.path.join(out, "junit.xml"), shown,
+                               "race-suite", out)
+        sarif = ci.write_sarif(a.sarif or os.path.join(out, "results.sarif"), shown, [ROOT],
+                               out)
+    except OSError as e:
+        print("tsan-suite: cannot write the report: %s" % e, file=sys.stderr)
+        return 1
     if not a.out:
         report.update_latest(out)
 
@@ -528,6 +570,7 @@ def main(argv=None):
     for f in failures:
         say("PROBLEM: " + f)
     say("")
-    say("report: %s  (%.0f s)" % (os.path.relpath(md, os.getcwd()),
-                                  time.monotonic() - t_start))
+    say("report: %s  (%.0f s); JUnit %s; SARIF %s" % (
+        os.path.relpath(md, os.getcwd()), time.monotonic() - t_start,
+        os.path.relpath(junit, os.getcwd()), os.path.relpath(sarif, os.getcwd())))
     return 1 if (failed or failures) else 0

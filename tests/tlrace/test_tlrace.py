@@ -271,8 +271,8 @@ class ValgrindParser(unittest.TestCase):
 
 
 def fake_result(expect, reports=(), detector="tsan", hung=False, rc=0, errors=(),
-                sites=(), xfail=None):
-    case = runner.Case(name="c", argv=["x"], expect=expect, sites=list(sites),
+                sites=(), xfail=None, name="c"):
+    case = runner.Case(name=name, argv=["x"], expect=expect, sites=list(sites),
                        xfail=xfail or {})
     res = runner.CaseResult(case=case, detector=detector)
     res.runs = [runner.Run(index=0, schedule="pin1", argv=[], returncode=rc, hung=hung,
@@ -523,7 +523,7 @@ class TsanRunEndToEnd(unittest.TestCase):
         self.assertEqual(rows[0]["kind"], "data race")
         self.assertEqual(rows[0]["case"], "racy")
         self.assertGreaterEqual(int(rows[0]["count"]), 3)
-        self.assertTrue(rows[0]["location_a"].endswith("race.c:20"))
+        self.assertTrue(rows[0]["location_a"].endswith("race.c:24"))
         self.assertTrue(os.path.exists(os.path.join(out, rows[0]["first_log"])))
         row = self.cases_row(out)
         self.assertEqual((row["verdict"], row["runs"]), ("TP", "3"))
