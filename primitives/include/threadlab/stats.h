@@ -10,11 +10,24 @@
  * with relaxed atomics: exact when read after the threads that waited have
  * been joined, approximate while they run.
  *
- *     tl_stats_t s;
- *     tl_stats_get(&s);
- *     printf("pause %u ps, handoff spins won %llu of %llu\n", s.pause_ps,
- *            (unsigned long long)s.handoff_spin_won,
- *            (unsigned long long)s.handoff_spins);
+ * Example (compiled and run by tests/api):
+ *
+ *   #include "threadlab/event.h"
+ *   #include <stdio.h>
+ *
+ *   int main(void)
+ *   {
+ *       tl_event_t e;
+ *       tl_event_init(&e, TL_PRIVATE);
+ *       tl_stats_t before, after;
+ *       tl_stats_get(&before);
+ *       tl_event_wait(&e, 0.001);           // nobody sets it: spins, then sleeps
+ *       tl_stats_get(&after);
+ *       printf("pause %u ps, Lock spin cap %u ns (%u pauses)\n", after.pause_ps,
+ *              after.lock_spin_max_ns, after.lock_spin_max_pauses);
+ *       tl_event_destroy(&e);
+ *       return after.handoff_spins == before.handoff_spins + 1 ? 0 : 1;
+ *   }
  */
 #ifndef THREADLAB_STATS_H
 #define THREADLAB_STATS_H
