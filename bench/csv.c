@@ -18,7 +18,7 @@ const char *const tlb_csv_columns[TLB_CSV_NCOLS] = {
 	"git_commit", "build_type", "mode", "peer", "name", "primitive", "variant", "params",
 	"baseline", "row_type", "aggregate", "repetition", "threads", "pin_policy", "cpus_used",
 	"oversubscribed", "iterations", "real_ns", "cpu_ns", "items_per_second",
-	"bytes_per_second", "counters", "error", "label", "waits", "resumed",
+	"bytes_per_second", "counters", "error", "label", "waits", "resumed", "load",
 };
 
 int tlb_csv_field(char *buf, size_t cap, size_t *pos, const char *s)

@@ -14,7 +14,9 @@
  */
 #include "pin.h"
 #include "csv.h"
+#include "load.h"
 #include "threadlab/common.h"
+#include "threadlab/stats.h"
 #include "tlb.h"
 #include "tlb_runner.h"
 
@@ -91,6 +93,8 @@ static const char usage[] =
 	"  --timeout S          per-benchmark limit in seconds, 0 = none (default 600)\n"
 	"  --topology DESC      use a synthetic hwloc topology (with --placement/--list only)\n"
 	"  --placement N        print the CPU of thread 0..N-1 under each --pin policy, then exit\n"
+	"  --load N             run on a busy machine: N spinning threads per allowed CPU, each\n"
+	"                       bound to one CPU, for the whole run (0..16; recorded in every row)\n"
 	"  --resume DIR         finish the interrupted or crashed run in DIR (a run directory):\n"
 	"                       only its missing benchmarks, with its options, same run id\n"
 	"  --version            print the version, then exit\n"
@@ -122,6 +126,7 @@ struct cli {
 	int repetitions;
 	double min_time, timeout;
 	int placement;
+	int load; /* --load N: busy threads per allowed CPU (load.h) */
 	char **gb_argv;
 	int gb_argc;
 };
@@ -247,6 +252,10 @@ static void parse_cli(int argc, char **argv, struct cli *c)
 			if (!*v)
 				die2("--topology needs a description such as 'package:2 core:4 pu:2'");
 			c->topology = v;
+		} else if ((v = opt_value(argc, argv, &i, "--load"))) {
+			if (!parse_int(v, 0, TLB_LOAD_MAX_PER_CPU, &l))
+				die2("--load must be 0..%d busy threads per CPU, not '%s'", TLB_LOAD_MAX_PER_CPU, v);
+			c->load = (int)l;
 		} else if ((v = opt_value(argc, argv, &i, "--placement"))) {
 			if (!parse_int(v, 1, 1 << 20, &l))
 				die2("--placement must be a thread count >= 1, not '%s'", v);
@@ -447,6 +456,8 @@ struct run {
 	long write_k;         /* ... and its instance */
 	bool dir_gone;        /* the run directory was removed or replaced mid-run */
 	int libc_single;      /* glibc's __libc_single_threaded in the suite child, -1 unknown */
+	tl_stats_t adaptive;  /* what the library's adaptive parts chose in the suite child ("A" line) */
+	bool have_adaptive;
 	char reserve[PATH_MAX + 32]; /* space kept for the end's metadata, "" if none */
 	int progress_fd;      /* progress.txt: what --resume needs, O_APPEND, flock()ed while running */
 	int resumed;          /* 0, or how many times this run was resumed */
@@ -584,7 +595,24 @@ static int run_child(struct run *r, long skip, int *wstatus, bool *timed_out, lo
 		o.log_fd = r->progress_fd;
 		o.resumed = r->resumed;
 		o.progress_fd = p[1];
+		char lerr[256] = "";
+		if (r->cli->load > 0 && tlb_load_start(r->cli->load, lerr, sizeof lerr) != 0) {
+			fprintf(stderr, "tl-bench: error: %s\n", lerr);
+			_exit(3);
+		}
 		int rc = tlb_run(&o, 0, NULL);
+		tlb_load_stop();
+		/* What the adaptive parts chose in this child, for run.json. */
+		tl_stats_t s;
+		tl_stats_get(&s);
+		char st[256];
+		int sn = snprintf(st, sizeof st, "A %u %u %u %u %llu %llu %llu %llu\n", s.pause_ps, s.lock_spin_max_ns,
+				  s.lock_spin_max_pauses, s.handoff_spin_ns, (unsigned long long)s.handoff_spins,
+				  (unsigned long long)s.handoff_spin_won, (unsigned long long)s.handoff_busy_cpu,
+				  (unsigned long long)s.slow_yields);
+		if (write(p[1], st, (size_t)sn) < 0) {
+			/* the supervisor is gone */
+		}
 		fflush(stdout);
 		exit(rc == 0 ? 0 : 3);
 	}
@@ -631,6 +659,23 @@ static int run_child(struct run *r, long skip, int *wstatus, bool *timed_out, lo
 			long long extra = strtoll(end, NULL, 10);
 			if (line[0] == 'L') {
 				r->libc_single = (int)k;
+			} else if (line[0] == 'A') {
+				/* constants: the last child's; counters: summed over the
+				 * children of a run that had to restart */
+				unsigned a, b, c, d;
+				unsigned long long e, f, g, h;
+				if (sscanf(line + 1, "%u %u %u %u %llu %llu %llu %llu", &a, &b, &c, &d, &e, &f, &g, &h) == 8) {
+					tl_stats_t *s = &r->adaptive;
+					s->pause_ps = a;
+					s->lock_spin_max_ns = b;
+					s->lock_spin_max_pauses = c;
+					s->handoff_spin_ns = d;
+					s->handoff_spins += e;
+					s->handoff_spin_won += f;
+					s->handoff_busy_cpu += g;
+					s->slow_yields += h;
+					r->have_adaptive = true;
+				}
 			} else if (k >= 1 && k <= r->n) {
 				if (line[0] == 'S') {
 					r->status[k - 1] = ST_RUNNING;
@@ -745,6 +790,16 @@ static void fill_run_json(FILE *f, struct run *r, const void *arg)
 	fputc(']', f);
 	fprintf(f, ",\n  \"mode\": ");
 	json_str(f, r->cli->mode);
+	fprintf(f, ",\n  \"load\": %d", r->cli->load);
+	if (r->have_adaptive) {
+		const tl_stats_t *s = &r->adaptive;
+		fprintf(f, ",\n  \"adaptive\": {\"pause_ps\": %u, \"lock_spin_max_ns\": %u, \"lock_spin_max_pauses\": %u, "
+			"\"handoff_spin_ns\": %u, \"handoff_spins\": %llu, \"handoff_spin_won\": %llu, "
+			"\"handoff_busy_cpu\": %llu, \"slow_yields\": %llu}",
+			s->pause_ps, s->lock_spin_max_ns, s->lock_spin_max_pauses, s->handoff_spin_ns,
+			(unsigned long long)s->handoff_spins, (unsigned long long)s->handoff_spin_won,
+			(unsigned long long)s->handoff_busy_cpu, (unsigned long long)s->slow_yields);
+	}
 	fprintf(f, ",\n  \"libc_threading\": ");
 	json_str(f, r->libc_single == 0 ? "multi-threaded" : r->libc_single == 1 ? "single-threaded" : "unknown");
 	fprintf(f, ",\n  \"skipped\": [");
@@ -1219,6 +1274,7 @@ int main(int argc, char **argv)
 	o->quick = cli.quick;
 	o->repetitions = cli.repetitions;
 	o->min_time = cli.min_time;
+	o->load = cli.load;
 	o->csv_fd = -1;
 	o->progress_fd = -1;
 	o->log_fd = -1;

@@ -17,7 +17,7 @@
 extern "C" {
 #endif
 
-#define TLB_CSV_NCOLS 34
+#define TLB_CSV_NCOLS 35
 extern const char *const tlb_csv_columns[TLB_CSV_NCOLS];
 
 /* Every column as text, in schema order; NULL is written as an empty field.
@@ -37,6 +37,7 @@ enum tlb_csv_col {
 	TLB_COL_BYTES_PER_SECOND, TLB_COL_COUNTERS, TLB_COL_ERROR, TLB_COL_LABEL,
 	TLB_COL_WAITS,
 	TLB_COL_RESUMED,
+	TLB_COL_LOAD,
 };
 
 /* Append `s` to buf (at *pos, capacity cap) as one CSV field, quoted when

@@ -53,6 +53,7 @@ struct tlb_run_opts {
 						     its rows (tl-bench --resume); not run again */
 	int resumed;                              /* 0, or which --resume of the run this is: the
 						     rows' `resumed` column */
+	int load;                                 /* --load N busy threads per CPU: the `load` column */
 	/* run facts copied into every row */
 	const char *run_id, *host, *cpu_model, *git_commit, *build_type;
 	int packages, cores, pus, allowed_pus;

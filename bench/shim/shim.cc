@@ -881,6 +881,9 @@ class CsvReporter : public benchmark::BenchmarkReporter {
 		if (c.opts.resumed > 0)
 			tlb_csv_fmt_int(resumed, c.opts.resumed);
 		row.f[TLB_COL_RESUMED] = resumed;
+		char load[32];
+		tlb_csv_fmt_int(load, c.opts.load);
+		row.f[TLB_COL_LOAD] = load;
 		if (c.opts.csv_fd >= 0) {
 			int rc = tlb_csv_write_row(c.opts.csv_fd, &row);
 			if (rc < 0) {

@@ -19,7 +19,7 @@ import time
 
 SCHEMA = ("run_id,timestamp,host,cpu_model,packages,cores,pus,allowed_pus,git_commit,build_type,mode,peer,"
           "name,primitive,variant,params,baseline,row_type,aggregate,repetition,threads,pin_policy,cpus_used,"
-          "oversubscribed,iterations,real_ns,cpu_ns,items_per_second,bytes_per_second,counters,error,label,waits,resumed").split(",")
+          "oversubscribed,iterations,real_ns,cpu_ns,items_per_second,bytes_per_second,counters,error,label,waits,resumed,load").split(",")
 
 ESCAPE_MSG = 'needs "quotes", commas,\nand a newline'
 SKIP = 77
