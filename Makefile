@@ -6,7 +6,8 @@
 #   make test      release, TSan and ASan builds, each with every CTest test, and the
 #                  race suite (scripts/tsan-suite) on the TSan build
 #
-# Variables: CC / CXX (e.g. CC=clang; CXX follows as clang++), ARGS (extra
+# Variables: CC / CXX (e.g. CC=clang; CXX follows as clang++), LOAD_ARGS (extra tl-bench
+# arguments for the --load 1 pass of bench), ARGS (extra
 # tl-bench arguments for bench/quick), MODE (tl-bench --mode for bench/quick:
 # both, threads or processes), PREFIX (install), JOBS.
 
@@ -86,8 +87,12 @@ build: deps ## configure + build Release in build/release
 	$(call configure,$(RELEASE_DIR),$(RELEASE_ARGS))
 	$(CMAKE) --build $(RELEASE_DIR) -j $(JOBS)
 
-bench: build ## build, then run the default suite (--mode both, --pin compact+scatter); CSV in reports/<run_id>/ (reports/latest)
+# The handoff and contended rows again on a busy machine (tl-bench --load 1:
+# one spinning thread per CPU), next to their baselines, in reports/load1/.
+LOAD_FILTER ?= ^(condition|event|semaphore|queue|simplequeue)/pingpong/|^lock/contended/
+bench: build ## build, run the default suite (--mode both, --pin compact+scatter) -> reports/<run_id>/ (reports/latest), then its handoff and contended rows under --load 1 -> reports/load1/
 	$(TL_BENCH) --mode $(MODE) --out reports $(ARGS)
+	$(TL_BENCH) --load 1 --no-peers --pin compact --filter '$(LOAD_FILTER)' --out reports/load1 $(LOAD_ARGS)
 
 quick: build ## build, then tl-bench --quick (whole default suite, short; --mode both)
 	$(TL_BENCH) --quick --mode $(MODE) --out reports $(ARGS)
