@@ -23,7 +23,18 @@
  *   }
  *
  * Implementation: the classic three-state futex mutex (0 free, 1 locked,
- * 2 locked and maybe waiters), a short spin before sleeping.
+ * 2 locked and maybe waiters), a short adaptive spin before sleeping, its
+ * budget in nanoseconds (learned per lock, capped; threadlab/stats.h says
+ * what it is on this CPU).
+ *
+ * Fairness: like Python's, this Lock makes no FIFO promise, and a thread
+ * that releases and re-acquires at once usually wins (that is most of its
+ * speed). But it does not starve anyone: a waiter asleep for 200 us counts
+ * itself urgent, and the next release hands the lock to an urgent waiter
+ * instead of freeing it (eventual fairness, as in parking_lot and Abseil).
+ * So no acquire waits much longer than 200 us plus the critical sections
+ * and wake-ups ahead of it (timed acquires keep their own deadline). This
+ * holds for a TL_PRIVATE Lock; the process-shared one has no handoff.
  *
  * Process-shared (TL_PSHARED): the struct may live in any MAP_SHARED mapping
  * — anonymous and inherited over fork(), or a named POSIX shm object that
