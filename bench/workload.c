@@ -7,8 +7,10 @@
 
 #include "threadlab/common.h"
 #include "threadlab/thread.h"
+#include "threadlab/trace.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -19,6 +21,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -367,8 +370,10 @@ void tlw_sleep_us(int64_t us)
 	if (us <= 0)
 		return;
 	struct timespec ts = { (time_t)(us / 1000000), (long)(us % 1000000) * 1000 };
+	tl_trace_begin("sleeping"); /* nothing unless tracing (tl-workload --trace) */
 	while (nanosleep(&ts, &ts) != 0)
 		;
+	tl_trace_end();
 }
 
 /* The spin: a dependent multiply-add chain the compiler cannot remove (its
@@ -399,9 +404,11 @@ __attribute__((noinline)) void tlw_spin_us(int64_t us)
 	if (us <= 0)
 		return;
 	uint64_t end = thread_cpu_ns() + (uint64_t)us * 1000u;
+	tl_trace_begin("running user work");
 	do
 		spin_sink = spin_loop(512); /* ~0.5-2 us between clock reads */
 	while (thread_cpu_ns() < end);
+	tl_trace_end();
 }
 
 __attribute__((noinline)) void tlw_opaque(void)
@@ -590,4 +597,106 @@ int tlw_child_main(int argc, char **argv)
 		return 2;
 	}
 	return w->child(argc - 2, argv + 2);
+}
+
+/* ---- traces ---- */
+
+static char trace_dir[4096];
+
+int tlw_trace_check_path(const char *path, char *err, size_t len)
+{
+	struct stat st;
+	if (!path || !*path) {
+		snprintf(err, len, "needs a file name");
+		return TL_EINVAL;
+	}
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		snprintf(err, len, "'%s' is a directory", path);
+		return TL_EINVAL;
+	}
+	char probe[4096 + 32];
+	if (snprintf(probe, sizeof probe, "%s.probe-%ld", path, (long)getpid()) >= (int)sizeof probe) {
+		snprintf(err, len, "path too long");
+		return TL_EINVAL;
+	}
+	int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		int e = errno;
+		snprintf(err, len, "cannot write '%s': %s", path, strerror(e));
+		return -e;
+	}
+	close(fd);
+	unlink(probe);
+	return 0;
+}
+
+int tlw_trace_set_dir(const char *dir, char *err, size_t len)
+{
+	if (!dir) {
+		trace_dir[0] = '\0';
+		return 0;
+	}
+	if (!*dir || strlen(dir) >= sizeof trace_dir - 256) {
+		snprintf(err, len, "--trace needs a directory name of at most %zu bytes", sizeof trace_dir - 256);
+		return TL_EINVAL;
+	}
+	if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+		snprintf(err, len, "--trace: cannot create directory '%s': %s", dir, strerror(errno));
+		return TL_EINVAL;
+	}
+	struct stat st;
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		snprintf(err, len, "--trace: '%s' is not a directory", dir);
+		return TL_EINVAL;
+	}
+	char probe[4096 + 16], why[512];
+	snprintf(probe, sizeof probe, "%s/.probe", dir);
+	if (tlw_trace_check_path(probe, why, sizeof why) != 0) {
+		snprintf(err, len, "--trace: directory '%s' is not writable: %s", dir, why);
+		return TL_EINVAL;
+	}
+	snprintf(trace_dir, sizeof trace_dir, "%s", dir);
+	return 0;
+}
+
+const char *tlw_trace_dir(void)
+{
+	return trace_dir[0] ? trace_dir : NULL;
+}
+
+void tlw_trace_case_path(const struct tlw_ctx *c, char *buf, size_t len)
+{
+	size_t used = (size_t)snprintf(buf, len, "%s/%s-%s", trace_dir[0] ? trace_dir : ".", c->w->name, c->v->name);
+	int nargs = c->w->nparams < TLW_BENCH_ARGS ? c->w->nparams : TLW_BENCH_ARGS;
+	for (int i = 0; i < nargs && used < len; i++) {
+		const struct tlw_param *p = &c->w->params[i];
+		if (p->choices)
+			used += (size_t)snprintf(buf + used, len - used, "%c%s=%s", i ? ',' : '-', p->name,
+						 p->choices[c->p[i]]);
+		else
+			used += (size_t)snprintf(buf + used, len - used, "%c%s=%lld", i ? ',' : '-', p->name,
+						 (long long)c->p[i]);
+	}
+	if (used < len)
+		snprintf(buf + used, len - used, ".json");
+}
+
+int tlw_trace_begin(size_t max_events)
+{
+	int r = tl_trace_start(max_events);
+	if (r == 0)
+		tl_trace_thread_name("main");
+	return r;
+}
+
+int tlw_trace_finish(const struct tlw_ctx *c, const char *path, char *err, size_t len)
+{
+	tl_trace_stop();
+	char pname[128];
+	snprintf(pname, sizeof pname, "%s/%s", c->w->name, c->v->name);
+	int r = tl_trace_write(path, pname);
+	if (r != 0)
+		snprintf(err, len, "cannot write trace '%s': %s", path, r == TL_ENOMEM ? "out of memory" : strerror(-r));
+	tl_trace_reset();
+	return r;
 }

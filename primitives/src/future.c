@@ -14,6 +14,7 @@
 #include "future_impl.h"
 #include "qlock.h"
 #include "spin.h"
+#include "trace_hooks.h"
 
 #include <limits.h>
 #include <math.h>
@@ -134,6 +135,7 @@ static int complete(tl_future_t *f, int error, void *value, size_t len, void (*f
 	 * now, unless it is the value itself. */
 	if (f->free_value && f->value != value)
 		f->free_value(f->value);
+	TL_TRACE_SIGNAL(TL__TR_FUTURE, f);
 	f->error = error;
 	f->value = value;
 	f->len = len;
@@ -216,6 +218,7 @@ static int check_timeout(double timeout)
 
 int tl_future_wait_until(tl_future_t *f, const struct timespec *deadline)
 {
+	TL_TRACE_WAIT_SCOPE(TL__TR_FUTURE, f);
 	uint32_t s = atomic_load_explicit(&f->state, memory_order_acquire);
 	/* A trivial task finishes in about a microsecond on another CPU: look
 	 * for it briefly (spin.h) before sleeping, since a futex sleep + wake

@@ -23,6 +23,7 @@
 
 #include "futex.h"
 #include "timeout.h"
+#include "trace_hooks.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -108,6 +109,7 @@ static void *trampoline(void *p)
 	t->handle = pthread_self();
 	t->native_id = tl__gettid();
 	set_os_name(t->handle, t->name);
+	TL_TRACE_THREAD(t->name); /* under the registry lock, as tl_thread_set_name writes it */
 	uint32_t old = atomic_exchange_explicit(&t->state, TL__TS_RUNNING, memory_order_acq_rel);
 	tl__registry_unlock();
 	if (old & TL__TS_WAITERS)
