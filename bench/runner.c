@@ -17,6 +17,7 @@
 #include "threadlab/common.h"
 #include "tlb.h"
 #include "tlb_runner.h"
+#include "workload.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -71,6 +72,7 @@ static const char usage[] =
 	"  --timeout S          per-benchmark limit in seconds, 0 = none (default 600)\n"
 	"  --topology DESC      use a synthetic hwloc topology (with --placement/--list only)\n"
 	"  --placement N        print the CPU of thread 0..N-1 under each --pin policy, then exit\n"
+	"  --trace DIR          write each workload's timeline (last repetition) to DIR/*.json\n"
 	"  -h, --help           this text\n"
 	"\n"
 	"Google Benchmark's own --benchmark_* flags are passed through.\n";
@@ -188,6 +190,10 @@ static void parse_cli(int argc, char **argv, struct cli *c)
 		} else if ((v = opt_value(argc, argv, &i, "--timeout"))) {
 			if (!parse_double(v, 0, 1e7, &c->timeout))
 				die2("--timeout must be a number of seconds >= 0, not '%s'", v);
+		} else if ((v = opt_value(argc, argv, &i, "--trace"))) {
+			char why[600];
+			if (tlw_trace_set_dir(v, why, sizeof why) != 0)
+				die2("%s", why);
 		} else if ((v = opt_value(argc, argv, &i, "--topology"))) {
 			c->topology = v;
 		} else if ((v = opt_value(argc, argv, &i, "--placement"))) {
