@@ -187,7 +187,8 @@ def svg(model, width=900, row=16, label_w=110, max_tracks=16):
                 merged.append(s)
         for name, cat, depth, b, e in sorted(merged, key=lambda s: s[2]):
             inset = min(depth, 3) * 3
-            out.append('<rect x="%.1f" y="%d" width="%.1f" height="%d" fill="%s"><title>%s: %s</title></rect>'
+            out.append('<rect class="span" x="%.1f" y="%d" width="%.1f" height="%d" fill="%s">'
+                       '<title>%s: %s</title></rect>'
                        % (x(b), y + 1 + inset, max(x(e) - x(b), 0.8), row - 2 - 2 * inset, COLORS[cat],
                           html.escape(name), _fmt_ms(e - b)))
         for kind, name, ts in marks[:400]:
