@@ -190,6 +190,13 @@ void tl__trace_thread(const char *name)
 
 /* ---- public switch ---- */
 
+static void free_names_locked(void)
+{
+	free(names);
+	names = NULL;
+	nnames = cap_names = 0;
+}
+
 static void free_all_locked(void)
 {
 	for (struct tbuf *b = all, *nb; b; b = nb) {
@@ -201,9 +208,6 @@ static void free_all_locked(void)
 		free(b);
 	}
 	all = NULL;
-	free(names);
-	names = NULL;
-	nnames = cap_names = 0;
 	atomic_store(&chunks_used, 0);
 	atomic_store(&any_cut, 0);
 }
@@ -244,6 +248,7 @@ int tl_trace_reset(void)
 	pthread_mutex_lock(&mu);
 	atomic_fetch_add_explicit(&gen, 1, memory_order_release);
 	free_all_locked();
+	free_names_locked();
 	pthread_mutex_unlock(&mu);
 	return 0;
 }

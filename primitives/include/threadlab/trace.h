@@ -51,13 +51,15 @@ extern "C" {
 
 #define TL_TRACE_DEFAULT_EVENTS ((size_t)4 << 20)
 
-/* Starts recording (dropping any earlier trace). max_events: the budget for
+/* Starts recording (dropping any earlier trace's events; the names given
+ * by tl_trace_name stay until tl_trace_reset). max_events: the budget for
  * all threads together, 0 for TL_TRACE_DEFAULT_EVENTS; at least 1024.
  * 0, TL_EINVAL (budget too small), TL_EPERM (built with -DTL_TRACE=OFF). */
 int tl_trace_start(size_t max_events);
 /* Stops recording; what was recorded stays until the next start / reset. */
 int tl_trace_stop(void);
-/* Frees every buffer (tracing must be stopped: TL_EBUSY otherwise). */
+/* Frees every buffer and forgets the object names (tracing must be
+ * stopped: TL_EBUSY otherwise). */
 int tl_trace_reset(void);
 bool tl_trace_enabled(void);
 /* Events recorded so far (all threads), and whether some thread was cut. */
