@@ -383,6 +383,11 @@ static int cmp_out(const void *a, const void *b)
 
 static void put_json_str(FILE *f, const char *s)
 {
+	if (!s[strcspn(s, "\"\\\x01\x02\x03\x04\x05\x06\x07\x08\t\n\x0b\x0c\r\x0e\x0f\x10\x11\x12\x13"
+			   "\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f")]) {
+		fprintf(f, "\"%s\"", s); /* nothing to escape: the common case */
+		return;
+	}
 	fputc('"', f);
 	for (; *s; s++) {
 		unsigned char ch = (unsigned char)*s;

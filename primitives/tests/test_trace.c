@@ -12,7 +12,6 @@
 
 #include <sched.h>
 #include <stdatomic.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,21 +82,22 @@ TEST_IMPL(trace_off_records_nothing)
  * the trace over and over: the writer reads only published events. */
 struct pingpong {
 	tl_lock_t lock;
-	atomic_int stop, recorded; /* recorded: threads past their first round */
+	atomic_int stop, recorded; /* recorded: threads that recorded their first span */
 	long n;
 };
 
 static void pp_main(void *p)
 {
 	struct pingpong *s = p;
-	for (bool first = true; !atomic_load(&s->stop); first = false) {
+	tl_trace_begin("started"); /* each thread records before the writes begin (the lock is unfair) */
+	tl_trace_end();
+	atomic_fetch_add(&s->recorded, 1);
+	while (!atomic_load(&s->stop)) {
 		tl_lock_acquire(&s->lock, true, TL_FOREVER);
 		tl_trace_begin("critical section");
 		s->n++;
 		tl_trace_end();
 		tl_lock_release(&s->lock);
-		if (first)
-			atomic_fetch_add(&s->recorded, 1);
 	}
 }
 
@@ -108,13 +108,15 @@ TEST_IMPL(trace_write_while_recording)
 	tmp_path(path, sizeof path, "live");
 	ASSERT_OK(tl_lock_init(&s.lock, TL_PRIVATE));
 	ASSERT_OK(tl_trace_name(&s.lock, "the \"lock\""));
-	ASSERT_OK(tl_trace_start(1 << 16));
+	ASSERT_OK(tl_trace_start(1 << 14));
 	tl_thread_t th[2];
 	for (int i = 0; i < 2; i++) {
 		ASSERT_OK(tl_thread_init(&th[i], pp_main, &s, NULL));
 		ASSERT_OK(tl_thread_start(&th[i]));
 	}
-	for (int k = 0; k < 20 || atomic_load(&s.recorded) < 2; k++)
+	while (atomic_load(&s.recorded) < 2)
+		sched_yield();
+	for (int k = 0; k < 5; k++)
 		ASSERT_OK(tl_trace_write(path, "live"));
 	atomic_store(&s.stop, 1);
 	for (int i = 0; i < 2; i++)
