@@ -214,15 +214,14 @@ static void free_all_locked(void)
 
 int tl_trace_start(size_t max_events)
 {
-#ifdef TL_TRACE_OFF
-	(void)max_events;
-	return TL_EPERM;
-#else
 	if (max_events == 0)
 		max_events = TL_TRACE_DEFAULT_EVENTS;
 	if (max_events < CHUNK_EVENTS)
 		return TL_EINVAL;
 	pthread_once(&once, init_once);
+#ifdef TL_TRACE_OFF
+	return TL_EPERM; /* no hook would record: say so rather than write empty traces */
+#endif
 	pthread_mutex_lock(&mu);
 	atomic_store_explicit(&tl__trace_on, 0, memory_order_relaxed);
 	atomic_fetch_add_explicit(&gen, 1, memory_order_release);
@@ -232,7 +231,6 @@ int tl_trace_start(size_t max_events)
 	pthread_mutex_unlock(&mu);
 	atomic_store_explicit(&tl__trace_on, 1, memory_order_release);
 	return 0;
-#endif
 }
 
 int tl_trace_stop(void)
