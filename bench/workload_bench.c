@@ -63,7 +63,10 @@ static void run_case(tlb_state *st, int idx)
 	 * last one (a start drops the trace before it). */
 	const bool tracing = tlw_trace_dir() != NULL;
 	while (tlb_keep_running(st)) {
-		int r = tracing ? tlw_trace_begin(0) : 0;
+		char path[4096 + 256] = "";
+		if (tracing)
+			tlw_trace_case_path(c, path, sizeof path);
+		int r = tracing ? tlw_trace_begin(path, 0) : 0;
 		if (r == 0)
 			r = tlw_run(c);
 		else

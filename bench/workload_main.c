@@ -186,7 +186,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tl-workload: --trace-max-events needs --trace FILE\n");
 		return 2;
 	}
-	if (trace_path && (r0 = tlw_trace_begin((size_t)trace_max)) != 0) {
+	if (trace_path && (r0 = tlw_trace_begin(trace_path, (size_t)trace_max)) != 0) {
 		fprintf(stderr, "tl-workload: --trace: %s\n",
 			r0 == TL_EPERM ? "this threadlab was built with -DTL_TRACE=OFF" : tl_strerror(r0));
 		return 2;

@@ -296,10 +296,16 @@ const char *tlw_trace_dir(void); /* NULL unless set */
 /* The file a case's trace goes to in the --trace DIR:
  * DIR/<workload>-<variant>[-<param>=<value>,...].json (the bench args). */
 void tlw_trace_case_path(const struct tlw_ctx *c, char *buf, size_t len);
-/* Starts recording (max_events 0: the library's default budget) and names
- * the calling thread "main"; 0 or tl_trace_start's error. */
-int tlw_trace_begin(size_t max_events);
-/* Stops recording and writes the trace of case c to path, atomically;
+/* Starts recording (max_events 0: the library's default budget) for the
+ * file path, and names the calling thread "main"; 0 or tl_trace_start's error. */
+int tlw_trace_begin(const char *path, size_t max_events);
+/* In a task process the workload forked: record on (tl_trace_continue)
+ * under the name who, then before _exit write path.part-<pid>. Nothing
+ * unless the parent was tracing. */
+void tlw_trace_child_begin(const char *who);
+void tlw_trace_child_end(const char *who);
+/* Stops recording and writes the trace of case c to path, atomically
+ * (a process variant's children's parts merged in: one track per process);
  * 0 or a negative code with a one-line reason in err. */
 int tlw_trace_finish(const struct tlw_ctx *c, const char *path, char *err, size_t len);
 

@@ -272,6 +272,7 @@ static double run_procs(struct tlw_ctx *c, struct lj *s)
 	for (int i = 0; i < n; i++)
 		m->child[i].n = m->child[i].cpu = -1;
 	int r = tl_lock_init(&m->lock, TL_PSHARED);
+	tl_trace_name(&m->lock, "lock (shared n)");
 	if (r == 0 && s->start_mode == TLW_START_BARRIER) {
 		pthread_barrierattr_t a;
 		pthread_barrierattr_init(&a);
@@ -299,7 +300,11 @@ static double run_procs(struct tlw_ctx *c, struct lj *s)
 			prctl(PR_SET_PDEATHSIG, SIGKILL);
 			if (getppid() != self)
 				_exit(111);
+			char who[32];
+			snprintf(who, sizeof who, "process %d", started + 1);
+			tlw_trace_child_begin(who); /* tl-workload --trace: this process's track */
 			proc_task(s, m, started);
+			tlw_trace_child_end(who);
 			_exit(0);
 		}
 		pids[started] = pid;

@@ -92,24 +92,46 @@ uint64_t tl__trace_clock(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* A forked child is not the parent's trace: off, and its (copied) buffer
- * pointers tagged stale. The registry is the parent's memory copy: dropped
- * without freeing (another thread may have held mu at the fork). */
+/* A forked child is not the parent's trace: its buffers (copies) are
+ * dropped, recording stops, and tl_trace_continue() may restart it on the
+ * parent's clock origin. mu is held across fork (prepare / parent / child),
+ * so the registry and names the child inherits are consistent. */
+static bool on_at_fork;
+
+static void at_fork_prepare(void)
+{
+	pthread_mutex_lock(&mu);
+}
+
+static void at_fork_parent(void)
+{
+	pthread_mutex_unlock(&mu);
+}
+
 static void at_fork_child(void)
 {
+	on_at_fork = atomic_load_explicit(&tl__trace_on, memory_order_relaxed);
 	atomic_store_explicit(&tl__trace_on, 0, memory_order_relaxed);
 	atomic_fetch_add_explicit(&gen, 1, memory_order_relaxed);
-	pthread_mutex_init(&mu, NULL);
-	all = NULL;
-	names = NULL;
-	nnames = cap_names = 0;
+	all = NULL; /* the parent's: not freed here, not written by the child */
 	atomic_store(&chunks_used, 0);
+	atomic_store(&any_cut, 0);
+	pthread_mutex_unlock(&mu);
 }
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static void init_once(void)
 {
-	pthread_atfork(NULL, NULL, at_fork_child);
+	pthread_atfork(at_fork_prepare, at_fork_parent, at_fork_child);
+}
+
+int tl_trace_continue(void)
+{
+	if (!on_at_fork)
+		return TL_ESTATE;
+	on_at_fork = false;
+	atomic_store_explicit(&tl__trace_on, 1, memory_order_release);
+	return 0;
 }
 
 static bool take_chunk(void)
@@ -518,10 +540,13 @@ static const char *result_args(int r)
 	}
 }
 
+/* Flow ids carry the pid (id < 2^24, pid < 2^22: exact in a JSON double),
+ * so the files of several processes merge without clashes. */
 static void flow(struct wctx *w, char ph, uint32_t id, uint64_t ts, uint32_t tid)
 {
 	char extra[64];
-	snprintf(extra, sizeof extra, ",\"id\":%" PRIu32 "%s", id, ph == 'f' ? ",\"bp\":\"e\"" : "");
+	snprintf(extra, sizeof extra, ",\"id\":%" PRIu64 "%s", (uint64_t)w->pid << 24 | (id & 0xffffff),
+		 ph == 'f' ? ",\"bp\":\"e\"" : "");
 	emit(w, ph, "wakes", "flow", ts, tid, extra);
 }
 

@@ -181,6 +181,18 @@ class Trace(unittest.TestCase):
             s = ends["s"]
             self.assertTrue(any(p["tid"] == s["tid"] and p["ts"] == s["ts"] for p in puts))
 
+    def test_process_variant_one_track_per_process(self):
+        doc, _ = self.traced("lockjoin/proc-shared-lock", "--threads", "3", "--work-us", "300", "--pre-us", "100")
+        spans, _ = check_trace(self, doc)
+        self.assertEqual(len({pid for pid, _ in spans}), 3)  # the children, each its own process
+        names = sorted(e["args"]["name"] for e in doc["traceEvents"] if e.get("name") == "thread_name")
+        self.assertEqual(names, ["process 1", "process 2", "process 3"])
+        held = sorted((b, e) for s in spans.values() for n, b, e in s if n == "holding lock (shared n)")
+        self.assertEqual(len(held), 3)
+        for (b0, e0), (b1, e1) in zip(held, held[1:]):
+            self.assertLessEqual(e0, b1)  # one clock for all processes: the exclusion shows
+        self.assertEqual([f for f in os.listdir(self.dir) if ".part-" in f or ".merge-" in f], [])
+
     def test_full_budget_is_cut_with_a_marker(self):
         doc, _ = self.traced("pipeline/queue", "--items", "2000", "--pace-us", "0", "--trace-max-events", "1024")
         check_trace(self, doc)

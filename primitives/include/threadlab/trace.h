@@ -38,7 +38,10 @@
  * call them when no other thread is inside a threadlab call (e.g. after
  * joining them), as with destroying an object. tl_trace_write may run
  * while threads record: it writes what they had recorded when it began.
- * A forked child starts with tracing off (its parent's buffers are not its own).
+ * A forked child starts with tracing off and none of its parent's events;
+ * tl_trace_continue() there records on (its own pid's tracks, the parent's
+ * time origin, so the two files line up: tl-workload merges its process
+ * variants' files into one trace).
  */
 #ifndef THREADLAB_TRACE_H
 #define THREADLAB_TRACE_H
@@ -58,6 +61,9 @@ extern "C" {
 int tl_trace_start(size_t max_events);
 /* Stops recording; what was recorded stays until the next start / reset. */
 int tl_trace_stop(void);
+/* In a child forked while tracing was on: record again. 0, or TL_ESTATE
+ * (no trace was on at the fork, or called twice). */
+int tl_trace_continue(void);
 /* Frees every buffer and forgets the object names (tracing must be
  * stopped: TL_EBUSY otherwise). */
 int tl_trace_reset(void);
