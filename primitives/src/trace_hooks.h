@@ -99,7 +99,7 @@ static inline void tl__trace_scope_end(const struct tl__trace_scope *s)
 		tl__trace_rec(TL__TR_WAIT, s->kind, s->obj, s->t0, 0);
 }
 #define TL_TRACE_WAIT_SCOPE(kind, obj)                                                      \
-	const struct tl__trace_scope tl__trace_scope_ __attribute__((cleanup(tl__trace_scope_end))) = { \
+	const struct tl__trace_scope tl__trace_scope_ __attribute__((cleanup(tl__trace_scope_end), unused)) = { \
 		TL__TRACING() ? tl__trace_clock() : 0, kind, obj                                  \
 	}
 #endif
