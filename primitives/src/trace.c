@@ -200,9 +200,11 @@ void tl__trace_rec(int op, int kind, const void *obj, uint64_t t0, int r)
 	atomic_store_explicit(&b->n, n + 1, memory_order_release);
 }
 
-void tl__trace_thread(const char *name)
+void tl__trace_thread(const void *obj, const char *name)
 {
 	snprintf(my_name, sizeof my_name, "%s", name ? name : "");
+	if (obj && TL__TRACING())
+		tl_trace_name(obj, my_name);
 	if (my && my_gen == atomic_load_explicit(&gen, memory_order_acquire)) {
 		pthread_mutex_lock(&mu);
 		memcpy(my->name, my_name, sizeof my->name);
@@ -326,7 +328,7 @@ int tl_trace_thread_name(const char *name)
 {
 	if (!name)
 		return TL_EINVAL;
-	tl__trace_thread(name);
+	tl__trace_thread(NULL, name);
 	return 0;
 }
 
@@ -351,10 +353,10 @@ void tl_trace_instant(const char *what, const void *obj)
 /* ---- writer ---- */
 
 static const char *const kind_noun[TL__TR_NKINDS] = {
-	"object", "lock", "rlock", "semaphore", "condition", "event", "queue", "simplequeue", "future",
+	"object", "lock", "rlock", "semaphore", "condition", "event", "queue", "simplequeue", "future", "thread",
 };
 static const char *const signal_verb[TL__TR_NKINDS] = {
-	"signal", "release", "release", "release", "notify", "set", "put", "put", "set_result",
+	"signal", "release", "release", "release", "notify", "set", "put", "put", "set_result", "end of",
 };
 
 struct tev { /* one event of the snapshot, in thread order */

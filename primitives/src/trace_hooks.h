@@ -30,6 +30,7 @@ enum tl__trace_obj {
 	TL__TR_QUEUE,
 	TL__TR_SQUEUE,
 	TL__TR_FUTURE,
+	TL__TR_THREAD, /* join waits; the thread's end is its signal */
 	TL__TR_NKINDS
 };
 
@@ -47,7 +48,7 @@ enum tl__trace_op {
 extern _Atomic int tl__trace_on;
 uint64_t tl__trace_clock(void);
 void tl__trace_rec(int op, int kind, const void *obj, uint64_t t0, int r);
-void tl__trace_thread(const char *name);
+void tl__trace_thread(const void *obj, const char *name);
 #define TL__TRACING() __builtin_expect(atomic_load_explicit(&tl__trace_on, memory_order_relaxed), 0)
 
 #ifdef TL_TRACE_OFF
@@ -56,7 +57,7 @@ void tl__trace_thread(const char *name);
 #define TL_TRACE_ACQUIRED(kind, obj) ((void)0)
 #define TL_TRACE_RELEASE(kind, obj) ((void)0)
 #define TL_TRACE_SIGNAL(kind, obj) ((void)0)
-#define TL_TRACE_THREAD(name) ((void)0)
+#define TL_TRACE_THREAD(obj, name) ((void)0)
 #define TL_TRACE_WAIT_SCOPE(kind, obj) ((void)0)
 #else
 #define TL_TRACE_T0(t0) const uint64_t t0 = TL__TRACING() ? tl__trace_clock() : 0
@@ -84,8 +85,9 @@ void tl__trace_thread(const char *name);
 			tl__trace_rec(TL__TR_SIGNAL, kind, obj, 0, 0); \
 	} while (0)
 /* A thread's name for its track: kept per thread even while tracing is off
- * (a trace started later still names the thread). */
-#define TL_TRACE_THREAD(name) tl__trace_thread(name)
+ * (a trace started later still names the thread); while tracing, also the
+ * name of the thread object obj ("waiting on Thread-3" in a join). */
+#define TL_TRACE_THREAD(obj, name) tl__trace_thread(obj, name)
 /* A wait span for a whole function with several returns: recorded when the
  * enclosing block ends (cleanup attribute), its result unknown (0). */
 struct tl__trace_scope {

@@ -44,7 +44,7 @@ class Timeline(TmpDir):
 
     def test_model_one_row_per_thread(self):
         m = timeline.load(os.path.join(TRACES, "lock.json"))
-        self.assertEqual([t[0] for t in m["tracks"]], ["Thread-%d" % i for i in range(1, 11)])
+        self.assertEqual([t[0] for t in m["tracks"]], ["main"] + ["Thread-%d" % i for i in range(1, 11)])
         holds = [s for _, spans, _ in m["tracks"] for s in spans if s[1] == "hold"]
         self.assertEqual(len(holds), 10)
         self.assertGreater(len(m["flows"]), 0)

@@ -134,10 +134,14 @@ class Trace(unittest.TestCase):
 
     def test_join_one_thread_at_a_time(self):
         doc, _ = self.traced("lockjoin/join", "--threads", "5", "--work-us", "200", "--pre-us", "200")
-        spans, _ = check_trace(self, doc)
-        self.assertEqual(len(spans), 5)  # one track per thread, the main thread records nothing
+        spans, flows = check_trace(self, doc)
+        self.assertEqual(len(spans), 6)  # one track per thread: the 5 and main, which joins them
+        main = [tr for tr, s in spans.items() if all(n.startswith("waiting on Thread-") for n, _, _ in s)]
+        self.assertEqual(len(main), 1)
+        self.assertEqual(sorted(n for n, _, _ in spans[main[0]]), ["waiting on Thread-%d" % i for i in range(1, 6)])
+        self.assertLessEqual(len(flows), 5)  # from a thread's end to its join, when the join waited
         # join: each thread's whole life ends before the next one's begins.
-        lives = sorted((min(b for _, b, _ in s), max(e for _, _, e in s)) for s in spans.values())
+        lives = sorted((min(b for _, b, _ in s), max(e for _, _, e in s)) for tr, s in spans.items() if tr != main[0])
         for (b0, e0), (b1, e1) in zip(lives, lives[1:]):
             self.assertLessEqual(e0, b1)
 
@@ -149,8 +153,10 @@ class Trace(unittest.TestCase):
         self.assertEqual(len(held), 8)
         for (b0, e0), (b1, e1) in zip(held, held[1:]):
             self.assertLessEqual(e0, b1)  # mutual exclusion, seen in the trace
-        waits = [w for s in spans.values() for w in s if w[0] == "waiting to acquire lock (n)"]
-        self.assertEqual(len(waits), len(flows))  # every wait shown ended by an arrow from a release
+        waits = {(tr, b, e) for tr, s in spans.items() for n, b, e in s if n == "waiting to acquire lock (n)"}
+        into = {(tr, b, e) for f in (x["f"] for x in flows.values()) for tr in [(f["pid"], f["tid"])]
+                for n, b, e in spans[tr] if n == "waiting to acquire lock (n)" and b <= f["ts"] <= e}
+        self.assertEqual(waits, into)  # every wait shown ended by an arrow from a release
 
     def test_deadlock_waits_and_arrows(self):
         doc, c = self.traced("deadlock/two-locks", "--quick")
@@ -177,9 +183,10 @@ class Trace(unittest.TestCase):
         spans, flows = check_trace(self, doc)
         puts = [e for e in doc["traceEvents"] if e["ph"] == "i" and e["name"].startswith("put ")]
         self.assertEqual(len(puts), 100)  # 50 lines through two queues
-        for ends in flows.values():  # every arrow starts at a put
-            s = ends["s"]
-            self.assertTrue(any(p["tid"] == s["tid"] and p["ts"] == s["ts"] for p in puts))
+        ends = [e for e in doc["traceEvents"] if e["ph"] == "i" and e["name"].startswith("end of ")]
+        for fl in flows.values():  # every arrow starts at a put (or a thread's end, to its join)
+            s = fl["s"]
+            self.assertTrue(any(p["tid"] == s["tid"] and p["ts"] == s["ts"] for p in puts + ends))
 
     def test_process_variant_one_track_per_process(self):
         doc, _ = self.traced("lockjoin/proc-shared-lock", "--threads", "3", "--work-us", "300", "--pre-us", "100")
