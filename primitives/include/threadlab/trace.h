@@ -15,9 +15,9 @@
  *     had to wait for another thread's release (or timed out), "holding
  *     <name>" from acquire to release, and a flow arrow from the release
  *     to the acquire it let through;
- *   - Condition, Event, Queue.get, Future: "waiting on <name>" spans, with
- *     instant events for notify / set / put / set_result and a flow arrow
- *     from the one that ended the wait;
+ *   - Condition, Event, Queue.get, Future, Thread.join: "waiting on <name>"
+ *     spans, with instant events for notify / set / put / set_result / a
+ *     thread's end and a flow arrow from the one that ended the wait;
  *   - the caller's own spans and instants (tl_trace_begin / end / instant).
  * Spans are paired when the trace is written, so a file always has
  * balanced begin/end events per thread; a flow always joins two events in
