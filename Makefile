@@ -141,9 +141,10 @@ tsan: ## the ThreadSanitizer race suite (scripts/tsan-suite)
 	@if [ -x scripts/tsan-suite ]; then scripts/tsan-suite; \
 	else echo "make: scripts/tsan-suite is not there yet" >&2; exit 1; fi
 
-plot: ## plots and report page of the latest run (scripts/plot, scripts/report-page)
+plot: ## plots, lesson timelines and report page of the latest run (scripts/plot, scripts/timelines, scripts/report-page)
 	@if [ ! -e reports/latest/results.csv ]; then echo "make: no reports/latest/results.csv: run make bench first" >&2; exit 1; fi
 	scripts/plot reports/latest/results.csv
+	scripts/timelines reports/latest --tl-workload $(RELEASE_DIR)/bench/tl-workload
 	scripts/report-page reports/latest
 
 clean: ## remove build/release, build/tsan, build/asan

@@ -19,6 +19,7 @@
 #include "threadlab/stats.h"
 #include "tlb.h"
 #include "tlb_runner.h"
+#include "workload.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -98,6 +99,7 @@ static const char usage[] =
 	"  --resume DIR         finish the interrupted or crashed run in DIR (a run directory):\n"
 	"                       only its missing benchmarks, with its options, same run id\n"
 	"  --version            print the version, then exit\n"
+	"  --trace DIR          write each workload's timeline (last repetition) to DIR/*.json\n"
 	"  -h, --help           this text\n"
 	"\n"
 	"Google Benchmark's own --benchmark_* flags are passed through\n"
@@ -248,6 +250,10 @@ static void parse_cli(int argc, char **argv, struct cli *c)
 			if (!*v)
 				die2("--resume needs a run directory such as reports/20250101T120000Z");
 			c->resume = v;
+		} else if ((v = opt_value(argc, argv, &i, "--trace"))) {
+			char why[600];
+			if (tlw_trace_set_dir(v, why, sizeof why) != 0)
+				die2("%s", why);
 		} else if ((v = opt_value(argc, argv, &i, "--topology"))) {
 			if (!*v)
 				die2("--topology needs a description such as 'package:2 core:4 pu:2'");

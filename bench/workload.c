@@ -7,8 +7,11 @@
 
 #include "threadlab/common.h"
 #include "threadlab/thread.h"
+#include "threadlab/trace.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -19,6 +22,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -367,8 +371,10 @@ void tlw_sleep_us(int64_t us)
 	if (us <= 0)
 		return;
 	struct timespec ts = { (time_t)(us / 1000000), (long)(us % 1000000) * 1000 };
+	tl_trace_begin("sleeping"); /* nothing unless tracing (tl-workload --trace) */
 	while (nanosleep(&ts, &ts) != 0)
 		;
+	tl_trace_end();
 }
 
 /* The spin: a dependent multiply-add chain the compiler cannot remove (its
@@ -399,9 +405,11 @@ __attribute__((noinline)) void tlw_spin_us(int64_t us)
 	if (us <= 0)
 		return;
 	uint64_t end = thread_cpu_ns() + (uint64_t)us * 1000u;
+	tl_trace_begin("running user work");
 	do
 		spin_sink = spin_loop(512); /* ~0.5-2 us between clock reads */
 	while (thread_cpu_ns() < end);
+	tl_trace_end();
 }
 
 __attribute__((noinline)) void tlw_opaque(void)
@@ -590,4 +598,252 @@ int tlw_child_main(int argc, char **argv)
 		return 2;
 	}
 	return w->child(argc - 2, argv + 2);
+}
+
+/* ---- traces ---- */
+
+static char trace_dir[4096];
+
+int tlw_trace_check_path(const char *path, char *err, size_t len)
+{
+	struct stat st;
+	if (!path || !*path) {
+		snprintf(err, len, "needs a file name");
+		return TL_EINVAL;
+	}
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		snprintf(err, len, "'%s' is a directory", path);
+		return TL_EINVAL;
+	}
+	char probe[4096 + 32];
+	if (snprintf(probe, sizeof probe, "%s.probe-%ld", path, (long)getpid()) >= (int)sizeof probe) {
+		snprintf(err, len, "path too long");
+		return TL_EINVAL;
+	}
+	int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		int e = errno;
+		snprintf(err, len, "cannot write '%s': %s", path, strerror(e));
+		return -e;
+	}
+	close(fd);
+	unlink(probe);
+	return 0;
+}
+
+int tlw_trace_set_dir(const char *dir, char *err, size_t len)
+{
+	if (!dir) {
+		trace_dir[0] = '\0';
+		return 0;
+	}
+	if (!*dir || strlen(dir) >= sizeof trace_dir - 256) {
+		snprintf(err, len, "--trace needs a directory name of at most %zu bytes", sizeof trace_dir - 256);
+		return TL_EINVAL;
+	}
+	if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+		snprintf(err, len, "--trace: cannot create directory '%s': %s", dir, strerror(errno));
+		return TL_EINVAL;
+	}
+	struct stat st;
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		snprintf(err, len, "--trace: '%s' is not a directory", dir);
+		return TL_EINVAL;
+	}
+	char probe[4096 + 16], why[512];
+	snprintf(probe, sizeof probe, "%s/.probe", dir);
+	if (tlw_trace_check_path(probe, why, sizeof why) != 0) {
+		snprintf(err, len, "--trace: directory '%s' is not writable: %s", dir, why);
+		return TL_EINVAL;
+	}
+	snprintf(trace_dir, sizeof trace_dir, "%s", dir);
+	return 0;
+}
+
+const char *tlw_trace_dir(void)
+{
+	return trace_dir[0] ? trace_dir : NULL;
+}
+
+void tlw_trace_case_path(const struct tlw_ctx *c, char *buf, size_t len)
+{
+	size_t used = (size_t)snprintf(buf, len, "%s/%s-%s", trace_dir[0] ? trace_dir : ".", c->w->name, c->v->name);
+	int nargs = c->w->nparams < TLW_BENCH_ARGS ? c->w->nparams : TLW_BENCH_ARGS;
+	for (int i = 0; i < nargs && used < len; i++) {
+		const struct tlw_param *p = &c->w->params[i];
+		if (p->choices)
+			used += (size_t)snprintf(buf + used, len - used, "%c%s=%s", i ? ',' : '-', p->name,
+						 p->choices[c->p[i]]);
+		else
+			used += (size_t)snprintf(buf + used, len - used, "%c%s=%lld", i ? ',' : '-', p->name,
+						 (long long)c->p[i]);
+	}
+	if (used < len)
+		snprintf(buf + used, len - used, ".json");
+}
+
+static char trace_file[4096]; /* the running trace's file, for forked children */
+
+int tlw_trace_begin(const char *path, size_t max_events)
+{
+	int r = tl_trace_start(max_events);
+	if (r == 0)
+		tl_trace_thread_name("main");
+	snprintf(trace_file, sizeof trace_file, "%s", r == 0 && path ? path : "");
+	return r;
+}
+
+static bool child_tracing;
+
+void tlw_trace_child_begin(const char *who)
+{
+	child_tracing = trace_file[0] && tl_trace_continue() == 0;
+	if (child_tracing)
+		tl_trace_thread_name(who);
+}
+
+void tlw_trace_child_end(const char *who)
+{
+	if (!child_tracing)
+		return;
+	char part[4096 + 32];
+	snprintf(part, sizeof part, "%s.part-%ld", trace_file, (long)getpid());
+	tl_trace_stop();
+	tl_trace_write(part, who); /* a missing part shows as a missing process track */
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	char *buf = NULL;
+	size_t cap = 0, n = 0, k;
+	do {
+		if (n + 65536 > cap) {
+			char *nb = realloc(buf, cap = 2 * cap + 65536);
+			if (!nb) {
+				free(buf);
+				fclose(f);
+				return NULL;
+			}
+			buf = nb;
+		}
+	} while ((k = fread(buf + n, 1, cap - n - 1, f)) > 0 && (n += k));
+	bool bad = ferror(f);
+	fclose(f);
+	if (bad) {
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+/* The events of a file tl_trace_write wrote, [*b, *e), and its otherData
+ * counts; false if it is not one. */
+static bool trace_parts(const char *doc, const char **b, const char **e, size_t *threads, size_t *events, bool *cut)
+{
+	const char *head = strstr(doc, "\"traceEvents\":[");
+	const char *tail = NULL;
+	for (const char *p = doc; (p = strstr(p, "\n],\"otherData\":")); p++)
+		tail = p;
+	if (!head || !tail || tail < head)
+		return false;
+	*b = head + strlen("\"traceEvents\":[");
+	*e = tail;
+	char tr[8] = "";
+	if (sscanf(tail, "\n],\"otherData\":{\"tool\":\"threadlab\",\"threads\":%zu,\"events\":%zu,\"truncated\":%5[a-z]",
+		   threads, events, tr) != 3)
+		return false;
+	*cut = !strcmp(tr, "true");
+	return true;
+}
+
+/* Appends the files forked children wrote next to path (path.part-<pid>)
+ * to path's events, rewrites it atomically, removes the parts. */
+static int merge_child_parts(const char *path, char *err, size_t len)
+{
+	char dir[4096];
+	snprintf(dir, sizeof dir, "%s", path);
+	char *slash = strrchr(dir, '/');
+	const char *base = slash ? slash + 1 : path;
+	if (slash)
+		*slash = '\0';
+	else
+		snprintf(dir, sizeof dir, ".");
+	char prefix[4096 + 8];
+	snprintf(prefix, sizeof prefix, "%s.part-", base);
+	DIR *d = opendir(dir);
+	if (!d)
+		return 0;
+	size_t plen, threads, events;
+	bool cut;
+	const char *pb, *pe;
+	char *main_doc = slurp(path, &plen);
+	if (!main_doc || !trace_parts(main_doc, &pb, &pe, &threads, &events, &cut)) {
+		free(main_doc);
+		closedir(d);
+		snprintf(err, len, "cannot read back trace '%s' to merge the child processes' traces", path);
+		return TL_EINVAL;
+	}
+	char tmp[4096 + 32];
+	snprintf(tmp, sizeof tmp, "%s.merge-%ld", path, (long)getpid());
+	FILE *out = fopen(tmp, "w");
+	int r = out ? 0 : -errno;
+	if (out)
+		fwrite(main_doc, 1, (size_t)(pe - main_doc), out);
+	struct dirent *de;
+	while (r == 0 && (de = readdir(d))) {
+		if (strncmp(de->d_name, prefix, strlen(prefix)) != 0)
+			continue;
+		char part[8192 + 16];
+		snprintf(part, sizeof part, "%s/%s", dir, de->d_name);
+		size_t n, t2, e2;
+		bool c2;
+		const char *b, *e;
+		char *doc = slurp(part, &n);
+		if (doc && trace_parts(doc, &b, &e, &t2, &e2, &c2) && e > b) {
+			fputc(',', out);
+			fwrite(b, 1, (size_t)(e - b), out);
+			threads += t2;
+			events += e2;
+			cut |= c2;
+		}
+		free(doc);
+		unlink(part);
+	}
+	closedir(d);
+	if (out) {
+		fprintf(out, "\n],\"otherData\":{\"tool\":\"threadlab\",\"threads\":%zu,\"events\":%zu,\"truncated\":%s}}\n",
+			threads, events, cut ? "true" : "false");
+		if (fflush(out) != 0 || ferror(out) || fsync(fileno(out)) != 0)
+			r = -(errno ? errno : EIO);
+		if (fclose(out) != 0 && !r)
+			r = -(errno ? errno : EIO);
+		if (!r && rename(tmp, path) != 0)
+			r = -errno;
+		if (r)
+			unlink(tmp);
+	}
+	free(main_doc);
+	if (r)
+		snprintf(err, len, "cannot write trace '%s': %s", path, strerror(-r));
+	return r;
+}
+
+int tlw_trace_finish(const struct tlw_ctx *c, const char *path, char *err, size_t len)
+{
+	tl_trace_stop();
+	char pname[128];
+	snprintf(pname, sizeof pname, "%s/%s", c->w->name, c->v->name);
+	int r = tl_trace_write(path, pname);
+	if (r != 0)
+		snprintf(err, len, "cannot write trace '%s': %s", path, r == TL_ENOMEM ? "out of memory" : strerror(-r));
+	if (r == 0 && tlw_forks(c->w, c->variant))
+		r = merge_child_parts(path, err, len);
+	trace_file[0] = '\0';
+	tl_trace_reset();
+	return r;
 }

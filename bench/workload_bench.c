@@ -22,6 +22,9 @@
 #include "pin.h"
 #include "tlb.h"
 
+#include "threadlab/common.h"
+#include "threadlab/trace.h"
+
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,8 +59,20 @@ static void run_case(tlb_state *st, int idx)
 	}
 	snprintf(c->pin, sizeof c->pin, "%s", tlb_pin_policy_name());
 
+	/* tl-bench --trace DIR: every repetition is traced; the file keeps the
+	 * last one (a start drops the trace before it). */
+	const bool tracing = tlw_trace_dir() != NULL;
 	while (tlb_keep_running(st)) {
-		int r = tlw_run(c);
+		char path[4096 + 256] = "";
+		if (tracing)
+			tlw_trace_case_path(c, path, sizeof path);
+		int r = tracing ? tlw_trace_begin(path, 0) : 0;
+		if (r == 0)
+			r = tlw_run(c);
+		else
+			snprintf(c->error, sizeof c->error, "--trace: %s", tl_strerror(r));
+		if (tracing)
+			tl_trace_stop();
 		if (r != 0) {
 			char msg[300];
 			snprintf(msg, sizeof msg, "%s/%s: %s", w->name, c->v->name, c->error);
@@ -73,6 +88,12 @@ static void run_case(tlb_state *st, int idx)
 		tlb_set_label(st, c->note);
 	if (tlw_has_counter(c, "items"))
 		tlb_set_items(st, (int64_t)tlw_get_counter(c, "items"));
+	if (tracing) { /* a failed write is a failed benchmark, never a silent gap */
+		char path[4096 + 256], why[600];
+		tlw_trace_case_path(c, path, sizeof path);
+		if (tlw_trace_finish(c, path, why, sizeof why) != 0)
+			tlb_skip(st, why);
+	}
 	free(c);
 }
 

@@ -9,6 +9,10 @@
  *       pin, then every counter; exit 0, or 1 if the run failed (error=...).
  *   tl-workload --list        workloads, their variants and parameters
  *   tl-workload --version     the project version
+ *   --trace FILE.json [--trace-max-events N]: record the run's timeline
+ *       (threadlab/trace.h) and write it there, atomically, after the run
+ *       (prints trace=FILE); an unwritable FILE is exit 2
+ *       before the run, a failed write exit 1.
  *   Bad usage (unknown case, parameter or value, anything after --cases /
  *   --list / --version, --benchmark_format other than console): a one-line
  *   message, exit 2.
@@ -19,6 +23,7 @@
 
 #include "threadlab/common.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +32,8 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: tl-workload --cases | --list | <workload>/<variant> [--quick] [--threads N] [--work-us W]\n"
-		   "                   [--start seed|barrier] [--pin none|compact|scatter|CPU-LIST] [--<param> V ...]\n");
+		   "                   [--start seed|barrier] [--pin none|compact|scatter|CPU-LIST] [--<param> V ...]\n"
+		   "                   [--trace FILE.json [--trace-max-events N]]\n");
 }
 
 static void print_cases(void)
@@ -154,6 +160,8 @@ int main(int argc, char **argv)
 			quick = true;
 
 	static struct tlw_ctx ctx; /* static: every exit path leaves it to the OS */
+	const char *trace_path = NULL;
+	long long trace_max = 0;
 	struct tlw_ctx *c = &ctx;
 	tlw_ctx_init(c, w, variant, quick);
 	for (int i = 2; i < argc; i++) {
@@ -179,6 +187,25 @@ int main(int argc, char **argv)
 			}
 			val = argv[++i];
 		}
+		if (!strcmp(name, "trace")) {
+			char why[512];
+			if (tlw_trace_check_path(val, why, sizeof why) != 0) {
+				fprintf(stderr, "tl-workload: --trace: %s\n", why);
+				return 2;
+			}
+			trace_path = val;
+			continue;
+		}
+		if (!strcmp(name, "trace-max-events") || !strcmp(name, "trace_max_events")) {
+			char *end;
+			errno = 0;
+			trace_max = strtoll(val, &end, 10);
+			if (errno || end == val || *end || trace_max < 1024 || trace_max > (1ll << 32)) {
+				fprintf(stderr, "tl-workload: --trace-max-events must be an integer from 1024 to 2^32, not '%s'\n", val);
+				return 2;
+			}
+			continue;
+		}
 		if (!strcmp(name, "pin")) {
 			if (strlen(val) >= sizeof c->pin) {
 				fprintf(stderr, "tl-workload: --pin: policy too long\n");
@@ -196,12 +223,25 @@ int main(int argc, char **argv)
 	/* The policy is process-wide (pin.c); set it even for "none", whose
 	 * threads are then bound to the whole allowed set. */
 	char err[256];
+	int r0;
 	if (tlb_pin_set_policy(c->pin, err, sizeof err) != 0) {
 		fprintf(stderr, "tl-workload: --pin: %s\n", err);
 		return 2;
 	}
 
+	if (trace_max && !trace_path) {
+		fprintf(stderr, "tl-workload: --trace-max-events needs --trace FILE\n");
+		return 2;
+	}
+	if (trace_path && (r0 = tlw_trace_begin(trace_path, (size_t)trace_max)) != 0) {
+		fprintf(stderr, "tl-workload: --trace: %s\n",
+			r0 == TL_EPERM ? "this threadlab was built with -DTL_TRACE=OFF" : tl_strerror(r0));
+		return 2;
+	}
 	int r = tlw_run(c);
+	char trace_err[600] = "";
+	if (trace_path && tlw_trace_finish(c, trace_path, trace_err, sizeof trace_err) != 0 && r == 0)
+		r = 1;
 	printf("case=%s/%s\n", w->name, c->v->name);
 	printf("expect=%s\n", tlw_expect_name(c->v->expect));
 	printf("params=");
@@ -220,6 +260,14 @@ int main(int argc, char **argv)
 		print_value(c->counters[k].name, c->counters[k].value);
 	if (c->note[0])
 		printf("note=%s\n", c->note);
+	if (trace_path && !trace_err[0])
+		printf("trace=%s\n", trace_path);
+	if (trace_err[0]) {
+		printf("error=%s\n", trace_err);
+		fflush(stdout);
+		fprintf(stderr, "tl-workload: %s/%s: %s\n", w->name, c->v->name, trace_err);
+		return 1;
+	}
 	if (r != 0) {
 		printf("error=%s\n", c->error);
 		fflush(stdout);

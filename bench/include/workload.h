@@ -282,6 +282,33 @@ int tlw_cpus_seen(char *buf, size_t len);
  * where they ran through shared memory (their own set dies with them). */
 void tlw_cpu_seen(int cpu);
 
+/* ---- traces (issue 16): tl-workload --trace FILE, tl-bench --trace DIR ----
+ * A traced run records every threadlab call of the run (threadlab/trace.h)
+ * plus the workload's own spans ("running user work", "sleeping", ...),
+ * and writes one Chrome Trace Event JSON file after it. */
+/* 0 if a trace file can be created at path (a probe file next to it is
+ * made and removed); else a one-line reason in err. */
+int tlw_trace_check_path(const char *path, char *err, size_t len);
+/* tl-bench --trace DIR: creates DIR if missing (one level) and checks it is
+ * writable; 0, or a one-line reason in err. NULL dir: tracing off. */
+int tlw_trace_set_dir(const char *dir, char *err, size_t len);
+const char *tlw_trace_dir(void); /* NULL unless set */
+/* The file a case's trace goes to in the --trace DIR:
+ * DIR/<workload>-<variant>[-<param>=<value>,...].json (the bench args). */
+void tlw_trace_case_path(const struct tlw_ctx *c, char *buf, size_t len);
+/* Starts recording (max_events 0: the library's default budget) for the
+ * file path, and names the calling thread "main"; 0 or tl_trace_start's error. */
+int tlw_trace_begin(const char *path, size_t max_events);
+/* In a task process the workload forked: record on (tl_trace_continue)
+ * under the name who, then before _exit write path.part-<pid>. Nothing
+ * unless the parent was tracing. */
+void tlw_trace_child_begin(const char *who);
+void tlw_trace_child_end(const char *who);
+/* Stops recording and writes the trace of case c to path, atomically
+ * (a process variant's children's parts merged in: one track per process);
+ * 0 or a negative code with a one-line reason in err. */
+int tlw_trace_finish(const struct tlw_ctx *c, const char *path, char *err, size_t len);
+
 /* Percentile (0..100) of n doubles; sorts v in place. */
 double tlw_percentile(double *v, int n, double pct);
 /* Counters <stem>_p50_<unit> and <stem>_max_<unit>: the median and the

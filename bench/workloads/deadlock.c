@@ -26,6 +26,7 @@
 #include "threadlab/lock.h"
 #include "threadlab/rlock.h"
 #include "threadlab/thread.h"
+#include "threadlab/trace.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -223,9 +224,11 @@ static int run(struct tlw_ctx *c)
 	s->hold_us = tlw_p(c, "hold_us");
 	for (int l = 0; l < NLOCKS; l++) {
 		tl_lock_init(&s->lock[l], TL_PRIVATE);
+		tl_trace_name(&s->lock[l], l ? "mutexB" : "mutexA"); /* the seed's names (NLOCKS is 2) */
 		atomic_init(&s->holder[l], -1);
 	}
 	tl_rlock_init(&s->rlock, TL_PRIVATE);
+	tl_trace_name(&s->rlock, "mutexA = mutexB (RLock)");
 	for (int i = 0; i < n; i++)
 		atomic_init(&s->wants[i], -1);
 

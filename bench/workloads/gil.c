@@ -24,6 +24,7 @@
 #include "threadlab/common.h"
 #include "threadlab/lock.h"
 #include "threadlab/thread.h"
+#include "threadlab/trace.h"
 
 #include <pthread.h>
 #include <sched.h> /* sched_yield */
@@ -168,6 +169,7 @@ static int run(struct tlw_ctx *c)
 		return tlw_fail(c, TL_ENOMEM, "out of memory");
 	}
 	tl_lock_init(&s->gil.lock, TL_PRIVATE);
+	tl_trace_name(&s->gil.lock, "the GIL");
 	pthread_barrier_init(&s->gate, NULL, (unsigned)n + 1);
 	tlw_team_start_all_or_exit(&t); /* behind a start barrier */
 	pthread_barrier_wait(&s->gate);

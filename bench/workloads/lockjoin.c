@@ -44,6 +44,7 @@
 #include "threadlab/common.h"
 #include "threadlab/lock.h"
 #include "threadlab/thread.h"
+#include "threadlab/trace.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -103,6 +104,8 @@ static void read_work_write(const struct lj *s, int *n)
 {
 	int temp = *n;
 	tlw_work(s->work_kind, s->work_us);
+	if (tl_trace_enabled() && *n != temp) /* another thread wrote n meanwhile: this store erases it */
+		tl_trace_instant("lost update", n);
 	*n = temp - 1;
 }
 
@@ -158,6 +161,7 @@ static double run_once(struct tlw_ctx *c, struct lj *s, int *final_n)
 	s->n = n;
 	atomic_store(&s->an, n);
 	int r = tl_lock_init(&s->lock, TL_PRIVATE);
+	tl_trace_name(&s->lock, "lock (n)");
 	if (r != 0) {
 		tlw_team_destroy(&t);
 		return tlw_fail(c, r, "tl_lock_init: %s", tl_strerror(r));
@@ -268,6 +272,7 @@ static double run_procs(struct tlw_ctx *c, struct lj *s)
 	for (int i = 0; i < n; i++)
 		m->child[i].n = m->child[i].cpu = -1;
 	int r = tl_lock_init(&m->lock, TL_PSHARED);
+	tl_trace_name(&m->lock, "lock (shared n)");
 	if (r == 0 && s->start_mode == TLW_START_BARRIER) {
 		pthread_barrierattr_t a;
 		pthread_barrierattr_init(&a);
@@ -295,7 +300,11 @@ static double run_procs(struct tlw_ctx *c, struct lj *s)
 			prctl(PR_SET_PDEATHSIG, SIGKILL);
 			if (getppid() != self)
 				_exit(111);
+			char who[32];
+			snprintf(who, sizeof who, "process %d", started + 1);
+			tlw_trace_child_begin(who); /* tl-workload --trace: this process's track */
 			proc_task(s, m, started);
+			tlw_trace_child_end(who);
 			_exit(0);
 		}
 		pids[started] = pid;
@@ -387,6 +396,7 @@ static int run(struct tlw_ctx *c)
 		ref = *slot;
 	} else {
 		int ref_n;
+		tl_trace_stop(); /* a trace shows the case's own run, not this reference */
 		s->variant = V_REFERENCE;
 		ref = run_once(c, s, &ref_n);
 		if (ref < 0) {

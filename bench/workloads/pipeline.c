@@ -22,6 +22,7 @@
 #include "threadlab/common.h"
 #include "threadlab/queue.h"
 #include "threadlab/thread.h"
+#include "threadlab/trace.h"
 
 #include <ctype.h>
 #include <stdatomic.h>
@@ -120,13 +121,20 @@ static void busy_consume(struct pipe_state *s, struct plist *l, atomic_int *upst
 			 void (*handle)(struct pipe_state *, int))
 {
 	int idx;
+	bool spinning = false; /* a "busy-waiting" trace span is open */
 	for (;;) {
 		tlw_opaque(); /* re-read the list each turn, like `while True: if msg_l:` */
 		if (plist_pop(l, &idx)) {
+			if (spinning)
+				tl_trace_end();
+			spinning = false;
 			if (valid(s, idx))
 				handle(s, idx);
 			continue;
 		}
+		if (!spinning)
+			tl_trace_begin("busy-waiting (list empty)");
+		spinning = true;
 		(*polls)++;
 		if (atomic_load_explicit(upstream_done, memory_order_relaxed)) {
 			tlw_opaque();
@@ -136,6 +144,7 @@ static void busy_consume(struct pipe_state *s, struct plist *l, atomic_int *upst
 				handle(s, idx);
 		}
 	}
+	tl_trace_end(); /* the busy-wait span the last empty turn opened */
 }
 
 static void format_one(struct pipe_state *s, int idx)
@@ -276,6 +285,8 @@ static int run(struct tlw_ctx *c)
 	if (c->variant == V_QUEUE) {
 		tl_queue_init(&s->q_msg, TL_QUEUE_FIFO, 0);
 		tl_queue_init(&s->q_fmt, TL_QUEUE_FIFO, 0);
+		tl_trace_name(&s->q_msg, "msg queue");
+		tl_trace_name(&s->q_fmt, "format queue");
 	}
 	double cpu0 = tlw_cpu_seconds(), t0 = tlw_now();
 	if ((r = tlw_team_start(&t)) != 0 && c->variant == V_QUEUE) {

@@ -33,6 +33,7 @@
 #include "spin.h"
 #include "tid.h"
 #include "timeout.h"
+#include "trace_hooks.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -390,7 +391,9 @@ int tl_cond_wait_until(tl_cond_t *c, const struct timespec *deadline)
 
 	uint32_t depth;
 	release_for_wait(c, &depth);
+	TL_TRACE_T0(t0);
 	sleep_on(&w.state, deadline, 0);
+	TL_TRACE_WAITED(TL__TR_COND, c, t0, atomic_load_explicit(&w.state, memory_order_relaxed) == NOTIFIED ? 0 : TL_ETIMEDOUT);
 	reacquire(c, depth); /* private: always 0 */
 	/* Under the lock again: the state is final (notify runs under it). */
 	if (atomic_load_explicit(&w.state, memory_order_relaxed) == NOTIFIED)
@@ -444,6 +447,7 @@ int tl_cond_notify(tl_cond_t *c, int n)
 {
 	if (!owned(c))
 		return TL_EPERM;
+	TL_TRACE_SIGNAL(TL__TR_COND, c);
 	/* Nobody waits (both kinds keep nwaiters, under the lock): done. */
 	if (atomic_load_explicit(&c->nwaiters, memory_order_relaxed) == 0)
 		return 0;

@@ -17,6 +17,7 @@
 #include "futex.h"
 #include "spin.h"
 #include "timeout.h"
+#include "trace_hooks.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -46,6 +47,7 @@ int tl_event_destroy(tl_event_t *e)
 
 int tl_event_set(tl_event_t *e)
 {
+	TL_TRACE_SIGNAL(TL__TR_EVENT, e);
 	uint32_t w = atomic_load_explicit(&e->word, memory_order_relaxed);
 	do {
 		if (w & FLAG)
@@ -70,6 +72,7 @@ bool tl_event_is_set(const tl_event_t *e)
 
 int tl_event_wait_until(tl_event_t *e, const struct timespec *deadline)
 {
+	TL_TRACE_WAIT_SCOPE(TL__TR_EVENT, e);
 	uint32_t seen = atomic_load_explicit(&e->word, memory_order_acquire), w;
 	if (seen & FLAG)
 		return 0;

@@ -15,6 +15,7 @@
 #include "qlock.h"
 #include "spin.h"
 #include "timeout.h"
+#include "trace_hooks.h"
 
 #include <limits.h>
 #include <math.h>
@@ -132,6 +133,7 @@ static int complete(tl_future_t *f, int error, bool broken, void *value, size_t 
 	 * now, unless it is the value itself. */
 	if (f->free_value && f->value != value)
 		f->free_value(f->value);
+	TL_TRACE_SIGNAL(TL__TR_FUTURE, f);
 	f->error = error;
 	f->broken = broken;
 	f->value = value;
@@ -233,6 +235,7 @@ static const struct timespec *deadline_of(double timeout, struct timespec *buf)
 
 int tl_future_wait_until(tl_future_t *f, const struct timespec *deadline)
 {
+	TL_TRACE_WAIT_SCOPE(TL__TR_FUTURE, f);
 	uint32_t s = atomic_load_explicit(&f->state, memory_order_acquire);
 	/* A trivial task finishes in about a microsecond on another CPU: look
 	 * for it briefly (spin.h) before sleeping, since a futex sleep + wake

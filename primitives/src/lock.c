@@ -54,6 +54,7 @@
 #include "tid.h"
 #include "timeout.h"
 #include "tsan_mutex.h"
+#include "trace_hooks.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -229,7 +230,9 @@ static inline int acquire_until(tl_lock_t *l, const struct timespec *deadline)
 	 * workload backs off with timed acquires. */
 	tl__tsan_lock_sync();
 	TL_TSAN_MUTEX_PRE_LOCK(l, TL__TSAN_READ);
+	TL_TRACE_T0(t0);
 	int r = pshared(l) ? p_lock(l, false, deadline) : try_fast(l) ? 0 : lock_slow(l, deadline);
+	TL_TRACE_WAITED(TL__TR_LOCK, l, t0, r);
 	bool got = r == 0 || r == TL_EOWNERDEAD;
 	(void)got;
 	if (got)
@@ -250,6 +253,7 @@ static inline int try_acquire(tl_lock_t *l)
 	tl__tsan_lock_sync();
 	TL_TSAN_MUTEX_PRE_LOCK(l, TL__TSAN_READ | TL__TSAN_TRY);
 	int r = pshared(l) ? p_lock(l, true, NULL) : try_fast(l) ? 0 : TL_EBUSY;
+	if (r == 0) TL_TRACE_ACQUIRED(TL__TR_LOCK, l);
 	if (r == 0)
 		tl__tsan_lock_acquired(l);
 	TL_TSAN_MUTEX_POST_LOCK(l, TL__TSAN_READ | TL__TSAN_TRY | (r == 0 ? 0 : TL__TSAN_TRY_FAILED), 0);
@@ -323,6 +327,7 @@ int tl_lock_release(tl_lock_t *l)
 	if (pshared(l) ? v == 0 || tl__robust_notrec(v) : (v & LOW) == 0 || (v & LOW) == HANDED)
 		return TL_EPERM;
 #endif
+	TL_TRACE_RELEASE(TL__TR_LOCK, l); /* before the store: precedes the acquire it lets in */
 	TL_TSAN_RELEASE(l);
 	TL_TSAN_MUTEX_PRE_UNLOCK(l, TL__TSAN_READ);
 	tl__tsan_lock_released(l);

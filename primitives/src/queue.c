@@ -23,6 +23,7 @@
 
 #include <limits.h>
 #include "spin.h"
+#include "trace_hooks.h"
 
 #include <sched.h>
 #include <math.h>
@@ -215,6 +216,7 @@ static int wait_core(tl_queue_t *q, const struct op *op, const struct timespec *
 static inline int put_core(tl_queue_t *q, int64_t prio, void *item, const struct timespec *deadline,
 			   double timeout)
 {
+	TL_TRACE_SIGNAL(TL__TR_QUEUE, q);
 	int r = try_put(q, prio, item);
 	if (r == TL_EFULL) {
 		struct timespec ts;
@@ -233,7 +235,9 @@ static inline int get_core(tl_queue_t *q, int64_t *prio, void **item, const stru
 	if (r == TL_EEMPTY) {
 		struct timespec ts;
 		struct op op = { .put = false, .prio_out = prio, .item_out = item };
+		TL_TRACE_T0(t0);
 		r = wait_core(q, &op, deadline ? deadline : tl_deadline(&ts, timeout));
+		TL_TRACE_WAITED(TL__TR_QUEUE, q, t0, r);
 	}
 	if (r == 0)
 		get_done(q);

@@ -28,6 +28,7 @@
 #include "tid.h"
 #include "timeout.h"
 #include "tsan_mutex.h"
+#include "trace_hooks.h"
 
 #include <errno.h>
 
@@ -84,7 +85,9 @@ static int acquire(tl_rlock_t *r, uint32_t me, bool try_only, const struct times
 	unsigned tf = try_only ? TL__TSAN_TRY : 0;
 	(void)tf;
 	TL_TSAN_MUTEX_PRE_LOCK(r, tf);
+	TL_TRACE_T0(t0);
 	int rc = try_fast(r, me) ? 0 : try_only ? try_failed(r) : lock_slow(r, me, deadline);
+	TL_TRACE_WAITED(TL__TR_RLOCK, r, t0, rc);
 	bool got = rc == 0 || rc == TL_EOWNERDEAD;
 	if (got)
 		r->count = 1;
@@ -162,6 +165,7 @@ int tl_rlock_release(tl_rlock_t *r)
 	uint32_t w = atomic_load_explicit(&r->owner, memory_order_relaxed);
 	if ((w & TID_MASK) != tl__self_tid())
 		return TL_EPERM;
+	if (r->count == 1) TL_TRACE_RELEASE(TL__TR_RLOCK, r); /* the outermost release only */
 	TL_TSAN_MUTEX_PRE_UNLOCK(r, 0);
 	if (--r->count == 0)
 		unlock_word(r, w);

@@ -15,6 +15,7 @@
 #include "futex.h"
 #include "spin.h"
 #include "timeout.h"
+#include "trace_hooks.h"
 
 #include <errno.h>
 
@@ -108,7 +109,10 @@ __attribute__((noinline)) static int acquire_slow(tl_sem_t *s, const struct time
 static inline int acquire_until(tl_sem_t *s, const struct timespec *deadline)
 {
 	uint64_t w = atomic_load_explicit(&s->word, memory_order_relaxed);
-	return take(s, &w, 0) ? 0 : acquire_slow(s, deadline);
+	TL_TRACE_T0(t0);
+	int r = take(s, &w, 0) ? 0 : acquire_slow(s, deadline);
+	TL_TRACE_WAITED(TL__TR_SEM, s, t0, r);
+	return r;
 }
 
 int tl_sem_acquire_until(tl_sem_t *s, const struct timespec *deadline)
@@ -140,6 +144,7 @@ int tl_sem_release(tl_sem_t *s, int n)
 {
 	if (n < 1)
 		return TL_EINVAL;
+	TL_TRACE_RELEASE(TL__TR_SEM, s);
 	uint32_t limit = s->flags & BOUNDED ? s->bound : UINT32_MAX;
 	uint64_t w = atomic_load_explicit(&s->word, memory_order_relaxed);
 	do {

@@ -24,6 +24,7 @@
 #include "futex.h"
 #include "spin.h"
 #include "timeout.h"
+#include "trace_hooks.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -110,6 +111,7 @@ static void *trampoline(void *p)
 	t->handle = pthread_self();
 	t->native_id = tl__gettid();
 	set_os_name(t->handle, t->name);
+	TL_TRACE_THREAD(t, t->name); /* under the registry lock, as tl_thread_set_name writes it */
 	uint32_t old = atomic_exchange_explicit(&t->state, TL__TS_RUNNING, memory_order_acq_rel);
 	tl__registry_unlock();
 	if (old & TL__TS_WAITERS)
@@ -122,6 +124,7 @@ static void *trampoline(void *p)
 	tl__registry_unlink(t);
 	tl__registry_unlock();
 	tl__self = NULL;
+	TL_TRACE_SIGNAL(TL__TR_THREAD, t); /* before the joiner can see it: the arrow to its join */
 	tl__thread_mark_finished(t); /* t may be freed from here on */
 	if (!daemon)
 		tl__nondaemon_exit(); /* last: tl_thread_shutdown may return now */
@@ -218,6 +221,7 @@ int tl_thread_join_until(tl_thread_t *t, const struct timespec *deadline)
 		return TL_EDEADLK; /* Python: "cannot join current thread" */
 	if (t->dummy)
 		return TL_EINVAL; /* Python: "cannot join a dummy thread" */
+	TL_TRACE_WAIT_SCOPE(TL__TR_THREAD, t);
 
 	uint32_t d = atomic_load_explicit(&t->done, memory_order_acquire);
 	const uint32_t spin = tl__pauses_for_ns(JOIN_SPIN_NS);
