@@ -114,17 +114,15 @@ static void thr_exit(void *arg)
 	free(t->pending);
 	free(t);
 	t_self = NULL;
-#ifdef TL_VALGRIND
-	/* glibc hands this TLS block to a later thread: order our last write
-	 * of t_self before its first (self()), per TLS address */
-	ANNOTATE_HAPPENS_BEFORE(&t_self);
-#endif
 	TL_TSAN_MUTEX_POST_SIGNAL(&g_spin);
 }
 
 static void make_key(void)
 {
 	pthread_key_create(&g_key, thr_exit);
+#ifdef TL_VALGRIND
+	ANNOTATE_HAPPENS_BEFORE(&g_once); /* Helgrind does not see pthread_once's edge */
+#endif
 }
 
 /* Inside a bracket, g_spin not held. */
@@ -132,10 +130,10 @@ static struct thr *self(void)
 {
 	if (t_self)
 		return t_self;
-#ifdef TL_VALGRIND
-	ANNOTATE_HAPPENS_AFTER(&t_self); /* see thr_exit */
-#endif
 	pthread_once(&g_once, make_key);
+#ifdef TL_VALGRIND
+	ANNOTATE_HAPPENS_AFTER(&g_once); /* see make_key */
+#endif
 	struct thr *t = calloc(1, sizeof *t);
 	if (!t)
 		abort();

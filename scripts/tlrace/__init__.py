@@ -8,6 +8,9 @@ One module per job:
   runner.py   runs one case K times under different schedules (tsan-run)
   report.py   dedup, per-case verdicts, precision/recall, summary.csv/.md
   suite.py    builds threadlab and runs every case (tsan-suite)
+  ci.py       SARIF 2.1.0 and JUnit XML of a run (CI formats)
+  chaos.c     the schedule-perturbation shim tsan-run LD_PRELOADs (C, built on use)
+  catchrate.py  measures tsan-run's catch rate on tests/tlrace/progs/rare.c
 
 Standard library only (python3 >= 3.8).
 """

@@ -41,8 +41,12 @@
  *   TL_CHAOS_SEED   64-bit seed (decimal); unset or 0: the shim does nothing
  *   TL_CHAOS_PCT    percent of perturbation points that act (default 20)
  *   TL_CHAOS_MAX_US longest injected sleep in microseconds (default 1000)
- *   TL_CHAOS_TRACE  file: append "chaos <pid> <seed> <pct> <max_us>" at load
- *                   and "t<index> <first 8 decisions>" as each thread starts,
+ *   TL_CHAOS_TRACE  file: append "chaos <pid> <seed> <pct> <max_us> above|below"
+ *                   at load (once per exec'd image: a taskset or setarch
+ *                   wrapper adds its own line; "below": under a static TSan
+ *                   runtime)
+ *                   and "t<index> <first 8 decisions>" at each thread's first
+ *                   perturbation point,
  *                   so tests can check that a seed reproduces the decisions.
  */
 #define _GNU_SOURCE

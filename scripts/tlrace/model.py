@@ -193,13 +193,16 @@ def stack_signature(frames, roots) -> str:
 
 def past_lock_impl(frames):
     """For a stack that enters TSan through a mutex annotation
-    (__tsan_mutex_pre_lock & co., i.e. a custom lock such as tl_lock), the
+    (__tsan_mutex_pre_lock & co., i.e. a custom lock such as tl_lock; under
+    Helgrind/DRD threadlab's tl__vg_* client-request wrappers), the
     frames below it are the lock's own implementation: drop them, up to the
     first frame in another source file, so the location is the code that
     took the lock, as it is for pthread_mutex_lock (an interceptor)."""
     k = None
     for i, f in enumerate(frames):
-        if (f.func or "").startswith("__tsan_mutex_"):
+        # threadlab's Helgrind/DRD annotations (primitives/src/lock_tsan.c)
+        # play the part of __tsan_mutex_* under valgrind
+        if (f.func or "").startswith(("__tsan_mutex_", "tl__vg_")):
             k = i
     if k is None:
         return frames

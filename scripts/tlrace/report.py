@@ -345,7 +345,7 @@ def blind_spots(verdicts):
         "v3" in (v.result.runtime or "") or "static" in (v.result.runtime or ""))})
     if v3:
         notes.append(
-            "known blind spot of %s (clang >= 14's new runtime): a race whose earlier "
+            "known blind spot of clang's TSan runtime (%s): a race whose earlier "
             "access's stack cannot be restored (the first thread stays busy long after "
             "its write) is dropped without any report; history_size=7 (the maximum) is "
             "set to make that rarer. A clean verdict here is weaker than under gcc's "

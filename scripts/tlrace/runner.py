@@ -560,83 +560,82 @@ def _one_run(env: Env, case: Case, detector: str, i: int, seed: int, suffix: str
     stem = "%s%s.%d" % (case.stem, suffix, i)
     run = Run(index=i, schedule="", argv=[], seed=seed)
     _run_once(env, case, detector, i, run, stem)
-    if True:
-        if detector == "tsan" and not run.hung:
+    if detector == "tsan" and not run.hung:
+        why = _aslr_failure(run)
+        # (a parallel case may have switched ASLR off after this run began:
+        # what matters is whether *this* run had the workaround)
+        if why and not run.aslr_workaround and env.has_setarch:
+            with env.lock:
+                if not env.aslr_off:
+                    env.aslr_off = True
+                    env.aslr_note = (
+                        "TSan could not start with address-space randomisation "
+                        "on (%s): re-running every case under `setarch %s -R` "
+                        "(ASLR off for the tested processes only)" % (why, env.arch))
+                    env.log("note: " + env.aslr_note)
+            for p in run.logs + [run.out]:
+                os.replace(p, p + ".aslr-failed")
+            run = Run(index=i, schedule="", argv=[], seed=seed)
+            _run_once(env, case, detector, i, run, stem)
             why = _aslr_failure(run)
-            # (a parallel case may have switched ASLR off after this run began:
-            # what matters is whether *this* run had the workaround)
-            if why and not run.aslr_workaround and env.has_setarch:
-                with env.lock:
-                    if not env.aslr_off:
-                        env.aslr_off = True
-                        env.aslr_note = (
-                            "TSan could not start with address-space randomisation "
-                            "on (%s): re-running every case under `setarch %s -R` "
-                            "(ASLR off for the tested processes only)" % (why, env.arch))
-                        env.log("note: " + env.aslr_note)
-                for p in run.logs + [run.out]:
-                    os.replace(p, p + ".aslr-failed")
-                run = Run(index=i, schedule="", argv=[], seed=seed)
-                _run_once(env, case, detector, i, run, stem)
-                why = _aslr_failure(run)
-            if why:
-                res.errors.append("run %d: TSan could not start%s: %s" % (
-                    i, " even under setarch -R" if run.aslr_workaround else "", why))
-        res.runs.append(run)
-        crashes = []
-        for path in run.logs:
-            parsed = (tsan_parser.parse_file(path) if detector == "tsan"
-                      else vg_parser.parse_file(path))
-            for rep in parsed.reports:
-                rep.locate(env.roots)
-                rep.run = i
-                rep.schedule = run.schedule
-                if rep.kind not in run.found:
-                    run.found.append(rep.kind)
-                if rep.category == "crash":
-                    crashes.append(rep)
-            if parsed.runtime and (not res.runtime or "v" in parsed.runtime):
-                res.runtime = parsed.runtime
-            for f in parsed.fatal:
-                if not _ASLR.search(f):
-                    res.errors.append("run %d: %s: %s" % (i, os.path.basename(path), f))
-            res.parsed.append(parsed)
-        rel_out = os.path.relpath(run.out, env.out_dir)
-        if crashes:
-            # It ran under TSan and died: say how, where, in which thread.
-            for rep in crashes:
-                res.errors.append("run %d: the program crashed under TSan: %s in %s at %s%s "
-                                  "(TSan's report: %s)" % (
-                                      i, rep.kind, rep.function_a or "?", rep.location_a,
-                                      " (thread %s)" % rep.threads[0] if rep.threads else "",
-                                      os.path.relpath(rep.log, env.out_dir)))
-        elif detector != "native" and not run.hung and not run.logs and run.returncode != 127:
-            if run.returncode is not None and run.returncode < 0:
-                res.errors.append(
-                    "run %d: killed by %s before %s wrote anything (the program %s; "
-                    "its output: %s)" % (
-                        i, _signame(-run.returncode), "TSan" if detector == "tsan" else detector,
-                        "is TSan-instrumented (__tsan_init found)" if detector == "tsan"
-                        and os.path.exists(case.argv[0]) and tsan_built(case.argv[0])
-                        else "started", rel_out))
-            else:
-                res.errors.append(
-                    "run %d: no %s log at all: the program did not run under the detector "
-                    "(not instrumented? exec'd something else?) - refusing to call it clean"
-                    % (i, "TSan" if detector == "tsan" else detector))
-        elif detector == "tsan" and run.logs and not run.hung and not any(
-                p.processes for p in res.parsed if p.path in run.logs):
-            if run.returncode is not None and run.returncode < 0:
-                res.errors.append("run %d: killed by %s before TSan's exit report (its "
-                                  "logs have no memory map; output: %s)" % (
-                                      i, _signame(-run.returncode), rel_out))
-            else:
-                res.errors.append("run %d: no process finished under TSan (no memory "
-                                  "map or banner in its logs; exit status %s; output: %s)"
-                                  % (i, run.returncode, rel_out))
-        if run.returncode == 127 and not run.logs:
-            res.errors.append("run %d: could not start %s (see %s)" % (
-                i, case.argv[0], rel_out))
+        if why:
+            res.errors.append("run %d: TSan could not start%s: %s" % (
+                i, " even under setarch -R" if run.aslr_workaround else "", why))
+    res.runs.append(run)
+    crashes = []
+    for path in run.logs:
+        parsed = (tsan_parser.parse_file(path) if detector == "tsan"
+                  else vg_parser.parse_file(path))
+        for rep in parsed.reports:
+            rep.locate(env.roots)
+            rep.run = i
+            rep.schedule = run.schedule
+            if rep.kind not in run.found:
+                run.found.append(rep.kind)
+            if rep.category == "crash":
+                crashes.append(rep)
+        if parsed.runtime and (not res.runtime or "v" in parsed.runtime):
+            res.runtime = parsed.runtime
+        for f in parsed.fatal:
+            if not _ASLR.search(f):
+                res.errors.append("run %d: %s: %s" % (i, os.path.basename(path), f))
+        res.parsed.append(parsed)
+    rel_out = os.path.relpath(run.out, env.out_dir)
+    if crashes:
+        # It ran under TSan and died: say how, where, in which thread.
+        for rep in crashes:
+            res.errors.append("run %d: the program crashed under TSan: %s in %s at %s%s "
+                              "(TSan's report: %s)" % (
+                                  i, rep.kind, rep.function_a or "?", rep.location_a,
+                                  " (thread %s)" % rep.threads[0] if rep.threads else "",
+                                  os.path.relpath(rep.log, env.out_dir)))
+    elif detector != "native" and not run.hung and not run.logs and run.returncode != 127:
+        if run.returncode is not None and run.returncode < 0:
+            res.errors.append(
+                "run %d: killed by %s before %s wrote anything (the program %s; "
+                "its output: %s)" % (
+                    i, _signame(-run.returncode), "TSan" if detector == "tsan" else detector,
+                    "is TSan-instrumented (__tsan_init found)" if detector == "tsan"
+                    and os.path.exists(case.argv[0]) and tsan_built(case.argv[0])
+                    else "started", rel_out))
+        else:
+            res.errors.append(
+                "run %d: no %s log at all: the program did not run under the detector "
+                "(not instrumented? exec'd something else?) - refusing to call it clean"
+                % (i, "TSan" if detector == "tsan" else detector))
+    elif detector == "tsan" and run.logs and not run.hung and not any(
+            p.processes for p in res.parsed if p.path in run.logs):
+        if run.returncode is not None and run.returncode < 0:
+            res.errors.append("run %d: killed by %s before TSan's exit report (its "
+                              "logs have no memory map; output: %s)" % (
+                                  i, _signame(-run.returncode), rel_out))
+        else:
+            res.errors.append("run %d: no process finished under TSan (no memory "
+                              "map or banner in its logs; exit status %s; output: %s)"
+                              % (i, run.returncode, rel_out))
+    if run.returncode == 127 and not run.logs:
+        res.errors.append("run %d: could not start %s (see %s)" % (
+            i, case.argv[0], rel_out))
 
 
 def _signame(sig):
