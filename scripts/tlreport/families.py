@@ -165,7 +165,8 @@ def is_queue(p):
 def is_executor(p):
     pr = p.primitive.lower()
     return ("pool" in pr or "per_task" in pr or "per-task" in pr
-            or pr in ("executor", "executors"))
+            or pr in ("executor", "executors")
+            or (is_peer_library(p) and p.baseline.startswith("gthreadpool/")))  # oneTBB's
 
 
 def is_start(p):

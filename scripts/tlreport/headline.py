@@ -127,8 +127,8 @@ def section(points):
     out.append('<p class="note">Medians of the time per operation, one run. A blocking peer '
                'sleeps when it must wait, a spinning one busy-waits (the CSV\'s <code>waits</code>); '
                'ours blocks. Ratios are ours / other: below 1 ours is faster. cv: coefficient of '
-               'variation over the repetitions (ours / baseline / blocking / spinning). * the row '
-               'carries a note (hover), e.g. Debian\'s Abseil is built without NDEBUG.</p>')
+               'variation over the repetitions (ours / baseline / blocking / spinning). * the row has '
+               'a label (hover), e.g. Debian\'s Abseil is built without NDEBUG.</p>')
     out.append('<table id="headline-table"><tr><th>primitive</th><th>pattern</th><th>ours</th>'
                '<th>native baseline</th><th>time</th><th>best blocking peer</th><th>time</th>'
                '<th>best spinning peer</th><th>time</th><th>ours / baseline</th>'
