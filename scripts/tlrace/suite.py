@@ -522,7 +522,7 @@ def main(argv=None):
                          "%d (case k run i: seed + 1000*k + i; replay one with tsan-run "
                          "--seed N --runs 1); budget %s" % (
                              env.alt_threads, "" if a.no_chaos else
-                             ", each with the chaos shim (scripts/tlrace/chaos.c) and "
+                             ", fixtures each with the chaos shim (scripts/tlrace/chaos.c) and "
                              "sometimes a CPU hog", env.base_seed,
                              "%.0f s per case" % a.budget if a.budget else "none (exactly "
                              "--runs runs)"))
