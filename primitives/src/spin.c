@@ -67,8 +67,12 @@ bool tl__spin_round(tl__spin_t *s, uint64_t now)
 		s->round_end = 0;
 		return true;
 	}
-	if (atomic_load_explicit(&cpu_busy[c].shift, memory_order_relaxed))
-		atomic_store_explicit(&cpu_busy[c].shift, 0, memory_order_relaxed);
+	/* A quick yield halves the next window rather than forgetting the
+	 * verdict: on a loaded CPU some yields are quick (the scheduler may
+	 * pick us again at once), and each probe that is not costs a slice. */
+	uint32_t sh = atomic_load_explicit(&cpu_busy[c].shift, memory_order_relaxed);
+	if (sh)
+		atomic_store_explicit(&cpu_busy[c].shift, sh - 1, memory_order_relaxed);
 	s->round_end = after + TL__SPIN_ROUND_NS;
 	return true;
 }

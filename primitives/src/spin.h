@@ -20,10 +20,15 @@
  * work holds this CPU. Waits that start on that CPU then spin without
  * yields, and only for TL__SPIN_BUSY_NS (a peer running on another CPU
  * still answers within that; one on ours cannot run until we sleep), for a
- * window of TL__SPIN_BUSY_WINDOW_NS << k (k grows while the probe at the
- * end of a window finds the CPU busy again, up to TL__SPIN_SKIP_SHIFT_MAX):
- * a loaded CPU pays one lost slice per window, a CPU that became quiet gets
- * the yields back at the next probe. The learned state is per CPU (a
+ * window of TL__SPIN_BUSY_WINDOW_NS << k (k grows by one while the probe
+ * at the end of a window finds the CPU busy again, up to
+ * TL__SPIN_SKIP_SHIFT_MAX, and shrinks by one for each quick yield): a
+ * loaded CPU pays one lost slice per window, a CPU that became quiet gets
+ * the yields back after a few probes. The thresholds were set on the 2-vCPU
+ * EPYC VM: a 50 us threshold and a 50 ms window marked a quiet CPU busy
+ * for most of a same-CPU ping-pong (a few long yields a second happen
+ * there too), a 1 ms window that forgot its verdict at the first quick
+ * yield let a loaded CPU probe (and lose a slice) every few ms. The learned state is per CPU (a
  * thread's CPU is what a yield tells about, and benchmark or pool threads
  * come and go), a hint only: no ordering hangs on it.
 
@@ -54,13 +59,13 @@
 #define TL__SPIN_BUSY_NS 2000 /* whole busy phase, yields off (CPU found busy) */
 #endif
 #ifndef TL__SPIN_SLOW_YIELD_NS
-#define TL__SPIN_SLOW_YIELD_NS 50000 /* a yield this long gave a time slice away */
+#define TL__SPIN_SLOW_YIELD_NS 250000 /* a yield this long gave a time slice away (slices are 0.75-3 ms) */
 #endif
 #ifndef TL__SPIN_BUSY_WINDOW_NS
-#define TL__SPIN_BUSY_WINDOW_NS 50000000ull /* 50 ms: yields off on a busy CPU for this, doubling */
+#define TL__SPIN_BUSY_WINDOW_NS 4000000ull /* 4 ms: yields off on a busy CPU for this, doubling */
 #endif
 #ifndef TL__SPIN_SKIP_SHIFT_MAX
-#define TL__SPIN_SKIP_SHIFT_MAX 5 /* at most 1.6 s between two probes */
+#define TL__SPIN_SKIP_SHIFT_MAX 9 /* at most 2 s between two probes */
 #endif
 #define TL__SPIN_CLOCK_EVERY 4 /* pauses between two clock reads */
 
