@@ -467,13 +467,8 @@ def main(argv=None):
         results.die(e, "report-page")
     print("report-page: wrote %s (%d plots embedded)" % (path, n))
     if args.check:
-        from . import pagecheck
-        try:
-            r = pagecheck.check(path)
-        except pagecheck.ChromiumMissing as e:
-            results.die("--check: %s" % e, "report-page")
-        except RuntimeError as e:
-            print("report-page: check failed: %s" % e, file=sys.stderr)
+        r = _chromium_check(path)
+        if r is None:
             return 1
         good = r["rendered"] == r["total"] == n and not r["external"]
         print("report-page: chromium rendered %d of %d images (%d plots)%s%s" % (
@@ -482,6 +477,19 @@ def main(argv=None):
             "; external resources: " + ",".join(r["external"]) if r["external"] else ""))
         return 0 if good else 1
     return 0
+
+
+def _chromium_check(path):
+    """--check: load the page in headless Chromium (pagecheck). The result,
+    or None after printing why the check failed; no Chromium is exit 2."""
+    from . import pagecheck
+    try:
+        return pagecheck.check(path)
+    except pagecheck.ChromiumMissing as e:
+        results.die("--check: %s" % e, "report-page")
+    except RuntimeError as e:
+        print("report-page: check failed: %s" % e, file=sys.stderr)
+        return None
 
 
 def fleet_main(args):
@@ -496,13 +504,8 @@ def fleet_main(args):
         results.die(e, "report-page")
     print("report-page: wrote %s (%d machines)" % (path, n))
     if args.check:
-        from . import pagecheck
-        try:
-            r = pagecheck.check(path)
-        except pagecheck.ChromiumMissing as e:
-            results.die("--check: %s" % e, "report-page")
-        except RuntimeError as e:
-            print("report-page: check failed: %s" % e, file=sys.stderr)
+        r = _chromium_check(path)
+        if r is None:
             return 1
         return 0 if not r["external"] and not r["broken"] else 1
     return 0
