@@ -24,7 +24,9 @@ def trace_of(out):
                 for ln in fh:
                     p = ln.split()
                     lines.append(" ".join(p[:1] + p[2:]) if p[0] == "chaos" else ln.strip())
-    return lines
+    # Each thread appends its own line ("t1 ...", "t2 ...") when it ends, in
+    # whatever order the threads end: the seed fixes each line, not the order.
+    return sorted(lines)
 
 
 class Explore(T.TsanRunEndToEnd):
