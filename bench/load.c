@@ -23,6 +23,7 @@ static int n_spinners, per_cpu_now;
 static void *spin(void *arg)
 {
 	(void)arg;
+	pthread_setname_np(pthread_self(), "tl-load"); /* idle.c leaves these out */
 	while (!atomic_load_explicit(&stop, memory_order_relaxed))
 		__asm__ __volatile__("" ::: "memory");
 	return NULL;

@@ -294,4 +294,13 @@ void bm_wake_register(const char *name, const char *baseline, tlb_fn fn);
 /* Barrier rounds: threads swept, real time. */
 void bm_barrier_register(const char *name, const char *baseline, tlb_fn fn);
 
+/* ---- 7. idle cost (idle.c) ---- */
+/* The timed part of an <x>/idle row: call it once the primitive is warm and
+ * idle; it times one window per iteration (arg 0: window_ms) and reports the
+ * CPU time the process's other threads burnt in it (manual time). */
+void bm_idle_measure(tlb_state *st);
+/* <name> with arg window_ms (1000; --quick 20), one window per repetition,
+ * 3 repetitions (--quick 1), manual time. baseline may be NULL. */
+void bm_idle_register(const char *name, const char *baseline, tlb_fn fn);
+
 #endif

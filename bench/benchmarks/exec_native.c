@@ -186,5 +186,6 @@ TLB_REGISTER(exec_native)
 	bm_exec_register("fork_per_task", NULL, fpt_bm_rt, fpt_bm_tp, NULL, false);
 #ifdef BM_GLIB
 	bm_exec_register("gthreadpool", NULL, gtp_bm_rt, gtp_bm_tp, NULL, true);
+	bm_idle_register("gthreadpool/idle", NULL, gtp_bm_idle);
 #endif
 }

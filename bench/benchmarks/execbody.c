@@ -71,6 +71,22 @@ static void many(tlb_state *st, const struct bm_exec_ops *o, int (*fn)(int64_t))
 }
 
 void bm_exec_throughput(tlb_state *st, const struct bm_exec_ops *o) { many(st, o, o->batch); }
+
+/* Warm every worker (a few tasks per worker, all results checked), then
+ * measure the idle window (idle.c). */
+void bm_exec_idle(tlb_state *st, const struct bm_exec_ops *o)
+{
+	int workers = tlb_pin_allowed_count();
+	if (!setup(st, o, workers))
+		return;
+	int rc = o->batch(16 * (int64_t)workers);
+	if (rc < 0) {
+		fail(st, o, rc);
+		return;
+	}
+	bm_idle_measure(st);
+	o->destroy();
+}
 void bm_exec_map(tlb_state *st, const struct bm_exec_ops *o) { many(st, o, o->map); }
 
 static void reg(const char *prim, const char *variant, const char *baseline, tlb_fn fn, bool fixed)

@@ -37,14 +37,19 @@ struct bm_exec_ops {
 void bm_exec_roundtrip(tlb_state *st, const struct bm_exec_ops *o);
 void bm_exec_throughput(tlb_state *st, const struct bm_exec_ops *o);
 void bm_exec_map(tlb_state *st, const struct bm_exec_ops *o);
+/* <x>/idle (idle.c): a pool of one worker per allowed CPU, warmed by a
+ * batch of tasks, then the CPU its threads burn in an idle window. */
+void bm_exec_idle(tlb_state *st, const struct bm_exec_ops *o);
 
 /* The tlb_fns running the bodies above with ops (a struct bm_exec_ops):
  * p##_bm_rt, p##_bm_tp and p##_bm_map, for bm_exec_register (a pool
- * without map leaves p##_bm_map unused). */
+ * without map leaves p##_bm_map unused), and p##_bm_idle for
+ * bm_idle_register("<x>/idle", ...). */
 #define BM_EXEC_FNS(p, ops)                                                                             \
 	static __attribute__((unused)) void p##_bm_rt(tlb_state *st) { bm_exec_roundtrip(st, &(ops)); } \
 	static __attribute__((unused)) void p##_bm_tp(tlb_state *st) { bm_exec_throughput(st, &(ops)); } \
-	static __attribute__((unused)) void p##_bm_map(tlb_state *st) { bm_exec_map(st, &(ops)); }
+	static __attribute__((unused)) void p##_bm_map(tlb_state *st) { bm_exec_map(st, &(ops)); }   \
+	static __attribute__((unused)) void p##_bm_idle(tlb_state *st) { bm_exec_idle(st, &(ops)); }
 
 /* Registers <prim>/submit_result, /throughput and (if map) /map, default and
  * quick, each with baseline "<baseline>/<variant>" (baseline may be NULL);

@@ -74,4 +74,5 @@ BM_EXEC_FNS(x, ops)
 TLB_REGISTER(executor)
 {
 	bm_exec_register("executor", "gthreadpool", x_bm_rt, x_bm_tp, x_bm_map, true);
+	bm_idle_register("executor/idle", "gthreadpool/idle", x_bm_idle);
 }

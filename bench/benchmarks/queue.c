@@ -67,4 +67,5 @@ TLB_REGISTER(queue)
 	bm_queue_register("queue", "mutexcond_ring", bm_queue_put_get, bm_queue_spsc, bm_queue_mpsc,
 			  bm_queue_mpmc, kinds, 3, caps, 4);
 	bm_pingpong_register("queue/pingpong", "mutexcond_ring/pingpong", bm_pingpong);
+	bm_idle_register("queue/idle", "mutexcond_ring/idle", bm_queue_idle);
 }

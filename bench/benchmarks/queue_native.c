@@ -66,6 +66,7 @@ TLB_REGISTER(queue_native)
 	bm_queue_register("mutexcond_ring", NULL, bm_ring_put_get, bm_ring_spsc, bm_ring_mpsc, bm_ring_mpmc, kinds,
 			  3, caps, 4);
 	bm_pingpong_register("mutexcond_ring/pingpong", NULL, bm_ring_pingpong);
+	bm_idle_register("mutexcond_ring/idle", NULL, bm_ring_idle);
 #ifdef BM_GLIB
 	bm_queue_register("gasyncqueue", NULL, bm_gasync_put_get, bm_gasync_spsc, bm_gasync_mpsc, bm_gasync_mpmc, fifo,
 			  1, unbounded, 1);

@@ -1,6 +1,9 @@
 /* queuebody.c — registration and checks of the shared queue bodies. */
 #include "queuebody.h"
 
+#include <pthread.h>
+#include <sched.h>
+
 struct bm_queue_shared bm_qsh;
 
 uint64_t bm_queue_expected_sum(uint64_t n, unsigned producers)
@@ -124,4 +127,49 @@ void bm_queue_register_peer(const char *name, const char *baseline, tlb_fn put_g
 	reg(name, "spsc", baseline, spsc, 2, (const int64_t(*)[2])t, nt, false);
 	if (!spsc_only)
 		reg(name, "mpmc", baseline, mpmc, 4, (const int64_t(*)[2])t, nt, false);
+}
+
+/* ---- <q>/idle: one getter blocked on the empty queue (idle.c) ---- */
+#define IDLE_WARM 1000
+#define IDLE_STOP ((void *)~(uintptr_t)0)
+
+struct idle_getter {
+	void *(*get)(void);
+	_Atomic uint64_t got;
+};
+
+static void *idle_getter_main(void *arg)
+{
+	struct idle_getter *g = arg;
+	while (g->get() != IDLE_STOP)
+		atomic_fetch_add_explicit(&g->got, 1, memory_order_release);
+	return NULL;
+}
+
+void bm_queue_idle_run(tlb_state *st, int (*init)(int, long), void (*destroy)(void), void (*put)(void *, int64_t),
+		   void *(*get)(void))
+{
+	static struct idle_getter g;
+	pthread_t t;
+	if (init(0, 0) < 0) {
+		tlb_skip(st, "queue kind not supported");
+		return;
+	}
+	g.get = get;
+	atomic_store(&g.got, 0);
+	if (pthread_create(&t, NULL, idle_getter_main, &g) != 0) {
+		destroy();
+		tlb_skip(st, "cannot start the getter thread");
+		return;
+	}
+	/* Warm the getter's path (and any spin-then-sleep learning), then let
+	 * it find the queue empty: the window measures how it waits. */
+	for (uintptr_t i = 1; i <= IDLE_WARM; i++)
+		put((void *)i, 0);
+	while (atomic_load_explicit(&g.got, memory_order_acquire) < IDLE_WARM)
+		sched_yield();
+	bm_idle_measure(st);
+	put(IDLE_STOP, 0);
+	pthread_join(t, NULL);
+	destroy();
 }

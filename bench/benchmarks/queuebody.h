@@ -115,6 +115,12 @@ bm_queue_transfer(tlb_state *st, unsigned P, unsigned C, int (*init)(int, long),
 	bm_barrier_wait(&bm_bar, nt);
 }
 
+/* <q>/idle (idle.c): a getter thread drains a warm-up of 1000 items, then
+ * blocks on the empty FIFO (cap 0) while the idle window is measured;
+ * register with bm_idle_register("<q>/idle", ...). */
+void bm_queue_idle_run(tlb_state *st, int (*init)(int, long), void (*destroy)(void), void (*put)(void *, int64_t),
+		   void *(*get)(void));
+
 #define BM_QUEUE_ADAPTER(tag, init_, destroy_, put_, get_)                                         \
 	static __attribute__((unused)) void bm_##tag##_put_get(tlb_state *st)                                               \
 	{                                                                                           \
@@ -140,6 +146,10 @@ bm_queue_transfer(tlb_state *st, unsigned P, unsigned C, int (*init)(int, long),
 	static __attribute__((unused)) void bm_##tag##_mpmc(tlb_state *st)                                                  \
 	{                                                                                           \
 		bm_queue_transfer(st, 2, 2, init_, destroy_, put_, get_);                           \
+	}                                                                                           \
+	static __attribute__((unused)) void bm_##tag##_idle(tlb_state *st)                                                  \
+	{                                                                                           \
+		bm_queue_idle_run(st, init_, destroy_, put_, get_);                                     \
 	}
 
 #endif

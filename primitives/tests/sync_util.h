@@ -38,7 +38,9 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <sys/mman.h>
+#include <stdio.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -50,6 +52,27 @@
 	} while (0)
 
 typedef void *(*su_fn)(void *);
+
+/* Wait until thread `tid` of this process is blocked in futex():
+ * /proc/self/task/TID/syscall names the syscall a blocked thread is in
+ * ("202 0x... " on x86-64), "running" otherwise. An idle waiter that keeps
+ * spinning or polling never gets there, and the runner's timeout fails it. */
+static inline void su_wait_in_futex(pid_t tid)
+{
+	char path[64], buf[256];
+	snprintf(path, sizeof path, "/proc/self/task/%d/syscall", (int)tid);
+	for (;;) {
+		FILE *f = fopen(path, "re");
+		ASSERT(f != NULL);
+		size_t n = fread(buf, 1, sizeof buf - 1, f);
+		fclose(f);
+		buf[n] = 0;
+		long nr;
+		if (sscanf(buf, "%ld", &nr) == 1 && nr == SYS_futex)
+			return;
+		sched_yield();
+	}
+}
 
 static inline pthread_t su_spawn(su_fn fn, void *arg)
 {

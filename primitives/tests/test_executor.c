@@ -13,6 +13,7 @@
 #include "threadlab/executor.h"
 #include "threadlab/thread.h"
 
+#include <dirent.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <sys/wait.h>
@@ -385,6 +386,50 @@ TEST_IMPL(workers_lazy_reused_named)
 	return 0;
 }
 
+/* Issue 19: a pool with nobody working burns no CPU: once the work is
+ * done every worker ends up asleep in the kernel (its spin phase is
+ * bounded), found by its name in /proc/self/task. */
+TEST_IMPL(idle_workers_sleep)
+{
+	tl_executor_t *ex = pool_with((tl_executor_opts_t){ .max_workers = 2, .thread_name_prefix = "IdlePool" });
+	tl_future_t *fs[64];
+	for (int i = 0; i < 64; i++)
+		fs[i] = submit(ex, square, V(i));
+	for (int i = 0; i < 64; i++) {
+		ASSERT_OK(tl_future_result(fs[i], TL_FOREVER, NULL));
+		tl_future_unref(fs[i]);
+	}
+	/* A started worker names itself: poll until every one shows its name. */
+	int nthreads = tl_executor_num_threads(ex), seen;
+	pid_t tids[2];
+	ASSERT(nthreads >= 1 && nthreads <= 2);
+	do {
+		seen = 0;
+		DIR *d = opendir("/proc/self/task");
+		ASSERT(d != NULL);
+		for (struct dirent *e; (e = readdir(d)) && seen < 2;) {
+			char path[300], comm[32] = "";
+			snprintf(path, sizeof path, "/proc/self/task/%s/comm", e->d_name);
+			FILE *f = fopen(path, "re");
+			if (!f)
+				continue;
+			if (!fgets(comm, sizeof comm, f))
+				comm[0] = 0;
+			fclose(f);
+			if (strncmp(comm, "IdlePool_", 9) == 0)
+				tids[seen++] = (pid_t)atoi(e->d_name);
+		}
+		closedir(d);
+		if (seen < nthreads)
+			sched_yield();
+	} while (seen < nthreads);
+	ASSERT_EQ(seen, nthreads);
+	for (int i = 0; i < seen; i++)
+		su_wait_in_futex(tids[i]);
+	ASSERT_OK(tl_executor_destroy(ex));
+	return 0;
+}
+
 /* ---- initializer ---- */
 
 static _Atomic int init_calls;
@@ -570,6 +615,7 @@ TEST_ENTRY(shutdown_no_wait_then_destroy)
 TEST_ENTRY(shutdown_cancel_futures)
 TEST_ENTRY(shutdown_from_inside_a_task)
 TEST_ENTRY(workers_lazy_reused_named)
+TEST_ENTRY(idle_workers_sleep)
 TEST_ENTRY(initializer)
 TEST_ENTRY(initializer_failure_breaks_pool)
 TEST_ENTRY(callbacks_and_failing_callback)

@@ -7,6 +7,7 @@
  * Raw pthreads, so these tests do not depend on tl_thread. Where a test needs
  * "thread X is blocked in the queue", it polls the queue's sleeper count (a
  * state it can observe), never sleeps. */
+#include "sync_util.h"
 #include "task.h"
 #include "threadlab/queue.h"
 
@@ -817,7 +818,43 @@ TEST_IMPL(shutdown_races_with_traffic)
 	return 0;
 }
 
+/* Issue 19: a queue nobody uses burns no CPU: a getter on the empty queue
+ * ends up asleep in the kernel (its poll phase is bounded). */
+struct idle_getter {
+	tl_queue_t *q;
+	_Atomic pid_t tid;
+	void *got;
+};
+
+static void *idle_get(void *arg)
+{
+	struct idle_getter *g = arg;
+	atomic_store(&g->tid, (pid_t)syscall(SYS_gettid));
+	ASSERT_OK(tl_queue_get(g->q, &g->got, true, TL_FOREVER));
+	return NULL;
+}
+
+TEST_IMPL(idle_getter_sleeps)
+{
+	for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+		tl_queue_t q;
+		ASSERT_OK(tl_queue_init(&q, kinds[k], k == 0 ? 0 : 8));
+		struct idle_getter g = { .q = &q };
+		pthread_t t;
+		ASSERT_OK(pthread_create(&t, NULL, idle_get, &g));
+		WAIT_UNTIL(atomic_load(&g.tid) != 0);
+		su_wait_in_futex(atomic_load(&g.tid));
+		ASSERT_OK(kinds[k] == TL_QUEUE_PRIORITY ? tl_queue_put_prio(&q, V(7), 0, true, TL_FOREVER)
+							 : tl_queue_put(&q, V(7), true, TL_FOREVER));
+		ASSERT_OK(pthread_join(t, NULL));
+		ASSERT_EQ(U(g.got), 7);
+		ASSERT_OK(tl_queue_destroy(&q));
+	}
+	return 0;
+}
+
 TEST_LIST_BEGIN
+TEST_ENTRY(idle_getter_sleeps)
 TEST_ENTRY(seed_fifo_lifo_priority)
 TEST_ENTRY(priority_order_and_stability)
 TEST_ENTRY(fifo_growth_and_wraparound)
