@@ -96,7 +96,14 @@ enum tl_cond_lock_kind {
 
 struct tl__cond_waiter;
 
-/* Waiters of a process-shared condition at once (TL_EAGAIN beyond). */
+/* Limit: waiters of one process-shared condition at once. The 65th
+ * concurrent wait/wait_for gets TL_EAGAIN (it holds the lock and waited
+ * for nothing; retry or report), never a hang or a lost wake-up. The table
+ * lives inside tl_cond_t (shared memory cannot hold pointers to a waiter's
+ * own memory), so every tl_cond_t pays for it: with more processes or
+ * threads than this waiting on one condition (64- to 256-core machines),
+ * shard the waiters over several conditions, or use a private condition
+ * (no limit) where all waiters are threads of one process. */
 #define TL_COND_PSHARED_WAITERS 64
 
 struct tl__cond_slot {
