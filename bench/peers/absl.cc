@@ -16,8 +16,11 @@
  *   absl_barrier/wait   barrier/wait's body over single-use absl::Barrier:
  *                a fresh one per round (below), one thread per allowed
  *                CPU like std_barrier/wait, baseline pthread_barrier/wait
+ *   absl_mutex_lockjoin/lock   the seed's lock lesson (lockjoin/lock) with
+ *                absl::Mutex as its lock (lesson.c; lockjoin --lock absl)
  * Debian builds Abseil without NDEBUG (its assertions and debug-only
  * checks are compiled in): every row's label says so.
+ * With TLP_TABLES_ONLY (tl-workload): the lock's table only (worklock.h).
  */
 #include <absl/synchronization/barrier.h>
 #include <absl/synchronization/mutex.h>
@@ -26,13 +29,20 @@
 #include <new>
 
 #include "peer.h"
+#include "worklock.h"
 
 #define BM_ABSL_NOTE "Debian's Abseil is built without NDEBUG"
 
-static inline void mx_init(absl::Mutex *m) { (void)m; }
-static inline void mx_destroy(absl::Mutex *m) { (void)m; }
 static inline void mx_lock(absl::Mutex *m) { m->Lock(); }
 static inline void mx_unlock(absl::Mutex *m) { m->Unlock(); }
+static inline void mx_new(absl::Mutex *m) { new (m) absl::Mutex(); }
+static inline void mx_delete(absl::Mutex *m) { m->~Mutex(); }
+TLP_LOCK_TABLE(absl_mutex, "absl", "absl", "absl::Mutex", "absl_mutex", "block", absl::Mutex, mx_new, mx_delete,
+	       mx_lock, mx_unlock)
+
+#ifndef TLP_TABLES_ONLY
+static inline void mx_init(absl::Mutex *m) { (void)m; }
+static inline void mx_destroy(absl::Mutex *m) { (void)m; }
 BM_LOCK_ADAPTER(absl_mutex, absl::Mutex, mx_init, mx_destroy, mx_lock, mx_unlock)
 
 static struct {
@@ -165,6 +175,7 @@ TLB_REGISTER(peer_absl)
 {
 	tlb_peer_begin("absl", TLB_WAITS_BLOCK, BM_ABSL_NOTE);
 	bm_lock_register(&bm_lock_fns_absl_mutex, "absl_mutex", "pthread_mutex", BM_LOCK_PEER | BM_LOCK_FAIRNESS);
+	bm_peer_lesson_register(&tlp_lock_absl_mutex);
 	tlb_bench *b[2];
 	bm_reg2("absl_condvar/notify_empty", bm_notify_empty, &b[0], &b[1]);
 	for (int i = 0; i < 2; i++) {
@@ -193,3 +204,4 @@ TLB_REGISTER(peer_absl)
 	bm_peer_barrier_register("absl_barrier/wait", bm_absl_barrier);
 	tlb_peer_end();
 }
+#endif /* TLP_TABLES_ONLY */

@@ -26,12 +26,21 @@
 #include <mutex>
 #include <semaphore>
 
-#include "peer.h"
+#include <new>
 
-static inline void mx_init(std::mutex *m) { (void)m; }
-static inline void mx_destroy(std::mutex *m) { (void)m; }
+#include "peer.h"
+#include "worklock.h"
+
 static inline void mx_lock(std::mutex *m) { m->lock(); }
 static inline void mx_unlock(std::mutex *m) { m->unlock(); }
+static inline void mx_new(std::mutex *m) { new (m) std::mutex(); }
+static inline void mx_delete(std::mutex *m) { m->~mutex(); }
+TLP_LOCK_TABLE(std_mutex, "std", "std", "std::mutex", "std_mutex", "block", std::mutex, mx_new, mx_delete, mx_lock,
+	       mx_unlock)
+
+#ifndef TLP_TABLES_ONLY
+static inline void mx_init(std::mutex *m) { (void)m; }
+static inline void mx_destroy(std::mutex *m) { (void)m; }
 BM_LOCK_ADAPTER(std_mutex, std::mutex, mx_init, mx_destroy, mx_lock, mx_unlock)
 
 /* a binary use of the counting semaphore, initially 1 (a lock) */
@@ -150,6 +159,7 @@ TLB_REGISTER(peer_std)
 	tlb_bench *b[2];
 	tlb_peer_begin("std", TLB_WAITS_BLOCK, nullptr);
 	bm_lock_register(&bm_lock_fns_std_mutex, "std_mutex", "pthread_mutex", BM_LOCK_PEER);
+	bm_peer_lesson_register(&tlp_lock_std_mutex);
 	bm_lock_register(&bm_lock_fns_std_sem, "std_counting_semaphore", "sem", BM_LOCK_PEER | BM_LOCK_LIGHT);
 	bm_peer_pingpong_register("std_counting_semaphore/pingpong", "sem/pingpong", bm_std_sem_pingpong);
 	bm_peer_barrier_register("std_barrier/wait", bm_std_barrier);
@@ -167,3 +177,4 @@ TLB_REGISTER(peer_std)
 	bm_peer_pingpong_register("std_atomic_wait/pingpong", "futex/pingpong", bm_std_atomic_pingpong);
 	tlb_peer_end();
 }
+#endif /* TLP_TABLES_ONLY */
