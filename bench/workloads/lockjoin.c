@@ -90,7 +90,7 @@ static const struct tlw_variant variants[] = {
 	[V_PROC_SHARED_LOCK] = { "proc-shared-lock", TLW_SKIP, NO_TSAN },
 };
 
-/* --lock: index 0 is ours; the others index peer_locks[] - 1 */
+/* --lock: index 0 is ours; index k > 0 is peer_lock()'s tables[k - 1] */
 static const char *const lock_names[] = { "tl", "absl", "std", "ck_fas", "ck_ticket", "ck_mcs", NULL };
 
 /* Weak: a binary without the library has these null (see the top). */
