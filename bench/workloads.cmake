@@ -21,4 +21,16 @@ if(NOT TARGET tl-workload)
   target_link_libraries(tl-workload PRIVATE threadlab PkgConfig::HWLOC m)
   target_compile_definitions(tl-workload PRIVATE TL_VERSION="${PROJECT_VERSION}")
   set_target_properties(tl-workload PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bench)
+  # The peer locks of lockjoin --lock (issue 18), when bench/peers/peers.cmake
+  # ran first (bench/CMakeLists.txt): the adapters that have a lock, as
+  # tables only (no Google Benchmark here), and the reasons for the missing
+  # ones. Without them lockjoin's weak references stay null: "skipped: ...".
+  if(DEFINED TLP_SKIPPED_DIR)
+    target_sources(tl-workload PRIVATE ${PROJECT_SOURCE_DIR}/bench/peers/skipped.c ${TLP_WORKLOCK_SOURCES})
+    target_include_directories(tl-workload PRIVATE ${TLP_SKIPPED_DIR})
+    target_compile_definitions(tl-workload PRIVATE TLP_TABLES_ONLY=1)
+    if(TLP_WORKLOCK_LIBS)
+      target_link_libraries(tl-workload PRIVATE ${TLP_WORKLOCK_LIBS})
+    endif()
+  endif()
 endif()

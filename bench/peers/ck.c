@@ -7,11 +7,20 @@
  *   ck_ring_spsc, ck_ring_mpmc   queue rows (queuebody.h), baseline
  *       mutexcond_ring like queue/; fifo, cap 1024 (ck_ring's size: a ring
  *       of size 1024 holds 1023 items); put/get retry (spinwait.h)
+ *   The three locks are also lockjoin's --lock ck_fas / ck_ticket / ck_mcs
+ *       (worklock.h) in tl-workload, but have no lesson row in tl-bench: 100
+ *       threads on a few CPUs spinning while the holder sleeps 1 ms does
+ *       not fit (on 2 vCPUs, lockjoin/lock takes 3 s with ck_fas and 17-19 s
+ *       with ticket or MCS, each handoff waiting for the next in line to be
+ *       scheduled, against 0.12 s for tl_lock: the lesson of what spinning
+ *       costs when threads outnumber CPUs, and too slow for make bench)
  * Concurrency Kit is C, so is this adapter.
+ * With TLP_TABLES_ONLY (tl-workload): the locks' tables only (worklock.h).
  */
 #include "../benchmarks/lockbody.h"
 #include "../benchmarks/queuebody.h"
 #include "spinwait.h"
+#include "worklock.h"
 
 #include <ck_ring.h>
 #include <ck_spinlock.h>
@@ -21,19 +30,27 @@ static inline void fas_init(ck_spinlock_fas_t *l) { ck_spinlock_fas_init(l); }
 static inline void fas_destroy(ck_spinlock_fas_t *l) { (void)l; }
 static inline void fas_lock(ck_spinlock_fas_t *l) { ck_spinlock_fas_lock(l); }
 static inline void fas_unlock(ck_spinlock_fas_t *l) { ck_spinlock_fas_unlock(l); }
-BM_LOCK_ADAPTER(ck_fas, ck_spinlock_fas_t, fas_init, fas_destroy, fas_lock, fas_unlock)
+TLP_LOCK_TABLE(ck_fas, "ck_fas", "ck", "ck_spinlock_fas", "ck_spinlock_fas", "spin", ck_spinlock_fas_t, fas_init,
+	       fas_destroy, fas_lock, fas_unlock)
 
 static inline void tk_init(ck_spinlock_ticket_t *l) { ck_spinlock_ticket_init(l); }
 static inline void tk_destroy(ck_spinlock_ticket_t *l) { (void)l; }
 static inline void tk_lock(ck_spinlock_ticket_t *l) { ck_spinlock_ticket_lock(l); }
 static inline void tk_unlock(ck_spinlock_ticket_t *l) { ck_spinlock_ticket_unlock(l); }
-BM_LOCK_ADAPTER(ck_ticket, ck_spinlock_ticket_t, tk_init, tk_destroy, tk_lock, tk_unlock)
+TLP_LOCK_TABLE(ck_ticket, "ck_ticket", "ck", "ck_spinlock_ticket", "ck_spinlock_ticket", "spin",
+	       ck_spinlock_ticket_t, tk_init, tk_destroy, tk_lock, tk_unlock)
 
 static _Thread_local ck_spinlock_mcs_context_t mcs_node;
 static inline void mcs_init(ck_spinlock_mcs_t *l) { ck_spinlock_mcs_init(l); }
 static inline void mcs_destroy(ck_spinlock_mcs_t *l) { (void)l; }
 static inline void mcs_lock(ck_spinlock_mcs_t *l) { ck_spinlock_mcs_lock(l, &mcs_node); }
 static inline void mcs_unlock(ck_spinlock_mcs_t *l) { ck_spinlock_mcs_unlock(l, &mcs_node); }
+TLP_LOCK_TABLE(ck_mcs, "ck_mcs", "ck", "ck_spinlock_mcs", "ck_spinlock_mcs", "spin", ck_spinlock_mcs_t, mcs_init,
+	       mcs_destroy, mcs_lock, mcs_unlock)
+
+#ifndef TLP_TABLES_ONLY
+BM_LOCK_ADAPTER(ck_fas, ck_spinlock_fas_t, fas_init, fas_destroy, fas_lock, fas_unlock)
+BM_LOCK_ADAPTER(ck_ticket, ck_spinlock_ticket_t, tk_init, tk_destroy, tk_lock, tk_unlock)
 BM_LOCK_ADAPTER(ck_mcs, ck_spinlock_mcs_t, mcs_init, mcs_destroy, mcs_lock, mcs_unlock)
 
 #define RING_SIZE 1024
@@ -106,3 +123,4 @@ TLB_REGISTER(peer_ck)
 			       bm_ck_mpmc_mpmc, cap1024, 1, false);
 	tlb_peer_end();
 }
+#endif /* TLP_TABLES_ONLY */

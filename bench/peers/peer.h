@@ -76,4 +76,16 @@ static inline void bm_peer_pingpong_register(const char *name, const char *basel
 	tlb_baseline(b, baseline);
 }
 
+/* A peer's barrier/wait (bm_barrier_register's body and time) at one thread
+ * per allowed CPU instead of the sweep, default suite only: lean. */
+static inline void bm_peer_barrier_register(const char *name, tlb_fn fn)
+{
+	tlb_bench *b = tlb_register(name, fn);
+	tlb_skip_quick(b);
+	tlb_threads(b, TLB_THREADS_ALLOWED);
+	tlb_manual_time(b);
+	tlb_min_time(b, 0.05);
+	tlb_baseline(b, "pthread_barrier/wait");
+}
+
 #endif

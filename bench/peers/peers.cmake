@@ -9,6 +9,12 @@
 # Expects: target tl-bench, PkgConfig loaded. Debian packages (all from
 # scripts/install-deps): libabsl-dev libck-dev liburcu-dev
 # libconcurrentqueue-dev libatomic-queue-dev libtbb-dev.
+#
+# The adapters with a lock (absl, std, ck) also export it as a C table for
+# the lock lesson (worklock.h: lockjoin --lock). Sets for tl-workload
+# (bench/workloads.cmake): TLP_WORKLOCK_SOURCES / TLP_WORKLOCK_LIBS (those
+# adapters, compiled there with TLP_TABLES_ONLY, and their libraries) and
+# TLP_SKIPPED_DIR (where tl_peers_skipped.h is: skipped.c's reasons).
 
 set(TLP_DIR ${CMAKE_CURRENT_SOURCE_DIR}/peers)
 set(TLP_SKIPPED "")
@@ -25,7 +31,15 @@ macro(tlp_use lib file)
     target_link_libraries(tl-bench PRIVATE ${ARGN})
   endif()
   list(APPEND TLP_FOUND ${lib})
+  if("${lib}" MATCHES "^(absl|std|ck)$")
+    list(APPEND TLP_WORKLOCK_SOURCES ${TLP_DIR}/${file})
+    if(${ARGC} GREATER 2)
+      list(APPEND TLP_WORKLOCK_LIBS ${ARGN})
+    endif()
+  endif()
 endmacro()
+set(TLP_WORKLOCK_SOURCES "")
+set(TLP_WORKLOCK_LIBS "")
 
 set(TLP_ALL absl ck urcu moodycamel atomic_queue tbb std)
 set(TLP_OFF_WHY "")
@@ -40,6 +54,8 @@ if(TLP_OFF_WHY)
     tlp_skip(${lib} "${TLP_OFF_WHY}")
   endforeach()
 else()
+  # the lock lesson's rows with the peer locks (worklock.h)
+  target_sources(tl-bench PRIVATE ${TLP_DIR}/lesson.c)
   # the C++ standard library: always there
   tlp_use(std std.cc)
 
@@ -96,6 +112,7 @@ file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/tl_peers_skipped.h.tmp
 configure_file(${CMAKE_CURRENT_BINARY_DIR}/tl_peers_skipped.h.tmp
   ${CMAKE_CURRENT_BINARY_DIR}/tl_peers_skipped.h COPYONLY)
 target_include_directories(tl-bench PRIVATE ${CMAKE_CURRENT_BINARY_DIR})
+set(TLP_SKIPPED_DIR ${CMAKE_CURRENT_BINARY_DIR})
 if(TLP_FOUND)
   string(REPLACE ";" ", " _tlp "${TLP_FOUND}")
   message(STATUS "tl-bench: peers: ${_tlp}")

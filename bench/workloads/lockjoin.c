@@ -38,8 +38,20 @@
  * the mapping). ThreadSanitizer does not follow forked children: the cases
  * are declared `skip`, never `clean`. Children die with the parent
  * (PR_SET_PDEATHSIG) and report their n and CPU through the mapping.
+ *
+ * The field's locks (issue 18): --lock absl|std|ck_fas|ck_ticket|ck_mcs
+ * runs lock and lock-narrow with absl::Mutex, std::mutex or a Concurrency
+ * Kit spinlock instead of tl_lock (default tl: ours), through the tables
+ * the peer adapters export (bench/peers/worklock.h). They are linked only
+ * when the build found the library (TL_PEERS, not TSan); the references
+ * are weak, so without one the run fails with "skipped: " and the reason
+ * tl-bench's run.json gives. tl-bench runs them as the peer rows
+ * <lock>_lockjoin/lock (bench/peers/lesson.c).
  */
 #include "workload.h"
+
+#include "../peers/worklock.h"
+#include "tlb_runner.h"
 
 #include "threadlab/common.h"
 #include "threadlab/lock.h"
@@ -78,6 +90,17 @@ static const struct tlw_variant variants[] = {
 	[V_PROC_SHARED_LOCK] = { "proc-shared-lock", TLW_SKIP, NO_TSAN },
 };
 
+/* --lock: index 0 is ours; index k > 0 is peer_lock()'s tables[k - 1] */
+static const char *const lock_names[] = { "tl", "absl", "std", "ck_fas", "ck_ticket", "ck_mcs", NULL };
+
+/* Weak: a binary without the library has these null (see the top). */
+#pragma weak tlp_lock_absl_mutex
+#pragma weak tlp_lock_std_mutex
+#pragma weak tlp_lock_ck_fas
+#pragma weak tlp_lock_ck_ticket
+#pragma weak tlp_lock_ck_mcs
+#pragma weak tlb_peers_skipped
+
 static const struct tlw_param params[] = {
 	{ "threads", 100, 20, 1, 4096, NULL, "threads, n starts at this value", 0 },
 	{ "work_us", 1000, 500, 0, 10000000, NULL, "work W between `temp = n` and `n = temp - 1`", 0 },
@@ -85,6 +108,8 @@ static const struct tlw_param params[] = {
 	  "seed: run when created; barrier: released together", TLW_P_SWEEP },
 	{ "work", TLW_WORK_SLEEP, TLW_WORK_SLEEP, 0, 1, tlw_work_kinds, "sleep as the seed, or a CPU spin of W us of CPU time", 0 },
 	{ "pre_us", 5000, 1000, 0, 10000000, NULL, "work P before it, outside any lock (the seed's sleep(3))", 0 },
+	{ "lock", 0, 0, 0, 5, lock_names,
+	  "lock and lock-narrow's lock: tl (ours), absl::Mutex, std::mutex, ck_spinlock_fas/ticket/mcs", 0 },
 };
 
 struct lj {
@@ -94,8 +119,26 @@ struct lj {
 	int n;          /* the seed's global n: plain int, racy in `unlocked` */
 	_Atomic int an; /* for `atomic`, and the reference run */
 	tl_lock_t lock;
+	const struct tlp_lock *peer; /* --lock other than tl: the lock of lock / lock-narrow */
+	void *peer_lock;             /* its storage */
 	pthread_barrier_t gate;
 };
+
+static inline void lj_acquire(struct lj *s)
+{
+	if (s->peer)
+		s->peer->lock(s->peer_lock);
+	else
+		tl_lock_acquire(&s->lock, true, TL_FOREVER);
+}
+
+static inline void lj_release(struct lj *s)
+{
+	if (s->peer)
+		s->peer->unlock(s->peer_lock);
+	else
+		tl_lock_release(&s->lock);
+}
 
 /* The seed's task body on *n: temp = n; time.sleep(0.5); n = temp - 1.
  * A load, the opaque work call, a store: the lost-update window (see the
@@ -125,16 +168,16 @@ static void task(void *p, int i)
 		read_work_write(s, &s->n);
 		break;
 	case V_LOCK:
-		tl_lock_acquire(&s->lock, true, TL_FOREVER);
+		lj_acquire(s);
 		read_work_write(s, &s->n);
-		tl_lock_release(&s->lock);
+		lj_release(s);
 		break;
 	case V_NARROW:
 		tlw_work(s->work_kind, s->work_us);
-		tl_lock_acquire(&s->lock, true, TL_FOREVER);
+		lj_acquire(s);
 		temp = s->n;
 		s->n = temp - 1;
-		tl_lock_release(&s->lock);
+		lj_release(s);
 		break;
 	case V_ATOMIC:
 		tlw_work(s->work_kind, s->work_us);
@@ -168,6 +211,8 @@ static double run_once(struct tlw_ctx *c, struct lj *s, int *final_n)
 	}
 	if (s->start_mode == TLW_START_BARRIER)
 		pthread_barrier_init(&s->gate, NULL, (unsigned)n);
+	if (s->peer)
+		s->peer->init(s->peer_lock);
 
 	double t0 = tlw_now();
 	if (s->variant == V_JOIN) { /* t.start(); t.join(), one thread at a time */
@@ -184,6 +229,8 @@ static double run_once(struct tlw_ctx *c, struct lj *s, int *final_n)
 	*final_n = (s->variant == V_ATOMIC || s->variant == V_REFERENCE) ? atomic_load(&s->an) : s->n;
 	if (s->start_mode == TLW_START_BARRIER)
 		pthread_barrier_destroy(&s->gate);
+	if (s->peer)
+		s->peer->destroy(s->peer_lock);
 	tl_lock_destroy(&s->lock);
 	int started = t.started;
 	tlw_team_destroy(&t);
@@ -355,11 +402,51 @@ static double run_procs(struct tlw_ctx *c, struct lj *s)
 	return wall;
 }
 
+/* --lock's table: NULL for ours; on error (a variant without that lock, a
+ * library this binary lacks) a negative code after tlw_fail. */
+static int peer_lock(struct tlw_ctx *c, const struct tlp_lock **out)
+{
+	const int k = (int)tlw_p(c, "lock");
+	const char *name = lock_names[k];
+	*out = NULL;
+	if (k == 0)
+		return 0;
+	if (c->variant != V_LOCK && c->variant != V_NARROW)
+		return tlw_fail(c, TL_EINVAL, "--lock %s: only lock and lock-narrow take it (%s %s)", name,
+				c->v->name, tlw_forks(c->w, c->variant) ? "needs the process-shared tl_lock" : "has no lock");
+	const struct tlp_lock *const tables[] = { &tlp_lock_absl_mutex, &tlp_lock_std_mutex, &tlp_lock_ck_fas,
+						  &tlp_lock_ck_ticket, &tlp_lock_ck_mcs };
+	static const char *const libs[] = { "absl", "std", "ck", "ck", "ck" };
+	if (tables[k - 1]) {
+		*out = tables[k - 1];
+		return 0;
+	}
+	/* why: the library's reason from the build (run.json's peers_skipped) */
+	const char *why = "this binary has no peer libraries (bench/peers/: tl-bench and tl-workload built by bench/)";
+	const char *const *l, *const *r;
+	int n = tlb_peers_skipped ? tlb_peers_skipped(&l, &r) : 0;
+	for (int i = 0; i < n; i++)
+		if (strcmp(l[i], libs[k - 1]) == 0)
+			why = r[i];
+	return tlw_fail(c, TL_EINVAL, "skipped: --lock %s: %s", name, why);
+}
+
 static int run(struct tlw_ctx *c)
 {
+	const struct tlp_lock *peer;
+	int pr = peer_lock(c, &peer);
+	if (pr != 0)
+		return pr;
 	struct lj *s = calloc(1, sizeof *s);
-	if (!s)
+	void *pl = NULL;
+	if (!s || (peer && posix_memalign(&pl, peer->align < sizeof(void *) ? sizeof(void *) : peer->align,
+					  peer->size) != 0)) {
+		free(pl);
+		free(s);
 		return tlw_fail(c, TL_ENOMEM, "out of memory");
+	}
+	s->peer = peer;
+	s->peer_lock = pl;
 	s->c = c;
 	s->nthreads = (int)tlw_p(c, "threads");
 	s->work_us = tlw_p(c, "work_us");
@@ -369,6 +456,7 @@ static int run(struct tlw_ctx *c)
 	s->variant = c->variant;
 	if (tlw_forks(c->w, c->variant)) {
 		double wall = run_procs(c, s);
+		free(pl);
 		free(s);
 		return wall < 0 ? (int)wall : 0;
 	}
@@ -376,6 +464,7 @@ static int run(struct tlw_ctx *c)
 	int final_n;
 	double wall = run_once(c, s, &final_n);
 	if (wall < 0) {
+		free(pl);
 		free(s);
 		return (int)wall;
 	}
@@ -384,6 +473,8 @@ static int run(struct tlw_ctx *c)
 	tlw_counter(c, "expected_n", 0);
 	tlw_counter(c, "lost_updates", final_n);
 	tlw_counter(c, "threads", s->nthreads);
+	if (peer)
+		tlw_note(c, "the lock is %s (%s: waits=%s)", peer->what, peer->lib, peer->waits);
 
 	/* ratio_vs_unlocked: unlocked's own wall from earlier in this process
 	 * (same parameters), else a reference run now (race-free twin). */
@@ -400,6 +491,7 @@ static int run(struct tlw_ctx *c)
 		s->variant = V_REFERENCE;
 		ref = run_once(c, s, &ref_n);
 		if (ref < 0) {
+			free(pl);
 			free(s);
 			return (int)ref;
 		}
@@ -407,6 +499,7 @@ static int run(struct tlw_ctx *c)
 	}
 	tlw_counter(c, "ref_wall_s", ref);
 	tlw_counter(c, "ratio_vs_unlocked", ref > 0 ? wall / ref : 0);
+	free(pl);
 	free(s);
 	return 0;
 }

@@ -11,7 +11,9 @@ Who is who, from the CSV alone (reports/README.md):
     that names a baseline;
   - a peer competes with ours when it names the same baseline and has the
     same variant, params, threads, mode and pin policy (tl-bench registers
-    every peer with the baseline of the primitive of ours it stands next to);
+    every peer with the baseline of the primitive of ours it stands next to),
+    and, where two of ours share that floor (PEER_OF: Event and Condition
+    ping-pongs), when it stands in for that one;
   - the native baseline is the row ours names.
 "Best" is the least time per operation (Point.time_ns: the throughput
 counter's inverse where the benchmark reports one, else the median real
@@ -20,6 +22,16 @@ time). Ratios are ours / other: below 1, ours is faster. Stdlib only.
 import html
 
 from . import families, results
+
+
+# Ours that share a floor and a pattern with another primitive of ours: the
+# Event and Condition ping-pongs both name futex/pingpong, so a peer of one
+# would also match the other. Such a peer (by its primitive's name) stands
+# next to the one of ours it stands in for only; other peers match as usual.
+PEER_OF = {
+    "absl_notification": "event", "std_atomic_wait": "event",
+    "absl_condvar": "condition", "std_condvar": "condition",
+}
 
 
 def waits(p):
@@ -75,8 +87,9 @@ def lines(points):
     for p in ok:
         if p.peer != "c" or waits(p) or not p.baseline or families.is_native_peer(p):
             continue
-        mine = peers.get(_match_key(p))
-        if not mine:
+        mine = {w: [q for q in qs if PEER_OF.get(q.primitive, p.primitive) == p.primitive]
+                for w, qs in peers.get(_match_key(p), {}).items()}
+        if not any(mine.values()):
             continue
         pin = p.key[3] if len(p.key) > 3 else ""
         base = by_pv.get((p.baseline, p.params_str, p.threads, p.mode, pin))

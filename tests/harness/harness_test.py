@@ -657,7 +657,85 @@ def test_peers(bench, work):
     check(families(["--filter", "^lock/contended/", "--no-peers", "--no-baselines"]) == {"lock"}, "--no-baselines")
     check(not {x for x in families(["--no-peers"]) if x.startswith(tuple(PEER_PREFIXES.values()))},
           "--no-peers left peer rows")
+    # 5. the Event / Condition / Barrier peers and the lock lesson's peer locks
+    peer_rows(bench, work, env, missing)
+    peer_lesson_locks(bench, missing)
     return 0
+
+
+# Rows of the Event, Condition and Barrier peers and of the lock lesson with
+# a peer lock: family -> (library, baseline, text its label must hold).
+HANDOFF_PEERS = {
+    "absl_notification/pingpong": ("absl", "futex/pingpong", "fresh pair of absl::Notification"),
+    "absl_notification/is_set": ("absl", "c11_atomic/is_set", "NDEBUG"),
+    "absl_condvar/pingpong": ("absl", "futex/pingpong", "NDEBUG"),
+    "absl_barrier/wait": ("absl", "pthread_barrier/wait", "fresh absl::Barrier per round"),
+    "absl_mutex_lockjoin/lock": ("absl", "lockjoin/unlocked", "absl::Mutex"),
+    "std_condvar/pingpong": ("std", "futex/pingpong", ""),
+    "std_atomic_wait/pingpong": ("std", "futex/pingpong", "futex-waits"),
+    "std_mutex_lockjoin/lock": ("std", "lockjoin/unlocked", "std::mutex"),
+}
+
+
+def peer_rows(bench, work, env, missing):
+    """--list shows each family of a library the build has (none of one it
+    lacks); each runs to whole rows (a tiny --min-time; the lesson's rows
+    at its default size, one repetition), waits=block, its baseline, its
+    label, no error; the lesson's rows lose no update."""
+    p = run(bench, ["--list", "--pin", "compact", "--no-baselines", "--filter",
+                    "|".join("^%s/" % f for f in HANDOFF_PEERS)], env=env)
+    have = {n.split("/")[0] + "/" + n.split("/")[1] for n in p.stdout.split()} if p.returncode == 0 else set()
+    want = {f for f, (lib, _, _) in HANDOFF_PEERS.items() if lib not in missing}
+    check(have == want, "--list: peer families %r, want %r (stderr %s)" % (sorted(have), sorted(want), p.stderr))
+    if not want:
+        return
+    out = fresh_dir(work, "peers-handoff")
+    p = run(bench, ["--repetitions", "1", "--min-time", "0.002", "--pin", "compact", "--no-baselines",
+                    "--out", out, "--filter", "|".join("^%s/" % f for f in sorted(want))], env=env)
+    check(p.returncode == 0, "handoff peers: exit %d: %s" % (p.returncode, p.stderr[-2000:]))
+    rows = read_rows(latest(out))
+    got = {}
+    for r in rows:
+        fam = r["primitive"] + "/" + r["variant"]
+        check(fam in want, "unexpected row %s" % r["name"])
+        lib, base, text = HANDOFF_PEERS[fam]
+        check(not r["error"], "%s: %s" % (r["name"], r["error"]))
+        check(r["waits"] == "block", "%s: waits %r" % (r["name"], r["waits"]))
+        check(r["baseline"] == base, "%s: baseline %r, want %r" % (r["name"], r["baseline"], base))
+        check(text in r["label"], "%s: label %r lacks %r" % (r["name"], r["label"], text))
+        check(float(r["real_ns"]) > 0, "%s: real_ns %r" % (r["name"], r["real_ns"]))
+        if fam.endswith("_lockjoin/lock"):
+            check("final_n=0;" in r["counters"] and "lost_updates=0;" in r["counters"],
+                  "%s: the lock lost updates: %s" % (r["name"], r["counters"]))
+        got[fam] = got.get(fam, 0) + 1
+    check(set(got) == want, "rows for %r, want %r" % (sorted(got), sorted(want)))
+
+
+def peer_lesson_locks(bench, missing):
+    """tl-workload lockjoin/lock --lock <peer>: exact with every lock this
+    build has, 'skipped: <run.json's reason>' (exit 1) for one it lacks;
+    a variant without a lock refuses --lock."""
+    wl = os.path.join(os.path.dirname(bench), "tl-workload")
+    if not os.path.exists(wl):
+        return
+    small = ["--threads", "4", "--work-us", "200", "--pre-us", "0", "--start", "barrier"]
+    for lock, lib, what in (("absl", "absl", "absl::Mutex"), ("std", "std", "std::mutex"),
+                            ("ck_fas", "ck", "ck_spinlock_fas"), ("ck_ticket", "ck", "ck_spinlock_ticket"),
+                            ("ck_mcs", "ck", "ck_spinlock_mcs")):
+        p = subprocess.run([wl, "lockjoin/lock", "--lock", lock] + small, capture_output=True, text=True,
+                           timeout=600)
+        kv = dict(line.split("=", 1) for line in p.stdout.splitlines() if "=" in line)
+        if lib in missing:
+            check(p.returncode == 1 and kv.get("error") == "skipped: --lock %s: %s" % (lock, missing[lib]),
+                  "--lock %s without %s: exit %d, %r" % (lock, lib, p.returncode, kv.get("error")))
+            continue
+        check(p.returncode == 0, "--lock %s: exit %d: %s" % (lock, p.returncode, p.stderr))
+        check(kv.get("final_n") == "0" and kv.get("params", "").endswith(";lock=" + lock),
+              "--lock %s: %r" % (lock, kv))
+        check(what in kv.get("note", ""), "--lock %s: note %r" % (lock, kv.get("note")))
+    p = subprocess.run([wl, "lockjoin/join", "--lock", "std"] + small, capture_output=True, text=True, timeout=600)
+    check(p.returncode != 0 and "--lock std" in p.stderr and len(p.stderr.splitlines()) == 1,
+          "join --lock std: exit %d, %r" % (p.returncode, p.stderr))
 
 
 

@@ -64,6 +64,14 @@ def synthetic_rows():
     rows += bench("queue/put_get", "mutexcond_ring/put_get", 20.0, params="kind=0")
     rows += bench("urcu_wfcq/put_get", "mutexcond_ring/put_get", 17.0, params="kind=0", waits="spin")
     rows += bench("tbb_bounded_cq/put_get", "mutexcond_ring/put_get", 33.0, params="kind=0", waits="block")
+    # event and condition ping-pongs share the futex floor: each gets its own
+    # peers (headline.PEER_OF), not the other's faster ones
+    pp = "placement=0"
+    rows += bench("event/pingpong", "futex/pingpong", 3000.0, 2, pp)
+    rows += bench("condition/pingpong", "futex/pingpong", 4000.0, 2, pp)
+    rows += bench("futex/pingpong", "", 5000.0, 2, pp)
+    rows += bench("absl_notification/pingpong", "futex/pingpong", 6000.0, 2, pp, waits="block")
+    rows += bench("absl_condvar/pingpong", "futex/pingpong", 2000.0, 2, pp, waits="block")
     # ours without any peer: no headline row
     rows += bench("rlock/uncontended", "pthread_mutex_recursive/uncontended", 25.0)
     rows += bench("pthread_mutex_recursive/uncontended", "", 24.0)
@@ -79,6 +87,10 @@ EXPECTED = [
      "40 ns", "ck_spinlock_fas", "50 ns", "\u00d70.7", "\u00d71.75", "\u00d71.4"),
     ("queue", "put_get, kind=0, 1 thread", "20 ns", "-", "-", "tbb_bounded_cq", "33 ns", "urcu_wfcq",
      "17 ns", "-", "\u00d70.606", "\u00d71.18"),
+    ("event", "pingpong, placement=0, 2 threads", "3 us", "futex", "5 us", "absl_notification",
+     "6 us", "-", "-", "\u00d70.6", "\u00d70.5", "-"),
+    ("condition", "pingpong, placement=0, 2 threads", "4 us", "futex", "5 us", "absl_condvar",
+     "2 us", "-", "-", "\u00d70.8", "\u00d72", "-"),
 ]
 
 
@@ -137,6 +149,8 @@ class HeadlineLogic(TmpDir):
              "ck_spinlock_fas/uncontended"),
             ("lock/contended", "pthread_mutex/contended", "absl_mutex/contended", "ck_spinlock_fas/contended"),
             ("queue/put_get", None, "tbb_bounded_cq/put_get", "urcu_wfcq/put_get"),
+            ("event/pingpong", "futex/pingpong", "absl_notification/pingpong", None),
+            ("condition/pingpong", "futex/pingpong", "absl_condvar/pingpong", None),
         ])
         self.assertAlmostEqual(headline.Line.ratio(ls[1].ours, ls[1].block), 70.0 / 40.0)
 
