@@ -238,6 +238,10 @@ int main(int argc, char **argv)
 			r0 == TL_EPERM ? "this threadlab was built with -DTL_TRACE=OFF" : tl_strerror(r0));
 		return 2;
 	}
+	if (w->check && w->check(c) != 0) {
+		fprintf(stderr, "tl-workload: %s/%s: %s\n", w->name, c->v->name, c->error);
+		return 2;
+	}
 	int r = tlw_run(c);
 	char trace_err[600] = "";
 	if (trace_path && tlw_trace_finish(c, trace_path, trace_err, sizeof trace_err) != 0 && r == 0)

@@ -117,6 +117,10 @@ struct tlw_workload {
 	 * negative code after tlw_fail() said what went wrong. The lesson's
 	 * invariants are counters, never asserts: the caller decides. */
 	int (*run)(struct tlw_ctx *c);
+	/* Optional: reject a combination of params this variant cannot take
+	 * (bad input: tl-workload exits 2 with c->error) before anything runs;
+	 * 0, or a negative code after tlw_fail(). */
+	int (*check)(struct tlw_ctx *c);
 	/* Optional entry for a child process re-executed by the workload
 	 * (`tl-workload --child <name> args...`); returns the exit status. */
 	int (*child)(int argc, char **argv);

@@ -100,5 +100,6 @@ TLB_REGISTER(peer_moodycamel)
 	bm_queue_register_peer("moodycamel_bcq", "mutexcond_ring", bm_bcq_put_get, bm_bcq_spsc, bm_bcq_mpmc, unbounded,
 			       1, false);
 	bm_peer_pingpong_register("moodycamel_bcq/pingpong", "mutexcond_ring/pingpong", bm_bcq_pingpong);
+	bm_idle_register("moodycamel_bcq/idle", "mutexcond_ring/idle", bm_bcq_idle);
 	tlb_peer_end();
 }

@@ -187,6 +187,8 @@ TLB_REGISTER(peer_tbb)
 	bm_queue_register_peer("tbb_bounded_cq", "mutexcond_ring", bm_tbb_bq_put_get, bm_tbb_bq_spsc, bm_tbb_bq_mpmc,
 			       caps, 2, false);
 	bm_peer_pingpong_register("tbb_bounded_cq/pingpong", "mutexcond_ring/pingpong", bm_bq_pingpong);
+	bm_idle_register("tbb_bounded_cq/idle", "mutexcond_ring/idle", bm_tbb_bq_idle);
+	bm_idle_register("tbb_arena_enqueue/idle", "gthreadpool/idle", arena_bm_idle);
 	bm_exec_register("tbb_arena_enqueue", "gthreadpool", arena_bm_rt, arena_bm_tp, nullptr, true);
 	/* bm_exec_register's throughput registration alone */
 	tlb_bench *b[2];

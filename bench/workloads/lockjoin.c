@@ -402,6 +402,17 @@ static double run_procs(struct tlw_ctx *c, struct lj *s)
 	return wall;
 }
 
+/* The workload's check (bad input, exit 2): only lock and lock-narrow take
+ * a --lock other than ours. */
+static int check(struct tlw_ctx *c)
+{
+	const int k = (int)tlw_p(c, "lock");
+	if (k != 0 && c->variant != V_LOCK && c->variant != V_NARROW)
+		return tlw_fail(c, TL_EINVAL, "--lock %s: only lock and lock-narrow take it (%s %s)", lock_names[k],
+				c->v->name, tlw_forks(c->w, c->variant) ? "needs the process-shared tl_lock" : "has no lock");
+	return 0;
+}
+
 /* --lock's table: NULL for ours; on error (a variant without that lock, a
  * library this binary lacks) a negative code after tlw_fail. */
 static int peer_lock(struct tlw_ctx *c, const struct tlp_lock **out)
@@ -411,9 +422,9 @@ static int peer_lock(struct tlw_ctx *c, const struct tlp_lock **out)
 	*out = NULL;
 	if (k == 0)
 		return 0;
-	if (c->variant != V_LOCK && c->variant != V_NARROW)
-		return tlw_fail(c, TL_EINVAL, "--lock %s: only lock and lock-narrow take it (%s %s)", name,
-				c->v->name, tlw_forks(c->w, c->variant) ? "needs the process-shared tl_lock" : "has no lock");
+	int rc = check(c);
+	if (rc != 0)
+		return rc;
 	const struct tlp_lock *const tables[] = { &tlp_lock_absl_mutex, &tlp_lock_std_mutex, &tlp_lock_ck_fas,
 						  &tlp_lock_ck_ticket, &tlp_lock_ck_mcs };
 	static const char *const libs[] = { "absl", "std", "ck", "ck", "ck" };
@@ -509,4 +520,5 @@ TLW_REGISTER(lockjoin,
 	     .baseline = "unlocked",
 	     .process_variants = 1u << V_PROC_PRIVATE | 1u << V_PROC_SHARED_UNLOCKED | 1u << V_PROC_SHARED_LOCK,
 	     .process_baseline = "proc-shared-unlocked",
-	     .run = run);
+	     .run = run,
+	     .check = check);

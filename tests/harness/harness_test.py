@@ -734,7 +734,7 @@ def peer_lesson_locks(bench, missing):
               "--lock %s: %r" % (lock, kv))
         check(what in kv.get("note", ""), "--lock %s: note %r" % (lock, kv.get("note")))
     p = subprocess.run([wl, "lockjoin/join", "--lock", "std"] + small, capture_output=True, text=True, timeout=600)
-    check(p.returncode != 0 and "--lock std" in p.stderr and len(p.stderr.splitlines()) == 1,
+    check(p.returncode == 2 and "--lock std" in p.stderr and len(p.stderr.splitlines()) == 1,
           "join --lock std: exit %d, %r" % (p.returncode, p.stderr))
 
 
