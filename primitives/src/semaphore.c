@@ -16,6 +16,7 @@
 #include "spin.h"
 #include "timeout.h"
 #include "trace_hooks.h"
+#include "vg_annotate.h"
 
 #include <errno.h>
 
@@ -71,8 +72,10 @@ static inline bool take(tl_sem_t *s, uint64_t *w, uint64_t unregister)
 {
 	while (value_of(*w) > 0)
 		if (atomic_compare_exchange_weak_explicit(&s->word, w, *w - 1 - unregister,
-							  memory_order_acquire, memory_order_relaxed))
+							  memory_order_acquire, memory_order_relaxed)) {
+			TL__VG_HB_AFTER(s); /* Helgrind/DRD: pairs with release()'s */
 			return true;
+		}
 	return false;
 }
 
@@ -146,6 +149,7 @@ int tl_sem_release(tl_sem_t *s, int n)
 		return TL_EINVAL;
 	TL_TRACE_RELEASE(TL__TR_SEM, s);
 	uint32_t limit = s->flags & BOUNDED ? s->bound : UINT32_MAX;
+	TL__VG_HB_BEFORE(s); /* the release CAS below, for Helgrind/DRD */
 	uint64_t w = atomic_load_explicit(&s->word, memory_order_relaxed);
 	do {
 		if ((uint64_t)value_of(w) + (uint32_t)n > limit)
