@@ -49,6 +49,8 @@ PLAIN_CFLAGS = "-O1 -g -fno-omit-frame-pointer -DNDEBUG"
 # per-run timeouts (s) by case kind; valgrind runs get VG_FACTOR times more
 TIMEOUTS = {"unit": 300.0, "workload": 120.0, "fixture": 60.0}
 VG_FACTOR = 5.0
+# unit tests' heavy loops under valgrind: 1/VG_ITER_DIV (see --iter-div)
+VG_ITER_DIV = 20
 
 
 def say(msg=""):
@@ -329,6 +331,10 @@ def parse_args(argv):
     ap.add_argument("--workload-args", default="--quick",
                     help="extra arguments for every tl-workload case (default --quick)")
     ap.add_argument("--alt-threads", type=int, help="thread count of the threads schedule")
+    ap.add_argument("--iter-div", type=int,
+                    help="run the unit tests' heavy loops at 1/N of their count "
+                         "(TL_TEST_ITER_DIV; default %d when helgrind or drd is among the "
+                         "detectors, for every detector of the run, else 1)" % VG_ITER_DIV)
     ap.add_argument("--list", action="store_true", help="list the cases and exit")
     a = ap.parse_args(argv)
     dets = []
@@ -341,6 +347,8 @@ def parse_args(argv):
         else:
             ap.error("unknown detector %r (tsan, helgrind, drd, all)" % d)
     a.detectors = list(OrderedDict.fromkeys(dets))
+    if a.iter_div is not None and a.iter_div < 1:
+        ap.error("--iter-div must be >= 1, got %d" % a.iter_div)
     if a.runs < 1 or a.jobs < 1:
         ap.error("--runs and --jobs must be >= 1")
     if a.budget < 0:
@@ -456,9 +464,17 @@ def main(argv=None):
     else:
         vg_env.base_seed = env.base_seed
     env.chaos = vg_env.chaos = not a.no_chaos
+    # The unit tests' heavy loops (primitives/tests/task.h: tl_test_iters)
+    # run 1/div of their count: needed under valgrind, and applied to every
+    # detector of the run (and the native baseline) so that all of them are
+    # compared on the same work.
+    iter_div = a.iter_div if a.iter_div is not None else (
+        VG_ITER_DIV if valgrind_dets else 1)
     todo = []
     for det, c in jobs:
         c = copy.deepcopy(c)
+        if c.kind == "unit" and iter_div > 1:
+            c.env["TL_TEST_ITER_DIV"] = str(iter_div)
         if det in ("helgrind", "drd"):
             c.timeout *= VG_FACTOR
             if c.kind == "unit":
