@@ -283,7 +283,9 @@ void tl__vg_create(void *a, unsigned flags, unsigned long size)
 	k->recursive = (flags & TL__TSAN_REENTRANT) != 0;
 	spin_lock();
 	struct vgkind **pp = kind_slot(a);
-	if (*pp) { /* re-initialised in place */
+	int was = -1; /* re-initialised in place without a destroy: its old kind */
+	if (*pp) {
+		was = (*pp)->recursive;
 		(*pp)->recursive = k->recursive;
 		(*pp)->depth = 0;
 		free(k);
@@ -291,6 +293,13 @@ void tl__vg_create(void *a, unsigned flags, unsigned long size)
 		*pp = k;
 	}
 	spin_unlock();
+	/* Legal for our primitives (they own no resources), but DRD calls a
+	 * second create of one address a reinitialisation error: end the old
+	 * one first. */
+	if (was == 1)
+		VALGRIND_HG_MUTEX_DESTROY_PRE(LK(a));
+	else if (was == 0)
+		ANNOTATE_RWLOCK_DESTROY(LK(a));
 	if (flags & TL__TSAN_REENTRANT)
 		VALGRIND_HG_MUTEX_INIT_POST(LK(a), 1);
 	else
