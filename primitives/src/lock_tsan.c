@@ -8,6 +8,7 @@
 #include "lock_tsan.h"
 
 #if defined(TL_TSAN) || defined(TL_VALGRIND)
+#include "threadlab/rlock.h"
 #include "tsan_mutex.h"
 #include "vg_annotate.h"
 
@@ -16,6 +17,8 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 struct thr {
 	struct thr *next;
@@ -37,6 +40,8 @@ static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static _Thread_local struct thr *t_self;
 
 #ifdef TL_VALGRIND
+static int g_forked; /* this process is a forked child: see vg_atfork_child */
+
 /* Valgrind runs one thread at a time, but it may switch between any two
  * instructions: the registry still needs its lock. Its words are ignored
  * by both tools from the first use on. */
@@ -100,14 +105,15 @@ static void thr_exit(void *arg)
 			/* A Lock has no owner: a thread may end holding it. Tell
 			 * Helgrind it let go (else "exiting thread still holds a
 			 * lock"); whoever releases it later finds no holder. */
-			ANNOTATE_RWLOCK_RELEASED((char *)g_holds[i].lock + 1, 0);
+			if (!g_forked)
+				ANNOTATE_RWLOCK_RELEASED((char *)g_holds[i].lock + 1, 0);
 #endif
 			g_holds[i] = g_holds[--g_nholds];
 		} else {
 			i++;
 		}
 #ifdef TL_VALGRIND
-	for (size_t i = 0; i < t->npending; i++) /* released by others, not yet by us */
+	for (size_t i = 0; i < t->npending && !g_forked; i++) /* released by others, not yet by us */
 		ANNOTATE_RWLOCK_RELEASED((char *)t->pending[i] + 1, 0);
 #endif
 	spin_unlock();
@@ -117,13 +123,88 @@ static void thr_exit(void *arg)
 	TL_TSAN_MUTEX_POST_SIGNAL(&g_spin);
 }
 
+#ifdef TL_VALGRIND
+static struct thr *self(void);
+
+/* A process may end holding a Lock (a robust, process-shared Lock whose
+ * holder exits is what the takeover tests are about; Python lets a program
+ * exit holding a Lock too). exit() runs no thread-exit hook for the thread
+ * that calls it, so Helgrind would report "exiting thread still holds 1
+ * lock": let go of the calling thread's Locks, in the tools' eyes only, as
+ * thr_exit does for a thread that ends. (_exit() runs nothing: not covered.) */
+static void vg_exit_release(void)
+{
+	if (g_forked)
+		return; /* nothing announced (vg_atfork_child) */
+	struct thr *me = self();
+	spin_lock();
+	for (size_t i = 0; i < g_nholds;)
+		if (g_holds[i].holder == me) {
+			ANNOTATE_RWLOCK_RELEASED((char *)g_holds[i].lock + 1, 0);
+			g_holds[i] = g_holds[--g_nholds];
+		} else {
+			i++;
+		}
+	for (size_t i = 0; i < me->npending; i++)
+		ANNOTATE_RWLOCK_RELEASED((char *)me->pending[i] + 1, 0);
+	me->npending = 0;
+	spin_unlock();
+}
+
+/* A forked child starts with the forking thread's lock set in the tools'
+ * eyes, though it holds nothing: a Lock the parent held is the parent's
+ * (process-shared) or a copy nobody will release (private). Let go of
+ * every Lock there, or the child's exit reports it still held. Runs in the
+ * child, single-threaded; g_spin may be stuck set by a thread that does
+ * not exist here (it only ever guards a few loads and stores): reset.
+ * From then on the child announces no lock holds, only the happens-before
+ * edges: valgrind writes nothing for a forked child (tlrace runs it with
+ * --child-silent-after-fork, as one XML file is one exec'd process), so a
+ * lock report there could not be shown, only flip the child's exit status
+ * (--error-exitcode) -- which a child that exits holding a Lock handed to
+ * its parent (_exit runs no hook; a legal handoff for Python's Lock) would
+ * do. Races in a child still count towards that status. */
+static void vg_release_forked_rlocks(void);
+static uint32_t g_fork_tid; /* the forking thread's tid (parent's view) */
+
+static void vg_atfork_prepare(void)
+{
+	g_fork_tid = (uint32_t)syscall(SYS_gettid);
+}
+
+static void vg_atfork_child(void)
+{
+	vg_release_forked_rlocks();
+	g_forked = 1;
+	atomic_store_explicit(&g_spin, 0, memory_order_relaxed);
+	for (size_t i = 0; i < g_nholds; i++)
+		if (g_holds[i].holder == t_self)
+			ANNOTATE_RWLOCK_RELEASED((char *)g_holds[i].lock + 1, 0);
+	g_nholds = 0;
+	for (struct thr *t = g_threads; t; t = t->next)
+		t->npending = 0;
+}
+#endif
+
 static void make_key(void)
 {
 	pthread_key_create(&g_key, thr_exit);
 #ifdef TL_VALGRIND
+	atexit(vg_exit_release);
+	pthread_atfork(vg_atfork_prepare, NULL, vg_atfork_child);
 	ANNOTATE_HAPPENS_BEFORE(&g_once); /* Helgrind does not see pthread_once's edge */
 #endif
 }
+
+#ifdef TL_VALGRIND
+/* The fork and exit hooks must be in place before a first fork, which may
+ * come before any Lock is used (a child that then takes one). */
+__attribute__((constructor)) static void vg_hooks_early(void)
+{
+	pthread_once(&g_once, make_key);
+	ANNOTATE_HAPPENS_AFTER(&g_once);
+}
+#endif
 
 /* Inside a bracket, g_spin not held. */
 static struct thr *self(void)
@@ -159,7 +240,8 @@ void tl__tsan_lock_sync(void)
 			break;
 		/* The read-unlock this thread never did: clears its held entry. */
 #ifdef TL_VALGRIND
-		ANNOTATE_RWLOCK_RELEASED((char *)l + 1, 0); /* LK(l), see below */
+		if (!g_forked)
+			ANNOTATE_RWLOCK_RELEASED((char *)l + 1, 0); /* LK(l), see below */
 #else
 		TL_TSAN_MUTEX_PRE_UNLOCK(l, TL__TSAN_READ);
 		TL_TSAN_MUTEX_POST_UNLOCK(l, TL__TSAN_READ);
@@ -272,6 +354,26 @@ static struct vgkind *rlock_of(void *a)
 	return k && k->recursive ? k : NULL;
 }
 
+/* In a forked child (vg_atfork_child): the RLocks the forking thread held,
+ * at their depth, are held in the tools' eyes by the child's thread; the
+ * owner word still names the parent's thread. Let go of them there. */
+static void vg_release_forked_rlocks(void)
+{
+	for (unsigned b = 0; b < VG_BUCKETS; b++)
+		for (struct vgkind *k = g_kinds[b]; k; k = k->next) {
+			if (!k->recursive || k->depth <= 0)
+				continue;
+			uint32_t owner = atomic_load_explicit(&((tl_rlock_t *)k->addr)->owner,
+							      memory_order_relaxed) & 0x7fffffffu;
+			if (owner != g_fork_tid)
+				continue;
+			for (; k->depth > 0; k->depth--) {
+				VALGRIND_HG_MUTEX_UNLOCK_PRE(LK(k->addr));
+				VALGRIND_HG_MUTEX_UNLOCK_POST(LK(k->addr));
+			}
+		}
+}
+
 void tl__vg_create(void *a, unsigned flags, unsigned long size)
 {
 	TL__VG_IGNORE(a, size);
@@ -324,7 +426,7 @@ void tl__vg_destroy(void *a)
 
 void tl__vg_pre_lock(void *a, unsigned flags)
 {
-	if (rlock_of(a))
+	if (!g_forked && rlock_of(a))
 		VALGRIND_HG_MUTEX_LOCK_PRE(LK(a), (flags & TL__TSAN_TRY) != 0);
 }
 
@@ -340,7 +442,9 @@ void tl__vg_post_lock(void *a, unsigned flags, int rec)
 	if (k)
 		k->depth += n;
 	spin_unlock();
-	if (k) {
+	if (g_forked) {
+		/* announces no holds (vg_atfork_child) */
+	} else if (k) {
 		for (int i = 0; i < n; i++)
 			VALGRIND_HG_MUTEX_LOCK_POST(LK(a));
 	} else {
@@ -366,7 +470,9 @@ int tl__vg_pre_unlock(void *a, unsigned flags)
 			mine = g_holds[i].lock == a && g_holds[i].holder == me;
 	}
 	spin_unlock();
-	if (k) {
+	if (g_forked) {
+		/* announces no holds (vg_atfork_child) */
+	} else if (k) {
 		for (int i = 0; i < n; i++)
 			VALGRIND_HG_MUTEX_UNLOCK_PRE(LK(a));
 	} else if (mine) {
@@ -380,7 +486,7 @@ int tl__vg_pre_unlock(void *a, unsigned flags)
 void tl__vg_post_unlock(void *a, unsigned flags)
 {
 	(void)flags;
-	if (rlock_of(a))
+	if (!g_forked && rlock_of(a))
 		VALGRIND_HG_MUTEX_UNLOCK_POST(LK(a));
 }
 #endif
