@@ -17,8 +17,6 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 struct thr {
 	struct thr *next;
@@ -164,12 +162,12 @@ static void vg_exit_release(void)
  * (--error-exitcode) -- which a child that exits holding a Lock handed to
  * its parent (_exit runs no hook; a legal handoff for Python's Lock) would
  * do. Races in a child still count towards that status. */
+static void vg_note_owned_rlocks(void);
 static void vg_release_forked_rlocks(void);
-static uint32_t g_fork_tid; /* the forking thread's tid (parent's view) */
 
 static void vg_atfork_prepare(void)
 {
-	g_fork_tid = (uint32_t)syscall(SYS_gettid);
+	vg_note_owned_rlocks();
 }
 
 static void vg_atfork_child(void)
@@ -355,23 +353,34 @@ static struct vgkind *rlock_of(void *a)
 }
 
 /* In a forked child (vg_atfork_child): the RLocks the forking thread held,
- * at their depth, are held in the tools' eyes by the child's thread; the
- * owner word still names the parent's thread. Let go of them there. */
+ * at their depth, are held in the tools' eyes by the child's thread. The
+ * parent's prepare hook notes which (tl_rlock_is_owned asks the lock word,
+ * as the forking thread); the child lets go of them. At most VG_FORK_MAX
+ * are noted (a thread holding more across a fork: the rest stay held). */
+#define VG_FORK_MAX 16
+static struct vgkind *g_fork_owned[VG_FORK_MAX];
+static int g_fork_nowned;
+
+static void vg_note_owned_rlocks(void)
+{
+	g_fork_nowned = 0;
+	spin_lock();
+	for (unsigned b = 0; b < VG_BUCKETS; b++)
+		for (struct vgkind *k = g_kinds[b]; k; k = k->next)
+			if (k->recursive && k->depth > 0 && g_fork_nowned < VG_FORK_MAX &&
+			    tl_rlock_is_owned((tl_rlock_t *)k->addr))
+				g_fork_owned[g_fork_nowned++] = k;
+	spin_unlock();
+}
+
 static void vg_release_forked_rlocks(void)
 {
-	for (unsigned b = 0; b < VG_BUCKETS; b++)
-		for (struct vgkind *k = g_kinds[b]; k; k = k->next) {
-			if (!k->recursive || k->depth <= 0)
-				continue;
-			uint32_t owner = atomic_load_explicit(&((tl_rlock_t *)k->addr)->owner,
-							      memory_order_relaxed) & 0x7fffffffu;
-			if (owner != g_fork_tid)
-				continue;
-			for (; k->depth > 0; k->depth--) {
-				VALGRIND_HG_MUTEX_UNLOCK_PRE(LK(k->addr));
-				VALGRIND_HG_MUTEX_UNLOCK_POST(LK(k->addr));
-			}
+	for (int i = 0; i < g_fork_nowned; i++)
+		for (struct vgkind *k = g_fork_owned[i]; k->depth > 0; k->depth--) {
+			VALGRIND_HG_MUTEX_UNLOCK_PRE(LK(k->addr));
+			VALGRIND_HG_MUTEX_UNLOCK_POST(LK(k->addr));
 		}
+	g_fork_nowned = 0;
 }
 
 void tl__vg_create(void *a, unsigned flags, unsigned long size)
