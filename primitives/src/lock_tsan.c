@@ -87,10 +87,17 @@ static void grow(void **p, size_t *cap, size_t n, size_t elem)
 	*cap = c;
 }
 
+#ifdef TL_VALGRIND
+static void vg_release_dying_rlocks(void);
+#endif
+
 static void thr_exit(void *arg)
 {
 	struct thr *t = arg;
 	TL_TSAN_MUTEX_PRE_SIGNAL(&g_spin);
+#ifdef TL_VALGRIND
+	vg_release_dying_rlocks();
+#endif
 	spin_lock();
 	for (struct thr **pp = &g_threads; *pp; pp = &(*pp)->next)
 		if (*pp == t) {
@@ -373,6 +380,31 @@ static void vg_note_owned_rlocks(void)
 	spin_unlock();
 }
 
+/* A thread that ends owning a process-shared RLock is a dead owner: the
+ * next acquirer takes it over (TL_EOWNERDEAD), which the tools would call
+ * an unlock of another thread's lock, after "exiting thread still holds a
+ * lock". The end of the thread is the release the takeover relies on:
+ * announce it (thr_exit). A private RLock stays held forever, as in
+ * Python: left as it is, the tools' report is right. */
+static void vg_release_dying_rlocks(void)
+{
+	if (g_forked)
+		return;
+	spin_lock();
+	for (unsigned b = 0; b < VG_BUCKETS; b++)
+		for (struct vgkind *k = g_kinds[b]; k; k = k->next) {
+			tl_rlock_t *r = k->addr;
+			if (!k->recursive || k->depth <= 0 || !(r->flags & TL_PSHARED) ||
+			    !tl_rlock_is_owned(r))
+				continue;
+			for (; k->depth > 0; k->depth--) {
+				VALGRIND_HG_MUTEX_UNLOCK_PRE(LK(k->addr));
+				VALGRIND_HG_MUTEX_UNLOCK_POST(LK(k->addr));
+			}
+		}
+	spin_unlock();
+}
+
 static void vg_release_forked_rlocks(void)
 {
 	for (int i = 0; i < g_fork_nowned; i++)
@@ -446,17 +478,28 @@ void tl__vg_post_lock(void *a, unsigned flags, int rec)
 	int n = (flags & TL__TSAN_REC_LOCK) && rec > 0 ? rec : 1;
 	spin_lock();
 	struct vgkind *k = *kind_slot(a);
+	bool known = k != NULL, lock_held = false;
 	if (k && !k->recursive)
 		k = NULL;
 	if (k)
 		k->depth += n;
+	/* Never created (a static initialiser): a Lock if lock.c just put it
+	 * in the holder registry, else an RLock whose recursion this file
+	 * cannot follow: that one gets happens-before only, no hold. */
+	for (size_t i = 0; !known && i < g_nholds && !lock_held; i++)
+		lock_held = g_holds[i].lock == a;
 	spin_unlock();
+	if (!known) /* its words, as tl__vg_create ignores a created lock's */
+		TL__VG_IGNORE(a, sizeof(tl_lock_t) < sizeof(tl_rlock_t) ? sizeof(tl_lock_t)
+									 : sizeof(tl_rlock_t));
+	if (k)
+		(void)self(); /* thr_exit runs for it (vg_release_dying_rlocks) */
 	if (g_forked) {
 		/* announces no holds (vg_atfork_child) */
 	} else if (k) {
 		for (int i = 0; i < n; i++)
 			VALGRIND_HG_MUTEX_LOCK_POST(LK(a));
-	} else {
+	} else if (known || lock_held) {
 		ANNOTATE_RWLOCK_ACQUIRED(LK(a), 0);
 	}
 	ANNOTATE_HAPPENS_AFTER(a);
