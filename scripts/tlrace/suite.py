@@ -374,6 +374,10 @@ def parse_args(argv):
         else:
             ap.error("unknown detector %r (tsan, helgrind, drd, all)" % d)
     a.detectors = list(OrderedDict.fromkeys(dets))
+    # cases run with the build dir as their cwd: a relative build dir
+    # would name the wrong place there
+    a.build_dir = os.path.abspath(a.build_dir)
+    a.plain_build_dir = os.path.abspath(a.plain_build_dir)
     if a.iter_div is not None and a.iter_div < 1:
         ap.error("--iter-div must be >= 1, got %d" % a.iter_div)
     if a.runs < 1 or (a.jobs is not None and a.jobs < 1):
