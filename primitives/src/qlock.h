@@ -43,6 +43,7 @@ static inline void tl__qlock_slow(_Atomic uint32_t *l)
 
 static inline void tl__qlock(_Atomic uint32_t *l)
 {
+	TL__VG_IGNORE(l, sizeof *l); /* DRD: CAS/swap vs the spin's loads; atomics cannot race */
 	uint32_t v = 0;
 	if (!atomic_compare_exchange_strong_explicit(l, &v, 1, memory_order_acquire, memory_order_relaxed))
 		tl__qlock_slow(l);
