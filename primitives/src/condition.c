@@ -34,6 +34,7 @@
 #include "tid.h"
 #include "timeout.h"
 #include "trace_hooks.h"
+#include "vg_annotate.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -66,6 +67,11 @@ static void ps_init(tl_cond_t *c)
 	c->ps.busy = 0;
 	c->ps.ticket = 0;
 	atomic_init(&c->ps.nslots, 0);
+	/* DRD/Helgrind: a slot's state is an atomic the waiter loads while
+	 * notify (exchange) and ps_free (store) write it; atomics cannot race,
+	 * and the waiter's reads that matter are under the lock. */
+	TL__VG_IGNORE(c->ps.slot, sizeof c->ps.slot);
+	TL__VG_IGNORE(&c->ps.nslots, sizeof c->ps.nslots);
 	for (uint16_t i = 0; i < NSLOTS; i++) {
 		struct tl__cond_slot *s = &c->ps.slot[i];
 		atomic_init(&s->state, FREE);
@@ -89,6 +95,7 @@ int tl_cond_init(tl_cond_t *c, int flags, int kind, void *lock)
 	c->flags = (uint32_t)flags;
 	c->head = c->tail = NULL;
 	atomic_init(&c->nwaiters, 0);
+	TL__VG_IGNORE(&c->nwaiters, sizeof c->nwaiters); /* an atomic: cannot race */
 	if (flags & TL_PSHARED)
 		ps_init(c);
 	if (!lock) {

@@ -18,6 +18,7 @@
 #include "spin.h"
 #include "timeout.h"
 #include "trace_hooks.h"
+#include "vg_annotate.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -37,6 +38,9 @@ int tl_event_init(tl_event_t *e, int flags)
 	atomic_init(&e->word, 0);
 	atomic_init(&e->waiters, 0);
 	e->flags = (uint32_t)flags;
+	/* DRD sees the CAS and fetch-ops as plain writes racing with the
+	 * loads (atomics cannot race); set/wait annotate their edge. */
+	TL__VG_IGNORE(e, sizeof *e);
 	return 0;
 }
 
@@ -48,6 +52,7 @@ int tl_event_destroy(tl_event_t *e)
 int tl_event_set(tl_event_t *e)
 {
 	TL_TRACE_SIGNAL(TL__TR_EVENT, e);
+	TL__VG_HB_BEFORE(e); /* Helgrind/DRD: the release CAS below, which they cannot see */
 	uint32_t w = atomic_load_explicit(&e->word, memory_order_relaxed);
 	do {
 		if (w & FLAG)
@@ -67,19 +72,26 @@ int tl_event_clear(tl_event_t *e)
 
 bool tl_event_is_set(const tl_event_t *e)
 {
-	return atomic_load_explicit(&((tl_event_t *)e)->word, memory_order_acquire) & FLAG;
+	bool set = atomic_load_explicit(&((tl_event_t *)e)->word, memory_order_acquire) & FLAG;
+	if (set)
+		TL__VG_HB_AFTER(e); /* pairs with set()'s */
+	return set;
 }
 
 int tl_event_wait_until(tl_event_t *e, const struct timespec *deadline)
 {
 	TL_TRACE_WAIT_SCOPE(TL__TR_EVENT, e);
 	uint32_t seen = atomic_load_explicit(&e->word, memory_order_acquire), w;
-	if (seen & FLAG)
+	if (seen & FLAG) {
+		TL__VG_HB_AFTER(e);
 		return 0;
+	}
 	tl__spin_t sp = TL__SPIN_INIT;
 	while (tl__spin(&sp)) /* a set() that is about to come */
-		if (atomic_load_explicit(&e->word, memory_order_acquire) != seen)
+		if (atomic_load_explicit(&e->word, memory_order_acquire) != seen) {
+			TL__VG_HB_AFTER(e);
 			return 0;
+		}
 	atomic_fetch_add_explicit(&e->waiters, 1, memory_order_seq_cst);
 	int r = 0;
 	while ((w = atomic_load_explicit(&e->word, memory_order_seq_cst)) == seen && r != -ETIMEDOUT)
@@ -87,7 +99,10 @@ int tl_event_wait_until(tl_event_t *e, const struct timespec *deadline)
 	atomic_fetch_sub_explicit(&e->waiters, 1, memory_order_relaxed);
 	/* The word changes only by set() (a new generation) or clear() (flag
 	 * down, and seen had it down already): any change means a set(). */
-	return w != seen ? 0 : TL_ETIMEDOUT;
+	if (w == seen)
+		return TL_ETIMEDOUT;
+	TL__VG_HB_AFTER(e);
+	return 0;
 }
 
 int tl_event_wait(tl_event_t *e, double timeout)

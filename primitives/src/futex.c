@@ -1,4 +1,5 @@
 #include "futex.h"
+#include "vg_annotate.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -11,6 +12,9 @@ int tl__futex_wait(_Atomic uint32_t *addr, uint32_t val, const struct timespec *
 	/* FUTEX_WAIT_BITSET takes an absolute timeout, CLOCK_MONOTONIC unless
 	 * FUTEX_CLOCK_REALTIME: so a deadline survives spurious wakeups unchanged. */
 	int op = FUTEX_WAIT_BITSET | (pshared ? 0 : FUTEX_PRIVATE_FLAG);
+	/* Helgrind/DRD see the syscall read the word: a futex word is only
+	 * ever accessed atomically, it cannot race. */
+	TL__VG_IGNORE(addr, sizeof *addr);
 	long r = syscall(SYS_futex, (uint32_t *)addr, op, val, deadline, NULL, FUTEX_BITSET_MATCH_ANY);
 	return r == 0 ? 0 : -errno;
 }
@@ -18,6 +22,7 @@ int tl__futex_wait(_Atomic uint32_t *addr, uint32_t val, const struct timespec *
 int tl__futex_wake(_Atomic uint32_t *addr, int n, int pshared)
 {
 	int op = FUTEX_WAKE | (pshared ? 0 : FUTEX_PRIVATE_FLAG);
+	TL__VG_IGNORE(addr, sizeof *addr); /* as in tl__futex_wait */
 	long r = syscall(SYS_futex, (uint32_t *)addr, op, n, NULL, NULL, 0);
 	return r < 0 ? -errno : (int)r;
 }

@@ -8,6 +8,7 @@
 #include "lock_tsan.h"
 
 #if defined(TL_TSAN) || defined(TL_VALGRIND)
+#include "threadlab/rlock.h"
 #include "tsan_mutex.h"
 #include "vg_annotate.h"
 
@@ -37,6 +38,8 @@ static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static _Thread_local struct thr *t_self;
 
 #ifdef TL_VALGRIND
+static int g_forked; /* this process is a forked child: see vg_atfork_child */
+
 /* Valgrind runs one thread at a time, but it may switch between any two
  * instructions: the registry still needs its lock. Its words are ignored
  * by both tools from the first use on. */
@@ -84,10 +87,17 @@ static void grow(void **p, size_t *cap, size_t n, size_t elem)
 	*cap = c;
 }
 
+#ifdef TL_VALGRIND
+static void vg_release_dying_rlocks(void);
+#endif
+
 static void thr_exit(void *arg)
 {
 	struct thr *t = arg;
 	TL_TSAN_MUTEX_PRE_SIGNAL(&g_spin);
+#ifdef TL_VALGRIND
+	vg_release_dying_rlocks();
+#endif
 	spin_lock();
 	for (struct thr **pp = &g_threads; *pp; pp = &(*pp)->next)
 		if (*pp == t) {
@@ -100,14 +110,15 @@ static void thr_exit(void *arg)
 			/* A Lock has no owner: a thread may end holding it. Tell
 			 * Helgrind it let go (else "exiting thread still holds a
 			 * lock"); whoever releases it later finds no holder. */
-			ANNOTATE_RWLOCK_RELEASED((char *)g_holds[i].lock + 1, 0);
+			if (!g_forked)
+				ANNOTATE_RWLOCK_RELEASED((char *)g_holds[i].lock + 1, 0);
 #endif
 			g_holds[i] = g_holds[--g_nholds];
 		} else {
 			i++;
 		}
 #ifdef TL_VALGRIND
-	for (size_t i = 0; i < t->npending; i++) /* released by others, not yet by us */
+	for (size_t i = 0; i < t->npending && !g_forked; i++) /* released by others, not yet by us */
 		ANNOTATE_RWLOCK_RELEASED((char *)t->pending[i] + 1, 0);
 #endif
 	spin_unlock();
@@ -117,13 +128,88 @@ static void thr_exit(void *arg)
 	TL_TSAN_MUTEX_POST_SIGNAL(&g_spin);
 }
 
+#ifdef TL_VALGRIND
+static struct thr *self(void);
+
+/* A process may end holding a Lock (a robust, process-shared Lock whose
+ * holder exits is what the takeover tests are about; Python lets a program
+ * exit holding a Lock too). exit() runs no thread-exit hook for the thread
+ * that calls it, so Helgrind would report "exiting thread still holds 1
+ * lock": let go of the calling thread's Locks, in the tools' eyes only, as
+ * thr_exit does for a thread that ends. (_exit() runs nothing: not covered.) */
+static void vg_exit_release(void)
+{
+	if (g_forked)
+		return; /* nothing announced (vg_atfork_child) */
+	struct thr *me = self();
+	spin_lock();
+	for (size_t i = 0; i < g_nholds;)
+		if (g_holds[i].holder == me) {
+			ANNOTATE_RWLOCK_RELEASED((char *)g_holds[i].lock + 1, 0);
+			g_holds[i] = g_holds[--g_nholds];
+		} else {
+			i++;
+		}
+	for (size_t i = 0; i < me->npending; i++)
+		ANNOTATE_RWLOCK_RELEASED((char *)me->pending[i] + 1, 0);
+	me->npending = 0;
+	spin_unlock();
+}
+
+/* A forked child starts with the forking thread's lock set in the tools'
+ * eyes, though it holds nothing: a Lock the parent held is the parent's
+ * (process-shared) or a copy nobody will release (private). Let go of
+ * every Lock there, or the child's exit reports it still held. Runs in the
+ * child, single-threaded; g_spin may be stuck set by a thread that does
+ * not exist here (it only ever guards a few loads and stores): reset.
+ * From then on the child announces no lock holds, only the happens-before
+ * edges: valgrind writes nothing for a forked child (tlrace runs it with
+ * --child-silent-after-fork, as one XML file is one exec'd process), so a
+ * lock report there could not be shown, only flip the child's exit status
+ * (--error-exitcode) -- which a child that exits holding a Lock handed to
+ * its parent (_exit runs no hook; a legal handoff for Python's Lock) would
+ * do. Races in a child still count towards that status. */
+static void vg_note_owned_rlocks(void);
+static void vg_release_forked_rlocks(void);
+
+static void vg_atfork_prepare(void)
+{
+	vg_note_owned_rlocks();
+}
+
+static void vg_atfork_child(void)
+{
+	vg_release_forked_rlocks();
+	g_forked = 1;
+	atomic_store_explicit(&g_spin, 0, memory_order_relaxed);
+	for (size_t i = 0; i < g_nholds; i++)
+		if (g_holds[i].holder == t_self)
+			ANNOTATE_RWLOCK_RELEASED((char *)g_holds[i].lock + 1, 0);
+	g_nholds = 0;
+	for (struct thr *t = g_threads; t; t = t->next)
+		t->npending = 0;
+}
+#endif
+
 static void make_key(void)
 {
 	pthread_key_create(&g_key, thr_exit);
 #ifdef TL_VALGRIND
+	atexit(vg_exit_release);
+	pthread_atfork(vg_atfork_prepare, NULL, vg_atfork_child);
 	ANNOTATE_HAPPENS_BEFORE(&g_once); /* Helgrind does not see pthread_once's edge */
 #endif
 }
+
+#ifdef TL_VALGRIND
+/* The fork and exit hooks must be in place before a first fork, which may
+ * come before any Lock is used (a child that then takes one). */
+__attribute__((constructor)) static void vg_hooks_early(void)
+{
+	pthread_once(&g_once, make_key);
+	ANNOTATE_HAPPENS_AFTER(&g_once);
+}
+#endif
 
 /* Inside a bracket, g_spin not held. */
 static struct thr *self(void)
@@ -159,7 +245,8 @@ void tl__tsan_lock_sync(void)
 			break;
 		/* The read-unlock this thread never did: clears its held entry. */
 #ifdef TL_VALGRIND
-		ANNOTATE_RWLOCK_RELEASED((char *)l + 1, 0); /* LK(l), see below */
+		if (!g_forked)
+			ANNOTATE_RWLOCK_RELEASED((char *)l + 1, 0); /* LK(l), see below */
 #else
 		TL_TSAN_MUTEX_PRE_UNLOCK(l, TL__TSAN_READ);
 		TL_TSAN_MUTEX_POST_UNLOCK(l, TL__TSAN_READ);
@@ -272,6 +359,62 @@ static struct vgkind *rlock_of(void *a)
 	return k && k->recursive ? k : NULL;
 }
 
+/* In a forked child (vg_atfork_child): the RLocks the forking thread held,
+ * at their depth, are held in the tools' eyes by the child's thread. The
+ * parent's prepare hook notes which (tl_rlock_is_owned asks the lock word,
+ * as the forking thread); the child lets go of them. At most VG_FORK_MAX
+ * are noted (a thread holding more across a fork: the rest stay held). */
+#define VG_FORK_MAX 16
+static struct vgkind *g_fork_owned[VG_FORK_MAX];
+static int g_fork_nowned;
+
+static void vg_note_owned_rlocks(void)
+{
+	g_fork_nowned = 0;
+	spin_lock();
+	for (unsigned b = 0; b < VG_BUCKETS; b++)
+		for (struct vgkind *k = g_kinds[b]; k; k = k->next)
+			if (k->recursive && k->depth > 0 && g_fork_nowned < VG_FORK_MAX &&
+			    tl_rlock_is_owned((tl_rlock_t *)k->addr))
+				g_fork_owned[g_fork_nowned++] = k;
+	spin_unlock();
+}
+
+/* A thread that ends owning a process-shared RLock is a dead owner: the
+ * next acquirer takes it over (TL_EOWNERDEAD), which the tools would call
+ * an unlock of another thread's lock, after "exiting thread still holds a
+ * lock". The end of the thread is the release the takeover relies on:
+ * announce it (thr_exit). A private RLock stays held forever, as in
+ * Python: left as it is, the tools' report is right. */
+static void vg_release_dying_rlocks(void)
+{
+	if (g_forked)
+		return;
+	spin_lock();
+	for (unsigned b = 0; b < VG_BUCKETS; b++)
+		for (struct vgkind *k = g_kinds[b]; k; k = k->next) {
+			tl_rlock_t *r = k->addr;
+			if (!k->recursive || k->depth <= 0 || !(r->flags & TL_PSHARED) ||
+			    !tl_rlock_is_owned(r))
+				continue;
+			for (; k->depth > 0; k->depth--) {
+				VALGRIND_HG_MUTEX_UNLOCK_PRE(LK(k->addr));
+				VALGRIND_HG_MUTEX_UNLOCK_POST(LK(k->addr));
+			}
+		}
+	spin_unlock();
+}
+
+static void vg_release_forked_rlocks(void)
+{
+	for (int i = 0; i < g_fork_nowned; i++)
+		for (struct vgkind *k = g_fork_owned[i]; k->depth > 0; k->depth--) {
+			VALGRIND_HG_MUTEX_UNLOCK_PRE(LK(k->addr));
+			VALGRIND_HG_MUTEX_UNLOCK_POST(LK(k->addr));
+		}
+	g_fork_nowned = 0;
+}
+
 void tl__vg_create(void *a, unsigned flags, unsigned long size)
 {
 	TL__VG_IGNORE(a, size);
@@ -283,7 +426,9 @@ void tl__vg_create(void *a, unsigned flags, unsigned long size)
 	k->recursive = (flags & TL__TSAN_REENTRANT) != 0;
 	spin_lock();
 	struct vgkind **pp = kind_slot(a);
-	if (*pp) { /* re-initialised in place */
+	int was = -1; /* re-initialised in place without a destroy: its old kind */
+	if (*pp) {
+		was = (*pp)->recursive;
 		(*pp)->recursive = k->recursive;
 		(*pp)->depth = 0;
 		free(k);
@@ -291,6 +436,13 @@ void tl__vg_create(void *a, unsigned flags, unsigned long size)
 		*pp = k;
 	}
 	spin_unlock();
+	/* Legal for our primitives (they own no resources), but DRD calls a
+	 * second create of one address a reinitialisation error: end the old
+	 * one first. */
+	if (was == 1)
+		VALGRIND_HG_MUTEX_DESTROY_PRE(LK(a));
+	else if (was == 0)
+		ANNOTATE_RWLOCK_DESTROY(LK(a));
 	if (flags & TL__TSAN_REENTRANT)
 		VALGRIND_HG_MUTEX_INIT_POST(LK(a), 1);
 	else
@@ -315,7 +467,7 @@ void tl__vg_destroy(void *a)
 
 void tl__vg_pre_lock(void *a, unsigned flags)
 {
-	if (rlock_of(a))
+	if (!g_forked && rlock_of(a))
 		VALGRIND_HG_MUTEX_LOCK_PRE(LK(a), (flags & TL__TSAN_TRY) != 0);
 }
 
@@ -326,15 +478,28 @@ void tl__vg_post_lock(void *a, unsigned flags, int rec)
 	int n = (flags & TL__TSAN_REC_LOCK) && rec > 0 ? rec : 1;
 	spin_lock();
 	struct vgkind *k = *kind_slot(a);
+	bool known = k != NULL, lock_held = false;
 	if (k && !k->recursive)
 		k = NULL;
 	if (k)
 		k->depth += n;
+	/* Never created (a static initialiser): a Lock if lock.c just put it
+	 * in the holder registry, else an RLock whose recursion this file
+	 * cannot follow: that one gets happens-before only, no hold. */
+	for (size_t i = 0; !known && i < g_nholds && !lock_held; i++)
+		lock_held = g_holds[i].lock == a;
 	spin_unlock();
-	if (k) {
+	if (!known) /* its words, as tl__vg_create ignores a created lock's */
+		TL__VG_IGNORE(a, sizeof(tl_lock_t) < sizeof(tl_rlock_t) ? sizeof(tl_lock_t)
+									 : sizeof(tl_rlock_t));
+	if (k)
+		(void)self(); /* thr_exit runs for it (vg_release_dying_rlocks) */
+	if (g_forked) {
+		/* announces no holds (vg_atfork_child) */
+	} else if (k) {
 		for (int i = 0; i < n; i++)
 			VALGRIND_HG_MUTEX_LOCK_POST(LK(a));
-	} else {
+	} else if (known || lock_held) {
 		ANNOTATE_RWLOCK_ACQUIRED(LK(a), 0);
 	}
 	ANNOTATE_HAPPENS_AFTER(a);
@@ -357,7 +522,9 @@ int tl__vg_pre_unlock(void *a, unsigned flags)
 			mine = g_holds[i].lock == a && g_holds[i].holder == me;
 	}
 	spin_unlock();
-	if (k) {
+	if (g_forked) {
+		/* announces no holds (vg_atfork_child) */
+	} else if (k) {
 		for (int i = 0; i < n; i++)
 			VALGRIND_HG_MUTEX_UNLOCK_PRE(LK(a));
 	} else if (mine) {
@@ -371,7 +538,7 @@ int tl__vg_pre_unlock(void *a, unsigned flags)
 void tl__vg_post_unlock(void *a, unsigned flags)
 {
 	(void)flags;
-	if (rlock_of(a))
+	if (!g_forked && rlock_of(a))
 		VALGRIND_HG_MUTEX_UNLOCK_POST(LK(a));
 }
 #endif

@@ -68,6 +68,15 @@ int tl_queue_init(tl_queue_t *q, tl_queue_kind_t kind, long maxsize)
 	atomic_init(&q->done, 0);
 	atomic_init(&q->joiners, 0);
 	atomic_init(&q->join_ev, 0);
+	/* Helgrind/DRD see these atomics' stores (under the lock) and lock-free
+	 * loads (polling, qsize) as races; atomics cannot race. The edges:
+	 * the lock (qlock.h), the FIFO ring's slots, task_done -> join. */
+	TL__VG_IGNORE(&q->tail, sizeof q->tail);
+	TL__VG_IGNORE(&q->head, sizeof q->head);
+	TL__VG_IGNORE(&q->count, sizeof q->count);
+	TL__VG_IGNORE(&q->done, sizeof q->done);
+	TL__VG_IGNORE(&q->joiners, sizeof q->joiners);
+	TL__VG_IGNORE(&q->join_ev, sizeof q->join_ev);
 	return kind == TL_QUEUE_FIFO ? tl__fifo_init(q) : tl__heap_init(q);
 }
 
@@ -393,6 +402,7 @@ uint64_t tl_queue_unfinished_tasks(tl_queue_t *q)
 
 int tl_queue_task_done(tl_queue_t *q)
 {
+	TL__VG_HB_BEFORE(&q->done); /* the CAS below, for Helgrind/DRD */
 	uint64_t d = atomic_load_explicit(&q->done, memory_order_relaxed);
 	for (;;) {
 		uint64_t puts = atomic_load_explicit(&q->tail, memory_order_acquire) & TL__Q_POS;
@@ -415,7 +425,10 @@ int tl_queue_task_done(tl_queue_t *q)
 static bool all_done(tl_queue_t *q)
 {
 	uint64_t d = atomic_load_explicit(&q->done, memory_order_seq_cst);
-	return d == (atomic_load_explicit(&q->tail, memory_order_seq_cst) & TL__Q_POS);
+	bool all = d == (atomic_load_explicit(&q->tail, memory_order_seq_cst) & TL__Q_POS);
+	if (all)
+		TL__VG_HB_AFTER(&q->done); /* every task_done's */
+	return all;
 }
 
 int tl_queue_join_until(tl_queue_t *q, const struct timespec *deadline)

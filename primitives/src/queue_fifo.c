@@ -1,6 +1,7 @@
 /* FIFO queue: ring allocation, growth, size (the fast paths and the
  * algorithm's description are in queue_fifo.h). */
 #include "queue_fifo.h"
+#include "vg_annotate.h"
 
 #include <stdlib.h>
 
@@ -33,6 +34,11 @@ static struct tl__qring *ring_new(uint64_t start, uint64_t cap)
 		atomic_init(&r->slots[j].seq, start + ((j - start) & (cap - 1)));
 		r->slots[j].item = NULL;
 	}
+	/* Helgrind/DRD: the ring is published and its seq words handed over
+	 * by C11 atomics they cannot see; a slot's item is ordered by its seq
+	 * (annotated per slot in queue_fifo.h). Atomics cannot race: the
+	 * ring is not checked. */
+	TL__VG_IGNORE(r, sizeof *r + cap * sizeof(struct tl__qslot));
 	return r;
 }
 
@@ -49,6 +55,11 @@ int tl__fifo_init(tl_queue_t *q)
 		return TL_ENOMEM;
 	atomic_init(&q->tail_ring, r);
 	atomic_init(&q->head_ring, r);
+	/* Helgrind/DRD: relaxed/release stores of these hints and ring
+	 * pointers look like plain writes racing with the loads. */
+	TL__VG_IGNORE(&q->tail_ring, sizeof q->tail_ring);
+	TL__VG_IGNORE(&q->head_ring, sizeof q->head_ring);
+	TL__VG_IGNORE(&q->head_cache, sizeof q->head_cache);
 	return 0;
 }
 
@@ -93,6 +104,7 @@ int tl__fifo_grow_and_put(tl_queue_t *q, struct tl__qring *r, uint64_t p, void *
 	}
 	struct tl__qslot *s = &n->slots[p & n->mask];
 	s->item = item;
+	TL__VG_HB_BEFORE(s); /* as in tl__fifo_try_put */
 	atomic_store_explicit(&s->seq, p + 1, memory_order_release);
 	return 0;
 }

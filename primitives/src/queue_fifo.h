@@ -32,6 +32,7 @@
 
 #include "qlock.h"
 #include "queue_impl.h"
+#include "vg_annotate.h"
 
 struct tl__qslot {
 	_Atomic uint64_t seq;
@@ -85,6 +86,7 @@ static inline int tl__fifo_try_put(tl_queue_t *q, void *item)
 			if (atomic_compare_exchange_weak_explicit(&q->tail, &t, t + 1, memory_order_seq_cst,
 								  memory_order_acquire)) {
 				s->item = item;
+				TL__VG_HB_BEFORE(s); /* Helgrind/DRD: the seq release, see queue_fifo.c */
 				atomic_store_explicit(&s->seq, t + 1, memory_order_release);
 				return 0;
 			}
@@ -139,6 +141,7 @@ static inline int tl__fifo_try_get(tl_queue_t *q, void **item)
 		if (dif == 0) {
 			if (atomic_compare_exchange_weak_explicit(&q->head, &h, h + 1, memory_order_seq_cst,
 								  memory_order_acquire)) {
+				TL__VG_HB_AFTER(s); /* the put's seq release */
 				*item = s->item;
 				atomic_store_explicit(&s->seq, h + r->mask + 1, memory_order_release);
 				return 0;

@@ -16,6 +16,7 @@
 #include "spin.h"
 #include "timeout.h"
 #include "trace_hooks.h"
+#include "vg_annotate.h"
 
 #include <errno.h>
 
@@ -48,6 +49,9 @@ static int init(tl_sem_t *s, int flags, int64_t value, uint32_t kind)
 	atomic_init(&s->word, (uint64_t)value);
 	s->flags = (uint32_t)flags | kind;
 	s->bound = (uint32_t)value;
+	/* DRD sees the CASes as plain writes racing with the loads (atomics
+	 * cannot race); release/take annotate their edge. */
+	TL__VG_IGNORE(s, sizeof *s);
 	return 0;
 }
 
@@ -71,8 +75,10 @@ static inline bool take(tl_sem_t *s, uint64_t *w, uint64_t unregister)
 {
 	while (value_of(*w) > 0)
 		if (atomic_compare_exchange_weak_explicit(&s->word, w, *w - 1 - unregister,
-							  memory_order_acquire, memory_order_relaxed))
+							  memory_order_acquire, memory_order_relaxed)) {
+			TL__VG_HB_AFTER(s); /* Helgrind/DRD: pairs with release()'s */
 			return true;
+		}
 	return false;
 }
 
@@ -146,6 +152,7 @@ int tl_sem_release(tl_sem_t *s, int n)
 		return TL_EINVAL;
 	TL_TRACE_RELEASE(TL__TR_SEM, s);
 	uint32_t limit = s->flags & BOUNDED ? s->bound : UINT32_MAX;
+	TL__VG_HB_BEFORE(s); /* the release CAS below, for Helgrind/DRD */
 	uint64_t w = atomic_load_explicit(&s->word, memory_order_relaxed);
 	do {
 		if ((uint64_t)value_of(w) + (uint32_t)n > limit)

@@ -2,6 +2,7 @@
  * yield, the per-CPU "this CPU is busy" learning and the counters. */
 #include "spin.h"
 #include "adaptive_spin.h"
+#include "vg_annotate.h"
 
 #include <pthread.h>
 
@@ -146,11 +147,13 @@ static void aspin_init(void)
 	aspin.backoff_max = 1;
 	while (aspin.backoff_max * 2 <= b)
 		aspin.backoff_max *= 2;
+	TL__VG_HB_BEFORE(&aspin_once); /* Helgrind/DRD do not see pthread_once's edge */
 }
 
 const struct tl__aspin_limits *tl__aspin_limits(void)
 {
 	pthread_once(&aspin_once, aspin_init);
+	TL__VG_HB_AFTER(&aspin_once);
 	return &aspin;
 }
 
@@ -161,3 +164,19 @@ void tl__spin_stats_get(struct tl__spin_stats *out)
 	out->busy = atomic_load_explicit(&n_busy, memory_order_relaxed);
 	out->slow_yield = atomic_load_explicit(&n_slow_yield, memory_order_relaxed);
 }
+
+#ifdef TL_VALGRIND
+/* Helgrind/DRD: the busy table, the counters and the measured pause are
+ * relaxed atomics that order nothing (heuristics: any value read is a
+ * valid one); valgrind sees their stores as plain writes racing with the
+ * loads. Atomics cannot race, so neither tool checks them. */
+__attribute__((constructor)) static void vg_ignore_heuristics(void)
+{
+	TL__VG_IGNORE(cpu_busy, sizeof cpu_busy);
+	TL__VG_IGNORE(&pause_ps, sizeof pause_ps);
+	TL__VG_IGNORE(&n_spun, sizeof n_spun);
+	TL__VG_IGNORE(&n_gave_up, sizeof n_gave_up);
+	TL__VG_IGNORE(&n_busy, sizeof n_busy);
+	TL__VG_IGNORE(&n_slow_yield, sizeof n_slow_yield);
+}
+#endif

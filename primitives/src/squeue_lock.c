@@ -21,6 +21,7 @@
 
 #include "robust.h"
 #include "tid.h"
+#include "vg_annotate.h"
 
 #include <limits.h>
 
@@ -60,14 +61,18 @@ void tl__sq_lock(tl_squeue_t *q)
 {
 	uint32_t me = tl__self_tid() & TL__SQ_TIDMASK;
 	uint32_t zero = 0;
-	if (atomic_compare_exchange_strong_explicit(&q->lock, &zero, me, memory_order_acquire, memory_order_relaxed))
+	if (atomic_compare_exchange_strong_explicit(&q->lock, &zero, me, memory_order_acquire, memory_order_relaxed)) {
+		TL__VG_HB_AFTER(&q->lock); /* Helgrind/DRD: pairs with tl__sq_unlock's */
 		return;
+	}
 	unsigned mode = TL__ROBUST_ID_TID | (tl__sq_pshared(q) ? TL__ROBUST_PSHARED : 0);
 	if (tl__robust_lock_slow(&q->lock, me, NULL, mode, TL_SQUEUE_LIVENESS_MS, NULL) == TL_EOWNERDEAD)
 		recover(q);
+	TL__VG_HB_AFTER(&q->lock);
 }
 
 void tl__sq_unlock(tl_squeue_t *q)
 {
+	TL__VG_HB_BEFORE(&q->lock);
 	tl__robust_unlock(&q->lock, tl__sq_pshared(q));
 }

@@ -25,6 +25,7 @@
 #include "spin.h"
 #include "timeout.h"
 #include "trace_hooks.h"
+#include "vg_annotate.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -78,6 +79,11 @@ static void init_common(tl_thread_t *t, const char *name)
 	t->daemon = cur ? cur->daemon : true;
 	atomic_init(&t->state, TL__TS_INITIAL);
 	atomic_init(&t->done, TL__DONE_NO);
+	/* Helgrind/DRD see the words' relaxed and release stores as plain
+	 * writes racing with the loads: atomics cannot race. Their edges are
+	 * annotated where they are made (RUNNING, done). */
+	TL__VG_IGNORE(&t->state, sizeof t->state);
+	TL__VG_IGNORE(&t->done, sizeof t->done);
 }
 
 int tl_thread_init(tl_thread_t *t, tl_thread_target target, void *arg, const char *name)
@@ -112,6 +118,7 @@ static void *trampoline(void *p)
 	t->native_id = tl__gettid();
 	set_os_name(t->handle, t->name);
 	TL_TRACE_THREAD(t, t->name); /* under the registry lock, as tl_thread_set_name writes it */
+	TL__VG_HB_BEFORE(&t->state); /* the RUNNING swap: wait_published's edge */
 	uint32_t old = atomic_exchange_explicit(&t->state, TL__TS_RUNNING, memory_order_acq_rel);
 	tl__registry_unlock();
 	if (old & TL__TS_WAITERS)
@@ -133,9 +140,11 @@ static void *trampoline(void *p)
 
 void tl__thread_mark_finished(tl_thread_t *t)
 {
+	TL__VG_HB_BEFORE(&t->done); /* the YES swap: join's (or detach's) edge */
 	atomic_store_explicit(&t->state, TL__TS_FINISHED, memory_order_release);
 	uint32_t d = atomic_exchange_explicit(&t->done, TL__DONE_YES, memory_order_acq_rel);
 	if (d == TL__DONE_DETACHED) { /* nobody joins: hand t back (tl_thread_detach) */
+		TL__VG_HB_AFTER(&t->done); /* detach's t->release */
 		if (t->release)
 			t->release(t);
 		return;
@@ -207,6 +216,7 @@ static uint32_t wait_published(const tl_thread_t *ct)
 		tl__futex_wait(&t->state, s, NULL, 0);
 		s = atomic_load_explicit(&t->state, memory_order_acquire);
 	}
+	TL__VG_HB_AFTER(&t->state); /* the thread's RUNNING swap (a no-op before one) */
 	return s & TL__TS_MASK;
 }
 
@@ -241,6 +251,7 @@ int tl_thread_join_until(tl_thread_t *t, const struct timespec *deadline)
 		if (r == -ETIMEDOUT && d != TL__DONE_YES)
 			return TL_ETIMEDOUT;
 	}
+	TL__VG_HB_AFTER(&t->done); /* everything the thread did: mark_finished's */
 	return 0;
 }
 
@@ -265,11 +276,13 @@ int tl_thread_detach(tl_thread_t *t, void (*release)(tl_thread_t *t))
 	if (s == TL__TS_INITIAL)
 		return TL_ESTATE;
 	t->release = release;
+	TL__VG_HB_BEFORE(&t->done); /* t->release, for the thread's final swap */
 	uint32_t d = TL__DONE_NO;
 	if (atomic_compare_exchange_strong_explicit(&t->done, &d, TL__DONE_DETACHED, memory_order_acq_rel,
 						    memory_order_acquire))
 		return 0;
 	if (d == TL__DONE_YES) { /* already finished: nothing else touches t */
+		TL__VG_HB_AFTER(&t->done);
 		if (release)
 			release(t);
 		return 0;

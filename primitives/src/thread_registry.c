@@ -19,6 +19,7 @@
 #include "thread_internal.h"
 
 #include "futex.h"
+#include "vg_annotate.h"
 
 #include <limits.h>
 #include <pthread.h>
@@ -182,6 +183,13 @@ static void init_once(void)
 	m->native_id = getpid();
 	atomic_init(&m->state, TL__TS_RUNNING);
 	atomic_init(&m->done, TL__DONE_NO);
+	/* Helgrind/DRD: atomics they see as plain racing accesses (cannot
+	 * race); edges are annotated where made (thread.c, nondaemon_exit). */
+	TL__VG_IGNORE(&m->state, sizeof m->state);
+	TL__VG_IGNORE(&m->done, sizeof m->done);
+	TL__VG_IGNORE(&g_nondaemon, sizeof g_nondaemon);
+	TL__VG_IGNORE(&g_count, sizeof g_count);
+	TL__VG_IGNORE(&g_counter, sizeof g_counter);
 	if (tl__gettid() == getpid()) { /* the usual case: the constructor below */
 		m->handle = pthread_self();
 		tl__self = m;
@@ -280,6 +288,7 @@ void tl__nondaemon_exit(void)
 {
 	/* Release: shutdown's acquire load that sees the count drop also sees
 	 * everything this thread did. */
+	TL__VG_HB_BEFORE(&g_nondaemon);
 	uint32_t old = atomic_fetch_sub_explicit(&g_nondaemon, 1, memory_order_acq_rel);
 	if (old & SHUTDOWN_WAITING)
 		tl__futex_wake(&g_nondaemon, INT_MAX, 0);
@@ -305,6 +314,7 @@ void tl_thread_shutdown(void)
 		tl__futex_wait(&g_nondaemon, v, NULL, 0);
 		v = atomic_load_explicit(&g_nondaemon, memory_order_acquire);
 	}
+	TL__VG_HB_AFTER(&g_nondaemon); /* the exited threads' nondaemon_exit */
 }
 
 /* Python's interpreter exit: the main thread is marked stopped first (a

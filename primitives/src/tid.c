@@ -1,4 +1,5 @@
 #include "tid.h"
+#include "vg_annotate.h"
 
 #include <pthread.h>
 #include <sys/syscall.h>
@@ -28,6 +29,9 @@ static void forget_in_child(void)
 
 __attribute__((constructor)) static void tid_init(void)
 {
+	/* Helgrind/DRD: the pid cache is an atomic every thread may store
+	 * (the same value): it cannot race, valgrind sees plain accesses. */
+	TL__VG_IGNORE(&tl__pid_cache, sizeof tl__pid_cache);
 	pthread_atfork(NULL, NULL, forget_in_child);
 	tl__pid_slow();
 }

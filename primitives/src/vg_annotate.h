@@ -6,11 +6,19 @@
  *
  * Valgrind's race detectors see pthread calls, not futexes or C11 atomics,
  * so our primitives look unsynchronised to them. tsan.h maps each TSan
- * annotation onto these (see there), so the primitives that carry TSan
- * annotations (Lock, RLock) are visible to Helgrind and DRD as mutexes:
- * happens-before edges for their users' data, Helgrind's lock-order graph
- * for deadlocks. A Lock released by another thread is handled by
- * lock_tsan.c's holder registry, as for TSan.
+ * annotation onto these (see there), so Lock and RLock are visible to
+ * Helgrind and DRD as mutexes: happens-before edges for their users' data,
+ * Helgrind's lock-order graph for deadlocks. A Lock released by another
+ * thread is handled by lock_tsan.c's holder registry, as for TSan.
+ *
+ * The other primitives use these directly (TSan needs nothing there: it
+ * sees the atomics): TL__VG_HB_BEFORE just before the release operation
+ * that publishes (a set, a put, a completion, a thread's end) and
+ * TL__VG_HB_AFTER after the acquire that saw it, on the same address; and
+ * TL__VG_IGNORE on words only ever accessed atomically (C11 atomics cannot
+ * race; Helgrind reads an atomic store as a plain write, DRD also an atomic
+ * read-modify-write), at init. Never on a word that is also accessed
+ * plainly, and never for user data. scripts/tlrace/README.md lists them.
  */
 #ifndef TL_VG_ANNOTATE_H
 #define TL_VG_ANNOTATE_H

@@ -2,17 +2,25 @@
 #include "waitq.h"
 
 #include "qlock.h"
+#include "vg_annotate.h"
 
 void tl__wq_init(tl__waitq_t *wq)
 {
 	atomic_init(&wq->lock, 0);
 	atomic_init(&wq->n, 0);
 	wq->head = wq->tail = NULL;
+	/* Helgrind/DRD: wake_all's relaxed store of n looks like a plain write
+	 * racing with tl__wq_has_waiters' load; atomics cannot race. */
+	TL__VG_IGNORE(&wq->n, sizeof wq->n);
 }
 
 void tl__wq_prepare(tl__waitq_t *wq, tl__wnode_t *w)
 {
 	atomic_init(&w->signalled, 0);
+	/* Helgrind/DRD: the waker's release store of signalled and the
+	 * sleeper's acquire load are atomics (cannot race); their edge is
+	 * annotated on the word (woken() below). */
+	TL__VG_IGNORE(&w->signalled, sizeof w->signalled);
 	w->next = NULL;
 	tl__qlock(&wq->lock);
 	w->prev = wq->tail;
@@ -48,6 +56,8 @@ static bool unlink_unless_signalled(tl__waitq_t *wq, tl__wnode_t *w)
 	if (!sig)
 		unlink_node(wq, w);
 	tl__qunlock(&wq->lock);
+	if (sig)
+		TL__VG_HB_AFTER(&w->signalled);
 	return sig;
 }
 
@@ -59,8 +69,10 @@ bool tl__wq_cancel(tl__waitq_t *wq, tl__wnode_t *w)
 int tl__wq_wait(tl__waitq_t *wq, tl__wnode_t *w, const struct timespec *deadline)
 {
 	for (;;) {
-		if (atomic_load_explicit(&w->signalled, memory_order_acquire))
+		if (atomic_load_explicit(&w->signalled, memory_order_acquire)) {
+			TL__VG_HB_AFTER(&w->signalled);
 			return 0;
+		}
 		if (tl__futex_wait(&w->signalled, 0, deadline, 0) == -ETIMEDOUT)
 			return unlink_unless_signalled(wq, w) ? 0 : TL_ETIMEDOUT;
 	}
@@ -75,6 +87,7 @@ int tl__wq_wake_one(tl__waitq_t *wq)
 		/* Set under the lock so cancel/timeout see linked <=> !signalled;
 		 * the wake syscall happens after unlocking (possibly on a node
 		 * whose owner already returned: harmless, see above). */
+		TL__VG_HB_BEFORE(&w->signalled);
 		atomic_store_explicit(&w->signalled, 1, memory_order_release);
 	}
 	tl__qunlock(&wq->lock);
@@ -100,6 +113,7 @@ int tl__wq_wake_all(tl__waitq_t *wq)
 	 * (wake_all is for shutdown, not a fast path). */
 	for (tl__wnode_t *w = list; w;) {
 		tl__wnode_t *next = w->next;
+		TL__VG_HB_BEFORE(&w->signalled);
 		atomic_store_explicit(&w->signalled, 1, memory_order_release);
 		tl__futex_wake(&w->signalled, 1, 0);
 		w = next;

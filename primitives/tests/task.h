@@ -78,6 +78,40 @@
 		return TL_TEST_SKIPPED;                                               \
 	} while (0)
 
+/* Heavy loops scale down under valgrind: Helgrind and DRD serialise every
+ * thread on one lock and run 50-200x slower, so a loop of 20000 handoffs
+ * that takes a second natively would outlive any timeout there (the race
+ * suite runs every unit test under them). tl_test_iters(n) is n natively
+ * and n / divisor (at least min_n) under valgrind; the divisor is
+ * TL_TEST_ITER_DIV from the environment (tsan-suite sets it for its
+ * valgrind runs), else 20 when RUNNING_ON_VALGRIND says so
+ * (valgrind/valgrind.h, when installed), else 1. Use it for counts that
+ * only make a test stronger, never for ones its assertions are about. */
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define TL__TEST_ON_VALGRIND() (RUNNING_ON_VALGRIND != 0)
+#endif
+#endif
+#ifndef TL__TEST_ON_VALGRIND
+#define TL__TEST_ON_VALGRIND() 0
+#endif
+
+static inline long tl_test_iter_div(void)
+{
+	const char *e = getenv("TL_TEST_ITER_DIV"); /* no cache: threads call this */
+	long d = e ? strtol(e, NULL, 10) : 0;
+	return d > 0 ? d : TL__TEST_ON_VALGRIND() ? 20 : 1;
+}
+
+static inline long tl_test_iters(long n, long min_n)
+{
+	long d = tl_test_iter_div(), m = n / d;
+	if (d <= 1)
+		return n;
+	return m >= min_n ? m : min_n < n ? min_n : n;
+}
+
 typedef int (*tl_test_fn)(void);
 struct tl_test_entry {
 	const char *name;

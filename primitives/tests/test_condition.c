@@ -406,7 +406,9 @@ SU_MODE_TESTS(cond_wait_for_timeout)
 {
 	setup(mode);
 	init_rlock_cond();
-	S->timeout = 0.1;
+	/* The three increments below must land within it: longer under
+	 * valgrind, which runs this 50-200x slower (task.h). */
+	S->timeout = 0.1 * (double)tl_test_iter_div();
 	double t0 = su_now();
 	su_task t = su_start(mode, waitfor_worker, NULL);
 	for (int i = 0; i < 3; i++) { /* only 3 increments: state 4 never comes */
@@ -417,7 +419,7 @@ SU_MODE_TESTS(cond_wait_for_timeout)
 		ASSERT_OK(tl_cond_release(&S->cond));
 	}
 	su_finish(t);
-	ASSERT(su_now() - t0 >= 0.1 - 1e-6);
+	ASSERT(su_now() - t0 >= S->timeout - 1e-6);
 	ASSERT_EQ(atomic_load(&S->woken), 1);
 	/* Timeout 0: the predicate's value at once, no wait. */
 	ASSERT_OK(tl_cond_acquire(&S->cond, true, TL_FOREVER));
@@ -478,10 +480,12 @@ SU_MODE_TESTS(cond_destroy_busy)
 
 /* A bounded buffer (Python's queue shape) with several producers and
  * consumers and notify(1): every item is consumed exactly once. */
+static long per_producer; /* PER_PRODUCER, fewer under valgrind (task.h) */
+
 static void *bb_producer(void *arg)
 {
-	long base = (long)(intptr_t)arg * PER_PRODUCER;
-	for (long i = 0; i < PER_PRODUCER; i++) {
+	long base = (long)(intptr_t)arg * per_producer;
+	for (long i = 0; i < per_producer; i++) {
 		ASSERT_OK(tl_lock_acquire(&S->qlock, true, TL_FOREVER));
 		while (S->qcount == CAP)
 			ASSERT_OK(tl_cond_wait(&S->not_full, TL_FOREVER));
@@ -497,9 +501,9 @@ static void *bb_consumer(void *arg)
 	(void)arg;
 	for (;;) {
 		ASSERT_OK(tl_lock_acquire(&S->qlock, true, TL_FOREVER));
-		while (S->qcount == 0 && S->consumed_n < PRODUCERS * PER_PRODUCER)
+		while (S->qcount == 0 && S->consumed_n < PRODUCERS * per_producer)
 			ASSERT_OK(tl_cond_wait(&S->not_empty, TL_FOREVER));
-		if (S->consumed_n == PRODUCERS * PER_PRODUCER) {
+		if (S->consumed_n == PRODUCERS * per_producer) {
 			ASSERT_OK(tl_cond_notify_all(&S->not_empty)); /* let the others finish */
 			ASSERT_OK(tl_lock_release(&S->qlock));
 			return NULL;
@@ -520,6 +524,7 @@ SU_MODE_TESTS(cond_bounded_buffer)
 	ASSERT_OK(tl_lock_init(&S->qlock, flags));
 	ASSERT_OK(tl_cond_init(&S->not_empty, flags, TL_COND_LOCK, &S->qlock));
 	ASSERT_OK(tl_cond_init(&S->not_full, flags, TL_COND_LOCK, &S->qlock));
+	per_producer = tl_test_iters(PER_PRODUCER, 200);
 	su_task p[PRODUCERS], c[CONSUMERS];
 	for (int i = 0; i < CONSUMERS; i++)
 		c[i] = su_start(mode, bb_consumer, NULL);
@@ -529,7 +534,7 @@ SU_MODE_TESTS(cond_bounded_buffer)
 		su_finish(p[i]);
 	for (int i = 0; i < CONSUMERS; i++)
 		su_finish(c[i]);
-	long n = (long)PRODUCERS * PER_PRODUCER;
+	long n = (long)PRODUCERS * per_producer;
 	ASSERT_EQ(S->consumed_n, n);
 	ASSERT_EQ(S->consumed_sum, n * (n - 1) / 2);
 	ASSERT_OK(tl_cond_destroy(&S->not_empty));

@@ -11,6 +11,7 @@
 
 #include "future_impl.h"
 #include "qlock.h"
+#include "vg_annotate.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -460,7 +461,9 @@ static void *runner_thread(void *arg)
 	for (int round = 1; round <= 500; round++) {
 		while (atomic_load(&r->round) != round)
 			sched_yield();
+		TL__VG_HB_AFTER(&r->round);
 		r->run_result = tl_future_set_running_or_notify_cancel(atomic_load(&r->f));
+		TL__VG_HB_BEFORE(&r->round); /* Helgrind/DRD: the seq_cst store below */
 		atomic_store(&r->round, -round);
 	}
 	return NULL;
@@ -470,15 +473,20 @@ TEST_IMPL(cancel_races_with_running)
 {
 	/* exactly one of cancel and set_running wins */
 	struct runrace r = { NULL, 0, 0 };
+	/* Helgrind/DRD: the hand-off words are atomics (cannot race) */
+	TL__VG_IGNORE(&r.f, sizeof r.f);
+	TL__VG_IGNORE(&r.round, sizeof r.round);
 	pthread_t t;
 	ASSERT_OK(pthread_create(&t, NULL, runner_thread, &r));
 	for (int round = 1; round <= 500; round++) {
 		tl_future_t *f = make();
 		atomic_store(&r.f, f);
+		TL__VG_HB_BEFORE(&r.round);
 		atomic_store(&r.round, round);
 		bool cancelled = tl_future_cancel(f) == 0;
 		while (atomic_load(&r.round) != -round)
 			sched_yield();
+		TL__VG_HB_AFTER(&r.round);
 		ASSERT(r.run_result == 0 ? !cancelled : (cancelled && r.run_result == TL_ECANCELLED));
 		ASSERT_EQ(tl_future_state(f), cancelled ? TL_FUTURE_CANCELLED : TL_FUTURE_RUNNING);
 		ASSERT_OK(tl_future_unref(f));

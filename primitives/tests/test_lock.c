@@ -325,11 +325,12 @@ SU_MODE_TESTS(lock_different_thread_release)
 /* Mutual exclusion under contention: a plain counter stays exact (across
  * processes too: the lock is one lock for all of them). */
 enum { MX_TASKS = 4, MX_ITERS = 100000 };
+static int mx_iters; /* MX_ITERS, fewer under valgrind (task.h), set before the tasks start */
 
 static void *mx_worker(void *arg)
 {
 	(void)arg;
-	for (int i = 0; i < MX_ITERS; i++) {
+	for (int i = 0; i < mx_iters; i++) {
 		ASSERT_OK(tl_lock_acquire(&S->lk, true, TL_FOREVER));
 		S->counter++;
 		ASSERT_OK(tl_lock_release(&S->lk));
@@ -340,8 +341,9 @@ static void *mx_worker(void *arg)
 SU_MODE_TESTS(lock_mutual_exclusion)
 {
 	setup(mode);
+	mx_iters = (int)tl_test_iters(MX_ITERS, 1000);
 	su_run_mode(mode, MX_TASKS, mx_worker, NULL);
-	ASSERT_EQ(S->counter, (long)MX_TASKS * MX_ITERS);
+	ASSERT_EQ(S->counter, (long)MX_TASKS * mx_iters);
 	ASSERT_OK(tl_lock_destroy(&S->lk));
 	return 0;
 }
@@ -350,7 +352,7 @@ SU_MODE_TESTS(lock_mutual_exclusion)
 static void *mixed_worker(void *arg)
 {
 	int kind = (int)(intptr_t)arg;
-	for (int i = 0; i < MX_ITERS / 4;) {
+	for (int i = 0; i < mx_iters / 4;) {
 		int r = kind == 0   ? tl_lock_acquire(&S->lk, true, TL_FOREVER)
 			: kind == 1 ? tl_lock_acquire(&S->lk, true, 0.0001)
 				    : tl_lock_acquire(&S->lk, false, TL_FOREVER);
@@ -368,12 +370,13 @@ static void *mixed_worker(void *arg)
 SU_MODE_TESTS(lock_mixed_acquirers)
 {
 	setup(mode);
+	mx_iters = (int)tl_test_iters(MX_ITERS, 1000);
 	su_task t[3];
 	for (int k = 0; k < 3; k++)
 		t[k] = su_start(mode, mixed_worker, (void *)(intptr_t)k);
 	for (int k = 0; k < 3; k++)
 		su_finish(t[k]);
-	ASSERT_EQ(S->counter, 3L * (MX_ITERS / 4));
+	ASSERT_EQ(S->counter, 3L * (mx_iters / 4));
 	ASSERT_FALSE(tl_lock_locked(&S->lk));
 	return 0;
 }
@@ -381,11 +384,12 @@ SU_MODE_TESTS(lock_mixed_acquirers)
 /* Two Locks used as binary semaphores: each is always released by the
  * task that did not acquire it (Python's "weak" lock handoff). */
 enum { ROUNDS = 20000 };
+static int rounds; /* ROUNDS, fewer under valgrind (task.h) */
 
 static void *ponger(void *arg)
 {
 	(void)arg;
-	for (int i = 0; i < ROUNDS; i++) {
+	for (int i = 0; i < rounds; i++) {
 		ASSERT_OK(tl_lock_acquire(&S->ping, true, TL_FOREVER));
 		ASSERT_EQ(S->handoff_data, 2L * i + 1);
 		S->handoff_data++;
@@ -401,8 +405,9 @@ SU_MODE_TESTS(lock_handoff_between_threads)
 	ASSERT_OK(tl_lock_init(&S->pong, su_flags(mode)));
 	ASSERT_OK(tl_lock_acquire(&S->ping, true, TL_FOREVER));
 	ASSERT_OK(tl_lock_acquire(&S->pong, true, TL_FOREVER));
+	rounds = (int)tl_test_iters(ROUNDS, 200);
 	su_task t = su_start(mode, ponger, NULL);
-	for (int i = 0; i < ROUNDS; i++) {
+	for (int i = 0; i < rounds; i++) {
 		S->handoff_data++;
 		ASSERT_OK(tl_lock_release(&S->ping));
 		ASSERT_OK(tl_lock_acquire(&S->pong, true, TL_FOREVER));

@@ -5,6 +5,7 @@
 #include "gate.h"
 #include "task.h"
 #include "threadlab/timer.h"
+#include "vg_annotate.h"
 
 #include <math.h>
 #include <sched.h>
@@ -141,6 +142,7 @@ static void canceller(void *arg)
 	for (int i = 0; i < 300; i++) {
 		while (atomic_load_explicit(&published, memory_order_acquire) <= i)
 			sched_yield();
+		TL__VG_HB_AFTER(&published); /* Helgrind/DRD: the release below */
 		rres[i] = tl_timer_cancel(&rt[i]);
 	}
 }
@@ -148,11 +150,13 @@ static void canceller(void *arg)
 TEST_IMPL(timer_cancel_race_other_thread)
 {
 	tl_thread_t ct;
+	TL__VG_IGNORE(&published, sizeof published); /* an atomic: cannot race */
 	ASSERT_OK(tl_thread_init(&ct, canceller, NULL, "canceller"));
 	ASSERT_OK(tl_thread_start(&ct));
 	for (int i = 0; i < 300; i++) {
 		ASSERT_OK(tl_timer_init(&rt[i], 0, count_call, &rc[i], NULL));
 		ASSERT_OK(tl_timer_start(&rt[i]));
+		TL__VG_HB_BEFORE(&published);
 		atomic_store_explicit(&published, i + 1, memory_order_release);
 	}
 	ASSERT_OK(tl_thread_join(&ct, TL_FOREVER));

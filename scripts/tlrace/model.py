@@ -139,9 +139,11 @@ class ParsedLog:
 # --- "our code" --------------------------------------------------------------
 
 # Runtime and system frames: never "ours", whatever the roots say.
+# (valgrind's own modules by their install dir: tsan-suite's build dir is
+# build/valgrind, whose programs are ours)
 _RUNTIME_MODULES = re.compile(
     r"(^|/)(libtsan|libasan|libubsan|libclang_rt|libc\.so|libc-|libpthread|ld-linux|"
-    r"libstdc\+\+|libgcc_s|libm\.so|vgpreload_|valgrind)")
+    r"libstdc\+\+|libgcc_s|libm\.so|vgpreload_|lib(exec)?/valgrind/)")
 # Our code is compiled with absolute paths (CMake does), so the symbolizer
 # prints it absolute; runtimes print paths relative to their own build tree
 # (gcc: ../../../../src/libsanitizer/..., glibc: ../sysdeps/..., ./nptl/...)

@@ -17,7 +17,8 @@ case index, so parallel cases do not all pile onto CPU 0):
 Under valgrind (helgrind, drd) every thread runs serialised on valgrind's big
 lock whatever the affinity, so the schedules are instead: `default`
 (valgrind's scheduler), `fair` (--fair-sched=yes: round-robin hand-off of the
-lock) and `threads` (as above).
+lock) and `threads` (as above). Unit tests and workloads get --fair-sched=yes
+in every schedule (they spin before sleeping; see _schedule).
 
 TSAN_OPTIONS: the user's options are kept, then ours are added: log_path
 (one log per process: <raw>/<case>.<run>.<pid>), halt_on_error=0,
@@ -375,7 +376,11 @@ def _schedule(env: Env, case: Case, detector: str, seed: int):
         extra_env["TL_THREADS"] = str(n)
         if case.threads_arg:
             extra_args = [a.replace("{n}", str(n)) for a in case.threads_arg]
-    if name == "fair":
+    if name == "fair" or (detector in ("helgrind", "drd") and case.kind in ("unit", "workload")):
+        # The unit tests and workloads spin before they sleep (spin.h): under
+        # valgrind's default lock hand-off a spinning thread can keep the
+        # CPU for whole time slices while the thread it waits for cannot
+        # run; the round-robin hand-off keeps them within their timeouts.
         vg_opts = ["--fair-sched=yes"]
     extra_env["TL_RACE_SCHEDULE"] = name
     extra_env["TL_RACE_SEED"] = str(seed)

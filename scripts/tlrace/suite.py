@@ -37,18 +37,22 @@ import time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 
-from . import report, supp
+from . import report, supp, table
 from .runner import Case, Env, run_case, new_run_dir, tsan_built
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SUPP_FILE = os.path.join(ROOT, "scripts", "tsan.supp")
 OUR_CODE = [os.path.join(ROOT, d) for d in ("primitives", "bench", "tests")]
 
-PLAIN_CFLAGS = "-O1 -g -fno-omit-frame-pointer -DNDEBUG"
+# -gdwarf-4: valgrind 3.19 cannot read clang 14's default DWARF 5 ("unhandled
+# dwarf2 abbrev form code 0x25": every run an ERROR)
+PLAIN_CFLAGS = "-O1 -g -gdwarf-4 -fno-omit-frame-pointer -DNDEBUG"
 
 # per-run timeouts (s) by case kind; valgrind runs get VG_FACTOR times more
 TIMEOUTS = {"unit": 300.0, "workload": 120.0, "fixture": 60.0}
 VG_FACTOR = 5.0
+# unit tests' heavy loops under valgrind: 1/VG_ITER_DIV (see --iter-div)
+VG_ITER_DIV = 20
 
 
 def say(msg=""):
@@ -295,6 +299,30 @@ def slowdown(results):
     return lines, rows
 
 
+# --- the detector table ----------------------------------------------------------
+
+def detector_table(a, builds, results, out, meta):
+    """detectors.md / detectors.json in the run dir (and --table-md/json):
+    per detector precision, recall and, with --report-slowdown, slowdown
+    (tlrace/table.py; merge a gcc and a clang run with it)."""
+    compilers = {}
+    for name, bdir, _ in builds:
+        cc = table.compiler_name(cache_value(bdir, "CMAKE_C_COMPILER"))
+        for det in (("tsan",) if name == "tsan" else ("helgrind", "drd", "native")):
+            compilers[det] = cc
+    rows_ = table.rows(results, compilers)
+    tmeta = OrderedDict(run=meta["run"], command=meta["command"], host=meta["host"])
+    tmeta["note"] = ("cases: %s; %d run(s) per case%s" % (
+        ", ".join(k for k in ("unit", "workload", "fixture") if k not in a.skip) +
+        (" matching %s" % a.only if a.only else ""), a.runs,
+        "" if a.report_slowdown else "; no native runs (--report-slowdown): no slowdown"))
+    table.write(rows_, os.path.join(out, "detectors.md"), os.path.join(out, "detectors.json"),
+                tmeta)
+    if a.table_md or a.table_json:
+        table.write(rows_, a.table_md, a.table_json, tmeta)
+    return rows_
+
+
 # --- main ------------------------------------------------------------------------
 
 def parse_args(argv):
@@ -316,7 +344,8 @@ def parse_args(argv):
                     help="no schedule perturbation shim and no CPU hog")
     ap.add_argument("--junit", help="JUnit XML (default <run dir>/junit.xml)")
     ap.add_argument("--sarif", help="SARIF 2.1.0 (default <run dir>/results.sarif)")
-    ap.add_argument("--jobs", type=int, default=2, help="cases in parallel (default 2)")
+    ap.add_argument("--jobs", type=int, help="cases in parallel (default 2; 1 with "
+                    "--report-slowdown, unless given)")
     ap.add_argument("--timeout", type=float, help="per-run timeout for every case "
                     "(default: unit 300 s, workload 120 s, fixture 60 s; x5 under valgrind)")
     ap.add_argument("--build-dir", default=os.path.join(ROOT, "build", "tsan"))
@@ -329,7 +358,13 @@ def parse_args(argv):
     ap.add_argument("--workload-args", default="--quick",
                     help="extra arguments for every tl-workload case (default --quick)")
     ap.add_argument("--alt-threads", type=int, help="thread count of the threads schedule")
+    ap.add_argument("--iter-div", type=int,
+                    help="run the unit tests' heavy loops at 1/N of their count "
+                         "(TL_TEST_ITER_DIV; default %d when helgrind or drd is among the "
+                         "detectors, for every detector of the run, else 1)" % VG_ITER_DIV)
     ap.add_argument("--list", action="store_true", help="list the cases and exit")
+    ap.add_argument("--table-md", help="also write the detector table (Markdown) here")
+    ap.add_argument("--table-json", help="also write the detector table (JSON) here")
     a = ap.parse_args(argv)
     dets = []
     for d in a.detector.split(","):
@@ -341,7 +376,13 @@ def parse_args(argv):
         else:
             ap.error("unknown detector %r (tsan, helgrind, drd, all)" % d)
     a.detectors = list(OrderedDict.fromkeys(dets))
-    if a.runs < 1 or a.jobs < 1:
+    # cases run with the build dir as their cwd: a relative build dir
+    # would name the wrong place there
+    a.build_dir = os.path.abspath(a.build_dir)
+    a.plain_build_dir = os.path.abspath(a.plain_build_dir)
+    if a.iter_div is not None and a.iter_div < 1:
+        ap.error("--iter-div must be >= 1, got %d" % a.iter_div)
+    if a.runs < 1 or (a.jobs is not None and a.jobs < 1):
         ap.error("--runs and --jobs must be >= 1")
     if a.budget < 0:
         ap.error("--budget must be >= 0 seconds, got %g" % a.budget)
@@ -390,7 +431,7 @@ def main(argv=None):
             continue
         say("tsan-suite: configuring and building %s (%s)" % (
             os.path.relpath(bdir, os.getcwd()), " ".join(compiler_args() + args)))
-        ok, msg, fatal = configure_and_build(bdir, args, a.jobs, out, name)
+        ok, msg, fatal = configure_and_build(bdir, args, a.jobs or 2, out, name)
         say("  " + msg)
         if fatal:
             return 2
@@ -456,9 +497,17 @@ def main(argv=None):
     else:
         vg_env.base_seed = env.base_seed
     env.chaos = vg_env.chaos = not a.no_chaos
+    # The unit tests' heavy loops (primitives/tests/task.h: tl_test_iters)
+    # run 1/div of their count: needed under valgrind, and applied to every
+    # detector of the run (and the native baseline) so that all of them are
+    # compared on the same work.
+    iter_div = a.iter_div if a.iter_div is not None else (
+        VG_ITER_DIV if valgrind_dets else 1)
     todo = []
     for det, c in jobs:
         c = copy.deepcopy(c)
+        if c.kind == "unit" and iter_div > 1:
+            c.env["TL_TEST_ITER_DIV"] = str(iter_div)
         if det in ("helgrind", "drd"):
             c.timeout *= VG_FACTOR
             if c.kind == "unit":
@@ -467,9 +516,9 @@ def main(argv=None):
     # longest first: unit tests, then workloads, then fixtures
     order = {"unit": 0, "workload": 1, "fixture": 2}
     todo.sort(key=lambda dc: (order.get(dc[1].kind, 3)))
-    jobs_n = 1 if a.report_slowdown else a.jobs
+    jobs_n = a.jobs or (1 if a.report_slowdown else 2)
     if a.report_slowdown:
-        say("tsan-suite: --report-slowdown runs one case at a time (timings)")
+        say("tsan-suite: --report-slowdown: %d case(s) at a time (timings)" % jobs_n)
     say("tsan-suite: %d cases x %d runs, detectors %s, %d in parallel" % (
         len(todo), a.runs, ",".join(a.detectors + (["native"] if a.report_slowdown else [])),
         jobs_n))
@@ -544,6 +593,7 @@ def main(argv=None):
                                "race-suite", out)
         sarif = ci.write_sarif(a.sarif or os.path.join(out, "results.sarif"), shown, [ROOT],
                                out)
+        det_rows = detector_table(a, builds, results, out, meta)
     except OSError as e:
         print("tsan-suite: cannot write the report: %s" % e, file=sys.stderr)
         return 1
@@ -555,6 +605,11 @@ def main(argv=None):
     say("")
     for det, m in report.metrics(shown).items():
         say(report.metrics_line(det, m))
+    say("")
+    say("detector table (%s):" % os.path.relpath(os.path.join(out, "detectors.md"),
+                                                 os.getcwd()))
+    for ln in table.markdown(det_rows).splitlines():
+        say("  " + ln)
     if sd_lines:
         say("")
         say("slowdown vs uninstrumented build:")
