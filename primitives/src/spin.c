@@ -16,7 +16,24 @@
 static struct {
 	_Atomic uint64_t until;
 	_Atomic uint32_t shift;
+	_Atomic uint32_t miss; /* busy-mode spins that slept, x256, decayed (below) */
+	_Atomic uint32_t nth;  /* busy-mode waits that skipped the spin */
 } cpu_busy[SLOTS];
+
+/* Does a busy-mode spin on this CPU ever win? On a busy CPU the peer that
+ * will wake us either runs on another CPU (it answers within the 2 us spin:
+ * worth it) or waits for *our* CPU (pinned together, or more runnable
+ * threads than CPUs): then every spin is lost time before the futex sleep
+ * that lets it run, on both sides of each handoff. `miss` learns which:
+ * each busy wait decays it by 1/8 (as if it won) and a spin that gave up
+ * adds 32, so it settles near 256 x the share of spins that gave up. Above
+ * 3/4 the waits on this CPU sleep at once, all but one in 8 (which keep
+ * the estimate current: a peer that moved to another CPU is noticed within
+ * a few dozen waits). Learned at run time; no count tuned to one CPU. */
+#define MISS_ONE 32
+#define MISS_MAX 256
+#define MISS_SKIP 192
+#define MISS_PROBE_EVERY 8
 
 static _Atomic uint64_t n_spun, n_gave_up, n_busy, n_slow_yield;
 
@@ -38,11 +55,19 @@ bool tl__spin_round(tl__spin_t *s, uint64_t now)
 			return false;
 		s->t0 = now;
 		count(&n_spun);
-		if (now < atomic_load_explicit(&cpu_busy[slot()].until, memory_order_relaxed)) {
+		unsigned c = slot();
+		if (now < atomic_load_explicit(&cpu_busy[c].until, memory_order_relaxed)) {
 			s->busy = true;
 			count(&n_busy);
 			if (s->budget_ns > TL__SPIN_BUSY_NS)
 				s->budget_ns = TL__SPIN_BUSY_NS;
+			uint32_t m = atomic_load_explicit(&cpu_busy[c].miss, memory_order_relaxed);
+			if (m > MISS_SKIP && atomic_fetch_add_explicit(&cpu_busy[c].nth, 1, memory_order_relaxed) %
+						     MISS_PROBE_EVERY) {
+				count(&n_gave_up); /* spun 0 ns: straight to sleep */
+				return false;
+			}
+			atomic_store_explicit(&cpu_busy[c].miss, m - (m >> 3), memory_order_relaxed);
 		}
 		if (s->pause_ns || s->busy) {
 			s->round_end = now + (s->busy ? s->budget_ns : s->pause_ns);
@@ -50,6 +75,11 @@ bool tl__spin_round(tl__spin_t *s, uint64_t now)
 		}
 	} else if (now - s->t0 >= s->budget_ns || s->busy) {
 		count(&n_gave_up);
+		if (s->busy) {
+			unsigned c = slot();
+			uint32_t m = atomic_load_explicit(&cpu_busy[c].miss, memory_order_relaxed) + MISS_ONE;
+			atomic_store_explicit(&cpu_busy[c].miss, m > MISS_MAX ? MISS_MAX : m, memory_order_relaxed);
+		}
 		return false;
 	}
 	unsigned c = slot();

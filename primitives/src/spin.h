@@ -24,7 +24,10 @@
  * at the end of a window finds the CPU busy again, up to
  * TL__SPIN_SKIP_SHIFT_MAX, and shrinks by one for each quick yield): a
  * loaded CPU pays one lost slice per window, a CPU that became quiet gets
- * the yields back after a few probes. The thresholds were set on the 2-vCPU
+ * the yields back after a few probes. On a busy CPU even the 2 us spin
+ * is learned: where busy-mode spins keep ending in a sleep (the peer waits
+ * for our CPU), waits there skip it and sleep at once, but for one in 8
+ * that keeps the estimate current (spin.c, `miss`). The thresholds were set on the 2-vCPU
  * EPYC VM: a 50 us threshold and a 50 ms window marked a quiet CPU busy
  * for most of a same-CPU ping-pong (a few long yields a second happen
  * there too), a 1 ms window that forgot its verdict at the first quick
