@@ -27,13 +27,13 @@ static struct {
  * that lets it run, on both sides of each handoff. `miss` learns which:
  * each busy wait decays it by 1/8 (as if it won) and a spin that gave up
  * adds 32, so it settles near 256 x the share of spins that gave up. Above
- * 3/4 the waits on this CPU sleep at once, all but one in 8 (which keep
+ * 3/4 the waits on this CPU sleep at once, all but one in 32 (which keep
  * the estimate current: a peer that moved to another CPU is noticed within
  * a few dozen waits). Learned at run time; no count tuned to one CPU. */
 #define MISS_ONE 32
 #define MISS_MAX 256
 #define MISS_SKIP 192
-#define MISS_PROBE_EVERY 8
+#define MISS_PROBE_EVERY 32
 
 static _Atomic uint64_t n_spun, n_gave_up, n_busy, n_slow_yield;
 

@@ -26,7 +26,7 @@
  * loaded CPU pays one lost slice per window, a CPU that became quiet gets
  * the yields back after a few probes. On a busy CPU even the 2 us spin
  * is learned: where busy-mode spins keep ending in a sleep (the peer waits
- * for our CPU), waits there skip it and sleep at once, but for one in 8
+ * for our CPU), waits there skip it and sleep at once, but for one in 32
  * that keeps the estimate current (spin.c, `miss`). The thresholds were set on the 2-vCPU
  * EPYC VM: a 50 us threshold and a 50 ms window marked a quiet CPU busy
  * for most of a same-CPU ping-pong (a few long yields a second happen
