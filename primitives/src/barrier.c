@@ -22,6 +22,7 @@
 #include "futex.h"
 #include "liveness.h"
 #include "robust.h"
+#include "spin.h"
 #include "tid.h"
 #include "timeout.h"
 #include "vg_annotate.h"
@@ -164,7 +165,16 @@ static int cwait(tl_barrier_t *b, const struct timespec *deadline)
 	const struct timespec *dl =
 		pshared(b) ? tl__slice_deadline(&slice, deadline, TL_LIVENESS_MS, &at_deadline) : deadline;
 	unblock(b);
-	int r = tl__futex_wait(&b->seq, s, dl, pshared(b));
+	/* The handoff's short busy phase (spin.h) before the sleep: the thread
+	 * that releases the cycle is usually on another CPU and a microsecond
+	 * away, while a futex sleep + wake costs tens of microseconds on a VM.
+	 * seq only changes under the lock, after everything a released waiter
+	 * reads there (it re-takes the lock below before looking). */
+	tl__spin_t sp = TL__SPIN_INIT;
+	while (atomic_load_explicit(&b->seq, memory_order_acquire) == s && tl__spin(&sp))
+		;
+	int r = atomic_load_explicit(&b->seq, memory_order_acquire) != s ? 0
+									 : tl__futex_wait(&b->seq, s, dl, pshared(b));
 	block(b);
 	if (r != -ETIMEDOUT)
 		return 0;
