@@ -115,6 +115,7 @@
 #include "threadlab/barrier.h"
 #include "threadlab/queue.h"
 #include "threadlab/simplequeue.h"
+#include "threadlab/spscq.h"
 #include "threadlab/future.h"
 #include "threadlab/executor.h"
 #include "threadlab/procpool.h"
