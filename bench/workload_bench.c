@@ -17,10 +17,9 @@
  * (they run when tl-bench's --mode includes processes) and they are
  * compared with the workload's process_baseline.
  */
-#include "workload.h"
+#include "workload_bench.h"
 
 #include "pin.h"
-#include "tlb.h"
 
 #include "threadlab/common.h"
 #include "threadlab/trace.h"
@@ -43,6 +42,25 @@ static struct {
 } cases[TLW_MAX_CASES];
 static int ncases;
 
+void tlw_bench_args(tlb_state *st, struct tlw_ctx *c)
+{
+	const int nargs = c->w->nparams < TLW_BENCH_ARGS ? c->w->nparams : TLW_BENCH_ARGS;
+	for (int i = 0; i < nargs; i++) {
+		c->p[i] = tlb_arg(st, i);
+		c->set[i] = true;
+	}
+}
+
+void tlw_bench_report(tlb_state *st, const struct tlw_ctx *c)
+{
+	for (int k = 0; k < c->ncounters; k++)
+		tlb_counter(st, c->counters[k].name, c->counters[k].value, TLB_COUNTER_PLAIN);
+	if (c->note[0])
+		tlb_set_label(st, c->note);
+	if (tlw_has_counter(c, "items"))
+		tlb_set_items(st, (int64_t)tlw_get_counter(c, "items"));
+}
+
 static void run_case(tlb_state *st, int idx)
 {
 	const struct tlw_workload *w = cases[idx].w;
@@ -52,11 +70,7 @@ static void run_case(tlb_state *st, int idx)
 		return;
 	}
 	tlw_ctx_init(c, w, cases[idx].variant, cases[idx].quick);
-	int nargs = w->nparams < TLW_BENCH_ARGS ? w->nparams : TLW_BENCH_ARGS;
-	for (int i = 0; i < nargs; i++) {
-		c->p[i] = tlb_arg(st, i);
-		c->set[i] = true;
-	}
+	tlw_bench_args(st, c);
 	snprintf(c->pin, sizeof c->pin, "%s", tlb_pin_policy_name());
 
 	/* tl-bench --trace DIR: every repetition is traced; the file keeps the
@@ -82,12 +96,7 @@ static void run_case(tlb_state *st, int idx)
 		}
 		tlb_set_iteration_time(st, tlw_get_counter(c, "wall_s"));
 	}
-	for (int k = 0; k < c->ncounters; k++)
-		tlb_counter(st, c->counters[k].name, c->counters[k].value, TLB_COUNTER_PLAIN);
-	if (c->note[0])
-		tlb_set_label(st, c->note);
-	if (tlw_has_counter(c, "items"))
-		tlb_set_items(st, (int64_t)tlw_get_counter(c, "items"));
+	tlw_bench_report(st, c);
 	if (tracing) { /* a failed write is a failed benchmark, never a silent gap */
 		char path[4096 + 256], why[600];
 		tlw_trace_case_path(c, path, sizeof path);

@@ -15,8 +15,7 @@
 #include "worklock.h"
 
 #include "pin.h"
-#include "tlb.h"
-#include "workload.h"
+#include "workload_bench.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,11 +39,7 @@ static void run_lesson(tlb_state *st, int k)
 		return;
 	}
 	tlw_ctx_init(c, w, v, false);
-	const int nargs = w->nparams < TLW_BENCH_ARGS ? w->nparams : TLW_BENCH_ARGS;
-	for (int i = 0; i < nargs; i++) {
-		c->p[i] = tlb_arg(st, i);
-		c->set[i] = true;
-	}
+	tlw_bench_args(st, c);
 	char msg[400];
 	if (tlw_ctx_set(c, "lock", locks[k]->name) != 0) {
 		snprintf(msg, sizeof msg, "%s: %s", LESSON_CASE, c->error);
@@ -62,10 +57,7 @@ static void run_lesson(tlb_state *st, int k)
 		}
 		tlb_set_iteration_time(st, tlw_get_counter(c, "wall_s"));
 	}
-	for (int i = 0; i < c->ncounters; i++)
-		tlb_counter(st, c->counters[i].name, c->counters[i].value, TLB_COUNTER_PLAIN);
-	if (c->note[0])
-		tlb_set_label(st, c->note);
+	tlw_bench_report(st, c);
 	free(c);
 }
 

@@ -53,11 +53,12 @@
 
 typedef void *(*su_fn)(void *);
 
-/* Wait until thread `tid` of this process is blocked in futex():
- * /proc/self/task/TID/syscall names the syscall a blocked thread is in
- * ("202 0x... " on x86-64), "running" otherwise. An idle waiter that keeps
- * spinning or polling never gets there, and the runner's timeout fails it. */
-static inline void su_wait_in_futex(pid_t tid)
+/* Wait until thread `tid` of this process is blocked in futex() on `word`
+ * (any futex if word is NULL): /proc/self/task/TID/syscall names the
+ * syscall a blocked thread is in and its arguments ("202 0xADDR ..." on
+ * x86-64), "running" otherwise. An idle waiter that keeps spinning or
+ * polling never gets there, and the runner's timeout fails it. */
+static inline void su_wait_in_futex_on(pid_t tid, const void *word)
 {
 	char path[64], buf[256];
 	snprintf(path, sizeof path, "/proc/self/task/%d/syscall", (int)tid);
@@ -68,10 +69,17 @@ static inline void su_wait_in_futex(pid_t tid)
 		fclose(f);
 		buf[n] = 0;
 		long nr;
-		if (sscanf(buf, "%ld", &nr) == 1 && nr == SYS_futex)
+		unsigned long long addr = 0;
+		int got = sscanf(buf, "%ld 0x%llx", &nr, &addr);
+		if (got >= 1 && nr == SYS_futex && (!word || (got == 2 && addr == (unsigned long long)(uintptr_t)word)))
 			return;
 		sched_yield();
 	}
+}
+
+static inline void su_wait_in_futex(pid_t tid)
+{
+	su_wait_in_futex_on(tid, NULL);
 }
 
 static inline pthread_t su_spawn(su_fn fn, void *arg)

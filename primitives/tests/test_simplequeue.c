@@ -10,7 +10,7 @@
  * Raw pthreads. Where a test needs "thread X sleeps in the queue" it polls
  * the queue's sleeper count (a state it can observe), never sleeps; no test
  * asserts a time. */
-#include "task.h"
+#include "sync_util.h"
 #include "threadlab/simplequeue.h"
 
 #include "qlock.h"
@@ -209,31 +209,15 @@ static const void *newest_sleeper_word(tl_simplequeue_t *q)
 	return &w->signalled;
 }
 
-/* Wait until thread `tid` is blocked in futex() on `word`:
- * /proc/self/task/TID/syscall names the syscall a blocked thread is in and
- * its arguments ("202 0xADDR ..." on x86-64), "running" otherwise. The
- * sleeper count alone is not enough: it counts a getter from the moment it
- * links its node, while it still re-checks the queue, and a getter in its
- * re-check may take an item put for an older sleeper (the item is not
- * reserved: barging is allowed). Asleep on its own node, it can only leave
- * when a put or a wake passed on unlinks it. */
+/* Wait until thread `tid` is blocked in futex() on `word`
+ * (su_wait_in_futex_on). The sleeper count alone is not enough: it counts a
+ * getter from the moment it links its node, while it still re-checks the
+ * queue, and a getter in its re-check may take an item put for an older
+ * sleeper (the item is not reserved: barging is allowed). Asleep on its own
+ * node, it can only leave when a put or a wake passed on unlinks it. */
 static void wait_asleep_on(pid_t tid, const void *word)
 {
-	char path[64], buf[256];
-	snprintf(path, sizeof path, "/proc/self/task/%d/syscall", (int)tid);
-	for (;;) {
-		FILE *f = fopen(path, "r");
-		ASSERT(f != NULL);
-		size_t n = fread(buf, 1, sizeof buf - 1, f);
-		fclose(f);
-		buf[n] = 0;
-		long nr;
-		unsigned long long addr;
-		if (sscanf(buf, "%ld 0x%llx", &nr, &addr) == 2 && nr == SYS_futex &&
-		    addr == (unsigned long long)(uintptr_t)word)
-			return;
-		sched_yield();
-	}
+	su_wait_in_futex_on(tid, word);
 }
 
 static void *do_get_until_forever(void *arg)

@@ -205,7 +205,7 @@ static void sleepers(void)
 		atomic_store(&x.consumer_tid, 0);
 		pthread_t c = su_spawn(get_one, &x);
 		WAIT_UNTIL(atomic_load(&x.consumer_tid) != 0);
-		su_wait_in_futex(atomic_load(&x.consumer_tid));
+		su_wait_in_futex_on(atomic_load(&x.consumer_tid), &x.q.get_sleeps);
 		ASSERT_EQ(tl_spscq_destroy(&x.q), TL_EBUSY); /* and still usable */
 		ASSERT_OK(tl_spscq_put(&x.q, V(42), true, TL_FOREVER));
 		su_join(c);
@@ -214,7 +214,7 @@ static void sleepers(void)
 		atomic_store(&x.producer_tid, 0);
 		pthread_t pr = su_spawn(put_one, &x);
 		WAIT_UNTIL(atomic_load(&x.producer_tid) != 0);
-		su_wait_in_futex(atomic_load(&x.producer_tid));
+		su_wait_in_futex_on(atomic_load(&x.producer_tid), &x.q.put_sleeps);
 		ASSERT_OK(tl_spscq_get(&x.q, &p, true, TL_FOREVER));
 		ASSERT_EQ(U(p), 41);
 		su_join(pr);
