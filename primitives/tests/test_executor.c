@@ -204,14 +204,24 @@ TEST_IMPL(map_exception)
 
 TEST_IMPL(map_timeout)
 {
-	/* CPython test_map_timeout: the blocked task makes map time out */
+	/* CPython test_map_timeout: a blocked task makes map time out, and
+	 * map cancels what has not started. The blocker runs before map is
+	 * called (it holds the only worker, seen started), so none of map's
+	 * tasks can start before the timeout, however slowly the worker thread
+	 * gets a CPU: all three are cancelled, whatever the schedule. (With
+	 * map's own first task as the blocker, whether it had started by the
+	 * 10 ms timeout was up to the scheduler: 1 run in 50 under load.) */
 	gate_t g = GATE_INIT;
 	tl_executor_t *ex = gated_executor(&g, (tl_executor_opts_t){ .max_workers = 1 });
-	void *args[3] = { V(1), V(2), V(3) }, *res[3];
+	tl_future_t *blocker = submit(ex, gated, V(0));
+	wait_started(1);
+	void *args[3] = { V(1), V(2), V(3) }, *res[3], *v;
 	tl_map_info_t info;
 	ASSERT_EQ(tl_executor_map(ex, gated, args, 3, res, 0.01, 1, &info), TL_ETIMEDOUT);
 	ASSERT_EQ(info.completed, 0);
-	gate_open(&g); /* the running one finishes, the others were cancelled */
+	gate_open(&g); /* the blocker finishes, map's three were cancelled */
+	ASSERT_OK(tl_future_result(blocker, TL_FOREVER, &v));
+	tl_future_unref(blocker);
 	ASSERT_OK(tl_executor_shutdown(ex, true, false));
 	ASSERT_EQ(atomic_load(&started), 1);
 	ASSERT_OK(tl_executor_destroy(ex));
