@@ -31,7 +31,12 @@
 
 struct tl_executor {
 	struct tl__pool pool;
+	/* idle: written by workers, CASed by submit while threads may still
+	 * start; nthreads: written max_workers times, then read by every
+	 * submit. Apart, so the workers' idle updates do not evict the line
+	 * every submit reads (padding, not _Alignas: the struct is calloc'd). */
 	_Atomic uint32_t idle;
+	char pad_[64];
 	_Atomic int nthreads;
 	tl_thread_t *threads; /* max_workers; started under pool.mu */
 	char prefix[TL__EXEC_PREFIX_MAX];
@@ -123,7 +128,12 @@ static void worker_main(void *arg)
 		void *item;
 		int r = tl_queue_get_nowait(&ex->pool.q, &item);
 		if (r == TL_EEMPTY) {
-			atomic_fetch_add_explicit(&ex->idle, 1, memory_order_relaxed);
+			/* Python's _idle_semaphore.release(): a token that lets
+			 * a submit skip starting a thread. Once every worker
+			 * runs, no submit starts one or looks at a token
+			 * (adjust_thread_count), so none is counted. */
+			if (atomic_load_explicit(&ex->nthreads, memory_order_relaxed) < ex->pool.max_workers)
+				atomic_fetch_add_explicit(&ex->idle, 1, memory_order_relaxed);
 			r = tl_queue_get(&ex->pool.q, &item, true, TL_FOREVER);
 		}
 		if (r != 0)
@@ -137,13 +147,16 @@ static void worker_main(void *arg)
 static int adjust_thread_count(struct tl__pool *p)
 {
 	tl_executor_t *ex = tl_container_of(p, tl_executor_t, pool);
+	/* All workers started: nothing to decide (whether an idle token is
+	 * taken or not, no thread starts). One load of a line that stays in
+	 * every cache, instead of a CAS on the workers' idle count per task. */
+	if (atomic_load_explicit(&ex->nthreads, memory_order_acquire) >= p->max_workers)
+		return 0;
 	uint32_t idle = atomic_load_explicit(&ex->idle, memory_order_relaxed);
 	while (idle > 0)
 		if (atomic_compare_exchange_weak_explicit(&ex->idle, &idle, idle - 1, memory_order_relaxed,
 							  memory_order_relaxed))
 			return 0;
-	if (atomic_load_explicit(&ex->nthreads, memory_order_acquire) >= p->max_workers)
-		return 0;
 	int rc = 0;
 	pthread_mutex_lock(&p->mu);
 	int n = atomic_load_explicit(&ex->nthreads, memory_order_relaxed);
