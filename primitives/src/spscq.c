@@ -173,8 +173,9 @@ static int wait_core(tl_spscq_t *q, bool put, void *in, void **out, const struct
 	const int busy = put ? TL_EFULL : TL_EEMPTY;
 	atomic_fetch_add_explicit(&q->inside, 1, memory_order_relaxed);
 	tl__spin_t sp = TL__SPIN_INIT_PAUSE(TL__SPSCQ_PAUSE_NS, TL__SPSCQ_SPIN_NS);
-	while (!ready(q, put) && tl__spin(&sp))
-		;
+	if (!passed(deadline)) /* timeout 0 is one attempt (Python), no poll */
+		while (!ready(q, put) && tl__spin(&sp))
+			;
 	int r;
 	for (;;) {
 		if ((r = put ? try_put(q, in) : try_get(q, out)) != busy)
