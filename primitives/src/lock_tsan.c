@@ -436,13 +436,20 @@ void tl__vg_create(void *a, unsigned flags, unsigned long size)
 		*pp = k;
 	}
 	spin_unlock();
-	/* Legal for our primitives (they own no resources), but DRD calls a
-	 * second create of one address a reinitialisation error: end the old
-	 * one first. */
-	if (was == 1)
-		VALGRIND_HG_MUTEX_DESTROY_PRE(LK(a));
-	else if (was == 0)
-		ANNOTATE_RWLOCK_DESTROY(LK(a));
+	/* Re-initialised without a destroy: legal for our primitives (they own
+	 * no resources), also after the memory was unmapped or freed and
+	 * mapped again (test_pshared munmaps a TL_PSHARED Lock and gets the
+	 * same address back). DRD forgets the objects in memory that goes away
+	 * and calls a second create of a live one a reinitialisation error, so
+	 * neither a destroy ("Not a reader-writer lock" after an munmap) nor a
+	 * bare create is right in both cases. Announcing the object's address
+	 * byte as new memory makes the tools drop whatever object they still
+	 * have there, silently; it touches only the lock's own word (excluded
+	 * from checking, re-excluded below), never user data. */
+	if (was >= 0) {
+		ANNOTATE_NEW_MEMORY(LK(a), 1);
+		TL__VG_IGNORE(a, size); /* the clean ended the exclusion on that byte */
+	}
 	if (flags & TL__TSAN_REENTRANT)
 		VALGRIND_HG_MUTEX_INIT_POST(LK(a), 1);
 	else
