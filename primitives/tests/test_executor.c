@@ -569,7 +569,7 @@ static void load_check(tl_future_t *f, int i)
 TEST_IMPL(many_submitters)
 {
 	tl_executor_t *ex = new_pool(4);
-	struct pu_load l = { ex, 5000, load_submit, load_check };
+	struct pu_load l = { ex, (int)tl_test_iters(5000, 100), load_submit, load_check };
 	pu_load_run(&l, 4);
 	ASSERT_LE(tl_executor_num_threads(ex), 4);
 	ASSERT_OK(tl_executor_destroy(ex));
