@@ -156,6 +156,20 @@ static void vg_exit_release(void)
 	spin_unlock();
 }
 
+/* A Lock has no owner, and a thread may end holding one (Python allows
+ * it; daemon/confusing's bar does). thr_exit lets go of it in the tools'
+ * eyes, but only in the TSD destructors, after the thread has told its
+ * joiner and the exit routine that it is done: a process that then exits
+ * (exit_group) while the thread is still unwinding makes valgrind end it
+ * there, and Helgrind reports "Exiting thread still holds 1 lock". The
+ * trampoline calls this as soon as run() returns, before it marks the
+ * thread finished. Only a thread that ever took a Lock has anything. */
+void tl__vg_thread_ending(void)
+{
+	if (t_self)
+		vg_exit_release();
+}
+
 /* A forked child starts with the forking thread's lock set in the tools'
  * eyes, though it holds nothing: a Lock the parent held is the parent's
  * (process-shared) or a copy nobody will release (private). Let go of
