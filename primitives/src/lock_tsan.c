@@ -156,6 +156,20 @@ static void vg_exit_release(void)
 	spin_unlock();
 }
 
+/* A Lock has no owner, and a thread may end holding one (Python allows
+ * it; daemon/confusing's bar does). thr_exit lets go of it in the tools'
+ * eyes, but only in the TSD destructors, after the thread has told its
+ * joiner and the exit routine that it is done: a process that then exits
+ * (exit_group) while the thread is still unwinding makes valgrind end it
+ * there, and Helgrind reports "Exiting thread still holds 1 lock". The
+ * trampoline calls this as soon as run() returns, before it marks the
+ * thread finished. Only a thread that ever took a Lock has anything. */
+void tl__vg_thread_ending(void)
+{
+	if (t_self)
+		vg_exit_release();
+}
+
 /* A forked child starts with the forking thread's lock set in the tools'
  * eyes, though it holds nothing: a Lock the parent held is the parent's
  * (process-shared) or a copy nobody will release (private). Let go of
@@ -415,6 +429,20 @@ static void vg_release_forked_rlocks(void)
 	g_fork_nowned = 0;
 }
 
+/* Is a on the calling thread's stack? (tl__vg_create's re-init) */
+static int on_own_stack(const void *a)
+{
+	pthread_attr_t at;
+	void *lo;
+	size_t n;
+	if (pthread_getattr_np(pthread_self(), &at) != 0)
+		return 0;
+	int in = pthread_attr_getstack(&at, &lo, &n) == 0 && (const char *)a >= (const char *)lo &&
+		 (const char *)a < (const char *)lo + n;
+	pthread_attr_destroy(&at);
+	return in;
+}
+
 void tl__vg_create(void *a, unsigned flags, unsigned long size)
 {
 	TL__VG_IGNORE(a, size);
@@ -436,13 +464,29 @@ void tl__vg_create(void *a, unsigned flags, unsigned long size)
 		*pp = k;
 	}
 	spin_unlock();
-	/* Legal for our primitives (they own no resources), but DRD calls a
-	 * second create of one address a reinitialisation error: end the old
-	 * one first. */
-	if (was == 1)
-		VALGRIND_HG_MUTEX_DESTROY_PRE(LK(a));
-	else if (was == 0)
-		ANNOTATE_RWLOCK_DESTROY(LK(a));
+	/* Re-initialised without a destroy: legal for our primitives (they own
+	 * no resources), also after the memory was unmapped or freed and
+	 * mapped again (test_pshared munmaps a TL_PSHARED Lock and gets the
+	 * same address back). DRD calls a second create of an object it still
+	 * knows a reinitialisation error and a destroy of one it forgot "Not a
+	 * reader-writer lock"/"not a mutex", and it forgets the objects in heap
+	 * or mapped memory that goes away, never those on a stack (it does not
+	 * track stack memory). So: on our own stack, end the old object (DRD
+	 * still has it); elsewhere announce the object's address byte as new
+	 * memory, which drops whatever object the tools still keep there,
+	 * silently (DRD ignores that request on a stack). Either touches only
+	 * the lock's own word (excluded from checking, re-excluded after the
+	 * clean), never user data. Left: a Lock on another thread's stack
+	 * re-initialised by this one (DRD: "reinitialization"). */
+	if (was >= 0 && on_own_stack(a)) {
+		if (was == 1)
+			VALGRIND_HG_MUTEX_DESTROY_PRE(LK(a));
+		else
+			ANNOTATE_RWLOCK_DESTROY(LK(a));
+	} else if (was >= 0) {
+		ANNOTATE_NEW_MEMORY(LK(a), 1);
+		TL__VG_IGNORE(a, size); /* the clean ended the exclusion on that byte */
+	}
 	if (flags & TL__TSAN_REENTRANT)
 		VALGRIND_HG_MUTEX_INIT_POST(LK(a), 1);
 	else

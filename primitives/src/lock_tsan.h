@@ -40,4 +40,12 @@ void tl__tsan_lock_forget(tl_lock_t *l);        /* destroy */
 #define tl__tsan_lock_forget(l) ((void)(l))
 #endif
 
+#ifdef TL_VALGRIND
+/* A threadlab thread's run() returned: let go, in Helgrind's and DRD's
+ * eyes only, of the Locks it still holds (lock_tsan.c) */
+void tl__vg_thread_ending(void);
+#else
+#define tl__vg_thread_ending() ((void)0)
+#endif
+
 #endif

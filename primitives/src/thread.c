@@ -22,6 +22,7 @@
 #include "thread_internal.h"
 
 #include "futex.h"
+#include "lock_tsan.h"
 #include "spin.h"
 #include "timeout.h"
 #include "trace_hooks.h"
@@ -125,6 +126,7 @@ static void *trampoline(void *p)
 		tl__futex_wake(&t->state, INT_MAX, 0);
 
 	t->run(t);
+	tl__vg_thread_ending(); /* Locks it still holds: before anyone sees it end (lock_tsan.c) */
 
 	bool daemon = t->daemon;
 	tl__registry_lock();

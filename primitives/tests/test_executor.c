@@ -165,16 +165,18 @@ TEST_IMPL(map_in_order)
 {
 	enum { N = 1000 };
 	static void *args[N], *res[N];
-	for (int i = 0; i < N; i++)
+	/* 200 under valgrind: chunks 0-64 still split it, 999 and up do not */
+	const int n = (int)tl_test_iters(N, 200);
+	for (int i = 0; i < n; i++)
 		args[i] = V(i);
 	tl_executor_t *ex = new_pool(4);
 	static const size_t chunks[] = { 0, 1, 3, 64, 999, 1000, 5000 };
 	for (size_t c = 0; c < sizeof chunks / sizeof chunks[0]; c++) {
 		memset(res, 0, sizeof res);
 		tl_map_info_t info;
-		ASSERT_OK(tl_executor_map(ex, square, args, N, res, TL_FOREVER, chunks[c], &info));
-		ASSERT_EQ(info.completed, N);
-		for (int i = 0; i < N; i++)
+		ASSERT_OK(tl_executor_map(ex, square, args, n, res, TL_FOREVER, chunks[c], &info));
+		ASSERT_EQ(info.completed, n);
+		for (int i = 0; i < n; i++)
 			ASSERT_EQ(U(res[i]), (uintptr_t)i * i);
 	}
 	ASSERT_OK(tl_executor_map(ex, square, NULL, 0, NULL, TL_FOREVER, 1, NULL)); /* empty */
@@ -579,7 +581,7 @@ static void load_check(tl_future_t *f, int i)
 TEST_IMPL(many_submitters)
 {
 	tl_executor_t *ex = new_pool(4);
-	struct pu_load l = { ex, 5000, load_submit, load_check };
+	struct pu_load l = { ex, (int)tl_test_iters(5000, 100), load_submit, load_check };
 	pu_load_run(&l, 4);
 	ASSERT_LE(tl_executor_num_threads(ex), 4);
 	ASSERT_OK(tl_executor_destroy(ex));

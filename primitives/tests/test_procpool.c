@@ -577,7 +577,7 @@ static void load_check(tl_future_t *f, int i)
 TEST_IMPL(many_tasks_many_submitters)
 {
 	tl_procpool_t *pp = new_pool(2);
-	struct pu_load l = { pp, 4000, load_submit, load_check };
+	struct pu_load l = { pp, (int)tl_test_iters(4000, 100), load_submit, load_check };
 	pu_load_run(&l, 3);
 	ASSERT_OK(tl_procpool_destroy(pp));
 	assert_no_children();

@@ -116,7 +116,7 @@ TEST_IMPL(trace_write_while_recording)
 	}
 	while (atomic_load(&s.recorded) < 2)
 		sched_yield();
-	for (int k = 0; k < 5; k++)
+	for (long k = 0, n = tl_test_iters(5, 2); k < n; k++) /* 2 under valgrind: each write is 16k events */
 		ASSERT_OK(tl_trace_write(path, "live"));
 	atomic_store(&s.stop, 1);
 	for (int i = 0; i < 2; i++)

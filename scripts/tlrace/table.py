@@ -9,7 +9,8 @@ runs (a gcc and a clang build) merge into one table:
 
 Columns: compiler, detector, cases (judged, skips left out), TP, TN, FP, FN,
 HANG, ERROR, precision = TP/(TP+FP), recall = TP/(TP+FN) (over cases, as
-summary.md counts them), slowdown = the median over cases of (detector
+summary.md counts them; exact in the JSON, 3 decimals in the Markdown, so
+that 18/19 = 0.947 is not shown as 0.95), slowdown = the median over cases of (detector
 seconds per run) / (native seconds per run), on the cases that ran properly
 under that detector and natively (slowdown_cases says how many). Timings
 from a busy machine are noisy; precision and recall are not timings.
@@ -81,8 +82,9 @@ def rows(results, compilers):
         row["detector"] = det
         for k in ("cases", "TP", "TN", "FP", "FN", "HANG", "ERROR"):
             row[k] = mm[k]
-        row["precision"] = None if mm["precision"] is None else round(mm["precision"], 3)
-        row["recall"] = None if mm["recall"] is None else round(mm["recall"], 3)
+        # exact (TP/(TP+FP) as a float) in the JSON; the Markdown rounds
+        row["precision"] = mm["precision"]
+        row["recall"] = mm["recall"]
         row["slowdown"] = round(statistics.median(ratios), 2) if ratios else None
         row["slowdown_cases"] = len(ratios)
         out.append(row)
@@ -93,7 +95,8 @@ def _fmt(k, v):
     if v is None:
         return "n/a" if k in ("precision", "recall") else "-"
     if k in ("precision", "recall"):
-        return "%.2f" % v
+        # 3 decimals: 18/19 = 0.947 must not read as 0.95
+        return "%.3f" % v
     if k == "slowdown":
         return "%.1fx" % v
     return str(v)

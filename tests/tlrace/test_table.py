@@ -88,6 +88,30 @@ class Arithmetic(unittest.TestCase):
         self.assertIn("| " + " | ".join(table.COLUMNS) + " |", md)
         self.assertIn("| ? | drd | 1 | 0 | 1 | 0 | 0 | 0 | 0 | n/a | n/a | - | 0 |", md)
 
+    def test_three_decimals_and_exact_json(self):
+        # 18 TP, 1 FP (Helgrind's table): 0.947 in the Markdown, not 0.95;
+        # the JSON keeps the exact ratio
+        res = [_result("r%d" % i, "helgrind", "race", ["race"], 1.0) for i in range(18)]
+        res.append(_result("c", "helgrind", "clean", ["race"], 1.0))
+        res.append(_result("m", "helgrind", "race", [], 1.0))
+        rows = table.rows(res, {"helgrind": "gcc 12"})
+        self.assertEqual(rows[0]["precision"], 18 / 19)
+        self.assertEqual(rows[0]["recall"], 18 / 19)
+        md = table.markdown(rows)
+        self.assertIn("| 0.947 | 0.947 |", md)
+        self.assertNotIn("0.95 ", md)
+        tmp = tempfile.mkdtemp(prefix="tltable-")
+        try:
+            js = os.path.join(tmp, "t.json")
+            table.write(rows, None, js)
+            with open(js) as fh:
+                self.assertEqual(json.load(fh)["rows"][0]["precision"], 18 / 19)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        # 1.0 and 0.5 print as 1.000 and 0.500
+        self.assertEqual(table._fmt("precision", 1.0), "1.000")
+        self.assertEqual(table._fmt("recall", 0.5), "0.500")
+
     def test_merge_cli(self):
         tmp = tempfile.mkdtemp(prefix="tltable-")
         try:

@@ -618,6 +618,13 @@ class TsanRunEndToEnd(unittest.TestCase):
                     rows = list(csv.DictReader(fh))
                 self.assertEqual({r["detector"] for r in rows}, {det})
                 self.assertEqual({r["category"] for r in rows}, {"race"})
+                # DRD treats free() as a write (races with free, as TSan
+                # reports them); Helgrind keeps its default
+                outs = sorted(os.listdir(os.path.join(self.out(det), "raw")))
+                outs = [o for o in outs if o.endswith(".out")]
+                with open(os.path.join(self.out(det), "raw", outs[0])) as fh:
+                    cmd = fh.readline()
+                self.assertEqual("--free-is-write=yes" in cmd, det == "drd", cmd)
 
 
 if __name__ == "__main__":
