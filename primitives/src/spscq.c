@@ -171,17 +171,24 @@ static int wait_core(tl_spscq_t *q, bool put, void *in, void **out, const struct
 {
 	_Atomic uint32_t *sleeps = put ? &q->put_sleeps : &q->get_sleeps;
 	const int busy = put ? TL_EFULL : TL_EEMPTY;
-	atomic_fetch_add_explicit(&q->inside, 1, memory_order_relaxed);
 	tl__spin_t sp = TL__SPIN_INIT_PAUSE(TL__SPSCQ_PAUSE_NS, TL__SPSCQ_SPIN_NS);
 	if (!passed(deadline)) /* timeout 0 is one attempt (Python), no poll */
 		while (!ready(q, put) && tl__spin(&sp))
 			;
 	int r;
+	bool counted = false;
 	for (;;) {
 		if ((r = put ? try_put(q, in) : try_get(q, out)) != busy)
 			break;
 		if (passed(deadline))
 			break;
+		/* Counted only from here (destroy: TL_EBUSY while blocked): an
+		 * RMW while merely polling would dirty the line of the sleep
+		 * flags that every put and get of the other side reads. */
+		if (!counted) {
+			atomic_fetch_add_explicit(&q->inside, 1, memory_order_relaxed);
+			counted = true;
+		}
 		atomic_store_explicit(sleeps, 1, memory_order_relaxed);
 		bool sure = tl__asym_heavy();
 		if ((r = put ? try_put(q, in) : try_get(q, out)) != busy)
@@ -196,6 +203,8 @@ static int wait_core(tl_spscq_t *q, bool put, void *in, void **out, const struct
 		}
 		tl__futex_wait(sleeps, 1, until, 0);
 	}
+	if (!counted)
+		return r;
 	atomic_store_explicit(sleeps, 0, memory_order_relaxed);
 	/* Release: our last access to the queue comes before destroy's
 	 * acquire load sees zero. */
