@@ -139,7 +139,7 @@ static const char *arg_name(const struct tlw_param *p)
 	return strcmp(p->name, "threads") == 0 ? "nthreads" : p->name;
 }
 
-static void add_args(tlb_bench *b, const struct tlw_workload *w, bool quick)
+void tlw_bench_add_args(tlb_bench *b, const struct tlw_workload *w, bool quick)
 {
 	int nargs = w->nparams < TLW_BENCH_ARGS ? w->nparams : TLW_BENCH_ARGS;
 	if (nargs == 0)
@@ -192,7 +192,7 @@ void tlw__bench_adapt(const struct tlw_workload *w)
 				snprintf(base, sizeof base, "%s/%s", w->name, base_v);
 				tlb_baseline(b, base);
 			}
-			add_args(b, w, q);
+			tlw_bench_add_args(b, w, q);
 			tlb_manual_time(b);
 			tlb_iterations(b, 1);
 			tlb_repetitions(b, 3); /* a run is a whole experiment; the runner's --repetitions wins */

@@ -9,6 +9,11 @@
 #include "workload.h"
 
 void tlw_bench_args(tlb_state *st, struct tlw_ctx *c);
+/* Register the row's arguments: the first TLW_BENCH_ARGS parameters
+ * (threads named nthreads), each at its default (quick: its quick size),
+ * TLW_P_SWEEP ones at every value, TLW_P_SWEEP_POW2 ones at 1, 2, 4, ...
+ * up to 2x the allowed CPUs. */
+void tlw_bench_add_args(tlb_bench *b, const struct tlw_workload *w, bool quick);
 void tlw_bench_report(tlb_state *st, const struct tlw_ctx *c);
 
 #endif

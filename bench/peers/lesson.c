@@ -68,37 +68,6 @@ T(0) T(1) T(2) T(3) T(4) T(5) T(6) T(7)
 static const tlb_fn trampolines[MAX_LOCKS] = {bm_lesson_0, bm_lesson_1, bm_lesson_2, bm_lesson_3,
 					      bm_lesson_4, bm_lesson_5, bm_lesson_6, bm_lesson_7};
 
-/* The lesson's name parameters as workload_bench.c registers them (plain
- * ones at their default, TLW_P_SWEEP ones at every value). Needs lockjoin
- * registered already: its constructor runs first, the workloads being
- * linked before bench/peers/ (bench/CMakeLists.txt); a build that breaks
- * that fails loudly here rather than register rows that do not match. */
-static void add_args(tlb_bench *b, const struct tlw_workload *w)
-{
-	const int nargs = w->nparams < TLW_BENCH_ARGS ? w->nparams : TLW_BENCH_ARGS;
-	const char *names[TLW_BENCH_ARGS];
-	int64_t storage[TLW_BENCH_ARGS][16];
-	const int64_t *lists[TLW_BENCH_ARGS];
-	int lens[TLW_BENCH_ARGS];
-	for (int i = 0; i < nargs; i++) {
-		const struct tlw_param *p = &w->params[i];
-		names[i] = strcmp(p->name, "threads") == 0 ? "nthreads" : p->name;
-		lens[i] = 0;
-		if ((p->flags & TLW_P_SWEEP) && p->max - p->min < 16)
-			for (int64_t x = p->min; x <= p->max; x++)
-				storage[i][lens[i]++] = x;
-		else if (p->flags & TLW_P_SWEEP_POW2) {
-			fprintf(stderr, "bench/peers/lesson.c: %s's parameter %s sweeps powers of 2: not supported\n",
-				w->name, p->name);
-			abort();
-		} else
-			storage[i][lens[i]++] = p->def;
-		lists[i] = storage[i];
-	}
-	tlb_arg_names(b, names, nargs);
-	tlb_arg_product(b, lists, lens, nargs);
-}
-
 void bm_peer_lesson_register(const struct tlp_lock *l)
 {
 	const struct tlw_workload *w = tlw_find(LESSON);
@@ -115,7 +84,7 @@ void bm_peer_lesson_register(const struct tlp_lock *l)
 		snprintf(base, sizeof base, "%s/%s", LESSON, w->baseline);
 		tlb_baseline(b, base);
 	}
-	add_args(b, w);
+	tlw_bench_add_args(b, w, false); /* as workload_bench.c registers lockjoin/lock */
 	tlb_manual_time(b);
 	tlb_iterations(b, 1);
 	tlb_repetitions(b, 3);
