@@ -26,6 +26,7 @@
 
 #include "asym_fence.h"
 #include "futex.h"
+#include "robust.h" /* tl__slice_deadline */
 #include "spin.h"
 #include "vg_annotate.h"
 
@@ -44,8 +45,8 @@
 #endif
 #define TL__SPSCQ_MAX (1L << 30)
 /* A sleep whose wake may be missed (asym_fence.h: no barrier could be
- * made) is cut into slices this long. */
-#define TL__SPSCQ_BLIND_SLICE_NS 1000000
+ * made) is cut into slices this long (ms). */
+#define TL__SPSCQ_BLIND_SLICE_MS 1
 
 int tl_spscq_init(tl_spscq_t *q, long maxsize)
 {
@@ -194,13 +195,10 @@ static int wait_core(tl_spscq_t *q, bool put, void *in, void **out, const struct
 		if ((r = put ? try_put(q, in) : try_get(q, out)) != busy)
 			break;
 		struct timespec slice;
-		const struct timespec *until = deadline;
-		if (!sure) { /* no barrier: a wake may be missed, sleep in slices */
-			until = tl_deadline(&slice, TL__SPSCQ_BLIND_SLICE_NS * 1e-9);
-			if (deadline && (deadline->tv_sec < until->tv_sec ||
-					 (deadline->tv_sec == until->tv_sec && deadline->tv_nsec < until->tv_nsec)))
-				until = deadline;
-		}
+		bool is_deadline;
+		/* no barrier: a wake may be missed, sleep in slices */
+		const struct timespec *until =
+			sure ? deadline : tl__slice_deadline(&slice, deadline, TL__SPSCQ_BLIND_SLICE_MS, &is_deadline);
 		tl__futex_wait(sleeps, 1, until, 0);
 	}
 	if (!counted)
