@@ -11,6 +11,7 @@
  * or sees "done" and runs the callback itself — never both, never neither.
  * Wake order: waiters are notified, then sleepers in result() woken (only
  * if one set TL__F_SLEEPERS), then callbacks run in the completing thread. */
+#include "future_cache.h"
 #include "future_impl.h"
 #include "qlock.h"
 #include "spin.h"
@@ -27,9 +28,10 @@ int tl_future_create(tl_future_t **out)
 {
 	if (!out)
 		return TL_EINVAL;
-	tl_future_t *f = calloc(1, sizeof *f);
+	tl_future_t *f = tl__future_alloc();
 	if (!f)
 		return TL_ENOMEM;
+	*f = (tl_future_t){ .cbs = NULL };
 	atomic_init(&f->state, TL_FUTURE_PENDING);
 	atomic_init(&f->refs, 1);
 	atomic_init(&f->lock, 0);
@@ -66,7 +68,7 @@ int tl_future_unref(tl_future_t *f)
 		free(c);
 		c = next;
 	}
-	free(f);
+	tl__future_release(f);
 	return 0;
 }
 

@@ -820,6 +820,93 @@ TEST_IMPL(done_callback_with_exception)
 	return 0;
 }
 
+/* ---- block recycling (future_cache.c) ----
+ * Waves of futures made on one thread and finished and dropped for the last
+ * time on another (whose magazines go through the process depot), and by
+ * short-lived threads (whose magazine is handed on at exit): every future
+ * made afterwards, on any thread, starts PENDING, with no value, error or
+ * callback of an earlier life. */
+
+#define RECYCLE_WAVE 1000
+
+struct recycler {
+	tl_future_t **fs;
+	int n;
+};
+
+static void *finish_and_drop(void *arg)
+{
+	struct recycler *r = arg;
+	for (int i = 0; i < r->n; i++) {
+		ASSERT_OK(tl_future_set_exception(r->fs[i], -7 - i, V(i + 1)));
+		ASSERT_OK(tl_future_unref(r->fs[i]));
+	}
+	return NULL;
+}
+
+static void check_fresh(tl_future_t *f)
+{
+	ASSERT_EQ(tl_future_state(f), TL_FUTURE_PENDING);
+	ASSERT_EQ((int)f->error, 0);
+	ASSERT_TRUE(f->value == NULL && f->len == 0 && f->free_value == NULL);
+	ASSERT_TRUE(f->cbs == NULL && f->links == NULL && f->task_ctx == NULL);
+	ASSERT_EQ((int)atomic_load(&f->refs), 1);
+}
+
+static void *make_check_drop(void *arg)
+{
+	(void)arg;
+	tl_future_t *fs[200];
+	for (int i = 0; i < 200; i++) {
+		fs[i] = make();
+		check_fresh(fs[i]);
+	}
+	for (int i = 0; i < 200; i++) {
+		ASSERT_OK(tl_future_set_result(fs[i], V(i)));
+		ASSERT_OK(tl_future_unref(fs[i]));
+	}
+	return NULL;
+}
+
+TEST_IMPL(blocks_recycled_across_threads)
+{
+	static tl_future_t *fs[RECYCLE_WAVE];
+	static struct cbrec recs[RECYCLE_WAVE];
+	int waves = (int)tl_test_iters(20, 2);
+	for (int w = 0; w < waves; w++) {
+		for (int i = 0; i < RECYCLE_WAVE; i++) {
+			fs[i] = make();
+			check_fresh(fs[i]);
+			recs[i] = (struct cbrec){ 0 };
+			ASSERT_OK(tl_future_add_done_callback(fs[i], rec_cb, &recs[i]));
+		}
+		for (int i = 0; i < RECYCLE_WAVE; i++)
+			ASSERT_OK(tl_future_set_running_or_notify_cancel(fs[i]));
+		struct recycler r = { fs, RECYCLE_WAVE };
+		pthread_t t;
+		/* hold a reference each, so the other thread's unref is not the last
+		 * for the first half and is for the second */
+		for (int i = 0; i < RECYCLE_WAVE / 2; i++)
+			tl_future_ref(fs[i]);
+		ASSERT_OK(pthread_create(&t, NULL, finish_and_drop, &r));
+		ASSERT_OK(pthread_join(t, NULL));
+		for (int i = 0; i < RECYCLE_WAVE; i++)
+			ASSERT_TRUE(recs[i].calls == 1 && recs[i].seen_state == TL_FUTURE_FINISHED);
+		for (int i = 0; i < RECYCLE_WAVE / 2; i++) {
+			tl_future_error_t e;
+			ASSERT_OK(tl_future_exception(fs[i], 0, &e));
+			ASSERT_EQ(e.code, -7 - i);
+			ASSERT_OK(tl_future_unref(fs[i]));
+		}
+		pthread_t u[2];
+		for (int k = 0; k < 2; k++)
+			ASSERT_OK(pthread_create(&u[k], NULL, make_check_drop, NULL));
+		for (int k = 0; k < 2; k++)
+			ASSERT_OK(pthread_join(u[k], NULL));
+	}
+	return 0;
+}
+
 TEST_LIST_BEGIN
 TEST_ENTRY(done_callback_with_exception)
 TEST_ENTRY(states_and_predicates)
@@ -840,4 +927,5 @@ TEST_ENTRY(wait_timeout_and_duplicates)
 TEST_ENTRY(as_completed_order)
 TEST_ENTRY(as_completed_timeout)
 TEST_ENTRY(as_completed_many_threads)
+TEST_ENTRY(blocks_recycled_across_threads)
 TEST_LIST_END
