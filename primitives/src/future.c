@@ -247,6 +247,10 @@ int tl_future_set_running_or_notify_cancel(tl_future_t *f)
 
 /* ---- waiting ---- */
 
+#ifndef TL__FUTURE_PAUSE_NS
+#define TL__FUTURE_PAUSE_NS 3000 /* pauses before the first yield of a result() wait */
+#endif
+
 /* Python's Future.result/exception wait on a Condition: a negative
  * timeout (or NaN) polls, TL_FOREVER (None) waits forever (timeout.h). */
 static const struct timespec *deadline_of(double timeout, struct timespec *buf)
@@ -262,8 +266,11 @@ int tl_future_wait_until(tl_future_t *f, const struct timespec *deadline)
 	uint32_t s = atomic_load_explicit(&f->state, memory_order_acquire);
 	/* A trivial task finishes in about a microsecond on another CPU: look
 	 * for it briefly (spin.h) before sleeping, since a futex sleep + wake
-	 * costs tens of microseconds on a VM (the wake is an IPI). */
-	tl__spin_t sp = TL__SPIN_INIT;
+	 * costs tens of microseconds on a VM (the wake is an IPI). Pauses
+	 * first, as a queue's get (queue.c): the worker that completes it
+	 * runs on another CPU in the common case, and a yield there is a
+	 * syscall during which the completion goes unseen. */
+	tl__spin_t sp = TL__SPIN_INIT_PAUSE(TL__FUTURE_PAUSE_NS, TL__SPIN_NS);
 	while (!tl__fstate_done(s) && tl__spin(&sp))
 		s = atomic_load_explicit(&f->state, memory_order_acquire);
 	while (!tl__fstate_done(s)) {
