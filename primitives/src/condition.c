@@ -29,6 +29,7 @@
 
 #include "futex.h"
 #include "liveness.h"
+#include "lock_impl.h"
 #include "rlock_impl.h"
 #include "spin.h"
 #include "tid.h"
@@ -39,7 +40,9 @@
 #include <errno.h>
 #include <limits.h>
 
-enum { WAITING = 0, SLEEPING = 1, NOTIFIED = 2, FREE = 3 };
+/* MOVED: notified while asleep, and moved onto the lock word (private
+ * Condition over a Lock: wait morphing, below). */
+enum { WAITING = 0, SLEEPING = 1, NOTIFIED = 2, FREE = 3, MOVED = 4 };
 #define OWN_LOCK 0x100u
 #define NIL 0xffffu
 #define NSLOTS TL_COND_PSHARED_WAITERS
@@ -186,7 +189,7 @@ static uint32_t sleep_on(_Atomic uint32_t *state, const struct timespec *deadlin
 	if (!deadline || tl_deadline_remaining(deadline) > 0) { /* not a poll */
 		tl__spin_t sp = TL__SPIN_INIT;
 		do {
-			if ((s = atomic_load_explicit(state, memory_order_acquire)) == NOTIFIED)
+			if ((s = atomic_load_explicit(state, memory_order_acquire)) != WAITING)
 				return s;
 		} while (tl__spin(&sp));
 	}
@@ -196,7 +199,7 @@ static uint32_t sleep_on(_Atomic uint32_t *state, const struct timespec *deadlin
 		return s; /* NOTIFIED meanwhile */
 	for (;;) {
 		int r = tl__futex_wait(state, SLEEPING, deadline, ps);
-		if ((s = atomic_load_explicit(state, memory_order_acquire)) == NOTIFIED || r == -ETIMEDOUT)
+		if ((s = atomic_load_explicit(state, memory_order_acquire)) != SLEEPING || r == -ETIMEDOUT)
 			return s;
 	}
 }
@@ -399,11 +402,17 @@ int tl_cond_wait_until(tl_cond_t *c, const struct timespec *deadline)
 	uint32_t depth;
 	release_for_wait(c, &depth);
 	TL_TRACE_T0(t0);
-	sleep_on(&w.state, deadline, 0);
-	TL_TRACE_WAITED(TL__TR_COND, c, t0, atomic_load_explicit(&w.state, memory_order_relaxed) == NOTIFIED ? 0 : TL_ETIMEDOUT);
-	reacquire(c, depth); /* private: always 0 */
+	uint32_t s = sleep_on(&w.state, deadline, 0);
+	TL_TRACE_WAITED(TL__TR_COND, c, t0, s == NOTIFIED || s == MOVED ? 0 : TL_ETIMEDOUT);
+	/* private: always 0. MOVED: we may have slept on the lock word; take
+	 * the lock as "others may sleep here" (lock_impl.h). */
+	if (s == MOVED)
+		tl__lock_acquire_requeued(lock_of(c));
+	else
+		reacquire(c, depth);
 	/* Under the lock again: the state is final (notify runs under it). */
-	if (atomic_load_explicit(&w.state, memory_order_relaxed) == NOTIFIED)
+	s = atomic_load_explicit(&w.state, memory_order_relaxed);
+	if (s == NOTIFIED || s == MOVED)
 		return 0;
 	unlink_waiter(c, &w);
 	return TL_ETIMEDOUT;
@@ -462,10 +471,29 @@ int tl_cond_notify(tl_cond_t *c, int n)
 		ps_notify(c, n);
 		return 0;
 	}
+	/* Wait morphing (Condition over a private Lock): a waiter asleep in
+	 * the kernel is not woken now, while we hold the lock it must take
+	 * next (it would run, find the lock taken and sleep again: two wakes
+	 * and two context switches per notify, the cost of a Condition
+	 * hand-off on a busy CPU). It is moved onto the lock word instead and
+	 * woken by the release. Order: the lock is marked 2 before the move,
+	 * so a release between the two still wakes; MOVED is stored before the
+	 * move, which compares it, so a waiter between its SLEEPING CAS and its
+	 * futex call does not sleep at all. A waiter still polling (WAITING)
+	 * just sees NOTIFIED; no syscall. An RLock's word has no such
+	 * "sleepers" state: plain wakes there. */
+	const bool morph = c->kind == TL_COND_LOCK;
 	for (; n > 0 && c->head; n--) {
 		struct tl__cond_waiter *w = c->head;
 		unlink_waiter(c, w);
-		if (atomic_exchange_explicit(&w->state, NOTIFIED, memory_order_release) == SLEEPING)
+		uint32_t old = WAITING;
+		if (atomic_compare_exchange_strong_explicit(&w->state, &old, NOTIFIED, memory_order_release,
+							    memory_order_relaxed))
+			continue; /* still polling */
+		/* SLEEPING: from here only we write the word. */
+		atomic_store_explicit(&w->state, morph ? MOVED : NOTIFIED, memory_order_release);
+		if (!morph || !tl__lock_mark_sleepers(lock_of(c)) ||
+		    tl__futex_requeue(&w->state, MOVED, 0, 1, &((tl_lock_t *)lock_of(c))->state) < 0)
 			tl__futex_wake(&w->state, 1, 0);
 	}
 	return 0;

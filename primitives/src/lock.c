@@ -48,6 +48,7 @@
 
 #include "adaptive_spin.h"
 #include "futex.h"
+#include "lock_impl.h"
 #include "lock_tsan.h"
 #include "robust.h"
 #include "spin.h"
@@ -119,11 +120,12 @@ static void leave_urgent(tl_lock_t *l, uint32_t v)
 	}
 }
 
-/* Contended path: the adaptive spin (adaptive_spin.h), then sleep. */
-__attribute__((noinline)) static int lock_slow(tl_lock_t *l, const struct timespec *deadline)
+/* Sleep until the lock is ours, taking it as 2 (SLEEPERS): whoever sleeps
+ * here, or was moved here from a Condition (tl__lock_acquire_requeued),
+ * cannot know whether others still sleep on the word, so the next release
+ * must wake again. */
+static int lock_sleep(tl_lock_t *l, const struct timespec *deadline)
 {
-	if (tl__adaptive_spin(&l->state, 1, &l->spins))
-		return 0;
 	const uint64_t t0 = tl__now_ns();
 	bool urgent = false;
 	uint32_t v = atomic_load_explicit(&l->state, memory_order_relaxed);
@@ -176,6 +178,36 @@ __attribute__((noinline)) static int lock_slow(tl_lock_t *l, const struct timesp
 	}
 }
 
+/* Contended path: the adaptive spin (adaptive_spin.h), then sleep. A
+ * thread that may have been moved here from a Condition (`as` = 2) takes
+ * the word as 2 in the spin too. */
+__attribute__((noinline)) static int lock_slow(tl_lock_t *l, const struct timespec *deadline, uint32_t as)
+{
+	if (tl__adaptive_spin(&l->state, as, &l->spins))
+		return 0;
+	return lock_sleep(l, deadline);
+}
+
+/* Wait morphing (condition.c, lock_impl.h): a notify that moves a sleeping
+ * waiter from its own futex onto this word first marks the held lock 2, so
+ * that its release wakes one sleeper here. */
+bool tl__lock_mark_sleepers(tl_lock_t *l)
+{
+	if (pshared(l))
+		return false;
+	uint32_t v = atomic_load_explicit(&l->state, memory_order_relaxed);
+	for (;;) {
+		uint32_t low = v & LOW;
+		if (low == SLEEPERS)
+			return true;
+		if (low != 1)
+			return false; /* free, or handed over: the caller wakes instead */
+		if (atomic_compare_exchange_weak_explicit(&l->state, &v, (v & ~LOW) | SLEEPERS, memory_order_relaxed,
+							  memory_order_relaxed))
+			return true;
+	}
+}
+
 /* 0, or TL_EPERM when not locked (free, or handed over and not taken yet). */
 static int unlock_private(tl_lock_t *l)
 {
@@ -221,7 +253,7 @@ static inline int p_lock(tl_lock_t *l, bool try_only, const struct timespec *dea
 	return p_lock_slow(l, try_only, deadline);
 }
 
-static inline int acquire_until(tl_lock_t *l, const struct timespec *deadline)
+static inline int acquire_until(tl_lock_t *l, const struct timespec *deadline, bool requeued)
 {
 	/* A timed acquire is annotated as a blocking one (unlike TSan's own
 	 * pthread_mutex_timedlock interceptor, which treats it as a trylock and
@@ -231,7 +263,10 @@ static inline int acquire_until(tl_lock_t *l, const struct timespec *deadline)
 	tl__tsan_lock_sync();
 	TL_TSAN_MUTEX_PRE_LOCK(l, TL__TSAN_READ);
 	TL_TRACE_T0(t0);
-	int r = pshared(l) ? p_lock(l, false, deadline) : try_fast(l) ? 0 : lock_slow(l, deadline);
+	int r = pshared(l)  ? p_lock(l, false, deadline)
+		: requeued ? lock_slow(l, deadline, SLEEPERS) /* never CAS 0 -> 1 */
+		: try_fast(l) ? 0
+			      : lock_slow(l, deadline, 1);
 	TL_TRACE_WAITED(TL__TR_LOCK, l, t0, r);
 	bool got = r == 0 || r == TL_EOWNERDEAD;
 	(void)got;
@@ -245,7 +280,15 @@ static inline int acquire_until(tl_lock_t *l, const struct timespec *deadline)
 
 int tl_lock_acquire_until(tl_lock_t *l, const struct timespec *deadline)
 {
-	return acquire_until(l, deadline);
+	return acquire_until(l, deadline, false);
+}
+
+/* A Condition waiter that a notify may have moved onto the word: take the
+ * lock as 2, since other moved waiters may sleep there unannounced (their
+ * notifier marked the word once for all of them). */
+int tl__lock_acquire_requeued(tl_lock_t *l)
+{
+	return acquire_until(l, NULL, !pshared(l));
 }
 
 static inline int try_acquire(tl_lock_t *l)
@@ -277,13 +320,13 @@ __attribute__((noinline)) static int acquire_args(tl_lock_t *l, bool blocking, d
 		r = try_acquire(l);
 		return r == TL_EBUSY && blocking ? TL_ETIMEDOUT : r;
 	}
-	return r ? r : acquire_until(l, deadline);
+	return r ? r : acquire_until(l, deadline, false);
 }
 
 int tl_lock_acquire(tl_lock_t *l, bool blocking, double timeout)
 {
 	if (blocking && timeout == TL_FOREVER) /* the common case first: lock.acquire() */
-		return acquire_until(l, NULL);
+		return acquire_until(l, NULL, false);
 	return acquire_args(l, blocking, timeout);
 }
 

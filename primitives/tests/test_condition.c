@@ -615,6 +615,105 @@ SU_MODE_TESTS(cond_ping_pong)
 	return 0;
 }
 
+/* Wait morphing (condition.c): over a private Lock, a notify while the lock
+ * is held moves a waiter asleep in the kernel onto the lock word, to be woken
+ * by the release. Moved waiters and plain lock sleepers share that word;
+ * every one of them must get the lock in turn (a lost wake is a hang, which
+ * the runner's timeout reports), each waiter's wait returns 0, and a waiter
+ * whose deadline passes while it sleeps on the lock word was still notified. */
+enum { MV_WAITERS = 4, MV_LOCKERS = 2 };
+
+static struct mv {
+	tl_lock_t lock;
+	tl_cond_t cond;
+	int go, done; /* under lock */
+	atomic_int tid[MV_WAITERS + MV_LOCKERS], ready;
+	int rc[MV_WAITERS];
+	double timeout[MV_WAITERS];
+} mv;
+
+static void *mv_waiter(void *arg)
+{
+	int i = (int)(intptr_t)arg;
+	ASSERT_OK(tl_lock_acquire(&mv.lock, true, TL_FOREVER));
+	atomic_store(&mv.tid[i], (int)syscall(SYS_gettid));
+	int rc = -1;
+	while (!mv.go) { /* waiter 0 times out again and again until notified */
+		rc = tl_cond_wait(&mv.cond, mv.timeout[i]);
+		ASSERT(rc == 0 || rc == TL_ETIMEDOUT);
+	}
+	mv.rc[i] = rc; /* the wait that saw go: notified, however late it ran */
+	mv.done++;
+	ASSERT_OK(tl_lock_release(&mv.lock));
+	return NULL;
+}
+
+static void *mv_locker(void *arg)
+{
+	int i = (int)(intptr_t)arg;
+	atomic_store(&mv.tid[i], (int)syscall(SYS_gettid));
+	ASSERT_OK(tl_lock_acquire(&mv.lock, true, TL_FOREVER));
+	mv.done++;
+	ASSERT_OK(tl_lock_release(&mv.lock));
+	return NULL;
+}
+
+TEST_IMPL(cond_notify_moves_sleepers_onto_lock)
+{
+	for (int round = 0; round < 3; round++) {
+		memset(&mv, 0, sizeof mv);
+		ASSERT_OK(tl_lock_init(&mv.lock, TL_PRIVATE));
+		ASSERT_OK(tl_cond_init(&mv.cond, TL_PRIVATE, TL_COND_LOCK, &mv.lock));
+		for (int i = 0; i < MV_WAITERS; i++)
+			mv.timeout[i] = i == 0 ? 0.05 : TL_FOREVER; /* waiter 0's deadline passes under our lock */
+		pthread_t t[MV_WAITERS + MV_LOCKERS];
+		for (int i = 0; i < MV_WAITERS; i++)
+			t[i] = su_spawn(mv_waiter, (void *)(intptr_t)i);
+		/* every waiter inside wait(), asleep in the kernel */
+		WAIT_UNTIL(atomic_load(&mv.cond.nwaiters) == MV_WAITERS);
+		for (int i = 0; i < MV_WAITERS; i++) {
+			WAIT_UNTIL(atomic_load(&mv.tid[i]) != 0);
+			su_wait_in_futex(atomic_load(&mv.tid[i]));
+		}
+		ASSERT_OK(tl_lock_acquire(&mv.lock, true, TL_FOREVER));
+		/* lock sleepers on the same word */
+		for (int i = MV_WAITERS; i < MV_WAITERS + MV_LOCKERS; i++)
+			t[i] = su_spawn(mv_locker, (void *)(intptr_t)i);
+		for (int i = MV_WAITERS; i < MV_WAITERS + MV_LOCKERS; i++) {
+			WAIT_UNTIL(atomic_load(&mv.tid[i]) != 0);
+			su_wait_in_futex(atomic_load(&mv.tid[i]));
+		}
+		mv.go = 1;
+		/* round 0: one by one; 1: all at once; 2: one, then the rest */
+		if (round == 0)
+			for (int i = 0; i < MV_WAITERS; i++)
+				ASSERT_OK(tl_cond_notify(&mv.cond, 1));
+		else if (round == 1)
+			ASSERT_OK(tl_cond_notify_all(&mv.cond));
+		else {
+			ASSERT_OK(tl_cond_notify(&mv.cond, 1));
+			ASSERT_OK(tl_cond_notify_all(&mv.cond));
+		}
+		ASSERT_EQ((int)atomic_load(&mv.cond.nwaiters), 0);
+		/* hold the lock past waiter 0's deadline: it times out (if at
+		 * all) while moved, and must still report the notify */
+		struct timespec t0, now;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		do
+			clock_gettime(CLOCK_MONOTONIC, &now);
+		while ((now.tv_sec - t0.tv_sec) * 1e9 + (now.tv_nsec - t0.tv_nsec) < 0.06e9);
+		ASSERT_OK(tl_lock_release(&mv.lock));
+		for (int i = 0; i < MV_WAITERS + MV_LOCKERS; i++)
+			su_join(t[i]);
+		ASSERT_EQ(mv.done, MV_WAITERS + MV_LOCKERS);
+		for (int i = 0; i < MV_WAITERS; i++)
+			ASSERT_EQ(mv.rc[i], 0);
+		ASSERT_OK(tl_cond_destroy(&mv.cond));
+		ASSERT_OK(tl_lock_destroy(&mv.lock));
+	}
+	return 0;
+}
+
 /* ---- process-shared only ---- */
 
 /* The waiter table holds TL_COND_PSHARED_WAITERS waiters; one more wait
@@ -913,6 +1012,7 @@ SU_MODE_ENTRIES(cond_destroy_busy)
 SU_MODE_ENTRIES(cond_bounded_buffer)
 SU_MODE_ENTRIES(cond_timed_waiters_stress)
 SU_MODE_ENTRIES(cond_ping_pong)
+TEST_ENTRY(cond_notify_moves_sleepers_onto_lock)
 TEST_ENTRY(cond_pshared_table_full)
 TEST_ENTRY(cond_pshared_lock_owner_died)
 TEST_ENTRY(cond_pshared_rebuilt_after_crash)
