@@ -41,7 +41,7 @@
 #include <limits.h>
 
 /* MOVED: notified while asleep, and moved onto the lock word (private
- * Condition over a Lock: wait morphing, below). */
+ * Condition: wait morphing, in notify). */
 enum { WAITING = 0, SLEEPING = 1, NOTIFIED = 2, FREE = 3, MOVED = 4 };
 #define OWN_LOCK 0x100u
 #define NIL 0xffffu
@@ -406,10 +406,12 @@ int tl_cond_wait_until(tl_cond_t *c, const struct timespec *deadline)
 	TL_TRACE_WAITED(TL__TR_COND, c, t0, s == NOTIFIED || s == MOVED ? 0 : TL_ETIMEDOUT);
 	/* private: always 0. MOVED: we may have slept on the lock word; take
 	 * the lock as "others may sleep here" (lock_impl.h). */
-	if (s == MOVED)
+	if (s != MOVED)
+		reacquire(c, depth);
+	else if (c->kind == TL_COND_LOCK)
 		tl__lock_acquire_requeued(lock_of(c));
 	else
-		reacquire(c, depth);
+		tl__rlock_acquire_restore_requeued(lock_of(c), depth);
 	/* Under the lock again: the state is final (notify runs under it). */
 	s = atomic_load_explicit(&w.state, memory_order_relaxed);
 	if (s == NOTIFIED || s == MOVED)
@@ -480,9 +482,10 @@ int tl_cond_notify(tl_cond_t *c, int n)
 	 * so a release between the two still wakes; MOVED is stored before the
 	 * move, which compares it, so a waiter between its SLEEPING CAS and its
 	 * futex call does not sleep at all. A waiter still polling (WAITING)
-	 * just sees NOTIFIED; no syscall. An RLock's word has no such
-	 * "sleepers" state: plain wakes there. */
-	const bool morph = c->kind == TL_COND_LOCK;
+	 * just sees NOTIFIED; no syscall. Over an RLock the same, with its
+	 * owner word's WAITERS bit as the mark. */
+	const bool is_lock = c->kind == TL_COND_LOCK;
+	_Atomic uint32_t *word = is_lock ? &((tl_lock_t *)lock_of(c))->state : &((tl_rlock_t *)lock_of(c))->owner;
 	for (; n > 0 && c->head; n--) {
 		struct tl__cond_waiter *w = c->head;
 		unlink_waiter(c, w);
@@ -491,9 +494,9 @@ int tl_cond_notify(tl_cond_t *c, int n)
 							    memory_order_relaxed))
 			continue; /* still polling */
 		/* SLEEPING: from here only we write the word. */
-		atomic_store_explicit(&w->state, morph ? MOVED : NOTIFIED, memory_order_release);
-		if (!morph || !tl__lock_mark_sleepers(lock_of(c)) ||
-		    tl__futex_requeue(&w->state, MOVED, 0, 1, &((tl_lock_t *)lock_of(c))->state) < 0)
+		atomic_store_explicit(&w->state, MOVED, memory_order_release);
+		bool marked = is_lock ? tl__lock_mark_sleepers(lock_of(c)) : tl__rlock_mark_sleepers(lock_of(c));
+		if (!marked || tl__futex_requeue(&w->state, MOVED, 0, 1, word) < 0)
 			tl__futex_wake(&w->state, 1, 0);
 	}
 	return 0;

@@ -212,12 +212,14 @@ int tl__rlock_release_save(tl_rlock_t *r, uint32_t *count)
 	return 0;
 }
 
-int tl__rlock_acquire_restore(tl_rlock_t *r, uint32_t count)
+/* as: the word to store, our tid, or tid | WAITERS for a Condition waiter
+ * that may have been moved onto the word (the moved ones behind it sleep
+ * unannounced: its release must wake one). */
+static int restore(tl_rlock_t *r, uint32_t count, uint32_t as)
 {
-	uint32_t me = tl__self_tid();
 	tl__tsan_lock_sync();
 	TL_TSAN_MUTEX_PRE_LOCK(r, 0);
-	int rc = try_fast(r, me) ? 0 : lock_slow(r, me, NULL);
+	int rc = try_fast(r, as) ? 0 : lock_slow(r, as, NULL);
 	bool got = rc == 0 || rc == TL_EOWNERDEAD;
 	if (got) {
 		r->count = count;
@@ -226,4 +228,30 @@ int tl__rlock_acquire_restore(tl_rlock_t *r, uint32_t count)
 		TL_TSAN_MUTEX_POST_LOCK(r, TL__TSAN_TRY_FAILED, 0);
 	}
 	return rc;
+}
+
+int tl__rlock_acquire_restore(tl_rlock_t *r, uint32_t count)
+{
+	return restore(r, count, tl__self_tid());
+}
+
+int tl__rlock_acquire_restore_requeued(tl_rlock_t *r, uint32_t count)
+{
+	return restore(r, count, tl__self_tid() | (pshared(r) ? 0 : TL__ROBUST_WAITERS));
+}
+
+bool tl__rlock_mark_sleepers(tl_rlock_t *r)
+{
+	if (pshared(r))
+		return false;
+	uint32_t v = atomic_load_explicit(&r->owner, memory_order_relaxed);
+	for (;;) {
+		if (v == 0)
+			return false; /* not held: the caller wakes instead */
+		if (v & TL__ROBUST_WAITERS)
+			return true;
+		if (atomic_compare_exchange_weak_explicit(&r->owner, &v, v | TL__ROBUST_WAITERS, memory_order_relaxed,
+							  memory_order_relaxed))
+			return true;
+	}
 }

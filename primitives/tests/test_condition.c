@@ -615,27 +615,36 @@ SU_MODE_TESTS(cond_ping_pong)
 	return 0;
 }
 
-/* Wait morphing (condition.c): over a private Lock, a notify while the lock
- * is held moves a waiter asleep in the kernel onto the lock word, to be woken
- * by the release. Moved waiters and plain lock sleepers share that word;
- * every one of them must get the lock in turn (a lost wake is a hang, which
- * the runner's timeout reports), each waiter's wait returns 0, and a waiter
- * whose deadline passes while it sleeps on the lock word was still notified. */
+/* Wait morphing (condition.c): over a private Lock or RLock, a notify while
+ * the lock is held moves a waiter asleep in the kernel onto the lock word,
+ * to be woken by the release. Moved waiters and plain lock sleepers share
+ * that word; every one of them must get the lock in turn (a lost wake is a
+ * hang, which the runner's timeout reports), each waiter's wait returns 0
+ * with its RLock depth restored, and a waiter whose deadline passes while it
+ * sleeps on the lock word was still notified. */
 enum { MV_WAITERS = 4, MV_LOCKERS = 2 };
 
 static struct mv {
 	tl_lock_t lock;
 	tl_cond_t cond;
-	int go, done; /* under lock */
-	atomic_int tid[MV_WAITERS + MV_LOCKERS], ready;
+	int go, done; /* under the lock */
+	atomic_int tid[MV_WAITERS + MV_LOCKERS];
 	int rc[MV_WAITERS];
+	unsigned depth[MV_WAITERS];
 	double timeout[MV_WAITERS];
 } mv;
+
+static bool mv_rlock(void)
+{
+	return mv.cond.kind == TL_COND_RLOCK;
+}
 
 static void *mv_waiter(void *arg)
 {
 	int i = (int)(intptr_t)arg;
-	ASSERT_OK(tl_lock_acquire(&mv.lock, true, TL_FOREVER));
+	ASSERT_OK(tl_cond_acquire(&mv.cond, true, TL_FOREVER));
+	if (mv_rlock())
+		ASSERT_OK(tl_cond_acquire(&mv.cond, true, TL_FOREVER)); /* depth 2 across the wait */
 	atomic_store(&mv.tid[i], (int)syscall(SYS_gettid));
 	int rc = -1;
 	while (!mv.go) { /* waiter 0 times out again and again until notified */
@@ -643,8 +652,11 @@ static void *mv_waiter(void *arg)
 		ASSERT(rc == 0 || rc == TL_ETIMEDOUT);
 	}
 	mv.rc[i] = rc; /* the wait that saw go: notified, however late it ran */
+	mv.depth[i] = mv_rlock() ? tl_rlock_count(tl_cond_lock(&mv.cond)) : 1;
 	mv.done++;
-	ASSERT_OK(tl_lock_release(&mv.lock));
+	if (mv_rlock())
+		ASSERT_OK(tl_cond_release(&mv.cond));
+	ASSERT_OK(tl_cond_release(&mv.cond));
 	return NULL;
 }
 
@@ -652,18 +664,22 @@ static void *mv_locker(void *arg)
 {
 	int i = (int)(intptr_t)arg;
 	atomic_store(&mv.tid[i], (int)syscall(SYS_gettid));
-	ASSERT_OK(tl_lock_acquire(&mv.lock, true, TL_FOREVER));
+	ASSERT_OK(tl_cond_acquire(&mv.cond, true, TL_FOREVER));
 	mv.done++;
-	ASSERT_OK(tl_lock_release(&mv.lock));
+	ASSERT_OK(tl_cond_release(&mv.cond));
 	return NULL;
 }
 
 TEST_IMPL(cond_notify_moves_sleepers_onto_lock)
 {
-	for (int round = 0; round < 3; round++) {
+	for (int round = 0; round < 6; round++) {
 		memset(&mv, 0, sizeof mv);
-		ASSERT_OK(tl_lock_init(&mv.lock, TL_PRIVATE));
-		ASSERT_OK(tl_cond_init(&mv.cond, TL_PRIVATE, TL_COND_LOCK, &mv.lock));
+		if (round % 2) {
+			ASSERT_OK(tl_cond_init(&mv.cond, TL_PRIVATE, TL_COND_RLOCK, NULL));
+		} else {
+			ASSERT_OK(tl_lock_init(&mv.lock, TL_PRIVATE));
+			ASSERT_OK(tl_cond_init(&mv.cond, TL_PRIVATE, TL_COND_LOCK, &mv.lock));
+		}
 		for (int i = 0; i < MV_WAITERS; i++)
 			mv.timeout[i] = i == 0 ? 0.05 : TL_FOREVER; /* waiter 0's deadline passes under our lock */
 		pthread_t t[MV_WAITERS + MV_LOCKERS];
@@ -675,7 +691,7 @@ TEST_IMPL(cond_notify_moves_sleepers_onto_lock)
 			WAIT_UNTIL(atomic_load(&mv.tid[i]) != 0);
 			su_wait_in_futex(atomic_load(&mv.tid[i]));
 		}
-		ASSERT_OK(tl_lock_acquire(&mv.lock, true, TL_FOREVER));
+		ASSERT_OK(tl_cond_acquire(&mv.cond, true, TL_FOREVER));
 		/* lock sleepers on the same word */
 		for (int i = MV_WAITERS; i < MV_WAITERS + MV_LOCKERS; i++)
 			t[i] = su_spawn(mv_locker, (void *)(intptr_t)i);
@@ -684,13 +700,16 @@ TEST_IMPL(cond_notify_moves_sleepers_onto_lock)
 			su_wait_in_futex(atomic_load(&mv.tid[i]));
 		}
 		mv.go = 1;
-		/* round 0: one by one; 1: all at once; 2: one, then the rest */
-		if (round == 0)
+		/* one by one; all at once; one, then the rest */
+		switch (round / 2) {
+		case 0:
 			for (int i = 0; i < MV_WAITERS; i++)
 				ASSERT_OK(tl_cond_notify(&mv.cond, 1));
-		else if (round == 1)
+			break;
+		case 1:
 			ASSERT_OK(tl_cond_notify_all(&mv.cond));
-		else {
+			break;
+		default:
 			ASSERT_OK(tl_cond_notify(&mv.cond, 1));
 			ASSERT_OK(tl_cond_notify_all(&mv.cond));
 		}
@@ -702,14 +721,17 @@ TEST_IMPL(cond_notify_moves_sleepers_onto_lock)
 		do
 			clock_gettime(CLOCK_MONOTONIC, &now);
 		while ((now.tv_sec - t0.tv_sec) * 1e9 + (now.tv_nsec - t0.tv_nsec) < 0.06e9);
-		ASSERT_OK(tl_lock_release(&mv.lock));
+		ASSERT_OK(tl_cond_release(&mv.cond));
 		for (int i = 0; i < MV_WAITERS + MV_LOCKERS; i++)
 			su_join(t[i]);
 		ASSERT_EQ(mv.done, MV_WAITERS + MV_LOCKERS);
-		for (int i = 0; i < MV_WAITERS; i++)
+		for (int i = 0; i < MV_WAITERS; i++) {
 			ASSERT_EQ(mv.rc[i], 0);
+			ASSERT_EQ(mv.depth[i], mv_rlock() ? 2 : 1);
+		}
 		ASSERT_OK(tl_cond_destroy(&mv.cond));
-		ASSERT_OK(tl_lock_destroy(&mv.lock));
+		if (!mv_rlock())
+			ASSERT_OK(tl_lock_destroy(&mv.lock));
 	}
 	return 0;
 }
