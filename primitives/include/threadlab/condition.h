@@ -42,6 +42,11 @@
  * there are no spurious returns: wait returns 0 only when notified. A waiter
  * whose timeout expires while a notify picks it returns 0 (it was notified).
  *
+ * Wake order (private conditions): a notified waiter that is asleep is not
+ * woken while the notifier still holds the lock (it could only find the
+ * lock taken and sleep again); it is moved onto the lock's own futex and
+ * woken by the release, where it competes for the lock like any acquirer.
+ *
  * The reference to the lock is stored as a self-relative offset (no
  * pointer: a given lock must live in the same mapping as the condition when
  * either is shared between processes).
