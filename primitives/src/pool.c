@@ -77,7 +77,9 @@ int tl__pool_future(tl_future_t **out, void *item)
 
 int tl__pool_submit(struct tl__pool *p, tl_future_t *f, int (*kick)(struct tl__pool *p), tl_future_t **out)
 {
-	tl_future_ref(f); /* the pool's reference */
+	/* The pool's reference: f is new and not yet seen by another thread,
+	 * so a plain store, not a read-modify-write per submit. */
+	atomic_store_explicit(&f->refs, 2, memory_order_relaxed);
 	int r = tl_queue_put_nowait(&p->q, f);
 	if (r != 0) {
 		tl_future_unref(f);
