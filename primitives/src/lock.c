@@ -180,10 +180,12 @@ static int lock_sleep(tl_lock_t *l, const struct timespec *deadline)
 
 /* Contended path: the adaptive spin (adaptive_spin.h), then sleep. A
  * thread that may have been moved here from a Condition (`as` = 2) takes
- * the word as 2 in the spin too. */
+ * the word as 2 in the spin too. No spin on a CPU where spinning has been
+ * learned futile (spin.h): there the holder is likely waiting for this
+ * very CPU. */
 __attribute__((noinline)) static int lock_slow(tl_lock_t *l, const struct timespec *deadline, uint32_t as)
 {
-	if (tl__adaptive_spin(&l->state, as, &l->spins))
+	if (!tl__spin_futile() && tl__adaptive_spin(&l->state, as, &l->spins))
 		return 0;
 	return lock_sleep(l, deadline);
 }
