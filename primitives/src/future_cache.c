@@ -135,14 +135,28 @@ static void init_once(void)
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 }
 
+/* This thread is about to hold blocks: make sure its exit hands them on
+ * (a key's destructor runs only for a non-NULL value). false: no key could
+ * be made, hold nothing. */
+static bool may_hold(void)
+{
+	pthread_once(&once, init_once);
+	if (!have_key)
+		return false;
+	if (!pthread_getspecific(exit_key))
+		pthread_setspecific(exit_key, &tls_mag);
+	return true;
+}
+
 tl_future_t *tl__future_alloc(void)
 {
 	struct mag *m = &tls_mag;
 	if (!m->head) {
-		m->head = depot_get();
-		m->n = m->head ? MAG : 0;
-		if (!m->head)
+		struct blk *head = may_hold() ? depot_get() : NULL;
+		if (!head)
 			return malloc(sizeof(tl_future_t));
+		m->head = head;
+		m->n = MAG;
 	}
 	struct blk *b = m->head;
 	m->head = b->next;
@@ -161,17 +175,9 @@ void tl__future_release(tl_future_t *f)
 		m->head = NULL;
 		m->n = 0;
 	}
-	if (!m->head) {
-		/* First block of a magazine on this thread: make sure the
-		 * thread's exit hands it on (the key's value must be non-NULL
-		 * for its destructor to run). */
-		pthread_once(&once, init_once);
-		if (have_key && !pthread_getspecific(exit_key))
-			pthread_setspecific(exit_key, &tls_mag);
-		if (!have_key) {
-			free(f);
-			return;
-		}
+	if (!m->head && !may_hold()) {
+		free(f);
+		return;
 	}
 	struct blk *b = (struct blk *)f;
 	b->next = m->head;
