@@ -249,13 +249,24 @@ int tl_spscq_put_until(tl_spscq_t *q, void *item, const struct timespec *deadlin
 	return put_core(q, item, deadline, TL_FOREVER);
 }
 
-int tl_spscq_put(tl_spscq_t *q, void *item, bool block, double timeout)
+/* Everything but a blocking put that finds room at once, out of line: so
+ * that the common case below needs no stack frame (as lock.acquire()). */
+__attribute__((noinline)) static int put_args(tl_spscq_t *q, void *item, bool block, double timeout)
 {
 	if (!block)
 		return tl_spscq_put_nowait(q, item);
 	if (!q || check_timeout(timeout))
 		return TL_EINVAL;
 	return put_core(q, item, NULL, timeout);
+}
+
+int tl_spscq_put(tl_spscq_t *q, void *item, bool block, double timeout)
+{
+	if (__builtin_expect(q && block && timeout == TL_FOREVER, 1) && try_put(q, item) == 0) {
+		notify(&q->get_sleeps);
+		return 0;
+	}
+	return put_args(q, item, block, timeout);
 }
 
 /* ---- get ---- */
@@ -289,13 +300,22 @@ int tl_spscq_get_until(tl_spscq_t *q, void **item, const struct timespec *deadli
 	return get_core(q, item, deadline, TL_FOREVER);
 }
 
-int tl_spscq_get(tl_spscq_t *q, void **item, bool block, double timeout)
+__attribute__((noinline)) static int get_args(tl_spscq_t *q, void **item, bool block, double timeout)
 {
 	if (!block)
 		return tl_spscq_get_nowait(q, item);
 	if (!q || !item || check_timeout(timeout))
 		return TL_EINVAL;
 	return get_core(q, item, NULL, timeout);
+}
+
+int tl_spscq_get(tl_spscq_t *q, void **item, bool block, double timeout)
+{
+	if (__builtin_expect(q && item && block && timeout == TL_FOREVER, 1) && try_get(q, item) == 0) {
+		notify(&q->put_sleeps);
+		return 0;
+	}
+	return get_args(q, item, block, timeout);
 }
 
 /* ---- anyone's ---- */
