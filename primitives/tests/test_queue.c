@@ -756,16 +756,16 @@ TEST_IMPL(mpmc_fifo_bounded)
 
 TEST_IMPL(mpmc_fifo_unbounded)
 {
-	run_stress(TL_QUEUE_FIFO, 0, 50000); /* ring switches under load */
+	run_stress(TL_QUEUE_FIFO, 0, (int)tl_test_iters(50000, 2000)); /* ring switches under load */
 	return 0;
 }
 
 TEST_IMPL(mpmc_lifo_priority)
 {
-	run_stress(TL_QUEUE_LIFO, 3, 5000);
-	run_stress(TL_QUEUE_LIFO, 0, 10000);
-	run_stress(TL_QUEUE_PRIORITY, 4, 5000);
-	run_stress(TL_QUEUE_PRIORITY, 0, 10000);
+	run_stress(TL_QUEUE_LIFO, 3, handoffs(5000));
+	run_stress(TL_QUEUE_LIFO, 0, (int)tl_test_iters(10000, 200));
+	run_stress(TL_QUEUE_PRIORITY, 4, handoffs(5000));
+	run_stress(TL_QUEUE_PRIORITY, 0, (int)tl_test_iters(10000, 200));
 	return 0;
 }
 
