@@ -817,7 +817,11 @@ TEST_IMPL(shutdown_races_with_traffic)
 					ASSERT_OK(pthread_create(&t[i], NULL, race_producer, &r));
 					ASSERT_OK(pthread_create(&t[2 + i], NULL, race_consumer, &r));
 				}
-				while (atomic_load(&r.got) < 2000)
+				/* 100 under valgrind: the unbounded producers
+				 * run ahead meanwhile, and DRD's cost grows with
+				 * the items queued (12 rounds of 2000 outlived
+				 * the 300 s watchdog) */
+				while (atomic_load(&r.got) < (uint64_t)tl_test_iters(2000, 100))
 					sched_yield();
 				ASSERT_OK(tl_queue_shutdown(&q, immediate));
 				for (int i = 0; i < 4; i++)
