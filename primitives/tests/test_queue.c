@@ -707,13 +707,6 @@ static void *stress_consumer(void *arg)
 	return NULL;
 }
 
-/* n natively; under valgrind tl_test_iters' share / 5 (at least 20) */
-static int handoffs(long n)
-{
-	long m = tl_test_iters(n, 1);
-	return (int)(m == n ? n : m / 5 > 20 ? m / 5 : 20);
-}
-
 static void run_stress(tl_queue_kind_t kind, long maxsize, int per_producer)
 {
 	tl_queue_t q;
@@ -744,12 +737,10 @@ static void run_stress(tl_queue_kind_t kind, long maxsize, int per_producer)
 
 TEST_IMPL(mpmc_fifo_bounded)
 {
-	/* Under valgrind the handoffs through 1-5 slots run at 1/100 (about
-	 * 0.1 s each under DRD: 3 x 1200 of them outlived the 300 s watchdog)
-	 * and the last stress at 1/20, still putting more than maxsize in all. */
-	run_stress(TL_QUEUE_FIFO, 1, handoffs(3000));
-	run_stress(TL_QUEUE_FIFO, 4, handoffs(10000));
-	run_stress(TL_QUEUE_FIFO, 5, handoffs(10000));
+	/* 1/20 under valgrind; the last stress still puts more than maxsize */
+	run_stress(TL_QUEUE_FIFO, 1, (int)tl_test_iters(3000, 100));
+	run_stress(TL_QUEUE_FIFO, 4, (int)tl_test_iters(10000, 100));
+	run_stress(TL_QUEUE_FIFO, 5, (int)tl_test_iters(10000, 100));
 	run_stress(TL_QUEUE_FIFO, 6000, (int)tl_test_iters(20000, 2100)); /* grows up to maxsize under load */
 	return 0;
 }
@@ -762,9 +753,9 @@ TEST_IMPL(mpmc_fifo_unbounded)
 
 TEST_IMPL(mpmc_lifo_priority)
 {
-	run_stress(TL_QUEUE_LIFO, 3, handoffs(5000));
+	run_stress(TL_QUEUE_LIFO, 3, (int)tl_test_iters(5000, 100));
 	run_stress(TL_QUEUE_LIFO, 0, (int)tl_test_iters(10000, 200));
-	run_stress(TL_QUEUE_PRIORITY, 4, handoffs(5000));
+	run_stress(TL_QUEUE_PRIORITY, 4, (int)tl_test_iters(5000, 100));
 	run_stress(TL_QUEUE_PRIORITY, 0, (int)tl_test_iters(10000, 200));
 	return 0;
 }
