@@ -476,6 +476,13 @@ def main(argv=None):
                         # the TSan build's -O1 -g: same code shape and line
                         # info, only the instrumentation differs
                         "-DCMAKE_C_FLAGS_RELWITHDEBINFO=" + PLAIN_CFLAGS,
+                        # and for the C++ linked into tl-workload/tl-bench
+                        # (bench/shim, bench/peers): clang++ 14's DWARF 5
+                        # there made every clang workload run an ERROR
+                        # under valgrind 3.19 ("unhandled dwarf2 abbrev
+                        # form code 0x25", then "debuginfo reader:
+                        # ensure_valid failed")
+                        "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=" + PLAIN_CFLAGS,
                         "-DTL_WERROR=ON", "-DTL_RACE_FIXTURES=ON",
                         # Helgrind/DRD client requests in the primitives
                         # (primitives/src/vg_annotate.h); inert natively
