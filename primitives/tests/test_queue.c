@@ -737,26 +737,25 @@ static void run_stress(tl_queue_kind_t kind, long maxsize, int per_producer)
 
 TEST_IMPL(mpmc_fifo_bounded)
 {
-	/* 1/20 under valgrind; the last stress still puts more than maxsize */
-	run_stress(TL_QUEUE_FIFO, 1, (int)tl_test_iters(3000, 100));
-	run_stress(TL_QUEUE_FIFO, 4, (int)tl_test_iters(10000, 100));
-	run_stress(TL_QUEUE_FIFO, 5, (int)tl_test_iters(10000, 100));
-	run_stress(TL_QUEUE_FIFO, 6000, (int)tl_test_iters(20000, 2100)); /* grows up to maxsize under load */
+	run_stress(TL_QUEUE_FIFO, 1, 3000);
+	run_stress(TL_QUEUE_FIFO, 4, 10000);
+	run_stress(TL_QUEUE_FIFO, 5, 10000);
+	run_stress(TL_QUEUE_FIFO, 6000, 20000); /* grows up to maxsize under load */
 	return 0;
 }
 
 TEST_IMPL(mpmc_fifo_unbounded)
 {
-	run_stress(TL_QUEUE_FIFO, 0, (int)tl_test_iters(50000, 2000)); /* ring switches under load */
+	run_stress(TL_QUEUE_FIFO, 0, 50000); /* ring switches under load */
 	return 0;
 }
 
 TEST_IMPL(mpmc_lifo_priority)
 {
-	run_stress(TL_QUEUE_LIFO, 3, (int)tl_test_iters(5000, 100));
-	run_stress(TL_QUEUE_LIFO, 0, (int)tl_test_iters(10000, 200));
-	run_stress(TL_QUEUE_PRIORITY, 4, (int)tl_test_iters(5000, 100));
-	run_stress(TL_QUEUE_PRIORITY, 0, (int)tl_test_iters(10000, 200));
+	run_stress(TL_QUEUE_LIFO, 3, 5000);
+	run_stress(TL_QUEUE_LIFO, 0, 10000);
+	run_stress(TL_QUEUE_PRIORITY, 4, 5000);
+	run_stress(TL_QUEUE_PRIORITY, 0, 10000);
 	return 0;
 }
 
@@ -808,11 +807,7 @@ TEST_IMPL(shutdown_races_with_traffic)
 					ASSERT_OK(pthread_create(&t[i], NULL, race_producer, &r));
 					ASSERT_OK(pthread_create(&t[2 + i], NULL, race_consumer, &r));
 				}
-				/* 100 under valgrind: the unbounded producers
-				 * run ahead meanwhile, and DRD's cost grows with
-				 * the items queued (12 rounds of 2000 outlived
-				 * the 300 s watchdog) */
-				while (atomic_load(&r.got) < (uint64_t)tl_test_iters(2000, 100))
+				while (atomic_load(&r.got) < 2000)
 					sched_yield();
 				ASSERT_OK(tl_queue_shutdown(&q, immediate));
 				for (int i = 0; i < 4; i++)
