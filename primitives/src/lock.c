@@ -150,6 +150,13 @@ __attribute__((noinline)) static int lock_slow(tl_lock_t *l, const struct timesp
 				continue;
 			v += URGENT;
 			urgent = true;
+			/* Handed over already (we woke to it, not yet urgent):
+			 * ours to take now. Sleeping on it would lose it: the
+			 * hand-over's wake has been spent, and every other
+			 * urgent waiter may do the same (seen under DRD: word
+			 * 0x603, six urgent waiters asleep on it for good). */
+			if ((v & LOW) == HANDED)
+				continue;
 		}
 		/* Not urgent yet: wake up when we would be, unless the caller's
 		 * deadline comes first. */
