@@ -14,7 +14,8 @@
  * which is what makes this lock fast, and what could starve a sleeper for
  * as long as the holder keeps coming back. A sleeper that has waited
  * TL__LOCK_FAIR_NS (its first sleep is timed to end then, whoever else the
- * releases wake) counts itself urgent before sleeping again. A release that
+ * releases wake) counts itself urgent before sleeping again (or, when the
+ * lock is already handed over, takes it: see lock_slow). A release that
  * sees urgent waiters does not free the lock: it hands it over (low bits 3,
  * release) and wakes every sleeper; only an urgent one may take it (CAS 3 ->
  * 2, acquire, uncounting itself), the others sleep on. The handoff cannot
