@@ -14,7 +14,8 @@
  * which is what makes this lock fast, and what could starve a sleeper for
  * as long as the holder keeps coming back. A sleeper that has waited
  * TL__LOCK_FAIR_NS (its first sleep is timed to end then, whoever else the
- * releases wake) counts itself urgent before sleeping again. A release that
+ * releases wake) counts itself urgent before sleeping again (or, when the
+ * lock is already handed over, takes it: see lock_slow). A release that
  * sees urgent waiters does not free the lock: it hands it over (low bits 3,
  * release) and wakes every sleeper; only an urgent one may take it (CAS 3 ->
  * 2, acquire, uncounting itself), the others sleep on. The handoff cannot
@@ -152,6 +153,13 @@ static int lock_sleep(tl_lock_t *l, const struct timespec *deadline)
 				continue;
 			v += URGENT;
 			urgent = true;
+			/* Handed over already (we woke to it, not yet urgent):
+			 * ours to take now. Sleeping on it would lose it: the
+			 * hand-over's wake has been spent, and every other
+			 * urgent waiter may do the same (seen under DRD: word
+			 * 0x603, six urgent waiters asleep on it for good). */
+			if ((v & LOW) == HANDED)
+				continue;
 		}
 		/* Not urgent yet: wake up when we would be, unless the caller's
 		 * deadline comes first. */

@@ -155,16 +155,20 @@ TEST_IMPL(simplequeue_fifo_growth)
 	/* Unbounded: grows through several rings while gets interleave, so
 	 * items sit in two rings at once; order and qsize hold throughout;
 	 * items left in the queue at destroy are just pointers. */
-	static const int bursts[][2] = { { 1500, 1000 }, { 3000, 100 },  { 10000, 9000 }, { 70000, 70000 },
-					 { 5, 4405 },    { 100000, 60000 }, { 0, 40000 }, { 3000, 1000 } };
+	static const long bursts[][2] = { { 1500, 1000 }, { 3000, 100 },  { 10000, 9000 }, { 70000, 70000 },
+					  { 5, 4405 },    { 100000, 60000 }, { 0, 40000 }, { 3000, 1000 } };
 	tl_simplequeue_t q;
 	ASSERT_OK(tl_simplequeue_init(&q));
 	uintptr_t next_put = 0, next_get = 0;
 	for (size_t b = 0; b < sizeof bursts / sizeof bursts[0]; b++) {
-		for (int i = 0; i < bursts[b][0]; i++)
+		/* under valgrind 1/20, each burst at least 1200 (more than a
+		 * first ring): as test_queue's fifo_growth_and_wraparound */
+		long nput = tl_test_iters(bursts[b][0], bursts[b][0] < 1200 ? bursts[b][0] : 1200);
+		long nget = tl_test_iters(bursts[b][1], bursts[b][1] < 1200 ? bursts[b][1] : 1200);
+		for (long i = 0; i < nput; i++)
 			ASSERT_OK(tl_simplequeue_put(&q, V(next_put++)));
 		ASSERT_EQ(tl_simplequeue_qsize(&q), next_put - next_get);
-		for (int i = 0; i < bursts[b][1]; i++) {
+		for (long i = 0; i < nget; i++) {
 			void *p;
 			ASSERT_OK(tl_simplequeue_get_nowait(&q, &p));
 			ASSERT_EQ(U(p), next_get);
@@ -172,7 +176,7 @@ TEST_IMPL(simplequeue_fifo_growth)
 		}
 		ASSERT_EQ(tl_simplequeue_empty(&q), next_put == next_get);
 	}
-	ASSERT_EQ(tl_simplequeue_qsize(&q), 2000);
+	ASSERT_EQ(tl_simplequeue_qsize(&q), tl_test_iter_div() > 1 ? next_put - next_get : 2000);
 	ASSERT_OK(tl_simplequeue_destroy(&q));
 	return 0;
 }
@@ -400,6 +404,7 @@ static void *consumer(void *arg)
 
 static int run_threads(unsigned n, unsigned per, int how)
 {
+	per = (unsigned)tl_test_iters(per, 25); /* 1/20 under valgrind */
 	struct pc s = { .producers = n, .per = per, .how = how };
 	size_t total = (size_t)n * per;
 	s.msgs = calloc(total, sizeof *s.msgs);
@@ -437,7 +442,7 @@ static int run_threads(unsigned n, unsigned per, int how)
 TEST_IMPL(simplequeue_order)
 {
 	/* CPython test_order: one producer, one consumer: exact order. */
-	struct pc s = { .producers = 1, .per = 20000, .how = GET_BLOCK };
+	struct pc s = { .producers = 1, .per = (unsigned)tl_test_iters(20000, 500), .how = GET_BLOCK };
 	s.msgs = calloc(s.per, sizeof *s.msgs);
 	s.seen = calloc(s.per, sizeof *s.seen);
 	ASSERT(s.msgs && s.seen);
@@ -510,7 +515,8 @@ TEST_IMPL(simplequeue_bursts_against_sleepers)
 	 * wakes it although it needs no wake, and that getter must pass the
 	 * wake on. A wake lost anywhere leaves an item queued next to a
 	 * sleeper and the round never completes (the runner's timeout). */
-	enum { G = 4, ROUNDS = 3000 };
+	enum { G = 4 };
+	const int ROUNDS = (int)tl_test_iters(3000, 100);
 	struct burst b;
 	atomic_init(&b.got, 0);
 	ASSERT_OK(tl_simplequeue_init(&b.q));

@@ -255,6 +255,20 @@ def tsan_built(path: str) -> bool:
     return False
 
 
+VGATOMICS_MARKER = b"threadlab-vgatomics-runtime-1"
+
+
+def vgatomics_built(path: str) -> bool:
+    """True if the program is linked with scripts/tlrace/vgatomics.c (TSan's
+    instrumentation without libtsan, for Helgrind/DRD): it defines
+    __tsan_init too, so tsan_built() alone cannot tell."""
+    try:
+        with open(path, "rb") as fh:
+            return VGATOMICS_MARKER in fh.read()
+    except OSError:
+        return False
+
+
 def tsan_runtime(path: str) -> str:
     """"gcc libtsan.so.N" (shared runtime) or "static (clang)" for a TSan
     binary; "" when unknown."""
@@ -279,6 +293,14 @@ def check_program(path: str, detector: str, elf_check=True):
             "program itself, or pass --no-elf-check (runs without TSan's "
             "banner in a log are still errors, never 'clean')" % path)
     built = tsan_built(path)
+    if built and vgatomics_built(path):
+        if detector in ("helgrind", "drd"):
+            return
+        raise UsageError(
+            "%s is linked with scripts/tlrace/vgatomics.c (TSan instrumentation "
+            "without libtsan, for helgrind/drd only): %s needs %s" % (
+                path, detector, "a -fsanitize=thread link" if detector == "tsan"
+                else "an uninstrumented build of the same program"))
     if detector == "tsan" and not built:
         raise UsageError(
             "%s was not built with ThreadSanitizer (no __tsan_init symbol): "

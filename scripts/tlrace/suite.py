@@ -239,6 +239,57 @@ def workload_cases(build, timeout, extra_args):
     return cases, [], errors
 
 
+def build_vg_atomics(a, cases, out):
+    """({case name: executable}, problems, note): every plain-C fixture
+    (tests/tsan/*.c: no threadlab, so nothing of ours annotates its atomics)
+    rebuilt with scripts/tlrace/vgatomics.py into <plain build>/vgatomics/
+    with the plain build's compiler and flags."""
+    from . import vgatomics
+    cc = cache_value(a.plain_build_dir, "CMAKE_C_COMPILER") or os.environ.get("CC", "cc")
+    cflags = PLAIN_CFLAGS.split() + ["-Wall", "-Wextra", "-Werror", "-std=c11",
+                                     "-D_GNU_SOURCE"]
+    exes, errs = {}, []
+    vdir = os.path.join(a.plain_build_dir, "vgatomics")
+    os.makedirs(vdir, exist_ok=True)
+    srcs = {}
+    tsv = os.path.join(a.plain_build_dir, "tests", "tsan", "tsan_fixtures.tsv")
+    try:
+        with open(tsv) as fh:
+            for ln in fh:
+                parts = ln.rstrip("\n").split("\t")
+                if len(parts) >= 4:
+                    srcs["fixture/" + parts[0]] = parts[3]
+    except OSError:
+        return {}, [], None
+    logs = []
+    for c in cases:
+        src = srcs.get(c.name)
+        if c.kind != "fixture" or not src or c.expect == "skip" or \
+                os.path.dirname(os.path.realpath(src)) != os.path.realpath(
+                    os.path.join(ROOT, "tests", "tsan")):
+            continue
+        exe = os.path.join(vdir, c.name.split("/", 1)[1])
+        ok, log = vgatomics.build(cc, [src], exe, cflags)
+        logs.append(log)
+        if not ok:
+            errs.append("vgatomics build of %s failed (see %s)" % (
+                src, os.path.join(out, "build-vgatomics.log")))
+            continue
+        missing = vgatomics.missing_entry_points(exe)
+        if missing:
+            errs.append("%s: TSan entry points vgatomics.c lacks: %s" % (exe, ", ".join(missing)))
+            continue
+        exes[c.name] = exe
+    with open(os.path.join(out, "build-vgatomics.log"), "w") as fh:
+        fh.write("\n".join(logs) + "\n")
+    note = None
+    if exes:
+        note = ("helgrind/drd ran the %d plain-C fixtures built with scripts/tlrace/"
+                "vgatomics.py (C11 atomics annotated as C11 orders them; relaxed ones "
+                "give no edge): %s" % (len(exes), ", ".join(sorted(exes))))
+    return exes, errs, note
+
+
 # --- slowdown --------------------------------------------------------------------
 
 def slowdown(results):
@@ -362,6 +413,10 @@ def parse_args(argv):
                     help="run the unit tests' heavy loops at 1/N of their count "
                          "(TL_TEST_ITER_DIV; default %d when helgrind or drd is among the "
                          "detectors, for every detector of the run, else 1)" % VG_ITER_DIV)
+    ap.add_argument("--no-vg-atomics", action="store_true",
+                    help="run the plain-C fixtures (tests/tsan) under helgrind/drd as "
+                         "built by CMake, not rebuilt with their C11 atomics annotated "
+                         "(scripts/tlrace/vgatomics.py)")
     ap.add_argument("--list", action="store_true", help="list the cases and exit")
     ap.add_argument("--table-md", help="also write the detector table (Markdown) here")
     ap.add_argument("--table-json", help="also write the detector table (JSON) here")
@@ -421,6 +476,13 @@ def main(argv=None):
                         # the TSan build's -O1 -g: same code shape and line
                         # info, only the instrumentation differs
                         "-DCMAKE_C_FLAGS_RELWITHDEBINFO=" + PLAIN_CFLAGS,
+                        # and for the C++ linked into tl-workload/tl-bench
+                        # (bench/shim, bench/peers): clang++ 14's DWARF 5
+                        # there made every clang workload run an ERROR
+                        # under valgrind 3.19 ("unhandled dwarf2 abbrev
+                        # form code 0x25", then "debuginfo reader:
+                        # ensure_valid failed")
+                        "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=" + PLAIN_CFLAGS,
                         "-DTL_WERROR=ON", "-DTL_RACE_FIXTURES=ON",
                         # Helgrind/DRD client requests in the primitives
                         # (primitives/src/vg_annotate.h); inert natively
@@ -462,6 +524,15 @@ def main(argv=None):
         for i, c in enumerate(cases):
             c.index = i
         case_sets[name] = cases
+    # The plain-C fixtures (tests/tsan, no threadlab) under helgrind/drd:
+    # rebuilt with vgatomics (their C11 atomics as C11 defines them, see
+    # tlrace/vgatomics.c); the native baseline keeps the plain build.
+    vga_exes = {}
+    if valgrind_dets and not a.no_vg_atomics and "plain" in case_sets:
+        vga_exes, errs, vnote = build_vg_atomics(a, case_sets["plain"], out)
+        failures += errs
+        if vnote:
+            notes.append(vnote)
     # sanity: the TSan build's binaries really are TSan-built
     if need_tsan:
         checked = {}
@@ -509,6 +580,9 @@ def main(argv=None):
         if c.kind == "unit" and iter_div > 1:
             c.env["TL_TEST_ITER_DIV"] = str(iter_div)
         if det in ("helgrind", "drd"):
+            if c.name in vga_exes:
+                c.argv = [vga_exes[c.name]] + c.argv[1:]
+                c.source += "; helgrind/drd: built with scripts/tlrace/vgatomics.py"
             c.timeout *= VG_FACTOR
             if c.kind == "unit":
                 # each test's own watchdog (primitives/tests/runner.c): 150 s
