@@ -187,13 +187,16 @@ static int lock_sleep(tl_lock_t *l, const struct timespec *deadline)
 }
 
 /* Contended path: the adaptive spin (adaptive_spin.h), then sleep. A
- * thread that may have been moved here from a Condition (`as` = 2) takes
- * the word as 2 in the spin too. No spin on a CPU where spinning has been
- * learned futile (spin.h): there the holder is likely waiting for this
- * very CPU. */
+ * Condition waiter that may have been moved here (`as` = 2) takes the word
+ * as 2 in the spin too, and does not spin at all on a CPU where hand-off
+ * spins have been learned futile (spin.h): the hand-off that woke it most
+ * likely left the holder waiting for this very CPU. Plain acquires keep
+ * their spin whatever the CPU's hand-offs learned: under --load 1 a
+ * contended Lock's holder mostly runs on the other CPU, and skipping the
+ * spin there made lock/contended 1.5-2.7x pthread_mutex. */
 __attribute__((noinline)) static int lock_slow(tl_lock_t *l, const struct timespec *deadline, uint32_t as)
 {
-	if (!tl__spin_futile() && tl__adaptive_spin(&l->state, as, &l->spins))
+	if ((as == 1 || !tl__spin_futile()) && tl__adaptive_spin(&l->state, as, &l->spins))
 		return 0;
 	return lock_sleep(l, deadline);
 }
