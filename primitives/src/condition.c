@@ -162,10 +162,14 @@ static void release_for_wait(tl_cond_t *c, uint32_t *depth)
 }
 
 /* Take it back: 0, or (process-shared) TL_EOWNERDEAD / TL_ENOTRECOVERABLE. */
-static int reacquire(tl_cond_t *c, uint32_t depth)
+static int reacquire(tl_cond_t *c, uint32_t depth, bool moved)
 {
-	return c->kind == TL_COND_LOCK ? tl_lock_acquire_until(lock_of(c), NULL)
-				       : tl__rlock_acquire_restore(lock_of(c), depth);
+	/* moved (MOVED): we may have slept on the lock word; take the lock as
+	 * "others may sleep here" (lock_impl.h, rlock_impl.h). */
+	if (c->kind == TL_COND_LOCK)
+		return moved ? tl__lock_acquire_requeued(lock_of(c)) : tl_lock_acquire_until(lock_of(c), NULL);
+	return moved ? tl__rlock_acquire_restore_requeued(lock_of(c), depth)
+		     : tl__rlock_acquire_restore(lock_of(c), depth);
 }
 
 static void unlink_waiter(tl_cond_t *c, struct tl__cond_waiter *w)
@@ -345,7 +349,7 @@ __attribute__((noinline)) static int ps_wait(tl_cond_t *c, const struct timespec
 	uint32_t depth;
 	release_for_wait(c, &depth);
 	sleep_on(&s->state, deadline, 1);
-	int r = reacquire(c, depth);
+	int r = reacquire(c, depth, false);
 	if (r == TL_ENOTRECOVERABLE)
 		return r; /* not held: the table is not ours to touch (the lock is dead) */
 
@@ -404,14 +408,7 @@ int tl_cond_wait_until(tl_cond_t *c, const struct timespec *deadline)
 	TL_TRACE_T0(t0);
 	uint32_t s = sleep_on(&w.state, deadline, 0);
 	TL_TRACE_WAITED(TL__TR_COND, c, t0, s == NOTIFIED || s == MOVED ? 0 : TL_ETIMEDOUT);
-	/* private: always 0. MOVED: we may have slept on the lock word; take
-	 * the lock as "others may sleep here" (lock_impl.h). */
-	if (s != MOVED)
-		reacquire(c, depth);
-	else if (c->kind == TL_COND_LOCK)
-		tl__lock_acquire_requeued(lock_of(c));
-	else
-		tl__rlock_acquire_restore_requeued(lock_of(c), depth);
+	reacquire(c, depth, s == MOVED); /* private: always 0 */
 	/* Under the lock again: the state is final (notify runs under it). */
 	s = atomic_load_explicit(&w.state, memory_order_relaxed);
 	if (s == NOTIFIED || s == MOVED)

@@ -15,7 +15,7 @@
  * as long as the holder keeps coming back. A sleeper that has waited
  * TL__LOCK_FAIR_NS (its first sleep is timed to end then, whoever else the
  * releases wake) counts itself urgent before sleeping again (or, when the
- * lock is already handed over, takes it: see lock_slow). A release that
+ * lock is already handed over, takes it: see lock_sleep). A release that
  * sees urgent waiters does not free the lock: it hands it over (low bits 3,
  * release) and wakes every sleeper; only an urgent one may take it (CAS 3 ->
  * 2, acquire, uncounting itself), the others sleep on. The handoff cannot
@@ -301,7 +301,7 @@ int tl_lock_acquire_until(tl_lock_t *l, const struct timespec *deadline)
  * notifier marked the word once for all of them). */
 int tl__lock_acquire_requeued(tl_lock_t *l)
 {
-	return acquire_until(l, NULL, !pshared(l));
+	return acquire_until(l, NULL, true); /* a process-shared word ignores it */
 }
 
 static inline int try_acquire(tl_lock_t *l)
