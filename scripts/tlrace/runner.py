@@ -96,6 +96,7 @@ class Case:
     reason: str = ""            # why skipped
     source: str = ""            # where the expectation is declared
     sites: List[str] = field(default_factory=list)  # "file:line" the report must hit
+    src_file: str = ""          # a fixture's C source (tsan_fixtures.tsv)
     index: int = 0              # position in the suite
 
     @property

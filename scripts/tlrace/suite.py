@@ -185,7 +185,7 @@ def fixture_cases(build, timeout):
                 pass
             cases.append(Case(name="fixture/" + name, argv=[exe], expect=expect,
                               kind="fixture", cwd=build, timeout=timeout, xfail=xfail,
-                              sites=sites, source="`// tsan-expect:` in %s" % rel))
+                              sites=sites, source="`// tsan-expect:` in %s" % rel, src_file=src))
     return cases, []
 
 
@@ -251,19 +251,9 @@ def build_vg_atomics(a, cases, out):
     exes, errs = {}, []
     vdir = os.path.join(a.plain_build_dir, "vgatomics")
     os.makedirs(vdir, exist_ok=True)
-    srcs = {}
-    tsv = os.path.join(a.plain_build_dir, "tests", "tsan", "tsan_fixtures.tsv")
-    try:
-        with open(tsv) as fh:
-            for ln in fh:
-                parts = ln.rstrip("\n").split("\t")
-                if len(parts) >= 4:
-                    srcs["fixture/" + parts[0]] = parts[3]
-    except OSError:
-        return {}, [], None
     logs = []
     for c in cases:
-        src = srcs.get(c.name)
+        src = c.src_file
         if c.kind != "fixture" or not src or c.expect == "skip" or \
                 os.path.dirname(os.path.realpath(src)) != os.path.realpath(
                     os.path.join(ROOT, "tests", "tsan")):

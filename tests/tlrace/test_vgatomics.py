@@ -26,7 +26,6 @@ SCRIPTS = os.path.join(REPO, "scripts")
 sys.path.insert(0, SCRIPTS)
 
 from tlrace import suite, vgatomics  # noqa: E402
-from tlrace.runner import Case  # noqa: E402
 
 TSAN_RUN = os.path.join(SCRIPTS, "tsan-run")
 SRC = os.path.join(HERE, "progs", "atomics.c")
@@ -158,10 +157,10 @@ class SuiteBuildsPlainFixturesOnly(unittest.TestCase):
             with open(os.path.join(build, "tests", "tsan", "tsan_fixtures.tsv"), "w") as fh:
                 fh.write("clean_atomic\tclean\t/nonexistent/a\t%s/clean_atomic.c\t\n" % fx)
                 fh.write("primitives/x\trace\t/nonexistent/b\t%s\t\n" % other)
-            cases = [Case(name="fixture/clean_atomic", argv=["/nonexistent/a"],
-                          expect="clean", kind="fixture"),
-                     Case(name="fixture/primitives/x", argv=["/nonexistent/b"],
-                          expect="race", kind="fixture")]
+            # the cases as the suite makes them from that manifest
+            cases, problems = suite.fixture_cases(build, 60)
+            self.assertEqual(problems, [])
+            self.assertEqual([c.name for c in cases], ["fixture/clean_atomic", "fixture/primitives/x"])
             a = argparse.Namespace(plain_build_dir=build)
             exes, errs, note = suite.build_vg_atomics(a, cases, tmp)
             self.assertEqual(errs, [])
