@@ -89,7 +89,7 @@ build: deps ## configure + build Release in build/release
 
 # The handoff and contended rows again on a busy machine (tl-bench --load 1:
 # one spinning thread per CPU), next to their baselines, in reports/load1/.
-LOAD_FILTER ?= ^(condition|event|semaphore|queue|simplequeue)/pingpong/|^lock/contended/
+LOAD_FILTER ?= ^(condition|event|semaphore|queue|simplequeue|pthread_cond)/pingpong/|^lock/contended/
 bench: build ## build, run the default suite (--mode both, --pin compact+scatter) -> reports/<run_id>/ (reports/latest), then its handoff and contended rows under --load 1 -> reports/load1/
 	$(TL_BENCH) --mode $(MODE) --out reports $(ARGS)
 	$(TL_BENCH) --load 1 --no-peers --pin compact --filter '$(LOAD_FILTER)' --out reports/load1 $(LOAD_ARGS)

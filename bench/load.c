@@ -16,7 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static _Atomic int stop;
+/* On a line of its own: the spinners read it without pause, so anything
+ * the linker put next to it (a benchmark's shared state) would be pulled
+ * to and fro between the spinners' CPUs and its own at every write. */
+static struct {
+	_Alignas(128) _Atomic int v;
+	char pad[128 - sizeof(_Atomic int)];
+} stop_line;
 static pthread_t *spinners;
 static int n_spinners, per_cpu_now;
 
@@ -24,7 +30,7 @@ static void *spin(void *arg)
 {
 	(void)arg;
 	pthread_setname_np(pthread_self(), "tl-load"); /* idle.c leaves these out */
-	while (!atomic_load_explicit(&stop, memory_order_relaxed))
+	while (!atomic_load_explicit(&stop_line.v, memory_order_relaxed))
 		__asm__ __volatile__("" ::: "memory");
 	return NULL;
 }
@@ -70,7 +76,7 @@ int tlb_load_start(int per_cpu, char *err, size_t errlen)
 		snprintf(err, errlen, "--load: out of memory");
 		return TL_ENOMEM;
 	}
-	atomic_store(&stop, 0);
+	atomic_store(&stop_line.v, 0);
 	int rc = 0;
 	for (int k = 0; k < per_cpu && rc == 0; k++)
 		for (int c = 0; c < ncpu && rc == 0; c++) {
@@ -95,7 +101,7 @@ int tlb_load_start(int per_cpu, char *err, size_t errlen)
 
 void tlb_load_stop(void)
 {
-	atomic_store_explicit(&stop, 1, memory_order_release);
+	atomic_store_explicit(&stop_line.v, 1, memory_order_release);
 	for (int i = 0; i < n_spinners; i++)
 		pthread_join(spinners[i], NULL);
 	free(spinners);

@@ -612,10 +612,11 @@ static int run_child(struct run *r, long skip, int *wstatus, bool *timed_out, lo
 		tl_stats_t s;
 		tl_stats_get(&s);
 		char st[256];
-		int sn = snprintf(st, sizeof st, "A %u %u %u %u %llu %llu %llu %llu\n", s.pause_ps, s.lock_spin_max_ns,
-				  s.lock_spin_max_pauses, s.handoff_spin_ns, (unsigned long long)s.handoff_spins,
-				  (unsigned long long)s.handoff_spin_won, (unsigned long long)s.handoff_busy_cpu,
-				  (unsigned long long)s.slow_yields);
+		int sn = snprintf(st, sizeof st, "A %u %u %u %u %llu %llu %llu %llu %u %llu\n", s.pause_ps,
+				  s.lock_spin_max_ns, s.lock_spin_max_pauses, s.handoff_spin_ns,
+				  (unsigned long long)s.handoff_spins, (unsigned long long)s.handoff_spin_won,
+				  (unsigned long long)s.handoff_busy_cpu, (unsigned long long)s.slow_yields, s.lock_fair_ns,
+				  (unsigned long long)s.lock_handoffs);
 		if (write(p[1], st, (size_t)sn) < 0) {
 			/* the supervisor is gone */
 		}
@@ -668,9 +669,10 @@ static int run_child(struct run *r, long skip, int *wstatus, bool *timed_out, lo
 			} else if (line[0] == 'A') {
 				/* constants: the last child's; counters: summed over the
 				 * children of a run that had to restart */
-				unsigned a, b, c, d;
-				unsigned long long e, f, g, h;
-				if (sscanf(line + 1, "%u %u %u %u %llu %llu %llu %llu", &a, &b, &c, &d, &e, &f, &g, &h) == 8) {
+				unsigned a, b, c, d, fair;
+				unsigned long long e, f, g, h, ho;
+				if (sscanf(line + 1, "%u %u %u %u %llu %llu %llu %llu %u %llu", &a, &b, &c, &d, &e, &f, &g, &h,
+					   &fair, &ho) == 10) {
 					tl_stats_t *s = &r->adaptive;
 					s->pause_ps = a;
 					s->lock_spin_max_ns = b;
@@ -680,6 +682,8 @@ static int run_child(struct run *r, long skip, int *wstatus, bool *timed_out, lo
 					s->handoff_spin_won += f;
 					s->handoff_busy_cpu += g;
 					s->slow_yields += h;
+					s->lock_fair_ns = fair;
+					s->lock_handoffs += ho;
 					r->have_adaptive = true;
 				}
 			} else if (k >= 1 && k <= r->n) {
@@ -801,10 +805,11 @@ static void fill_run_json(FILE *f, struct run *r, const void *arg)
 		const tl_stats_t *s = &r->adaptive;
 		fprintf(f, ",\n  \"adaptive\": {\"pause_ps\": %u, \"lock_spin_max_ns\": %u, \"lock_spin_max_pauses\": %u, "
 			"\"handoff_spin_ns\": %u, \"handoff_spins\": %llu, \"handoff_spin_won\": %llu, "
-			"\"handoff_busy_cpu\": %llu, \"slow_yields\": %llu}",
+			"\"handoff_busy_cpu\": %llu, \"slow_yields\": %llu, \"lock_fair_ns\": %u, \"lock_handoffs\": %llu}",
 			s->pause_ps, s->lock_spin_max_ns, s->lock_spin_max_pauses, s->handoff_spin_ns,
 			(unsigned long long)s->handoff_spins, (unsigned long long)s->handoff_spin_won,
-			(unsigned long long)s->handoff_busy_cpu, (unsigned long long)s->slow_yields);
+			(unsigned long long)s->handoff_busy_cpu, (unsigned long long)s->slow_yields, s->lock_fair_ns,
+			(unsigned long long)s->lock_handoffs);
 	}
 	fprintf(f, ",\n  \"libc_threading\": ");
 	json_str(f, r->libc_single == 0 ? "multi-threaded" : r->libc_single == 1 ? "single-threaded" : "unknown");

@@ -33,6 +33,7 @@
 #define BM_LOCKBODY_H
 
 #include "common.h"
+#include "load.h"
 
 #include <stdio.h>
 
@@ -121,7 +122,7 @@ void bm_lock_check(tlb_state *st, const struct bm_lock_ctx *c, uint64_t ops);
 	static inline void bm_##tag##_window(tlb_state *st, bool fair)                                    \
 	{                                                                                                 \
 		struct bm_lock_ctx *c = &bm_##tag##_sh.c;                                                 \
-		struct bm_window_cfg cfg = {BM_WINDOW_NS, fair};                                          \
+		struct bm_window_cfg cfg = {bm_window_len_ns(), fair};                                     \
 		if (tlb_thread_index(st) == 0) {                                                          \
 			init_(&bm_##tag##_sh.obj);                                                        \
 			c->counter = 0;                                                                   \
@@ -152,5 +153,14 @@ void bm_lock_check(tlb_state *st, const struct bm_lock_ctx *c, uint64_t ops);
  * (default suite; --quick runs 2). */
 #define BM_WINDOW_NS 10000000u /* 10 ms */
 #define BM_WINDOWS 3
+/* Under tl-bench --load a window is 100 ms: it must span tens of scheduler
+ * slices (3-4 ms each on a busy CPU), not two or three whose phase decided
+ * the row (10 ms windows at --load 2 moved lock/contended, and its
+ * pthread_mutex baseline alike, 2-4x from one run to the next). */
+#define BM_WINDOW_LOADED_NS 100000000u
+static inline uint64_t bm_window_len_ns(void)
+{
+	return tlb_load_per_cpu() ? BM_WINDOW_LOADED_NS : BM_WINDOW_NS;
+}
 
 #endif

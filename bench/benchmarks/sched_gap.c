@@ -23,7 +23,7 @@ static void gap_op(void *ctx)
 
 static void bm_sched_gap(tlb_state *st)
 {
-	struct bm_window_cfg cfg = {BM_WINDOW_NS, true};
+	struct bm_window_cfg cfg = {bm_window_len_ns(), true};
 	bm_window_run(st, &cfg, gap_op, NULL, NULL);
 }
 

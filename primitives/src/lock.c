@@ -13,8 +13,9 @@
  * releasing thread usually re-acquires before a woken sleeper has even run,
  * which is what makes this lock fast, and what could starve a sleeper for
  * as long as the holder keeps coming back. A sleeper that has waited
- * TL__LOCK_FAIR_NS (its first sleep is timed to end then, whoever else the
- * releases wake) counts itself urgent before sleeping again (or, when the
+ * the fairness mark (fair_ns(): TL__LOCK_FAIR_NS on a quiet machine, longer
+ * where hand-overs are slow; its first sleep is timed to end then, whoever
+ * else the releases wake) counts itself urgent before sleeping again (or, when the
  * lock is already handed over, takes it: see lock_sleep). A release that
  * sees urgent waiters does not free the lock: it hands it over (low bits 3,
  * release) and wakes every sleeper; only an urgent one may take it (CAS 3 ->
@@ -100,8 +101,56 @@ static inline bool try_fast(tl_lock_t *l)
 #define HANDED 3u
 #define URGENT (1u << 8)
 #ifndef TL__LOCK_FAIR_NS
-#define TL__LOCK_FAIR_NS 200000 /* a sleeper waiting this long gets the next release */
+#define TL__LOCK_FAIR_NS 200000 /* a sleeper waiting this long gets the next release (at least) */
 #endif
+#ifndef TL__LOCK_FAIR_MAX_NS
+#define TL__LOCK_FAIR_MAX_NS 20000000 /* ... at most, however slow hand-overs are */
+#endif
+#define TL__LOCK_FAIR_HANDOFFS 4 /* the mark is this many recent hand-over delays */
+
+/* A hand-over leaves the lock idle until the urgent waiter it woke runs.
+ * On a quiet machine that is a wake-up, tens of microseconds; on a busy one
+ * the woken thread may wait a time slice or more for its CPU (measured:
+ * lock/contended at tl-bench --load 2 ran 1.1-2.3x pthread_mutex with a
+ * fixed 200 us mark, 0.9-1.5x with no hand-over at all). So the mark is
+ * learned: TL__LOCK_FAIR_HANDOFFS times the recent average delay from a
+ * hand-over to its taking, between TL__LOCK_FAIR_NS and TL__LOCK_FAIR_MAX_NS,
+ * which keeps the time a lock lies idle for fairness under 1/(1 + that
+ * factor) of the time. Process-wide (how long a woken thread waits for a CPU
+ * is the machine's state, not one lock's); relaxed hints, no ordering hangs
+ * on them: `handed_at` is the last hand-over's time (another lock's may
+ * overwrite it: a shorter sample, never a wrong lock state). */
+static _Atomic uint64_t handed_at;
+static _Atomic uint32_t handoff_avg_ns;
+static _Atomic uint64_t handoffs;
+
+static inline uint64_t fair_ns(void)
+{
+	uint64_t m = (uint64_t)atomic_load_explicit(&handoff_avg_ns, memory_order_relaxed) * TL__LOCK_FAIR_HANDOFFS;
+	return m < TL__LOCK_FAIR_NS ? TL__LOCK_FAIR_NS : m > TL__LOCK_FAIR_MAX_NS ? TL__LOCK_FAIR_MAX_NS : m;
+}
+
+/* An urgent waiter took a handed-over lock: learn how long it lay idle. */
+static void learn_handoff(void)
+{
+	uint64_t at = atomic_load_explicit(&handed_at, memory_order_relaxed), now = tl__now_ns();
+	if (now < at)
+		return;
+	uint64_t d = now - at < TL__LOCK_FAIR_MAX_NS ? now - at : TL__LOCK_FAIR_MAX_NS;
+	int64_t avg = atomic_load_explicit(&handoff_avg_ns, memory_order_relaxed);
+	avg += ((int64_t)d - avg) / 8;
+	atomic_store_explicit(&handoff_avg_ns, (uint32_t)avg, memory_order_relaxed);
+}
+
+uint64_t tl__lock_fair_ns(void)
+{
+	return fair_ns();
+}
+
+uint64_t tl__lock_handoffs(void)
+{
+	return atomic_load_explicit(&handoffs, memory_order_relaxed);
+}
 
 /* An urgent waiter gives up (timed out): uncount; if the lock was handed to
  * the urgent ones and none is left, free it and wake a sleeper for it. */
@@ -127,7 +176,7 @@ static void leave_urgent(tl_lock_t *l, uint32_t v)
  * must wake again. */
 static int lock_sleep(tl_lock_t *l, const struct timespec *deadline)
 {
-	const uint64_t t0 = tl__now_ns();
+	const uint64_t t0 = tl__now_ns(), mark = fair_ns();
 	bool urgent = false;
 	uint32_t v = atomic_load_explicit(&l->state, memory_order_relaxed);
 	for (;;) {
@@ -137,8 +186,11 @@ static int lock_sleep(tl_lock_t *l, const struct timespec *deadline)
 			 * implies no urgent waiter: a release with one hands over.) */
 			uint32_t nv = ((v & ~LOW) - (urgent ? URGENT : 0)) | SLEEPERS;
 			if (atomic_compare_exchange_weak_explicit(&l->state, &v, nv, memory_order_acquire,
-								  memory_order_relaxed))
+								  memory_order_relaxed)) {
+				if (low == HANDED)
+					learn_handoff();
 				return 0;
+			}
 			continue;
 		}
 		if (low == 1) { /* say that someone will sleep */
@@ -147,7 +199,7 @@ static int lock_sleep(tl_lock_t *l, const struct timespec *deadline)
 				continue;
 			v = (v & ~LOW) | SLEEPERS;
 		}
-		if (!urgent && tl__now_ns() - t0 >= TL__LOCK_FAIR_NS) {
+		if (!urgent && tl__now_ns() - t0 >= mark) {
 			if (!atomic_compare_exchange_weak_explicit(&l->state, &v, v + URGENT, memory_order_relaxed,
 								   memory_order_relaxed))
 				continue;
@@ -166,7 +218,7 @@ static int lock_sleep(tl_lock_t *l, const struct timespec *deadline)
 		struct timespec fair;
 		const struct timespec *until = deadline;
 		if (!urgent) {
-			uint64_t at = t0 + TL__LOCK_FAIR_NS;
+			uint64_t at = t0 + mark;
 			fair.tv_sec = (time_t)(at / 1000000000u);
 			fair.tv_nsec = (long)(at % 1000000000u);
 			if (!deadline || fair.tv_sec < deadline->tv_sec ||
@@ -230,10 +282,14 @@ static int unlock_private(tl_lock_t *l)
 		if (low == 0 || low == HANDED)
 			return TL_EPERM;
 		uint32_t nv = v >= URGENT ? (v & ~LOW) | HANDED : 0;
+		if (nv) /* before the release CAS: the taker's acquire sees it */
+			atomic_store_explicit(&handed_at, tl__now_ns(), memory_order_relaxed);
 		if (atomic_compare_exchange_weak_explicit(&l->state, &v, nv, memory_order_release,
 							  memory_order_relaxed)) {
-			if (nv) /* handed over: the urgent one is among the sleepers */
+			if (nv) { /* handed over: the urgent one is among the sleepers */
+				atomic_fetch_add_explicit(&handoffs, 1, memory_order_relaxed);
 				tl__futex_wake(&l->state, INT_MAX, 0);
+			}
 			else if (low == SLEEPERS)
 				tl__futex_wake(&l->state, 1, 0);
 			return 0;

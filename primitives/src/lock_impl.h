@@ -14,6 +14,9 @@
  * release wakes one sleeper. false: not held (free, handed over) or
  * process-shared: nothing may be moved onto it. */
 bool tl__lock_mark_sleepers(tl_lock_t *l);
+/* The eventual-fairness mark now (lock.c: learned from hand-over delays). */
+uint64_t tl__lock_fair_ns(void);
+uint64_t tl__lock_handoffs(void); /* hand-overs since start */
 
 /* tl_lock_acquire_until(l, NULL) for a thread that may have been moved onto
  * the word: takes it as 2 (never 1), so the moved waiters behind it are

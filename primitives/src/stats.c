@@ -2,6 +2,7 @@
 #include "threadlab/stats.h"
 
 #include "adaptive_spin.h"
+#include "lock_impl.h"
 #include "spin.h"
 
 int tl_stats_get(tl_stats_t *out)
@@ -20,6 +21,8 @@ int tl_stats_get(tl_stats_t *out)
 		.handoff_spin_won = s.spun >= s.gave_up ? s.spun - s.gave_up : 0,
 		.handoff_busy_cpu = s.busy,
 		.slow_yields = s.slow_yield,
+		.lock_fair_ns = (uint32_t)tl__lock_fair_ns(),
+		.lock_handoffs = tl__lock_handoffs(),
 	};
 	return 0;
 }

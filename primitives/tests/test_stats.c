@@ -15,6 +15,7 @@ TEST_IMPL(stats_arguments)
 	ASSERT(s.lock_spin_max_pauses >= 1);
 	ASSERT(s.handoff_spin_ns > 0);
 	ASSERT(s.handoff_spin_won <= s.handoff_spins);
+	ASSERT(s.lock_fair_ns >= 200000); /* the Lock's fairness mark: never below its floor */
 	return 0;
 }
 

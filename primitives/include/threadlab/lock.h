@@ -29,12 +29,17 @@
  *
  * Fairness: like Python's, this Lock makes no FIFO promise, and a thread
  * that releases and re-acquires at once usually wins (that is most of its
- * speed). But it does not starve anyone: a waiter asleep for 200 us counts
- * itself urgent, and the next release hands the lock to an urgent waiter
- * instead of freeing it (eventual fairness, as in parking_lot and Abseil).
- * So no acquire waits much longer than 200 us plus the critical sections
- * and wake-ups ahead of it (timed acquires keep their own deadline). This
- * holds for a TL_PRIVATE Lock; the process-shared one has no handoff.
+ * speed). But it does not starve anyone: a waiter asleep for the fairness
+ * mark counts itself urgent, and the next release hands the lock to an
+ * urgent waiter instead of freeing it (eventual fairness, as in parking_lot
+ * and Abseil). The mark is 200 us on a quiet machine; on a busy one, where
+ * a woken thread may wait milliseconds for a CPU while the handed-over lock
+ * lies idle, it grows to 4x the recent hand-over delay (at most 20 ms), so
+ * fairness costs at most about a fifth of the lock's time
+ * (tl_stats_t.lock_fair_ns says what it is). So no acquire waits much longer
+ * than the mark plus the critical sections and wake-ups ahead of it (timed
+ * acquires keep their own deadline). This holds for a TL_PRIVATE Lock; the
+ * process-shared one has no handoff.
  *
  * Process-shared (TL_PSHARED): the struct may live in any MAP_SHARED mapping
  * — anonymous and inherited over fork(), or a named POSIX shm object that

@@ -49,6 +49,9 @@ typedef struct tl_stats {
 	uint64_t handoff_spin_won;   /* ... and found what they waited for without sleeping */
 	uint64_t handoff_busy_cpu;   /* ... that spun without yields (their CPU had been found busy) */
 	uint64_t slow_yields;        /* yields that gave a time slice away (each switches yields off a while) */
+	uint32_t lock_fair_ns;       /* Lock eventual fairness: a sleeper waiting this long gets the next release
+					(learned from hand-over delays; longer on a busy machine) */
+	uint64_t lock_handoffs;      /* ... releases that handed the Lock to such a waiter */
 } tl_stats_t;
 
 /* Fill *out. 0, or TL_EINVAL for NULL. */
