@@ -44,7 +44,7 @@ static void reg(const char *name, const char *variant, const char *baseline, tlb
 		tlb_args(x, tuples[i], 2);
 	tlb_threads(x, threads);
 	tlb_manual_time(x);
-	tlb_min_time(x, 0.03);
+	tlb_min_time(x, bm_queue_min_time(threads));
 }
 
 void bm_queue_register(const char *name, const char *baseline, tlb_fn put_get, tlb_fn spsc, tlb_fn mpsc,

@@ -44,6 +44,15 @@ static inline uint64_t bm_share(uint64_t n, unsigned parts, unsigned i)
 }
 
 uint64_t bm_queue_expected_sum(uint64_t n, unsigned producers);
+/* Minimum time of a queue row: 30 ms, but 100 ms for 4 threads (mpmc 2+2,
+ * mpsc 3+1): on a machine with fewer CPUs than that the row is scheduler-
+ * bound, and a 30 ms repetition caught one regime (which threads happened
+ * to share a CPU's slices) that moved it 2-3x from one repetition to the
+ * next, for every queue alike. */
+static inline double bm_queue_min_time(int threads)
+{
+	return threads > 2 ? 0.1 : 0.03;
+}
 void bm_queue_register(const char *name, const char *baseline, tlb_fn put_get, tlb_fn spsc, tlb_fn mpsc,
 		       tlb_fn mpmc, const int64_t *kinds, int nkinds, const int64_t *caps, int ncaps);
 

@@ -128,7 +128,7 @@ static void reg_transfer(const char *name, const char *baseline, tlb_fn fn, int 
 		tlb_args(b[i], fifo_unbounded, 2);
 		tlb_threads(b[i], threads);
 		tlb_manual_time(b[i]);
-		tlb_min_time(b[i], 0.03);
+		tlb_min_time(b[i], bm_queue_min_time(threads));
 	}
 }
 
