@@ -29,9 +29,10 @@
  *
  * Fairness: like Python's, this Lock makes no FIFO promise, and a thread
  * that releases and re-acquires at once usually wins (that is most of its
- * speed). But it does not starve anyone: a waiter asleep for the fairness
- * mark counts itself urgent, and the next release hands the lock to an
- * urgent waiter instead of freeing it (eventual fairness, as in parking_lot
+ * speed). But it does not starve anyone: a sleeping waiter that keeps
+ * being woken by releases only to find the lock taken again counts itself
+ * urgent once the fairness mark has passed, and the next release hands the
+ * lock to an urgent waiter instead of freeing it (eventual fairness, as in parking_lot
  * and Abseil). The mark is 200 us on a quiet machine; on a busy one, where
  * a woken thread may wait milliseconds for a CPU while the handed-over lock
  * lies idle, it grows to 4x the recent hand-over delay (at most 20 ms), so
