@@ -102,6 +102,11 @@ int tlb__task_invoke(tlb_state *st, const struct tlb__task_def *def, enum tlb_mo
 #define TLB_DEFAULT_MIN_TIME 0.1
 #define TLB_DEFAULT_REPETITIONS 5
 #define TLB_QUICK_MIN_TIME 0.005
+/* Under --load a registration's shorter minimum time is raised to this: a
+ * repetition must span tens of the busy CPUs' scheduler slices (3-4 ms),
+ * not the dozen in which one phase of the spinners decided a 50 ms
+ * ping-pong row. */
+#define TLB_LOADED_MIN_TIME 0.25
 #define TLB_QUICK_REPETITIONS 3
 
 #ifdef __cplusplus

@@ -452,7 +452,7 @@ std::string apply_plain(const Family *f)
 	if (b->unit_set)
 		gb->Unit(b->unit);
 	if (b->min_time > 0 && !(o.min_time > 0) && !o.quick)
-		gb->MinTime(b->min_time);
+		gb->MinTime(o.load > 0 && b->min_time < TLB_LOADED_MIN_TIME ? TLB_LOADED_MIN_TIME : b->min_time);
 	if (b->repetitions > 0 && !(o.repetitions > 0) && !o.quick)
 		gb->Repetitions(b->repetitions);
 	if (b->iterations > 0)
