@@ -11,10 +11,13 @@
 static _Atomic int destroyed;
 static _Atomic int destroyed_sum;
 
+/* The sum first: a test that waits for `destroyed` to reach N (the tl
+ * threads one, whose join does not wait for key destructors) then reads a
+ * complete sum (both seq_cst). */
 static void count_destroy(void *v)
 {
-	atomic_fetch_add(&destroyed, 1);
 	atomic_fetch_add(&destroyed_sum, *(int *)v);
+	atomic_fetch_add(&destroyed, 1);
 }
 
 struct user {
