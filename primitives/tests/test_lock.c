@@ -230,10 +230,11 @@ SU_MODE_TESTS(lock_timed_acquire_succeeds_when_released)
  * the waiter win now and then. */
 static void spurious_wakes_until_urgent(void)
 {
-	while (atomic_load(&S->lk.state) < 256u) {
+	while (atomic_load(&S->lk.state) < 256u && atomic_load(&S->result) == 1) {
 		syscall(SYS_futex, &S->lk.state, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 		sched_yield();
 	}
+	ASSERT(atomic_load(&S->lk.state) >= 256u); /* not gone (timed out) first */
 }
 
 static void *take_once(void *arg)
@@ -248,6 +249,7 @@ static void *take_once(void *arg)
 TEST_IMPL(lock_fair_handoff)
 {
 	setup(SU_THREADS);
+	atomic_store(&S->result, 1); /* take_once never times out */
 	for (int round = 0; round < 5; round++) {
 		atomic_store(&S->phase, 0);
 		ASSERT_OK(tl_lock_acquire(&S->lk, true, TL_FOREVER));
@@ -268,7 +270,7 @@ TEST_IMPL(lock_fair_handoff)
 TEST_IMPL(lock_fair_urgent_timeout)
 {
 	setup(SU_THREADS);
-	S->timeout = 0.5; /* far longer than the fairness mark (at most 20 ms) */
+	S->timeout = 2; /* 100x the fairness mark's cap (20 ms) */
 	ASSERT_OK(tl_lock_acquire(&S->lk, true, TL_FOREVER));
 	atomic_store(&S->result, 1);
 	pthread_t t = su_spawn(timed_acquire, NULL);
