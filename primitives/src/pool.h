@@ -54,8 +54,9 @@ int tl__pool_future(tl_future_t **out, void *item);
 
 /* Submit f, just created by the caller (its one reference; no other thread
  * has seen it yet) with the work item attached: queue it with a pool
- * reference of its own, then kick(p) makes sure something will run it (non-zero: f is cancelled, it stays queued
- * until drained and never runs, and submit fails with that code). On
+ * reference of its own, then kick(p) makes sure something will run it
+ * (non-zero: f is cancelled, it stays queued until drained and never runs,
+ * and submit fails with that code). On
  * success *out gets the caller's reference, or it is dropped if out is
  * NULL; on failure it is dropped. */
 int tl__pool_submit(struct tl__pool *p, tl_future_t *f, int (*kick)(struct tl__pool *p), tl_future_t **out);
