@@ -40,9 +40,7 @@
 #include <errno.h>
 #include <limits.h>
 
-/* MOVED: notified while asleep, and moved onto the lock word (private
- * Condition: wait morphing, in notify). */
-enum { WAITING = 0, SLEEPING = 1, NOTIFIED = 2, FREE = 3, MOVED = 4 };
+enum { WAITING = 0, SLEEPING = 1, NOTIFIED = 2, FREE = 3 };
 #define OWN_LOCK 0x100u
 #define NIL 0xffffu
 #define NSLOTS TL_COND_PSHARED_WAITERS
@@ -50,6 +48,7 @@ enum { WAITING = 0, SLEEPING = 1, NOTIFIED = 2, FREE = 3, MOVED = 4 };
 struct tl__cond_waiter {
 	struct tl__cond_waiter *next, *prev;
 	_Atomic uint32_t state;
+	struct tl__deferred_wake wake; /* notified while asleep: the release wakes it */
 };
 
 static inline void *lock_of(const tl_cond_t *c)
@@ -162,14 +161,11 @@ static void release_for_wait(tl_cond_t *c, uint32_t *depth)
 }
 
 /* Take it back: 0, or (process-shared) TL_EOWNERDEAD / TL_ENOTRECOVERABLE. */
-static int reacquire(tl_cond_t *c, uint32_t depth, bool moved)
+static int reacquire(tl_cond_t *c, uint32_t depth)
 {
-	/* moved (MOVED): we may have slept on the lock word; take the lock as
-	 * "others may sleep here" (lock_impl.h, rlock_impl.h). */
 	if (c->kind == TL_COND_LOCK)
-		return moved ? tl__lock_acquire_requeued(lock_of(c)) : tl_lock_acquire_until(lock_of(c), NULL);
-	return moved ? tl__rlock_acquire_restore_requeued(lock_of(c), depth)
-		     : tl__rlock_acquire_restore(lock_of(c), depth);
+		return tl_lock_acquire_until(lock_of(c), NULL);
+	return tl__rlock_acquire_restore(lock_of(c), depth);
 }
 
 static void unlink_waiter(tl_cond_t *c, struct tl__cond_waiter *w)
@@ -349,7 +345,7 @@ __attribute__((noinline)) static int ps_wait(tl_cond_t *c, const struct timespec
 	uint32_t depth;
 	release_for_wait(c, &depth);
 	sleep_on(&s->state, deadline, 1);
-	int r = reacquire(c, depth, false);
+	int r = reacquire(c, depth);
 	if (r == TL_ENOTRECOVERABLE)
 		return r; /* not held: the table is not ours to touch (the lock is dead) */
 
@@ -407,11 +403,10 @@ int tl_cond_wait_until(tl_cond_t *c, const struct timespec *deadline)
 	release_for_wait(c, &depth);
 	TL_TRACE_T0(t0);
 	uint32_t s = sleep_on(&w.state, deadline, 0);
-	TL_TRACE_WAITED(TL__TR_COND, c, t0, s == NOTIFIED || s == MOVED ? 0 : TL_ETIMEDOUT);
-	reacquire(c, depth, s == MOVED); /* private: always 0 */
+	TL_TRACE_WAITED(TL__TR_COND, c, t0, s == NOTIFIED ? 0 : TL_ETIMEDOUT);
+	reacquire(c, depth); /* private: always 0 */
 	/* Under the lock again: the state is final (notify runs under it). */
-	s = atomic_load_explicit(&w.state, memory_order_relaxed);
-	if (s == NOTIFIED || s == MOVED)
+	if (atomic_load_explicit(&w.state, memory_order_relaxed) == NOTIFIED)
 		return 0;
 	unlink_waiter(c, &w);
 	return TL_ETIMEDOUT;
@@ -470,19 +465,14 @@ int tl_cond_notify(tl_cond_t *c, int n)
 		ps_notify(c, n);
 		return 0;
 	}
-	/* Wait morphing (Condition over a private Lock): a waiter asleep in
-	 * the kernel is not woken now, while we hold the lock it must take
-	 * next (it would run, find the lock taken and sleep again: two wakes
-	 * and two context switches per notify, the cost of a Condition
-	 * hand-off on a busy CPU). It is moved onto the lock word instead and
-	 * woken by the release. Order: the lock is marked 2 before the move,
-	 * so a release between the two still wakes; MOVED is stored before the
-	 * move, which compares it, so a waiter between its SLEEPING CAS and its
-	 * futex call does not sleep at all. A waiter still polling (WAITING)
-	 * just sees NOTIFIED; no syscall. Over an RLock the same, with its
-	 * owner word's WAITERS bit as the mark. */
+	/* A waiter asleep in the kernel is not woken now, while we hold the
+	 * lock it must take next, but by the lock's release (deferred_wake.h).
+	 * A waiter still polling (WAITING) just sees NOTIFIED; no syscall.
+	 * SLEEPING: from here only we write its word, and NOTIFIED is stored
+	 * before the wake is left to the release (or done here, when the lock
+	 * cannot take it), so a waiter between its SLEEPING CAS and its futex
+	 * call does not sleep at all. */
 	const bool is_lock = c->kind == TL_COND_LOCK;
-	_Atomic uint32_t *word = is_lock ? &((tl_lock_t *)lock_of(c))->state : &((tl_rlock_t *)lock_of(c))->owner;
 	for (; n > 0 && c->head; n--) {
 		struct tl__cond_waiter *w = c->head;
 		unlink_waiter(c, w);
@@ -490,10 +480,9 @@ int tl_cond_notify(tl_cond_t *c, int n)
 		if (atomic_compare_exchange_strong_explicit(&w->state, &old, NOTIFIED, memory_order_release,
 							    memory_order_relaxed))
 			continue; /* still polling */
-		/* SLEEPING: from here only we write the word. */
-		atomic_store_explicit(&w->state, MOVED, memory_order_release);
-		bool marked = is_lock ? tl__lock_mark_sleepers(lock_of(c)) : tl__rlock_mark_sleepers(lock_of(c));
-		if (!marked || tl__futex_requeue(&w->state, MOVED, 0, 1, word) < 0)
+		atomic_store_explicit(&w->state, NOTIFIED, memory_order_release);
+		w->wake.word = &w->state;
+		if (!(is_lock ? tl__lock_defer_wake(lock_of(c), &w->wake) : tl__rlock_defer_wake(lock_of(c), &w->wake)))
 			tl__futex_wake(&w->state, 1, 0);
 	}
 	return 0;

@@ -32,14 +32,3 @@ int tl__futex_wake(_Atomic uint32_t *addr, int n, int pshared)
 	TL__VG_NO_ACCESS_END();
 	return r < 0 ? -e : (int)r;
 }
-
-int tl__futex_requeue(_Atomic uint32_t *from, uint32_t val, int nwake, int nmove, _Atomic uint32_t *to)
-{
-	/* As the wake: the waiter whose word `from` is may be gone by now. */
-	TL__VG_NO_ACCESS_BEGIN();
-	long r = syscall(SYS_futex, (uint32_t *)from, FUTEX_CMP_REQUEUE | FUTEX_PRIVATE_FLAG, nwake,
-			 (void *)(uintptr_t)nmove, (uint32_t *)to, val);
-	int e = errno;
-	TL__VG_NO_ACCESS_END();
-	return r < 0 ? -e : (int)r;
-}

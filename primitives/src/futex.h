@@ -18,12 +18,6 @@ int tl__futex_wait(_Atomic uint32_t *addr, uint32_t val, const struct timespec *
 /* Wake up to n waiters (INT32_MAX for all). Returns the number woken. */
 int tl__futex_wake(_Atomic uint32_t *addr, int n, int pshared);
 
-/* FUTEX_CMP_REQUEUE (private words only): if *from == val, wake up to nwake
- * waiters of `from` and move up to nmove others onto `to`, where a wake of
- * `to` releases them. Returns how many were woken or moved, or -errno
- * (-EAGAIN: *from differed). */
-int tl__futex_requeue(_Atomic uint32_t *from, uint32_t val, int nwake, int nmove, _Atomic uint32_t *to);
-
 /* Spin hint for short spin loops before blocking. */
 static inline void tl__cpu_relax(void)
 {

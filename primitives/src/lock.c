@@ -2,12 +2,14 @@
  * musl's and glibc's lll_lock), plus eventual fairness. Low two bits:
  *   0 free, 1 locked, 2 locked and some thread may sleep in the kernel,
  *   3 free but handed to an urgent waiter (below);
+ * bit 2 (DEFERRED, only while held): Condition waiters to wake at release;
  * bits 8..31: how many urgent waiters there are.
  * Acquire: CAS 0->1 (acquire); else spin with backoff on a learned budget
  * (adaptive_spin.h); else mark the word 2 and sleep until it is free, then
  * take it as 2 (not 1): a woken thread cannot know whether others still
  * sleep, so the next release wakes again. Release: CAS to 0 (release); if it
- * was 2, wake one sleeper.
+ * was 2, wake one sleeper; if DEFERRED, wake the Condition waiters that
+ * notifies left on `deferred` (tl__lock_defer_wake).
  *
  * Eventual fairness (parking_lot's and Abseil's answer to starvation): the
  * releasing thread usually re-acquires before a woken sleeper has even run,
@@ -75,6 +77,7 @@ int tl_lock_init(tl_lock_t *l, int flags)
 	atomic_init(&l->state, 0);
 	l->flags = (uint16_t)flags;
 	atomic_init(&l->spins, 0);
+	l->deferred = NULL;
 	TL_TSAN_MUTEX_CREATE(l, TL__TSAN_NOT_STATIC);
 	return 0;
 }
@@ -100,6 +103,7 @@ static inline bool try_fast(tl_lock_t *l)
 #define LOW 3u
 #define SLEEPERS 2u
 #define HANDED 3u
+#define DEFERRED 4u
 #define URGENT (1u << 8)
 #ifndef TL__LOCK_FAIR_NS
 #define TL__LOCK_FAIR_NS 200000 /* a sleeper waiting this long gets the next release (at least) */
@@ -184,9 +188,8 @@ static void leave_urgent(tl_lock_t *l, uint32_t v)
 }
 
 /* Sleep until the lock is ours, taking it as 2 (SLEEPERS): whoever sleeps
- * here, or was moved here from a Condition (tl__lock_acquire_requeued),
- * cannot know whether others still sleep on the word, so the next release
- * must wake again.
+ * here cannot know whether others still sleep on the word, so the next
+ * release must wake again.
  *
  * Lean on purpose, as Drepper's loop: no clock read and no timer before a
  * sleep (only the caller's deadline). Under load every instruction between
@@ -263,54 +266,55 @@ static int lock_sleep(tl_lock_t *l, const struct timespec *deadline)
 	}
 }
 
-/* Contended path: the adaptive spin (adaptive_spin.h), then sleep. A
- * Condition waiter that may have been moved here (`as` = 2) takes the word
- * as 2 in the spin too, and does not spin at all on a CPU where hand-off
- * spins have been learned futile (spin.h): the hand-off that woke it most
- * likely left the holder waiting for this very CPU. Plain acquires keep
- * their spin whatever the CPU's hand-offs learned: under --load 1 a
- * contended Lock's holder mostly runs on the other CPU, and skipping the
- * spin there made lock/contended 1.5-2.7x pthread_mutex. */
-__attribute__((noinline)) static int lock_slow(tl_lock_t *l, const struct timespec *deadline, uint32_t as)
+/* Contended path: the adaptive spin (adaptive_spin.h), then sleep. */
+__attribute__((noinline)) static int lock_slow(tl_lock_t *l, const struct timespec *deadline)
 {
-	if ((as == 1 || !tl__spin_futile()) && tl__adaptive_spin(&l->state, as, &l->spins))
+	if (tl__adaptive_spin(&l->state, 1, &l->spins))
 		return 0;
 	return lock_sleep(l, deadline);
 }
 
-/* Wait morphing (condition.c, lock_impl.h): a notify that moves a sleeping
- * waiter from its own futex onto this word first marks the held lock 2, so
- * that its release wakes one sleeper here. */
-bool tl__lock_mark_sleepers(tl_lock_t *l)
+/* Deferred wake (deferred_wake.h). `deferred` is touched only by the
+ * holder (the notifier here, the releaser in unlock_private), so plain
+ * accesses suffice; the DEFERRED bit sends the release down the path that
+ * looks at it (a Lock has no owner: any thread may release it). */
+bool tl__lock_defer_wake(tl_lock_t *l, struct tl__deferred_wake *d)
 {
 	if (pshared(l))
 		return false;
 	uint32_t v = atomic_load_explicit(&l->state, memory_order_relaxed);
-	for (;;) {
+	do {
 		uint32_t low = v & LOW;
-		if (low == SLEEPERS)
-			return true;
-		if (low != 1)
-			return false; /* free, or handed over: the caller wakes instead */
-		if (atomic_compare_exchange_weak_explicit(&l->state, &v, (v & ~LOW) | SLEEPERS, memory_order_relaxed,
-							  memory_order_relaxed))
-			return true;
-	}
+		if (low == 0 || low == HANDED)
+			return false; /* not held: the caller wakes instead */
+	} while (!(v & DEFERRED) && !atomic_compare_exchange_weak_explicit(&l->state, &v, v | DEFERRED,
+									   memory_order_relaxed, memory_order_relaxed));
+	d->next = l->deferred;
+	l->deferred = d;
+	return true;
 }
 
 /* 0, or TL_EPERM when not locked (free, or handed over and not taken yet). */
 static int unlock_private(tl_lock_t *l)
 {
 	uint32_t v = atomic_load_explicit(&l->state, memory_order_relaxed);
+	struct tl__deferred_batch later = { 0 };
 	for (;;) {
 		uint32_t low = v & LOW;
 		if (low == 0 || low == HANDED)
 			return TL_EPERM;
+		if (v & DEFERRED) {
+			/* Only the holder sets it; the others change other bits. */
+			tl__deferred_take(&l->deferred, &later);
+			v = atomic_fetch_and_explicit(&l->state, ~DEFERRED, memory_order_relaxed) & ~DEFERRED;
+			continue;
+		}
 		uint32_t nv = v >= URGENT ? (v & ~LOW) | HANDED : 0;
 		if (nv) /* before the release CAS: the taker's acquire sees it */
 			atomic_store_explicit(&handed_at, tl__now_ns(), memory_order_relaxed);
 		if (atomic_compare_exchange_weak_explicit(&l->state, &v, nv, memory_order_release,
 							  memory_order_relaxed)) {
+			tl__deferred_wake_all(&later);
 			if (nv) { /* handed over: the urgent one is among the sleepers */
 				atomic_fetch_add_explicit(&handoffs, 1, memory_order_relaxed);
 				tl__futex_wake(&l->state, INT_MAX, 0);
@@ -347,7 +351,7 @@ static inline int p_lock(tl_lock_t *l, bool try_only, const struct timespec *dea
 	return p_lock_slow(l, try_only, deadline);
 }
 
-static inline int acquire_until(tl_lock_t *l, const struct timespec *deadline, bool requeued)
+static inline int acquire_until(tl_lock_t *l, const struct timespec *deadline)
 {
 	/* A timed acquire is annotated as a blocking one (unlike TSan's own
 	 * pthread_mutex_timedlock interceptor, which treats it as a trylock and
@@ -357,10 +361,7 @@ static inline int acquire_until(tl_lock_t *l, const struct timespec *deadline, b
 	tl__tsan_lock_sync();
 	TL_TSAN_MUTEX_PRE_LOCK(l, TL__TSAN_READ);
 	TL_TRACE_T0(t0);
-	int r = pshared(l)  ? p_lock(l, false, deadline)
-		: requeued ? lock_slow(l, deadline, SLEEPERS) /* never CAS 0 -> 1 */
-		: try_fast(l) ? 0
-			      : lock_slow(l, deadline, 1);
+	int r = pshared(l) ? p_lock(l, false, deadline) : try_fast(l) ? 0 : lock_slow(l, deadline);
 	TL_TRACE_WAITED(TL__TR_LOCK, l, t0, r);
 	bool got = r == 0 || r == TL_EOWNERDEAD;
 	(void)got;
@@ -374,15 +375,7 @@ static inline int acquire_until(tl_lock_t *l, const struct timespec *deadline, b
 
 int tl_lock_acquire_until(tl_lock_t *l, const struct timespec *deadline)
 {
-	return acquire_until(l, deadline, false);
-}
-
-/* A Condition waiter that a notify may have moved onto the word: take the
- * lock as 2, since other moved waiters may sleep there unannounced (their
- * notifier marked the word once for all of them). */
-int tl__lock_acquire_requeued(tl_lock_t *l)
-{
-	return acquire_until(l, NULL, true); /* a process-shared word ignores it */
+	return acquire_until(l, deadline);
 }
 
 static inline int try_acquire(tl_lock_t *l)
@@ -414,13 +407,13 @@ __attribute__((noinline)) static int acquire_args(tl_lock_t *l, bool blocking, d
 		r = try_acquire(l);
 		return r == TL_EBUSY && blocking ? TL_ETIMEDOUT : r;
 	}
-	return r ? r : acquire_until(l, deadline, false);
+	return r ? r : acquire_until(l, deadline);
 }
 
 int tl_lock_acquire(tl_lock_t *l, bool blocking, double timeout)
 {
 	if (blocking && timeout == TL_FOREVER) /* the common case first: lock.acquire() */
-		return acquire_until(l, NULL, false);
+		return acquire_until(l, NULL);
 	return acquire_args(l, blocking, timeout);
 }
 

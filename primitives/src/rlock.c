@@ -46,6 +46,7 @@ int tl_rlock_init(tl_rlock_t *r, int flags)
 	atomic_init(&r->owner, 0);
 	r->count = 0;
 	r->flags = (uint32_t)flags;
+	r->deferred = NULL;
 	TL_TSAN_MUTEX_CREATE(r, TL__TSAN_REENTRANT | TL__TSAN_NOT_STATIC);
 	return 0;
 }
@@ -151,13 +152,21 @@ int tl_rlock_acquire(tl_rlock_t *r, bool blocking, double timeout)
 }
 
 /* The owner gives the word up; w: its own load of the word (DIED is
- * stable while it owns it). */
+ * stable while it owns it). Then it wakes the Condition waiters notified
+ * meanwhile (deferred_wake.h; `deferred` is the owner's alone, an RLock has
+ * one: no word bit needed). */
 static void unlock_word(tl_rlock_t *r, uint32_t w)
 {
-	if (__builtin_expect(w & TL__ROBUST_DIED, 0))
+	if (__builtin_expect(w & TL__ROBUST_DIED, 0)) {
 		tl__robust_unlock_notrec(&r->owner, pshared(r));
-	else
+	} else if (__builtin_expect(r->deferred != NULL, 0)) {
+		struct tl__deferred_batch later = { 0 };
+		tl__deferred_take(&r->deferred, &later);
 		tl__robust_unlock(&r->owner, pshared(r));
+		tl__deferred_wake_all(&later);
+	} else {
+		tl__robust_unlock(&r->owner, pshared(r));
+	}
 }
 
 int tl_rlock_release(tl_rlock_t *r)
@@ -212,14 +221,12 @@ int tl__rlock_release_save(tl_rlock_t *r, uint32_t *count)
 	return 0;
 }
 
-/* as: the word to store, our tid, or tid | WAITERS for a Condition waiter
- * that may have been moved onto the word (the moved ones behind it sleep
- * unannounced: its release must wake one). */
-static int restore(tl_rlock_t *r, uint32_t count, uint32_t as)
+int tl__rlock_acquire_restore(tl_rlock_t *r, uint32_t count)
 {
+	uint32_t me = tl__self_tid();
 	tl__tsan_lock_sync();
 	TL_TSAN_MUTEX_PRE_LOCK(r, 0);
-	int rc = try_fast(r, as) ? 0 : lock_slow(r, as, NULL);
+	int rc = try_fast(r, me) ? 0 : lock_slow(r, me, NULL);
 	bool got = rc == 0 || rc == TL_EOWNERDEAD;
 	if (got) {
 		r->count = count;
@@ -230,28 +237,11 @@ static int restore(tl_rlock_t *r, uint32_t count, uint32_t as)
 	return rc;
 }
 
-int tl__rlock_acquire_restore(tl_rlock_t *r, uint32_t count)
+bool tl__rlock_defer_wake(tl_rlock_t *r, struct tl__deferred_wake *d)
 {
-	return restore(r, count, tl__self_tid());
-}
-
-int tl__rlock_acquire_restore_requeued(tl_rlock_t *r, uint32_t count)
-{
-	return restore(r, count, tl__self_tid() | (pshared(r) ? 0 : TL__ROBUST_WAITERS));
-}
-
-bool tl__rlock_mark_sleepers(tl_rlock_t *r)
-{
-	if (pshared(r))
+	if (pshared(r) || !owned_by(r, tl__self_tid()))
 		return false;
-	uint32_t v = atomic_load_explicit(&r->owner, memory_order_relaxed);
-	for (;;) {
-		if (v == 0)
-			return false; /* not held: the caller wakes instead */
-		if (v & TL__ROBUST_WAITERS)
-			return true;
-		if (atomic_compare_exchange_weak_explicit(&r->owner, &v, v | TL__ROBUST_WAITERS, memory_order_relaxed,
-							  memory_order_relaxed))
-			return true;
-	}
+	d->next = r->deferred;
+	r->deferred = d;
+	return true;
 }

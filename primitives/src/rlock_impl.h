@@ -5,6 +5,8 @@
 
 #include "threadlab/rlock.h"
 
+#include "deferred_wake.h"
+
 #include <stdbool.h>
 
 /* TL_EPERM if not owned; else releases fully and stores the depth. */
@@ -14,11 +16,9 @@ int tl__rlock_release_save(tl_rlock_t *r, uint32_t *count);
  * (not owned). */
 int tl__rlock_acquire_restore(tl_rlock_t *r, uint32_t count);
 
-/* Wait morphing (condition.c; lock_impl.h says it for a Lock): mark a held
- * private RLock "a thread may sleep here" (WAITERS), so its release wakes
- * one; false if not held or process-shared. And the restore for a waiter
- * that may have been moved onto the word: it takes the word with WAITERS. */
-bool tl__rlock_mark_sleepers(tl_rlock_t *r);
-int tl__rlock_acquire_restore_requeued(tl_rlock_t *r, uint32_t count);
+/* condition.c: leave a notified waiter for the owner's last release to wake
+ * (deferred_wake.h). false: not owned by this thread, or process-shared:
+ * the caller wakes it itself. */
+bool tl__rlock_defer_wake(tl_rlock_t *r, struct tl__deferred_wake *d);
 
 #endif

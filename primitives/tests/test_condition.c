@@ -615,14 +615,15 @@ SU_MODE_TESTS(cond_ping_pong)
 	return 0;
 }
 
-/* Wait morphing (condition.c): over a private Lock or RLock, a notify while
- * the lock is held moves a waiter asleep in the kernel onto the lock word,
- * to be woken by the release. Moved waiters and plain lock sleepers share
- * that word; every one of them must get the lock in turn (a lost wake is a
- * hang, which the runner's timeout reports), each waiter's wait returns 0
- * with its RLock depth restored, and a waiter whose deadline passes while it
- * sleeps on the lock word was still notified. */
-enum { MV_WAITERS = 4, MV_LOCKERS = 2 };
+/* Deferred wake (deferred_wake.h): over a private Lock or RLock, a notify
+ * while the lock is held leaves a waiter asleep in the kernel for the
+ * lock's release to wake. More waiters than a release wakes after its CAS
+ * (TL__DEFER_AFTER) and plain lock sleepers wait meanwhile; every one of
+ * them must get the lock in turn (a lost wake is a hang, which the runner's
+ * timeout reports), each waiter's wait returns 0 with its RLock depth
+ * restored, and a waiter whose deadline passes before the release was still
+ * notified. */
+enum { MV_WAITERS = 6, MV_LOCKERS = 2 };
 
 static struct mv {
 	tl_lock_t lock;
@@ -670,7 +671,7 @@ static void *mv_locker(void *arg)
 	return NULL;
 }
 
-TEST_IMPL(cond_notify_moves_sleepers_onto_lock)
+TEST_IMPL(cond_notify_wakes_sleepers_at_release)
 {
 	for (int round = 0; round < 6; round++) {
 		memset(&mv, 0, sizeof mv);
@@ -715,7 +716,7 @@ TEST_IMPL(cond_notify_moves_sleepers_onto_lock)
 		}
 		ASSERT_EQ((int)atomic_load(&mv.cond.nwaiters), 0);
 		/* hold the lock past waiter 0's deadline: it times out (if at
-		 * all) while moved, and must still report the notify */
+		 * all) while notified, and must still report the notify */
 		struct timespec t0, now;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		do
@@ -733,6 +734,47 @@ TEST_IMPL(cond_notify_moves_sleepers_onto_lock)
 		if (!mv_rlock())
 			ASSERT_OK(tl_lock_destroy(&mv.lock));
 	}
+	return 0;
+}
+
+/* A Lock has no owner: the thread that releases it may not be the one
+ * that notified, and the deferred wake is the lock's, so that release
+ * wakes the waiter. */
+static void *release_plain(void *arg)
+{
+	ASSERT_OK(tl_lock_release(arg));
+	return NULL;
+}
+
+static void *wait_notified(void *arg)
+{
+	(void)arg;
+	ASSERT_OK(tl_cond_acquire(&mv.cond, true, TL_FOREVER));
+	atomic_store(&mv.tid[0], (int)syscall(SYS_gettid));
+	while (!mv.go)
+		ASSERT_OK(tl_cond_wait(&mv.cond, TL_FOREVER));
+	mv.done++;
+	ASSERT_OK(tl_cond_release(&mv.cond));
+	return NULL;
+}
+
+TEST_IMPL(cond_notify_then_release_by_another_thread)
+{
+	memset(&mv, 0, sizeof mv);
+	ASSERT_OK(tl_lock_init(&mv.lock, TL_PRIVATE));
+	ASSERT_OK(tl_cond_init(&mv.cond, TL_PRIVATE, TL_COND_LOCK, &mv.lock));
+	pthread_t w = su_spawn(wait_notified, NULL);
+	WAIT_UNTIL(atomic_load(&mv.cond.nwaiters) == 1);
+	WAIT_UNTIL(atomic_load(&mv.tid[0]) != 0);
+	su_wait_in_futex(atomic_load(&mv.tid[0]));
+	ASSERT_OK(tl_cond_acquire(&mv.cond, true, TL_FOREVER));
+	mv.go = 1;
+	ASSERT_OK(tl_cond_notify(&mv.cond, 1));
+	su_join(su_spawn(release_plain, &mv.lock));
+	su_join(w);
+	ASSERT_EQ(mv.done, 1);
+	ASSERT_OK(tl_cond_destroy(&mv.cond));
+	ASSERT_OK(tl_lock_destroy(&mv.lock));
 	return 0;
 }
 
@@ -1034,7 +1076,8 @@ SU_MODE_ENTRIES(cond_destroy_busy)
 SU_MODE_ENTRIES(cond_bounded_buffer)
 SU_MODE_ENTRIES(cond_timed_waiters_stress)
 SU_MODE_ENTRIES(cond_ping_pong)
-TEST_ENTRY(cond_notify_moves_sleepers_onto_lock)
+TEST_ENTRY(cond_notify_wakes_sleepers_at_release)
+TEST_ENTRY(cond_notify_then_release_by_another_thread)
 TEST_ENTRY(cond_pshared_table_full)
 TEST_ENTRY(cond_pshared_lock_owner_died)
 TEST_ENTRY(cond_pshared_rebuilt_after_crash)

@@ -44,8 +44,9 @@
  *
  * Wake order (private conditions): a notified waiter that is asleep is not
  * woken while the notifier still holds the lock (it could only find the
- * lock taken and sleep again); it is moved onto the lock's own futex and
- * woken by the release, where it competes for the lock like any acquirer.
+ * lock taken and sleep again); the lock's next release wakes it (a Lock's,
+ * by whichever thread releases it; an RLock's last level), and it competes
+ * for the lock like any acquirer.
  *
  * The reference to the lock is stored as a self-relative offset (no
  * pointer: a given lock must live in the same mapping as the condition when

@@ -94,10 +94,11 @@ typedef struct tl_lock {
 				 * TL_PSHARED: 0 or holder pid | flags (src/robust.h) */
 	uint16_t flags;         /* TL_PSHARED */
 	_Atomic uint16_t spins; /* private: learned spin budget of the contended path */
+	void *deferred;         /* private: Condition waiters its release wakes (internal) */
 } tl_lock_t;
 
 /* Static initialiser for a private Lock (same as tl_lock_init(l, TL_PRIVATE)). */
-#define TL_LOCK_INITIALIZER { 0, TL_PRIVATE, 0 }
+#define TL_LOCK_INITIALIZER { 0, TL_PRIVATE, 0, 0 }
 
 int tl_lock_init(tl_lock_t *l, int flags);   /* TL_EINVAL on unknown flags */
 int tl_lock_destroy(tl_lock_t *l);           /* TL_EBUSY if locked (a not recoverable one may go) */

@@ -51,9 +51,10 @@ typedef struct tl_rlock {
 	_Atomic uint32_t owner; /* 0 free; owner tid | bit 31 when threads may sleep */
 	uint32_t count;         /* recursion depth, owner-only */
 	uint32_t flags;         /* TL_PSHARED */
+	void *deferred;         /* private: Condition waiters its release wakes (internal) */
 } tl_rlock_t;
 
-#define TL_RLOCK_INITIALIZER { 0, 0, TL_PRIVATE }
+#define TL_RLOCK_INITIALIZER { 0, 0, TL_PRIVATE, 0 }
 
 int tl_rlock_init(tl_rlock_t *r, int flags); /* TL_EINVAL on unknown flags */
 int tl_rlock_destroy(tl_rlock_t *r);         /* TL_EBUSY if held (a not recoverable one may go) */
