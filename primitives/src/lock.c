@@ -294,10 +294,10 @@ bool tl__lock_defer_wake(tl_lock_t *l, struct tl__deferred_wake *d)
 	return true;
 }
 
-/* 0, or TL_EPERM when not locked (free, or handed over and not taken yet). */
-static int unlock_private(tl_lock_t *l)
+/* Anything but plain "locked": sleepers, urgent ones, deferred wakes, or
+ * a release of a lock that is not held. */
+__attribute__((noinline)) static int unlock_slow(tl_lock_t *l, uint32_t v)
 {
-	uint32_t v = atomic_load_explicit(&l->state, memory_order_relaxed);
 	struct tl__deferred_batch later = { 0 };
 	for (;;) {
 		uint32_t low = v & LOW;
@@ -324,6 +324,16 @@ static int unlock_private(tl_lock_t *l)
 			return 0;
 		}
 	}
+}
+
+/* 0, or TL_EPERM when not locked (free, or handed over and not taken yet). */
+static inline int unlock_private(tl_lock_t *l)
+{
+	uint32_t v = 1;
+	if (__builtin_expect(atomic_compare_exchange_strong_explicit(&l->state, &v, 0, memory_order_release,
+								     memory_order_relaxed), 1))
+		return 0;
+	return unlock_slow(l, v);
 }
 
 /* Process-shared, after the inline attempt failed (or the pid was not
