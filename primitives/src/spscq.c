@@ -32,6 +32,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* The poll before sleeping (spin.h, in time): pauses first (the peer is
  * usually running on the other CPU and answers within a few hundred ns),
@@ -55,9 +56,14 @@ int tl_spscq_init(tl_spscq_t *q, long maxsize)
 	uint64_t cap = 1;
 	while (cap < (uint64_t)maxsize)
 		cap <<= 1;
-	void **ring = calloc(cap, sizeof *ring);
+	/* Whole cache lines of its own: no neighbouring allocation's words (a
+	 * line some other thread writes) share the ring's first or last line,
+	 * so its cost does not depend on where the heap put it. */
+	size_t bytes = (cap * sizeof(void *) + 63) & ~(size_t)63;
+	void **ring = aligned_alloc(64, bytes);
 	if (!ring)
 		return TL_ENOMEM;
+	memset(ring, 0, bytes);
 	tl__asym_init();
 	q->ring = ring;
 	q->mask = cap - 1;
