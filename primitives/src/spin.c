@@ -120,19 +120,6 @@ bool tl__spin_round(tl__spin_t *s, uint64_t now)
 	return true;
 }
 
-bool tl__spin_futile(void)
-{
-	unsigned c = slot();
-	if (atomic_load_explicit(&cpu_busy[c].miss, memory_order_relaxed) <= MISS_SKIP)
-		return false;
-	/* The coarse clock (a tick behind at most) is enough against windows
-	 * of 4 ms and more, and costs a few ns on the lock's slow path. */
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-	return now < atomic_load_explicit(&cpu_busy[c].until, memory_order_relaxed);
-}
-
 static _Atomic uint32_t pause_ps; /* 0: not measured yet */
 
 uint32_t tl__pause_ps(void)

@@ -112,13 +112,6 @@ static inline bool tl__spin(tl__spin_t *s)
 	return tl__spin_round(s, now);
 }
 
-/* Has this CPU been found busy, and do busy-mode spins here keep ending in
- * a sleep (the peer waits for our CPU)? Then any spin on this CPU only
- * delays the sleep that lets the peer run: a Condition waiter taking its
- * Lock back asks this before the Lock's adaptive spin. A hint from
- * spin.c's per-CPU learning. */
-bool tl__spin_futile(void);
-
 /* Pauses that take about `ns` on this CPU (at least 1): a pause costs ~10
  * cycles on some CPUs and ~140 on others, so a spin that counts pauses
  * converts its budget here. The cost is measured once per process, at the
