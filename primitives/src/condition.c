@@ -163,9 +163,8 @@ static void release_for_wait(tl_cond_t *c, uint32_t *depth)
 /* Take it back: 0, or (process-shared) TL_EOWNERDEAD / TL_ENOTRECOVERABLE. */
 static int reacquire(tl_cond_t *c, uint32_t depth)
 {
-	if (c->kind == TL_COND_LOCK)
-		return tl_lock_acquire_until(lock_of(c), NULL);
-	return tl__rlock_acquire_restore(lock_of(c), depth);
+	return c->kind == TL_COND_LOCK ? tl_lock_acquire_until(lock_of(c), NULL)
+				       : tl__rlock_acquire_restore(lock_of(c), depth);
 }
 
 static void unlink_waiter(tl_cond_t *c, struct tl__cond_waiter *w)
@@ -189,7 +188,7 @@ static uint32_t sleep_on(_Atomic uint32_t *state, const struct timespec *deadlin
 	if (!deadline || tl_deadline_remaining(deadline) > 0) { /* not a poll */
 		tl__spin_t sp = TL__SPIN_INIT;
 		do {
-			if ((s = atomic_load_explicit(state, memory_order_acquire)) != WAITING)
+			if ((s = atomic_load_explicit(state, memory_order_acquire)) == NOTIFIED)
 				return s;
 		} while (tl__spin(&sp));
 	}
@@ -199,7 +198,7 @@ static uint32_t sleep_on(_Atomic uint32_t *state, const struct timespec *deadlin
 		return s; /* NOTIFIED meanwhile */
 	for (;;) {
 		int r = tl__futex_wait(state, SLEEPING, deadline, ps);
-		if ((s = atomic_load_explicit(state, memory_order_acquire)) != SLEEPING || r == -ETIMEDOUT)
+		if ((s = atomic_load_explicit(state, memory_order_acquire)) == NOTIFIED || r == -ETIMEDOUT)
 			return s;
 	}
 }
@@ -402,8 +401,8 @@ int tl_cond_wait_until(tl_cond_t *c, const struct timespec *deadline)
 	uint32_t depth;
 	release_for_wait(c, &depth);
 	TL_TRACE_T0(t0);
-	uint32_t s = sleep_on(&w.state, deadline, 0);
-	TL_TRACE_WAITED(TL__TR_COND, c, t0, s == NOTIFIED ? 0 : TL_ETIMEDOUT);
+	sleep_on(&w.state, deadline, 0);
+	TL_TRACE_WAITED(TL__TR_COND, c, t0, atomic_load_explicit(&w.state, memory_order_relaxed) == NOTIFIED ? 0 : TL_ETIMEDOUT);
 	reacquire(c, depth); /* private: always 0 */
 	/* Under the lock again: the state is final (notify runs under it). */
 	if (atomic_load_explicit(&w.state, memory_order_relaxed) == NOTIFIED)
@@ -468,19 +467,15 @@ int tl_cond_notify(tl_cond_t *c, int n)
 	/* A waiter asleep in the kernel is not woken now, while we hold the
 	 * lock it must take next, but by the lock's release (deferred_wake.h).
 	 * A waiter still polling (WAITING) just sees NOTIFIED; no syscall.
-	 * SLEEPING: from here only we write its word, and NOTIFIED is stored
-	 * before the wake is left to the release (or done here, when the lock
-	 * cannot take it), so a waiter between its SLEEPING CAS and its futex
-	 * call does not sleep at all. */
+	 * NOTIFIED is stored before the wake is left to the release (or done
+	 * here, when the lock cannot take it), so a waiter between its SLEEPING
+	 * CAS and its futex call does not sleep at all. */
 	const bool is_lock = c->kind == TL_COND_LOCK;
 	for (; n > 0 && c->head; n--) {
 		struct tl__cond_waiter *w = c->head;
 		unlink_waiter(c, w);
-		uint32_t old = WAITING;
-		if (atomic_compare_exchange_strong_explicit(&w->state, &old, NOTIFIED, memory_order_release,
-							    memory_order_relaxed))
+		if (atomic_exchange_explicit(&w->state, NOTIFIED, memory_order_release) != SLEEPING)
 			continue; /* still polling */
-		atomic_store_explicit(&w->state, NOTIFIED, memory_order_release);
 		w->wake.word = &w->state;
 		if (!(is_lock ? tl__lock_defer_wake(lock_of(c), &w->wake) : tl__rlock_defer_wake(lock_of(c), &w->wake)))
 			tl__futex_wake(&w->state, 1, 0);

@@ -275,7 +275,7 @@ __attribute__((noinline)) static int lock_slow(tl_lock_t *l, const struct timesp
 }
 
 /* Deferred wake (deferred_wake.h). `deferred` is touched only by the
- * holder (the notifier here, the releaser in unlock_private), so plain
+ * holder (the notifier here, the releaser in unlock_slow), so plain
  * accesses suffice; the DEFERRED bit sends the release down the path that
  * looks at it (a Lock has no owner: any thread may release it). */
 bool tl__lock_defer_wake(tl_lock_t *l, struct tl__deferred_wake *d)
