@@ -1,20 +1,28 @@
 /* The single-producer single-consumer bounded FIFO (threadlab/spscq.h).
  *
- * Positions are 64-bit counters: put number p stores its item in
- * ring[p & mask]. Only the producer writes tail and head_cache, only the
- * consumer head and tail_cache.
+ * The ring has exactly maxsize slots, and a slot says by itself whether it
+ * holds an item: NULL is empty (a NULL item is stored as NULL_ITEM). The
+ * producer fills the slot at tpos when it is empty, the consumer takes the
+ * slot at hpos when it is full and empties it; each side steps its index
+ * round the ring. So neither side reads the other's position on the fast
+ * path: the only line that moves between the two CPUs is the slots' own,
+ * and a producer running ahead fills a whole line before the consumer pulls
+ * it over (an index design moves the index line too, once per item when the
+ * consumer keeps up). tail and head only count puts and gets, for qsize and
+ * the pollers; only the producer writes tpos and tail, only the consumer
+ * hpos and head.
  *
- * Happens-before: the producer writes the slot, then stores tail = p + 1
- * with release; the consumer's acquire load of tail that shows p + 1 makes
- * the slot's item (and everything the producer did before the put) visible.
- * Back the other way, the consumer reads the slot, then stores head with
- * release; the producer reuses the slot one lap later only after an acquire
- * load of head that shows it free. These two pairs are what TSan sees.
+ * Happens-before: the producer's release store of an item into a slot and
+ * the consumer's acquire load that sees it make the item (and everything
+ * the producer did before the put) visible; back the other way, the
+ * consumer's release store of NULL and the producer's acquire load that
+ * sees the slot empty order the get before the slot's reuse. These pairs
+ * are what TSan sees.
  *
- * Sleeping, the getter's side (the putter's is its mirror on head,
- * put_sleeps): the consumer polls tail for a short time budget (spin.h), then
- *     get_sleeps = 1; heavy barrier; re-check tail; futex_wait(get_sleeps, 1)
- * and every put, after its tail store, does
+ * Sleeping, the getter's side (the putter's is its mirror, put_sleeps): the
+ * consumer polls its slot for a short time budget (spin.h), then
+ *     get_sleeps = 1; heavy barrier; re-check the slot; futex_wait(get_sleeps, 1)
+ * and every put, after its slot store, does
  *     light barrier; if (get_sleeps) { get_sleeps = 0; futex_wake }
  * so either the put sees the flag or the re-check sees the item
  * (asym_fence.h: the putter's fast path pays no fence). Only the consumer
@@ -53,30 +61,29 @@ int tl_spscq_init(tl_spscq_t *q, long maxsize)
 {
 	if (!q || maxsize < 1 || maxsize > TL__SPSCQ_MAX)
 		return TL_EINVAL;
-	uint64_t cap = 1;
-	while (cap < (uint64_t)maxsize)
-		cap <<= 1;
 	/* Whole cache lines of its own: no neighbouring allocation's words (a
 	 * line some other thread writes) share the ring's first or last line,
-	 * so its cost does not depend on where the heap put it. */
-	size_t bytes = (cap * sizeof(void *) + 63) & ~(size_t)63;
+	 * so its cost does not depend on where the heap put it. All NULL:
+	 * every slot empty. */
+	size_t bytes = ((size_t)maxsize * sizeof(void *) + 63) & ~(size_t)63;
 	void **ring = aligned_alloc(64, bytes);
 	if (!ring)
 		return TL_ENOMEM;
 	memset(ring, 0, bytes);
 	tl__asym_init();
 	q->ring = ring;
-	q->mask = cap - 1;
 	q->maxsize = (uint64_t)maxsize;
 	atomic_init(&q->tail, 0);
-	q->head_cache = 0;
+	q->tpos = 0;
 	atomic_init(&q->head, 0);
-	q->tail_cache = 0;
+	q->hpos = 0;
 	atomic_init(&q->get_sleeps, 0);
 	atomic_init(&q->put_sleeps, 0);
 	atomic_init(&q->inside, 0);
-	/* Helgrind/DRD: words only ever accessed atomically; the slot edges
-	 * are annotated where the positions are published and seen. */
+	/* Helgrind/DRD: words only ever accessed atomically (the slots too:
+	 * their edges are annotated per slot where an item or an empty slot
+	 * is published and seen). */
+	TL__VG_IGNORE(ring, bytes);
 	TL__VG_IGNORE(&q->tail, sizeof q->tail);
 	TL__VG_IGNORE(&q->head, sizeof q->head);
 	TL__VG_IGNORE(&q->get_sleeps, 3 * sizeof(uint32_t));
@@ -109,61 +116,75 @@ static inline void notify(_Atomic uint32_t *sleeps)
 
 /* ---- the attempts: no blocking, no wake ---- */
 
-static inline bool can_put(tl_spscq_t *q, uint64_t t)
+typedef _Atomic(void *) slot_t;
+
+static inline slot_t *slot(tl_spscq_t *q, uint64_t i)
 {
-	if (t - q->head_cache < q->maxsize)
-		return true;
-	q->head_cache = atomic_load_explicit(&q->head, memory_order_acquire);
-	TL__VG_HB_AFTER(&q->head); /* the gets that freed these slots */
-	return t - q->head_cache < q->maxsize;
+	return (slot_t *)(void *)q->ring + i;
 }
+
+static inline uint64_t step(const tl_spscq_t *q, uint64_t i)
+{
+	return i + 1 == q->maxsize ? 0 : i + 1;
+}
+
+/* A NULL item's stand-in in its slot (NULL says empty). */
+static char null_item;
+#define NULL_ITEM ((void *)&null_item)
 
 static inline int try_put(tl_spscq_t *q, void *item)
 {
-	uint64_t t = atomic_load_explicit(&q->tail, memory_order_relaxed);
-	if (!can_put(q, t))
+	slot_t *s = slot(q, q->tpos);
+	if (atomic_load_explicit(s, memory_order_acquire))
 		return TL_EFULL;
-	q->ring[t & q->mask] = item;
-	TL__VG_HB_BEFORE(&q->tail);
-	atomic_store_explicit(&q->tail, t + 1, memory_order_release);
+	TL__VG_HB_AFTER(s); /* the get that emptied it */
+	q->tpos = step(q, q->tpos);
+	/* Counted before the item shows (relaxed, ordered by the release
+	 * below): a get that took it finds tail past it, so qsize's head-
+	 * then-tail reading never sees more gets than puts. */
+	atomic_store_explicit(&q->tail, atomic_load_explicit(&q->tail, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
+	TL__VG_HB_BEFORE(s);
+	atomic_store_explicit(s, item ? item : NULL_ITEM, memory_order_release);
 	return 0;
-}
-
-static inline bool can_get(tl_spscq_t *q, uint64_t h)
-{
-	if (h != q->tail_cache)
-		return true;
-	q->tail_cache = atomic_load_explicit(&q->tail, memory_order_acquire);
-	TL__VG_HB_AFTER(&q->tail); /* the puts that filled these slots */
-	return h != q->tail_cache;
 }
 
 static inline int try_get(tl_spscq_t *q, void **item)
 {
-	uint64_t h = atomic_load_explicit(&q->head, memory_order_relaxed);
-	if (!can_get(q, h))
+	slot_t *s = slot(q, q->hpos);
+	void *v = atomic_load_explicit(s, memory_order_acquire);
+	if (!v)
 		return TL_EEMPTY;
-	*item = q->ring[h & q->mask];
-	TL__VG_HB_BEFORE(&q->head);
-	atomic_store_explicit(&q->head, h + 1, memory_order_release);
+	TL__VG_HB_AFTER(s); /* the put that filled it */
+	*item = v == NULL_ITEM ? NULL : v;
+	TL__VG_HB_BEFORE(s);
+	atomic_store_explicit(s, NULL, memory_order_release);
+	q->hpos = step(q, q->hpos);
+	/* Release: qsize's acquire load of head then sees tail at least as
+	 * far (see try_put). */
+	atomic_store_explicit(&q->head, atomic_load_explicit(&q->head, memory_order_relaxed) + 1,
+			      memory_order_release);
 	return 0;
 }
 
 /* ---- the one wait core ---- */
 
-/* Is it worth retrying? Reads the other side's index only. A full put waits
- * for some slack, not one free slot: retrying at each get would run the two
- * sides in lockstep one slot apart, bouncing the slot and index lines once
- * per item (as tl_queue's spin_fifo). */
+/* Is it worth retrying? Reads one slot. A full put waits for some slack,
+ * not one free slot: retrying at each get would run the two sides in
+ * lockstep one slot apart, bouncing the slot line once per item (as
+ * tl_queue's spin_fifo). The full slots are the run from hpos to tpos
+ * round the ring, so the slot slack - 1 past tpos is empty only when all
+ * the slack is. */
 static bool ready(tl_spscq_t *q, bool put)
 {
 	if (!put)
-		return atomic_load_explicit(&q->tail, memory_order_relaxed) !=
-		       atomic_load_explicit(&q->head, memory_order_relaxed);
+		return atomic_load_explicit(slot(q, q->hpos), memory_order_relaxed) != NULL;
 	uint64_t slack = q->maxsize / 8;
 	slack = slack < 1 ? 1 : slack > 64 ? 64 : slack;
-	uint64_t t = atomic_load_explicit(&q->tail, memory_order_relaxed);
-	return t - atomic_load_explicit(&q->head, memory_order_relaxed) + slack <= q->maxsize;
+	uint64_t i = q->tpos + slack - 1;
+	if (i >= q->maxsize)
+		i -= q->maxsize;
+	return atomic_load_explicit(slot(q, i), memory_order_relaxed) == NULL;
 }
 
 static bool passed(const struct timespec *deadline)
@@ -330,8 +351,8 @@ size_t tl_spscq_qsize(tl_spscq_t *q)
 {
 	if (!q)
 		return 0;
-	/* head first: tail only grows, so tail - head >= 0; with puts in
-	 * between it can exceed what was ever queued at one instant: clamp. */
+	/* head first (acquire: see try_get), so tail - head >= 0; with puts
+	 * in between it can exceed what was ever queued at one instant: clamp. */
 	uint64_t h = atomic_load_explicit(&q->head, memory_order_acquire);
 	uint64_t t = atomic_load_explicit(&q->tail, memory_order_acquire);
 	uint64_t n = t - h;

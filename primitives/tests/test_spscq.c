@@ -56,7 +56,7 @@ TEST_IMPL(spscq_args)
 
 TEST_IMPL(spscq_basic)
 {
-	/* Queue(maxsize=3): 3 is not a power of two, the ring has 4 slots */
+	/* Queue(maxsize=3): 3 is not a power of two (the ring has 3 slots) */
 	tl_spscq_t q;
 	void *p = NULL;
 	struct timespec ts;
@@ -93,7 +93,8 @@ TEST_IMPL(spscq_basic)
 
 TEST_IMPL(spscq_wraparound)
 {
-	/* many laps of a ring with 1, 2, 5 items in flight */
+	/* many laps of a ring with 1, 2, 5 items in flight; every 7th item
+	 * is NULL (a valid item, though an empty slot holds NULL) */
 	static const long caps[] = {1, 2, 5, 8};
 	for (size_t c = 0; c < sizeof caps / sizeof caps[0]; c++) {
 		tl_spscq_t q;
@@ -102,12 +103,12 @@ TEST_IMPL(spscq_wraparound)
 		ASSERT_OK(tl_spscq_init(&q, caps[c]));
 		for (int lap = 0; lap < 1000; lap++) {
 			long k = 1 + lap % caps[c];
-			for (long i = 0; i < k; i++)
-				ASSERT_OK(tl_spscq_put_nowait(&q, V(next_put++)));
+			for (long i = 0; i < k; i++, next_put++)
+				ASSERT_OK(tl_spscq_put_nowait(&q, next_put % 7 ? V(next_put) : NULL));
 			ASSERT_EQ(tl_spscq_qsize(&q), k);
-			for (long i = 0; i < k; i++) {
+			for (long i = 0; i < k; i++, next_get++) {
 				ASSERT_OK(tl_spscq_get_nowait(&q, &p));
-				ASSERT_EQ(U(p), next_get++);
+				ASSERT_EQ(U(p), next_get % 7 ? next_get : 0);
 			}
 		}
 		ASSERT_OK(tl_spscq_destroy(&q));

@@ -48,7 +48,7 @@
  * and at most one in a get (the consumer). Either role may move to another
  * thread when the hand-over is ordered (a join, a lock, an Event). Two
  * concurrent putters or getters corrupt the queue; under ThreadSanitizer
- * they show as a data race on the ring (the roles' own fields are plain).
+ * they show as a data race on that role's slot index (a plain field).
  * qsize, empty and full may be called from any thread.
  *
  * Results (Python exception in brackets):
@@ -70,18 +70,19 @@
  *   any call: TL_EINVAL for a NULL queue, or a NULL item out-pointer (get).
  *        A NULL item is a valid item.
  *
- * Speed: a put is a store of the item and a release store of the tail, a
- * get a load and a release store of the head; each side keeps a private
- * copy of the other's index and reads the shared one only when its copy
- * says full (empty). No read-modify-write and no fence on the fast path:
+ * Speed: a slot says by itself whether it holds an item, so a put is a
+ * load and a release store of its slot, a get a load and a release store
+ * (emptying) of its slot, and neither side reads the other's position: the
+ * slots' lines are all that moves between the two threads' CPUs, several
+ * items per line. No read-modify-write and no fence on the fast path:
  * the Dekker check against a sleeping peer is made asymmetric with
  * membarrier(2) (the side going to sleep pays the barrier for both; where
  * the kernel lacks it, both sides fence). A blocked side polls briefly (in
  * time, not in pause counts), then sleeps on a futex; a wake syscall is
  * made only when the other side actually sleeps.
  *
- * Memory: the struct is caller-allocated (any alignment); the ring (the
- * next power of two >= maxsize pointers) is allocated at init. Private to
+ * Memory: the struct is caller-allocated (any alignment); the ring
+ * (maxsize pointers, in whole cache lines) is allocated at init. Private to
  * one process.
  */
 #ifndef THREADLAB_SPSCQ_H
@@ -97,16 +98,16 @@ extern "C" {
  * consumer's words and the sleep flags live on separate cache lines
  * whatever the struct's alignment. */
 typedef struct tl_spscq {
-	void **ring;
-	uint64_t mask, maxsize;
+	void **ring; /* maxsize slots, NULL = empty */
+	uint64_t maxsize;
 	char tl__pad0[64];
-	/* producer: its position and its copy of head */
+	/* producer: its slot and its count of puts */
 	_Atomic uint64_t tail;
-	uint64_t head_cache;
+	uint64_t tpos;
 	char tl__pad1[64];
-	/* consumer: its position and its copy of tail */
+	/* consumer: its slot and its count of gets */
 	_Atomic uint64_t head;
-	uint64_t tail_cache;
+	uint64_t hpos;
 	char tl__pad2[64];
 	/* futex words: 1 while that side sleeps (or is about to) */
 	_Atomic uint32_t get_sleeps, put_sleeps;
