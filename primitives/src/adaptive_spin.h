@@ -3,7 +3,7 @@
  * process-shared Lock, RLock and record queue).
  *
  * glibc's PTHREAD_MUTEX_ADAPTIVE_NP: rounds of exponentially growing pause
- * runs (1, 2, 4 .. up to about TL__ASPIN_BACKOFF_NS, plus jitter) with one
+ * runs (1, 2, 4 .. up to TL__ASPIN_BACKOFF_NS, plus up to as much jitter) with one
  * load of the word between rounds and a CAS 0 -> val when it reads free. The
  * budget is twice the recent average of pauses a spin used, plus about
  * 250 ns, at most about TL__ASPIN_MAX_NS:
@@ -43,7 +43,7 @@
 
 /* The limits in pauses for this CPU, computed once (spin.c). */
 struct tl__aspin_limits {
-	uint32_t max, backoff_max, min; /* backoff_max: a power of two (the jitter is a mask) */
+	uint32_t max, backoff_max, min;
 };
 const struct tl__aspin_limits *tl__aspin_limits(void);
 
@@ -53,16 +53,16 @@ static inline bool tl__adaptive_spin(_Atomic uint32_t *word, uint32_t val, _Atom
 	const struct tl__aspin_limits *lim = tl__aspin_limits();
 	uint32_t avg = spins ? atomic_load_explicit(spins, memory_order_relaxed) : lim->max;
 	uint32_t max = avg * 2 + lim->min < lim->max ? avg * 2 + lim->min : lim->max, cnt = 0, backoff = 1;
-	uint32_t jitter = (seed = seed * 1103515245u + 12345u) >> 16;
+	uint32_t jitter = (seed = seed * 1103515245u + 12345u) >> 16; /* 16 bits */
 	bool got = false;
 	for (;;) {
-		uint32_t n = backoff + (jitter & (backoff - 1));
+		uint32_t n = backoff + (uint32_t)(((uint64_t)jitter * backoff) >> 16); /* [b, 2b) */
 		cnt += n;
 		if (cnt >= max)
 			break;
 		while (n--)
 			tl__cpu_relax();
-		backoff = backoff < lim->backoff_max ? backoff * 2 : lim->backoff_max;
+		backoff = backoff * 2 < lim->backoff_max ? backoff * 2 : lim->backoff_max;
 		uint32_t c = atomic_load_explicit(word, memory_order_relaxed);
 		if (c == 0 && atomic_compare_exchange_strong_explicit(word, &c, val, memory_order_acquire,
 								      memory_order_relaxed)) {
