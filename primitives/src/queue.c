@@ -154,41 +154,21 @@ static inline int attempt(tl_queue_t *q, const struct op *op)
  * short poll is over. */
 static void spin_fifo(tl_queue_t *q, bool put)
 {
-	uint64_t slack = 1;
-	if (put) {
-		slack = (uint64_t)q->maxsize / 8;
-		slack = slack < 1 ? 1 : slack > 64 ? 64 : slack;
-	}
 	tl__spin_t sp = QUEUE_SPIN_INIT;
 	if (!put) {
-		/* A get watches the slot it will take, not tail: every put writes
-		 * tail, so a getter polling it pulls that line away from the
-		 * producer at each put, while the slot's line crosses over for
-		 * the get anyway. Measured, one producer and a caught-up consumer
-		 * on the other CPU: a put 80-90 ns -> ~50 ns; the price is
-		 * latency, the item is seen at its publication instead of its
-		 * claim: a ping-pong round trip through two queues 240-253 ->
-		 * 275-280 ns. Rings are freed only by destroy, so any ring read
-		 * here is still memory; a shutdown is seen at the attempt after
-		 * the poll. */
-		while (tl__spin(&sp)) {
-			uint64_t h = atomic_load_explicit(&q->head, memory_order_relaxed);
-			struct tl__qring *r = atomic_load_explicit(&q->head_ring, memory_order_acquire);
-			/* acquire: n->start was written before n was linked */
-			struct tl__qring *n = atomic_load_explicit(&r->next, memory_order_acquire);
-			if ((n && h >= n->start) ||
-			    atomic_load_explicit(&r->slots[h & r->mask].seq, memory_order_relaxed) == h + 1)
+		while (tl__spin(&sp))
+			if (tl__fifo_get_ready(q))
 				return;
-		}
 		return;
 	}
+	uint64_t slack = (uint64_t)q->maxsize / 8;
+	slack = slack < 1 ? 1 : slack > 64 ? 64 : slack;
 	while (tl__spin(&sp)) {
 		uint64_t h = atomic_load_explicit(&q->head, memory_order_relaxed);
 		uint64_t t = atomic_load_explicit(&q->tail, memory_order_relaxed);
 		if (t & TL__Q_SHUT)
 			return;
-		t &= TL__Q_POS;
-		if (put ? t - h + slack <= (uint64_t)q->maxsize : t != h)
+		if ((t & TL__Q_POS) - h + slack <= (uint64_t)q->maxsize)
 			return;
 	}
 }

@@ -7,8 +7,8 @@
  * a put is the ring's try_put plus one load of the sleeper count, a get is
  * the ring's try_get.
  *
- * Sleeping (get only): a get that finds the queue empty polls head and tail
- * (reads only) for a short while, then links a node into getq (waitq.h),
+ * Sleeping (get only): a get that finds the queue empty polls the slot it
+ * will take (reads only, tl__fifo_get_ready) for a short while, then links a node into getq (waitq.h),
  * re-checks and sleeps on the node's own futex word. A put, after its
  * seq_cst tail CAS, loads getq.n (seq_cst) and, only when non-zero, unlinks
  * and wakes the oldest sleeper. Dekker pairing: the sleeper's seq_cst
@@ -101,12 +101,9 @@ static bool passed(const struct timespec *deadline)
 static void poll_nonempty(tl_queue_t *f)
 {
 	tl__spin_t sp = TL__SPIN_INIT_PAUSE(TL__SQ_PAUSE_NS, TL__SPIN_NS);
-	while (tl__spin(&sp)) {
-		uint64_t h = atomic_load_explicit(&f->head, memory_order_relaxed);
-		uint64_t t = atomic_load_explicit(&f->tail, memory_order_relaxed) & TL__Q_POS;
-		if (t != h)
+	while (tl__spin(&sp))
+		if (tl__fifo_get_ready(f))
 			return;
-	}
 }
 
 /* The one wait core, entered after a first attempt found the queue empty.
