@@ -8,13 +8,13 @@
  * the ring's try_get.
  *
  * Sleeping (get only): a get that finds the queue empty polls the slot it
- * will take (reads only, tl__fifo_get_ready) for a short while, then links a node into getq (waitq.h),
- * re-checks and sleeps on the node's own futex word. A put, after its
- * seq_cst tail CAS, loads getq.n (seq_cst) and, only when non-zero, unlinks
- * and wakes the oldest sleeper. Dekker pairing: the sleeper's seq_cst
- * increment of getq.n comes before its re-check's seq_cst load of tail, the
- * put's tail CAS before its load of getq.n, so either the put sees the
- * sleeper or the re-check sees the item.
+ * will take (reads only, tl__fifo_get_ready) for a short while, then links
+ * a node into getq (waitq.h), re-checks and sleeps on the node's own futex
+ * word. A put, after its seq_cst tail CAS, loads getq.n (seq_cst) and,
+ * only when non-zero, unlinks and wakes the oldest sleeper. Dekker pairing:
+ * the sleeper's seq_cst increment of getq.n comes before its re-check's
+ * seq_cst load of tail, the put's tail CAS before its load of getq.n, so
+ * either the put sees the sleeper or the re-check sees the item.
  *
  * Wake order: oldest sleeper first, one wake per put while anyone sleeps (a
  * woken sleeper is no longer counted: puts against a sleeper that has not
