@@ -68,7 +68,15 @@
 #define TL__SPIN_BUSY_WINDOW_NS 4000000ull /* 4 ms: yields off on a busy CPU for this, doubling */
 #endif
 #ifndef TL__SPIN_SKIP_SHIFT_MAX
-#define TL__SPIN_SKIP_SHIFT_MAX 9 /* at most 2 s between two probes */
+/* At most 128 ms between two probes. The verdict outlives the load that
+ * caused it by about the sum of the windows (a quiet probe shrinks one step
+ * per window): with 2 s windows, the rows tl-bench runs after its
+ * oversubscribed ones (4 threads on 2 CPUs) still waited as on a busy CPU,
+ * a 2 us spin then a futex sleep, and the SPSC handoff at capacity 1 took
+ * 31-51 us an item instead of 60-75 ns (3 of 4 runs, 0 of 3 with 128 ms);
+ * a loaded CPU now pays a lost slice per 128 ms instead of per 2 s, which
+ * the --load 1 handoff rows did not show (2 interleaved runs each). */
+#define TL__SPIN_SKIP_SHIFT_MAX 5
 #endif
 #define TL__SPIN_CLOCK_EVERY 4 /* pauses between two clock reads */
 
