@@ -127,6 +127,9 @@ void bm_futex_wake(_Atomic uint32_t *w, int n);
 void bm_group_begin(tlb_state *st);
 /* Returns the group's wall time in ns (same value in every thread). */
 uint64_t bm_group_end(tlb_state *st);
+/* The same for a group that ran `done` operations where the batch asked n:
+ * the time reported is scaled to n (the returned ns is not). */
+uint64_t bm_group_end_scaled(tlb_state *st, int64_t n, int64_t done);
 static inline void bm_set_group_time(tlb_state *st, double seconds)
 {
 	tlb_set_iteration_time(st, seconds * (double)tlb_thread_count(st));

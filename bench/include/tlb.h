@@ -122,6 +122,13 @@ int64_t tlb_batch(tlb_state *st);
 bool tlb_keep_running(tlb_state *st); /* per-iteration form, for slow bodies */
 int64_t tlb_max_iterations(tlb_state *st);
 int64_t tlb_iterations_done(tlb_state *st);
+/* Google Benchmark fixes the iteration count in repetition 0 and reruns it
+ * for every further repetition. In such a rerun this is the wall time a
+ * repetition is meant to cover (the benchmark's min_time as the run applies
+ * it: --min-time, --quick, --load); a body whose rerun can be far faster (a
+ * regime change) may run on until then and scale its time to the count.
+ * 0 while Google Benchmark is still choosing the count. */
+double tlb_rep_min_seconds(const tlb_state *st);
 void tlb_pause(tlb_state *st);
 void tlb_resume(tlb_state *st);
 void tlb_set_iteration_time(tlb_state *st, double seconds); /* manual time */

@@ -138,6 +138,7 @@ struct tlb_state {
 	double ep_t0 = 0, ep_paused = 0, ep_pause_at = 0;
 	double ep_per[kEpochs] = {}; // seconds per iteration of each epoch
 	double epoch_real = -1;      // the repetition's real seconds: median epoch x ep_n
+	bool repeat_count = false;   // this call reruns the previous call's iteration count
 };
 
 namespace {
@@ -188,6 +189,7 @@ struct Invocation {
 	std::vector<char> entered;
 	std::set<int> cpus;
 	double epoch_real = -1; // tlb_epochs: median epoch's time x iterations, seconds
+	int64_t max_iters = 0;  // Google Benchmark's iteration count for this call
 };
 struct InstRec {
 	long seq = 0;
@@ -310,6 +312,14 @@ void run_one(const Family *f, benchmark::State &st)
 
 	tlb_state ts{&st, b, want};
 	ts.epochs = b->epochs && st.threads() == 1;
+	{
+		// Google Benchmark grows the count while it chooses it, then
+		// reruns that count for every further repetition.
+		std::lock_guard<std::mutex> g(inst_lock);
+		auto &invs = instances[key].invs;
+		invs[(size_t)inv].max_iters = (int64_t)st.max_iterations;
+		ts.repeat_count = inv > 0 && invs[(size_t)inv - 1].max_iters == (int64_t)st.max_iterations;
+	}
 	if (b->native)
 		b->native(st);
 	else
@@ -1218,6 +1228,22 @@ bool tlb_keep_running(tlb_state *s)
 int64_t tlb_max_iterations(tlb_state *s)
 {
 	return (int64_t)s->st->max_iterations;
+}
+
+double tlb_rep_min_seconds(const tlb_state *s)
+{
+	if (!s->repeat_count)
+		return 0; // Google Benchmark is timing this call to choose the count
+	// The same choice apply_plain and tlb_run make for Google Benchmark.
+	const tlb_run_opts &o = ctx().opts;
+	if (o.min_time > 0)
+		return o.min_time;
+	if (o.quick)
+		return TLB_QUICK_MIN_TIME;
+	const double b = s->b->min_time;
+	if (b > 0)
+		return o.load > 0 && b < TLB_LOADED_MIN_TIME ? TLB_LOADED_MIN_TIME : b;
+	return TLB_DEFAULT_MIN_TIME;
 }
 
 int64_t tlb_iterations_done(tlb_state *s)
