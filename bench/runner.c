@@ -611,12 +611,12 @@ static int run_child(struct run *r, long skip, int *wstatus, bool *timed_out, lo
 		/* What the adaptive parts chose in this child, for run.json. */
 		tl_stats_t s;
 		tl_stats_get(&s);
-		char st[256];
-		int sn = snprintf(st, sizeof st, "A %u %u %u %u %llu %llu %llu %llu %u %llu\n", s.pause_ps,
+		char st[288];
+		int sn = snprintf(st, sizeof st, "A %u %u %u %u %llu %llu %llu %llu %u %llu %llu\n", s.pause_ps,
 				  s.lock_spin_max_ns, s.lock_spin_max_pauses, s.handoff_spin_ns,
 				  (unsigned long long)s.handoff_spins, (unsigned long long)s.handoff_spin_won,
 				  (unsigned long long)s.handoff_busy_cpu, (unsigned long long)s.slow_yields, s.lock_fair_ns,
-				  (unsigned long long)s.lock_handoffs);
+				  (unsigned long long)s.lock_handoffs, (unsigned long long)s.lock_yields);
 		if (write(p[1], st, (size_t)sn) < 0) {
 			/* the supervisor is gone */
 		}
@@ -670,9 +670,9 @@ static int run_child(struct run *r, long skip, int *wstatus, bool *timed_out, lo
 				/* constants: the last child's; counters: summed over the
 				 * children of a run that had to restart */
 				unsigned a, b, c, d, fair;
-				unsigned long long e, f, g, h, ho;
-				if (sscanf(line + 1, "%u %u %u %u %llu %llu %llu %llu %u %llu", &a, &b, &c, &d, &e, &f, &g, &h,
-					   &fair, &ho) == 10) {
+				unsigned long long e, f, g, h, ho, ly;
+				if (sscanf(line + 1, "%u %u %u %u %llu %llu %llu %llu %u %llu %llu", &a, &b, &c, &d, &e, &f, &g,
+					   &h, &fair, &ho, &ly) == 11) {
 					tl_stats_t *s = &r->adaptive;
 					s->pause_ps = a;
 					s->lock_spin_max_ns = b;
@@ -684,6 +684,7 @@ static int run_child(struct run *r, long skip, int *wstatus, bool *timed_out, lo
 					s->slow_yields += h;
 					s->lock_fair_ns = fair;
 					s->lock_handoffs += ho;
+					s->lock_yields += ly;
 					r->have_adaptive = true;
 				}
 			} else if (k >= 1 && k <= r->n) {
@@ -805,11 +806,12 @@ static void fill_run_json(FILE *f, struct run *r, const void *arg)
 		const tl_stats_t *s = &r->adaptive;
 		fprintf(f, ",\n  \"adaptive\": {\"pause_ps\": %u, \"lock_spin_max_ns\": %u, \"lock_spin_max_pauses\": %u, "
 			"\"handoff_spin_ns\": %u, \"handoff_spins\": %llu, \"handoff_spin_won\": %llu, "
-			"\"handoff_busy_cpu\": %llu, \"slow_yields\": %llu, \"lock_fair_ns\": %u, \"lock_handoffs\": %llu}",
+			"\"handoff_busy_cpu\": %llu, \"slow_yields\": %llu, \"lock_fair_ns\": %u, \"lock_handoffs\": %llu, "
+			"\"lock_yields\": %llu}",
 			s->pause_ps, s->lock_spin_max_ns, s->lock_spin_max_pauses, s->handoff_spin_ns,
 			(unsigned long long)s->handoff_spins, (unsigned long long)s->handoff_spin_won,
 			(unsigned long long)s->handoff_busy_cpu, (unsigned long long)s->slow_yields, s->lock_fair_ns,
-			(unsigned long long)s->lock_handoffs);
+			(unsigned long long)s->lock_handoffs, (unsigned long long)s->lock_yields);
 	}
 	fprintf(f, ",\n  \"libc_threading\": ");
 	json_str(f, r->libc_single == 0 ? "multi-threaded" : r->libc_single == 1 ? "single-threaded" : "unknown");

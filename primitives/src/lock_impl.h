@@ -18,5 +18,6 @@ bool tl__lock_defer_wake(tl_lock_t *l, struct tl__deferred_wake *d);
  * and the hand-overs since start. */
 uint64_t tl__lock_fair_ns(void);
 uint64_t tl__lock_handoffs(void);
+uint64_t tl__lock_yields(void); /* releases followed by a yield (lock.c) */
 
 #endif

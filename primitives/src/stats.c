@@ -23,6 +23,7 @@ int tl_stats_get(tl_stats_t *out)
 		.slow_yields = s.slow_yield,
 		.lock_fair_ns = (uint32_t)tl__lock_fair_ns(),
 		.lock_handoffs = tl__lock_handoffs(),
+		.lock_yields = tl__lock_yields(),
 	};
 	return 0;
 }

@@ -6,6 +6,7 @@
  * recoverable. */
 #include "sync_util.h"
 #include "threadlab/lock.h"
+#include "threadlab/stats.h"
 
 #include <linux/futex.h>
 #include <sys/syscall.h>
@@ -262,6 +263,48 @@ TEST_IMPL(lock_fair_handoff)
 		ASSERT_OK(pthread_join(t, NULL));
 		ASSERT_EQ(atomic_load(&S->lk.state), 0);
 	}
+	return 0;
+}
+
+/* Oversubscribed CPUs: a thread that keeps releasing Locks on a CPU where
+ * another thread sits in a contended acquire yields that CPU after a
+ * release (lock.c, "yield after a release"). Both threads on one CPU: the
+ * waiter blocks on `lk` (held here), and the loop below releases `other`
+ * until the yield is counted; the test's timeout bounds it. */
+static void *pinned_take_once(void *arg)
+{
+	ASSERT_OK(pthread_setaffinity_np(pthread_self(), sizeof(cpu_set_t), (cpu_set_t *)arg));
+	ASSERT_OK(tl_lock_acquire(&S->lk, true, TL_FOREVER));
+	ASSERT_OK(tl_lock_release(&S->lk));
+	return NULL;
+}
+
+TEST_IMPL(lock_yields_to_waiter_on_its_cpu)
+{
+	setup(SU_THREADS);
+	cpu_set_t one, all;
+	ASSERT_OK(pthread_getaffinity_np(pthread_self(), sizeof all, &all));
+	int cpu = sched_getcpu();
+	ASSERT(cpu >= 0);
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	ASSERT_OK(pthread_setaffinity_np(pthread_self(), sizeof one, &one));
+	tl_lock_t other = TL_LOCK_INITIALIZER;
+	tl_stats_t a, b;
+	ASSERT_OK(tl_stats_get(&a));
+	ASSERT_OK(tl_lock_acquire(&S->lk, true, TL_FOREVER));
+	pthread_t t = su_spawn(pinned_take_once, &one);
+	do {
+		for (int i = 0; i < 64; i++) {
+			ASSERT_OK(tl_lock_acquire(&other, true, TL_FOREVER));
+			ASSERT_OK(tl_lock_release(&other));
+		}
+		ASSERT_OK(tl_stats_get(&b));
+	} while (b.lock_yields == a.lock_yields);
+	ASSERT_OK(tl_lock_release(&S->lk));
+	ASSERT_OK(pthread_join(t, NULL));
+	ASSERT_OK(tl_lock_destroy(&other));
+	ASSERT_OK(pthread_setaffinity_np(pthread_self(), sizeof all, &all));
 	return 0;
 }
 
@@ -653,6 +696,7 @@ TEST_IMPL(lock_owner_killed_under_contention)
 TEST_LIST_BEGIN
 TEST_ENTRY(lock_fair_handoff)
 TEST_ENTRY(lock_fair_urgent_timeout)
+TEST_ENTRY(lock_yields_to_waiter_on_its_cpu)
 TEST_ENTRY(lock_static_initializer)
 SU_FLAG_ENTRIES(lock_init_destroy)
 SU_FLAG_ENTRIES(lock_acquire_release)

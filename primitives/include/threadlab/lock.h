@@ -42,6 +42,14 @@
  * acquires keep their own deadline). This holds for a TL_PRIVATE Lock; the
  * process-shared one has no handoff.
  *
+ * More runnable threads than CPUs: a waiter that has lost its CPU waits for
+ * the thread running there to give it up, a scheduler tick or more. So a
+ * thread that releases a TL_PRIVATE Lock while some thread of this process
+ * has sat in a contended Lock acquire on its CPU for 250 us yields the CPU
+ * (sched_yield, after the release: it holds nothing then). A thread
+ * preempted just before its acquire starts is invisible to this, so waits
+ * of a tick still happen, rarely (tl_stats_t.lock_yields counts the yields).
+ *
  * Process-shared (TL_PSHARED): the struct may live in any MAP_SHARED mapping
  * — anonymous and inherited over fork(), or a named POSIX shm object that
  * every process maps (shm_open + ftruncate + mmap; threadlab adds nothing for

@@ -52,6 +52,8 @@ typedef struct tl_stats {
 	uint32_t lock_fair_ns;       /* Lock eventual fairness: a sleeper waiting this long gets the next release
 					(learned from hand-over delays; longer on a busy machine) */
 	uint64_t lock_handoffs;      /* ... releases that handed the Lock to such a waiter */
+	uint64_t lock_yields;        /* Lock releases followed by sched_yield(): the releaser had run contended
+					500 us while a waiter sat on its CPU (oversubscribed CPUs) */
 } tl_stats_t;
 
 /* Fill *out. 0, or TL_EINVAL for NULL. */
