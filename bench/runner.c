@@ -43,6 +43,8 @@
 #if defined(__has_include)
 #if __has_include(<sys/single_threaded.h>)
 #include <sys/single_threaded.h>
+
+#define TLB_FILTER_MAX 1024 /* characters of --filter */
 #endif
 #endif
 
@@ -216,6 +218,10 @@ static void parse_cli(int argc, char **argv, struct cli *c)
 			   (v = opt_value(argc, argv, &i, "--benchmark_filter"))) {
 			if (!*v)
 				die2("--filter needs a non-empty regular expression");
+			/* Google Benchmark matches with std::regex, which recurses
+			 * per character: 20000 characters overflowed the stack */
+			if (strlen(v) > TLB_FILTER_MAX)
+				die2("--filter is %zu characters long: at most %d", strlen(v), TLB_FILTER_MAX);
 			/* --filter and --benchmark_filter are one option: a second,
 			 * different value would silently override the first */
 			if (c->filter && strcmp(c->filter, v))
@@ -459,6 +465,7 @@ struct run {
 	int rows_fd;
 	struct stat dir_st;   /* the run directory as created: a removed one is noticed */
 	int write_err;        /* errno of a CSV row the child could not write, 0 if none */
+	int out_err;          /* errno of the --benchmark_out file the child could not write, 0 if none */
 	long write_k;         /* ... and its instance */
 	bool dir_gone;        /* the run directory was removed or replaced mid-run */
 	int libc_single;      /* glibc's __libc_single_threaded in the suite child, -1 unknown */
@@ -666,6 +673,8 @@ static int run_child(struct run *r, long skip, int *wstatus, bool *timed_out, lo
 			long long extra = strtoll(end, NULL, 10);
 			if (line[0] == 'L') {
 				r->libc_single = (int)k;
+			} else if (line[0] == 'O') {
+				r->out_err = extra > 0 ? (int)extra : EIO;
 			} else if (line[0] == 'A') {
 				/* constants: the last child's; counters: summed over the
 				 * children of a run that had to restart */
@@ -988,6 +997,8 @@ static int supervise(struct run *r)
 	else if (r->write_err)
 		snprintf(error, sizeof error, "results.csv.partial: a row could not be written: %s",
 			 strerror(r->write_err));
+	else if (r->out_err)
+		snprintf(error, sizeof error, "the --benchmark_out file could not be written: %s", strerror(r->out_err));
 	int missing = 0;
 	for (int i = 0; i < r->n; i++)
 		missing += r->status[i] != ST_DONE;
@@ -1194,9 +1205,10 @@ static int open_progress(const char *dir, bool fresh)
 }
 
 /* The instances a resumed run already has: progress.txt's "I" list must be
- * this binary's, "D" instances are done; the CSV is cut back to the last
- * done instance's end (rows of one that did not finish go). */
-static void resume_state(struct run *rr, int csv_fd)
+ * this binary's, "D" instances are done. Returns the CSV offset to cut back
+ * to (the last done instance's end: rows of one that did not finish go), or
+ * -1. Checks only: the caller touches the files once this has passed. */
+static long long resume_state(struct run *rr)
 {
 	char path[PATH_MAX + 32];
 	snprintf(path, sizeof path, "%s/progress.txt", rr->dir);
@@ -1241,9 +1253,7 @@ static void resume_state(struct run *rr, int csv_fd)
 		     listed, rr->n);
 	if (keep < 0)
 		keep = first_start;
-	if (keep >= 0 && ftruncate(csv_fd, (off_t)keep) != 0)
-		die2("--resume '%s': cannot cut results.csv.partial back to its last finished row: %s", rr->dir,
-		     strerror(errno));
+	return keep;
 }
 
 /* ---------------- main ---------------- */
@@ -1364,15 +1374,30 @@ int main(int argc, char **argv)
 		const char *base = strrchr(r.dir, '/');
 		snprintf(r.run_id, sizeof r.run_id, "%.63s", base ? base + 1 : r.dir);
 		r.progress_fd = open_progress(r.dir, false);
+		/* every check before the first change: a refused resume leaves
+		 * the run as it was (a complete one keeps its results.csv) */
+		long long keep = resume_state(&r);
 		snprintf(part, sizeof part, "%s/results.csv.partial", r.dir);
 		char fin[PATH_MAX + 32];
 		snprintf(fin, sizeof fin, "%s/results.csv", r.dir);
-		if (access(part, F_OK) != 0 && rename(fin, part) != 0)
+		const bool have_part = access(part, F_OK) == 0;
+		struct stat rst;
+		if (stat(have_part ? part : fin, &rst) != 0)
 			die2("--resume '%s': no results.csv or results.csv.partial: %s", r.dir, strerror(errno));
+		if (!S_ISREG(rst.st_mode))
+			die2("--resume '%s': %s is not a regular file", r.dir, have_part ? part : fin);
+		if (keep > (long long)rst.st_size)
+			die2("--resume '%s': %s has %lld bytes, fewer than the %lld its finished benchmarks wrote: rows are "
+			     "missing, the run cannot be resumed",
+			     r.dir, have_part ? "results.csv.partial" : "results.csv", (long long)rst.st_size, keep);
+		if (!have_part && rename(fin, part) != 0)
+			die2("--resume '%s': cannot rename results.csv to results.csv.partial: %s", r.dir, strerror(errno));
 		r.rows_fd = open(part, O_WRONLY | O_APPEND | O_CLOEXEC);
 		if (r.rows_fd < 0)
 			die2("--resume '%s': cannot open %s: %s", r.dir, part, strerror(errno));
-		resume_state(&r, r.rows_fd);
+		if (keep >= 0 && ftruncate(r.rows_fd, (off_t)keep) != 0)
+			die2("--resume '%s': cannot cut results.csv.partial back to its last finished row: %s", r.dir,
+			     strerror(errno));
 		struct stat cst;
 		if (fstat(r.rows_fd, &cst) == 0 && cst.st_size == 0 && (rc = tlb_csv_write_header(r.rows_fd)) != 0)
 			die2("cannot write %s: %s", part, strerror(-rc));

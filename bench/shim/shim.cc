@@ -204,7 +204,8 @@ long started_seq;
 
 // "S k <offset>": the CSV's size as instance k starts, so the supervisor can
 // cut a crashed or unwritable instance's rows back out (whole or absent);
-// "E k <errno>": its rows could not be written; "D k": done.
+// "E k <errno>": its rows could not be written; "D k": done; "O 0 <errno>":
+// the --benchmark_out file could not be written (the supervisor fails the run).
 void progress_line(const char *tag, long k, long long extra = -1)
 {
 	int fd = ctx().opts.progress_fd;
@@ -213,7 +214,7 @@ void progress_line(const char *tag, long k, long long extra = -1)
 			   : snprintf(buf, sizeof buf, "%s %ld\n", tag, k);
 	// progress.txt first, straight from here: once the supervisor (or
 	// anyone reading stderr) hears of it, --resume will find it there.
-	if (ctx().opts.log_fd >= 0 && tag[0] != 'E' && write(ctx().opts.log_fd, buf, (size_t)n) < 0) {
+	if (ctx().opts.log_fd >= 0 && tag[0] != 'E' && tag[0] != 'O' && write(ctx().opts.log_fd, buf, (size_t)n) < 0) {
 		// a full disk: the rows' own write reports it
 	}
 	if (fd < 0)
@@ -604,10 +605,22 @@ class FileSink : public benchmark::BenchmarkReporter {
 	void Finalize() override
 	{
 		inner_->Finalize();
+		// Google Benchmark never looks at the stream: a full disk left an
+		// empty file and exit status 0. Flush here, while it is still open.
+		std::ostream &os = GetOutputStream();
+		errno = 0;
+		os.flush();
+		if (!os.good())
+			err_ = errno ? errno : EIO;
+	}
+	int error() const // errno of the failed write, 0 if none
+	{
+		return err_;
 	}
 
       private:
 	std::unique_ptr<benchmark::BenchmarkReporter> inner_;
+	int err_ = 0;
 };
 
 class CsvReporter : public benchmark::BenchmarkReporter {
@@ -1604,6 +1617,13 @@ int tlb_run(const struct tlb_run_opts *opts, int gb_argc, char **gb_argv)
 	CsvReporter rep(console.get(), file.get());
 	benchmark::RunSpecifiedBenchmarks(&rep, file.get());
 	fflush(stdout);
+	if (file && file->error()) {
+		fprintf(stderr, "tl-bench: error: cannot write --benchmark_out file '%s': %s\n",
+			benchmark::FLAGS_benchmark_out.c_str(), strerror(file->error()));
+		progress_line("O", 0, file->error()); // the rows are fine: the run fails, not a benchmark
+		if (c.opts.progress_fd < 0)
+			return -file->error();
+	}
 	return 0;
 }
 

@@ -846,6 +846,56 @@ def trust_disk_full(bench, work):
         subprocess.run(["umount", mnt], capture_output=True)
 
 
+def trust_refused_resume(bench, work):
+    """A --resume that is refused leaves the run as it was: a complete run
+    keeps its results.csv; a results.csv shorter than progress.txt says is
+    refused, never padded."""
+    out = fresh_dir(work, "trust-refuse")
+    p = run(bench, ["--quick", "--out", out, "--filter", "^selftest/(ok|args)"])
+    check(p.returncode == 0, "setup run: exit %d: %s" % (p.returncode, p.stderr))
+    d = latest(out)
+    csv_path = os.path.join(d, "results.csv")
+    with open(csv_path, "rb") as f:
+        before = f.read()
+    # options changed: run.json's argv selects other benchmarks
+    with open(os.path.join(d, "run.json")) as f:
+        js = f.read()
+    with open(os.path.join(d, "run.json"), "w") as f:
+        f.write(js.replace("^selftest/(ok|args)", "^selftest/ok"))
+    p = run(bench, ["--resume", d])
+    check(p.returncode == 2 and "options or binary changed" in p.stderr, "changed options: %r" % p.stderr)
+    check(os.path.exists(csv_path) and not os.path.exists(csv_path + ".partial"),
+          "a refused --resume moved results.csv: %r" % os.listdir(d))
+    with open(csv_path, "rb") as f:
+        check(f.read() == before, "a refused --resume changed results.csv")
+    with open(os.path.join(d, "run.json"), "w") as f:
+        f.write(js)
+    # rows missing: results.csv cut to its header
+    with open(csv_path, "wb") as f:
+        f.write(before.split(b"\n", 1)[0] + b"\n")
+    p = run(bench, ["--resume", d])
+    check(p.returncode == 2 and "rows are missing" in p.stderr and len(p.stderr.strip().splitlines()) == 1,
+          "short results.csv: exit %d: %r" % (p.returncode, p.stderr))
+    with open(csv_path, "rb") as f:
+        check(b"\0" not in f.read(), "results.csv padded with NULs")
+
+
+def trust_out_file_full(bench, work):
+    """A --benchmark_out file that cannot be written fails the run (exit 3),
+    its rows kept; the CSV is not the only output that must be whole."""
+    out = fresh_dir(work, "trust-outfull")
+    p = run(bench, ["--quick", "--out", out, "--filter", "^selftest/ok", "--benchmark_out=/dev/full"])
+    check(p.returncode == 3, "--benchmark_out=/dev/full: exit %d (want 3): %s" % (p.returncode, p.stderr[-400:]))
+    runs = [n for n in os.listdir(out) if n != "latest"]
+    check(len(runs) == 1, "run dirs: %r" % runs)
+    with open(os.path.join(out, runs[0], "run.json")) as f:
+        j = json.load(f)
+    check(j["status"] == "failed" and "--benchmark_out" in j["error"], "run.json: %r" % j)
+    p = run(bench, ["--list", "--filter", "a" * 20000])
+    check(p.returncode == 2 and "at most 1024" in p.stderr, "20000-character --filter: exit %d: %r"
+          % (p.returncode, p.stderr[-200:]))
+
+
 def test_trust(bench, work):
     p = run(bench, ["--version"])
     check(p.returncode == 0 and p.stdout.startswith("tl-bench "), "--version: %r" % p.stdout)
@@ -864,6 +914,8 @@ def test_trust(bench, work):
     trust_sigkill_resume(bench, work)
     trust_dir_removed(bench, work)
     trust_disk_full(bench, work)
+    trust_refused_resume(bench, work)
+    trust_out_file_full(bench, work)
 
 
 TESTS = {"peers": test_peers, "trust": test_trust, "cli": test_cli, "csv": test_csv, "interrupt": test_interrupt, "crash": test_crash,
