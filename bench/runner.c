@@ -281,6 +281,8 @@ static void parse_cli(int argc, char **argv, struct cli *c)
 				die2("unknown --benchmark_format '%s' (only console is supported)", v);
 			c->gb_argv[c->gb_argc++] = argv[i];
 		} else if (!strncmp(a, "--benchmark_", 12)) {
+			if (!strcmp(a, "--benchmark_out=") || !strcmp(a, "--benchmark_out"))
+				die2("--benchmark_out needs a file name (--benchmark_out=FILE)");
 			c->gb_argv[c->gb_argc++] = argv[i];
 		} else {
 			die2("unknown option '%s' (see --help)", a);

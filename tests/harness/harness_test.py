@@ -891,6 +891,8 @@ def trust_out_file_full(bench, work):
     with open(os.path.join(out, runs[0], "run.json")) as f:
         j = json.load(f)
     check(j["status"] == "failed" and "--benchmark_out" in j["error"], "run.json: %r" % j)
+    p = run(bench, ["--list", "--benchmark_out="])
+    check(p.returncode == 2 and "needs a file name" in p.stderr, "empty --benchmark_out=: %r" % p.stderr)
     p = run(bench, ["--list", "--filter", "a" * 20000])
     check(p.returncode == 2 and "at most 1024" in p.stderr, "20000-character --filter: exit %d: %r"
           % (p.returncode, p.stderr[-200:]))
