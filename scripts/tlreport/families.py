@@ -30,6 +30,7 @@ nothing is dropped silently. Matching is on the name's `/`-separated parts
   workload  any other row with a wall_s counter (the seed's other lessons,
             bench/workloads): wall time per variant and parameter set.
 """
+import math
 import re
 
 LESSON_ORDER = ("unlocked", "atomic", "lock-narrow", "lock", "join")
@@ -75,7 +76,7 @@ def percentiles(p):
     out = {}
     for k, v in p.counters.items():
         m = _PCT_RE.match(k.lower())
-        if m and isinstance(v, float):
+        if m and isinstance(v, float) and math.isfinite(v):
             out[m.group(1)] = v * _UNIT_NS[m.group(3)]
     return out
 

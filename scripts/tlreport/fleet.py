@@ -16,7 +16,7 @@ import html
 import json
 import os
 
-from . import families, ratios, results
+from . import families, inputs, ratios, results
 
 CSS = """
 body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:0 auto;max-width:1400px;
@@ -187,6 +187,7 @@ def default_output(paths):
 
 def build(paths, out_path=None):
     runs = [Run(p) for p in paths]
+    given = bool(out_path)
     out_path = out_path or default_output(paths)
     OUT_DIR[0] = os.path.dirname(os.path.abspath(out_path))
     base, nsplit = ratio_table(runs, "baseline")
@@ -221,5 +222,5 @@ def build(paths, out_path=None):
            '<meta name="viewport" content="width=device-width, initial-scale=1">'
            "<title>threadlab fleet: %s</title><style>%s</style></head>\n<body>\n%s\n</body></html>\n"
            % (esc(hosts), CSS, "\n".join(x for x in body if x)))
-    results.write_atomic(out_path, doc)
+    inputs.write_atomic(out_path, doc, "--output" if given else "output")
     return out_path, len(runs)

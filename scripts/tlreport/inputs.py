@@ -11,6 +11,7 @@ import argparse
 import csv
 import math
 import os
+import stat
 import sys
 import tempfile
 
@@ -19,18 +20,37 @@ class InputError(Exception):
     """Bad input: the executables print it and exit 2."""
 
 
-def read_text(path):
-    """The whole file as text, or InputError saying why it is not a UTF-8
-    text file (missing, a directory, unreadable, binary, UTF-16, bad bytes)."""
+# Largest input file read (a results CSV of a full run is well under 10 MiB):
+# a bigger one, or a device such as /dev/zero, is bad input, never a hang.
+MAX_INPUT_BYTES = 256 << 20
+
+
+def read_bytes(path, kind="a CSV file"):
+    """The whole content of a regular file of at most MAX_INPUT_BYTES, or
+    InputError (missing, a directory, a device or FIFO, too big, unreadable)."""
     if not os.path.exists(path):
         raise InputError("%s: no such file" % path)
     if os.path.isdir(path):
-        raise InputError("%s: is a directory, expected a CSV file" % path)
+        raise InputError("%s: is a directory, expected %s" % (path, kind))
     try:
+        # stat first: opening a FIFO would block until a writer comes.
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise InputError("%s: not a regular file (a device, FIFO or socket), expected %s"
+                             % (path, kind))
         with open(path, "rb") as f:
-            data = f.read()
+            data = f.read(MAX_INPUT_BYTES + 1)
     except OSError as e:
         raise InputError("%s: cannot read: %s" % (path, e.strerror or e))
+    if len(data) > MAX_INPUT_BYTES:
+        raise InputError("%s: larger than %d MiB, not %s of a benchmark run"
+                         % (path, MAX_INPUT_BYTES >> 20, kind))
+    return data
+
+
+def read_text(path):
+    """The whole file as text, or InputError saying why it is not a UTF-8
+    text file (missing, a directory, unreadable, binary, UTF-16, bad bytes)."""
+    data = read_bytes(path)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InputError("%s: UTF-16 text, expected UTF-8 (re-save the file as UTF-8)" % path)
     nul = data.find(b"\x00")

@@ -239,14 +239,47 @@ class PageError(results.InputError):
     pass
 
 
+def read_manifest(path):
+    """plots/index.json as scripts/plot writes it: {"plots": [{"stem": str,
+    "title": str, "caption": str, ...}], "notes": [str]}; anything else is
+    a PageError naming the file."""
+    def bad(why):
+        raise PageError("%s: %s: re-run scripts/plot" % (path, why))
+    try:
+        text = inputs.read_bytes(path, "plots/index.json").decode("utf-8")
+        doc = json.loads(text)
+    except UnicodeDecodeError as e:
+        bad("not UTF-8 text (byte at offset %d)" % e.start)
+    except RecursionError:
+        bad("not valid JSON: nested too deeply")
+    except ValueError as e:
+        bad("not valid JSON: %s" % e)
+    if not isinstance(doc, dict):
+        bad("not a plot index (expected a JSON object, got %s)" % type(doc).__name__)
+    if not isinstance(doc.get("plots", []), list):
+        bad('"plots" is not a list')
+    notes = doc.get("notes", [])
+    if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
+        bad('"notes" is not a list of strings')
+    for i, m in enumerate(doc.get("plots", [])):
+        if not isinstance(m, dict):
+            bad("plots[%d] is not an object" % i)
+        stem = m.get("stem")
+        if not isinstance(stem, str) or not stem or os.path.basename(stem) != stem:
+            bad("plots[%d]: \"stem\" is missing or not a file name" % i)
+        for k in ("title", "caption"):
+            if not isinstance(m.get(k, ""), str):
+                bad("plots[%d]: \"%s\" is not a string" % (i, k))
+    return doc
+
+
 def load_plots(plot_dir):
     """[(stem, title, caption, png_path, svg_name)] from plots/index.json, else
     every PNG in the directory. A listed file that is missing is an error."""
     manifest = os.path.join(plot_dir, "index.json")
     out, notes = [], []
     if os.path.isfile(manifest):
-        with open(manifest) as f:
-            doc = json.load(f)
+        doc = read_manifest(manifest)
         notes = doc.get("notes", [])
         for m in doc.get("plots", []):
             png = os.path.join(plot_dir, m["stem"] + ".png")
@@ -430,11 +463,9 @@ def build(run_dir, csv_path=None, plot_dir=None, tsan=None, out_path=None):
            '<meta name="viewport" content="width=device-width, initial-scale=1">'
            '<title>threadlab run %s</title><style>%s</style></head>\n<body>\n%s\n</body></html>\n'
            % (esc(run_id), CSS, "\n".join(body)))
+    flag = "--output" if out_path else "output"
     out_path = out_path or os.path.join(run_dir, "index.html")
-    tmp = out_path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(doc)
-    os.replace(tmp, out_path)
+    inputs.write_atomic(out_path, doc, flag)
     return out_path, len(plots)
 
 
@@ -458,7 +489,7 @@ def main(argv=None):
         return fleet_main(args)
     args.run_dir = args.run_dir[0]
     try:
-        if args.output:
+        if args.output is not None:
             inputs.check_out_file(args.output, "--output")
         path, n = build(args.run_dir, args.csv, args.plots, args.tsan, args.output)
     except results.InputError as e:
@@ -499,6 +530,8 @@ def fleet_main(args):
         results.die("--csv, --plots and --tsan take one run directory, not %d" % len(args.run_dir),
                     "report-page")
     try:
+        if args.output is not None:
+            inputs.check_out_file(args.output, "--output")
         path, n = fleet.build(args.run_dir, args.output)
     except (results.InputError, OSError, ValueError) as e:
         results.die(e, "report-page")

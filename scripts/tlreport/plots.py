@@ -11,6 +11,7 @@ import json
 import math
 import os
 import sys
+import tempfile
 import textwrap
 
 import matplotlib
@@ -113,6 +114,17 @@ def paired_series(pts, labeler, group_of, value=None):
     return out
 
 
+def counter(p, k):
+    """A counter as a finite number, or None: absent, text (final_n=lots), inf
+    or NaN are not drawn (the CSV reader keeps such values as they are)."""
+    v = p.counters.get(k)
+    return v if isinstance(v, float) and math.isfinite(v) else None
+
+
+def fmt_num(v):
+    return "?" if v is None else "%g" % v
+
+
 def secs(p):
     """Time per operation in seconds (a ns_per_op / ops-per-second counter
     when the benchmark reports one, else real_ns; see results.Point)."""
@@ -160,24 +172,25 @@ class Plotter:
         foot = "\n".join(textwrap.wrap(results.footnote(rows), 170))
         fig.text(0.0, -0.01, foot, fontsize=7, color="#555555", ha="left", va="top",
                  transform=fig.transFigure)
-        os.makedirs(self.out, exist_ok=True)
         files = []
-        for ext in ("png", "svg"):
-            path = os.path.join(self.out, "%s.%s" % (stem, ext))
-            fig.savefig(path, dpi=110 if ext == "png" else None, bbox_inches="tight")
-            files.append(os.path.basename(path))
-        plt.close(fig)
+        try:
+            make_out_dir(self.out)
+            for ext in ("png", "svg"):
+                path = os.path.join(self.out, "%s.%s" % (stem, ext))
+                savefig_atomic(fig, path, ext)
+                files.append(os.path.basename(path))
+        finally:
+            plt.close(fig)
         self.manifest.append({"stem": stem, "title": title, "family": family,
                               "caption": caption, "files": files, "_used": used})
         if not self.quiet:
             print("plot: wrote %s.{png,svg}" % os.path.join(self.out, stem))
 
     def write_manifest(self):
-        with open(os.path.join(self.out, "index.json"), "w") as f:
-            plots = [{k: v for k, v in m.items() if not k.startswith("_")} for m in self.manifest]
-            json.dump({"csv": os.path.abspath(self.csv_path), "plots": plots,
-                       "notes": self.notes}, f, indent=2)
-            f.write("\n")
+        plots = [{k: v for k, v in m.items() if not k.startswith("_")} for m in self.manifest]
+        text = json.dumps({"csv": os.path.abspath(self.csv_path), "plots": plots,
+                           "notes": self.notes}, indent=2) + "\n"
+        inputs.write_atomic(os.path.join(self.out, "index.json"), text, "--out")
 
     # ---- helpers ----
     def pin_style(self, p):
@@ -630,13 +643,13 @@ class Plotter:
             series.setdefault(impl_label(p, True), []).append(p)
         impls = sorted(series)  # a colour per implementation and pin policy
         threads = sorted({p.threads for p in pts})
-        for ax, counter, label in ((axes[0], "jain", "Jain's fairness index"),
+        for ax, name, label in ((axes[0], "jain", "Jain's fairness index"),
                                    (axes[1], "min_max", "min / max acquisitions per thread")):
             for lab, ps in sorted(series.items()):
-                ps = sorted((p for p in ps if isinstance(p.counters.get(counter), float)),
+                ps = sorted((p for p in ps if counter(p, name) is not None),
                             key=lambda p: p.threads)
                 if ps:
-                    ax.plot([p.threads for p in ps], [p.counters[counter] for p in ps],
+                    ax.plot([p.threads for p in ps], [counter(p, name) for p in ps],
                             marker="o", label=lab, ls=self.pin_style(ps[0]),
                             color="C%d" % (impls.index(lab) % 10))
             self.shade_oversub(ax, threads)
@@ -665,6 +678,14 @@ class Plotter:
                           key=lambda x: (families.PATTERNS + (x,)).index(x))
         caps = sorted({families.queue_capacity(p) for p in pts},
                       key=lambda c: (1, 0) if c == "unbounded" else (0, int(c)) if c.isdigit() else (2, c))
+        # a rate needs a positive time: a real_ns of 0 has none (not drawn)
+        drop = [p for p in pts if not p.items_per_second and not (p.real_ns or 0) > 0]
+        if drop:
+            self.note("%d queue point(s) with neither items_per_second nor a positive real_ns: "
+                      "not drawn (%s)" % (len(drop), drop[0].label()))
+            pts = [p for p in pts if p not in drop]
+            if not pts:
+                return
         use_items = all(p.items_per_second for p in pts)
         fig, axes = plt.subplots(1, len(patterns), figsize=(5.2 * len(patterns), 4.6),
                                  squeeze=False, constrained_layout=True)
@@ -772,13 +793,15 @@ class Plotter:
             ps.sort(key=lambda p: (order.index(families.lesson_variant(p))
                                    if families.lesson_variant(p) in order else 99, p.variant))
             names = [families.lesson_variant(p) or p.variant for p in ps]
-            wall = [p.counters["wall_s"] if isinstance(p.counters.get("wall_s"), float)
-                    else secs(p) for p in ps]
-            lost = [p.counters.get("lost_updates") for p in ps]
-            lost = [(v if isinstance(v, float) else
-                     (p.counters.get("final_n", 0) - p.counters.get("expected_n", 0)))
-                    for v, p in zip(lost, ps)]
-            colors = ["#c44e52" if v else "#55a868" for v in lost]
+            wall = [counter(p, "wall_s") if (counter(p, "wall_s") or 0) > 0 else secs(p) for p in ps]
+            lost = []
+            for p in ps:
+                v = counter(p, "lost_updates")
+                if v is None and counter(p, "final_n") is not None and counter(p, "expected_n") is not None:
+                    v = counter(p, "final_n") - counter(p, "expected_n")
+                lost.append(v)  # None: not known (no usable counters), drawn grey
+            colors = ["#999999" if v is None else "#c44e52" if v else "#55a868" for v in lost]
+            lost = [v or 0.0 for v in lost]
             b = ax_t.bar(names, wall, color=colors)
             ax_t.bar_label(b, labels=[fmt_s(v) for v in wall], fontsize=8)
             self.bar_time_axis(ax_t, "y", wall, "wall time of the whole run")
@@ -790,8 +813,8 @@ class Plotter:
                 label += " [%s]" % key[1]
             ax_t.set_title("time: " + label, fontsize=10)
             b = ax_l.bar(names, lost, color=colors)
-            finals = ["n=%g (want %g)" % (p.counters.get("final_n", float("nan")),
-                                           p.counters.get("expected_n", float("nan"))) for p in ps]
+            finals = ["n=%s (want %s)" % (fmt_num(counter(p, "final_n")), fmt_num(counter(p, "expected_n")))
+                      for p in ps]
             ax_l.bar_label(b, labels=finals, fontsize=7)
             ax_l.set_ylabel("lost updates (final n - expected n)")
             top = max(lost + [1.0])
@@ -821,8 +844,8 @@ class Plotter:
             for p in ps:
                 labels.append(p.variant + ("  " + families.params_pretty(p) if p.params else "")
                               + _run_suffix(p))
-                w = p.counters["wall_s"]
-                vals.append(w if isinstance(w, float) and w > 0 else secs(p))
+                w = counter(p, "wall_s")
+                vals.append(w if w is not None and w > 0 else secs(p))
             variants = sorted({p.variant for p in ps})
             colors = ["C%d" % (variants.index(p.variant) % 10) for p in ps]
             fig, ax = plt.subplots(figsize=(10, 1.4 + 0.42 * len(ps)), constrained_layout=True)
@@ -838,29 +861,38 @@ class Plotter:
                       "and parameter set; its counters (final state, counts) are in the CSV."
                       % name)
 
-    def remove_previous(self):
-        """Delete the plots a previous run of this script listed in index.json
+    def previous_files(self):
+        """The plot files a previous run of this script listed in index.json
         (only those: the directory may hold other files)."""
-        old = os.path.join(self.out, "index.json")
         try:
-            with open(old) as f:
+            with open(os.path.join(self.out, "index.json"), encoding="utf-8") as f:
                 doc = json.load(f)
-        except (OSError, ValueError):
-            return
-        for m in doc.get("plots", []):
-            for name in m.get("files", []):
-                path = os.path.join(self.out, os.path.basename(name))
-                if os.path.isfile(path):
+            return {os.path.basename(name) for m in doc.get("plots", [])
+                    for name in m.get("files", []) if isinstance(name, str)}
+        except (OSError, ValueError, AttributeError, TypeError, RecursionError):
+            return set()
+
+    def remove_previous(self, old):
+        """Delete the previous run's plots this run did not redraw: only once
+        the new plots and index.json are all written."""
+        new = {name for m in self.manifest for name in m["files"]}
+        for name in sorted(old - new):
+            path = os.path.join(self.out, name)
+            if os.path.isfile(path):
+                try:
                     os.remove(path)
-        os.remove(old)
+                except OSError:
+                    pass
 
     def run(self):
-        self.remove_previous()
+        old = self.previous_files()
         for fn in (self.plot_lesson, self.plot_workloads, self.plot_scaling, self.plot_ratios,
                    self.plot_handoff, self.plot_wakeup, self.plot_fairness, self.plot_queue, self.plot_executor,
                    self.plot_start, self.plot_timer):
             try:
                 fn()
+            except inputs.InputError:
+                raise  # an output that cannot be written: the run failed
             except Exception as e:  # one family's bug must not cost the others
                 if os.environ.get("TLREPORT_DEBUG"):
                     raise
@@ -872,7 +904,9 @@ class Plotter:
         if errored:
             self.note("%d benchmark(s) errored or skipped, not plotted: %s"
                       % (len(errored), ", ".join(errored[:5]) + (" ..." if len(errored) > 5 else "")))
-        self.write_manifest()
+        if self.manifest or self.failed:
+            self.write_manifest()
+            self.remove_previous(old)
         return self.manifest
 
 
@@ -882,6 +916,38 @@ def _run_suffix(p):
     s = " (%s)" % p.mode if p.mode != "threads" else ""
     s += results.pin_suffix(p)
     return s + (" [%s]" % p.peer if p.peer != "c" else "")
+
+
+def make_out_dir(out):
+    try:
+        os.makedirs(out, exist_ok=True)
+    except OSError as e:
+        raise inputs.InputError("--out %s: cannot create output directory: %s" % (out, e.strerror or e))
+
+
+def savefig_atomic(fig, path, ext):
+    """fig as path (png or svg), written whole or not at all: a temporary
+    file in the same directory, then rename (a reader, or a full disk, never
+    leaves a truncated plot in place of the previous one)."""
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), suffix=".tmp",
+                                   dir=os.path.dirname(path) or ".")
+        with os.fdopen(fd, "wb") as f:
+            fig.savefig(f, format=ext, dpi=110 if ext == "png" else None, bbox_inches="tight")
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~inputs._umask())
+        os.replace(tmp, path)
+        tmp = None
+    except OSError as e:
+        raise inputs.InputError("%s: cannot write: %s" % (path, e.strerror or e))
+    finally:
+        if tmp:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
 
 
 def _safe(s):
@@ -899,7 +965,14 @@ def main(argv=None):
     try:
         inputs.check_out_dir(out if args.out is None else args.out, "--out")
         pl = Plotter(args.csv, out, args.quiet)
+        created = not os.path.isdir(out)
+        make_out_dir(out)
         manifest = pl.run()
+        if created and not manifest and not pl.failed:
+            try:
+                os.rmdir(out)  # nothing drawn: leave no empty directory behind
+            except OSError:
+                pass
     except results.InputError as e:
         results.die(e, "plot")
     if not manifest and not pl.failed:

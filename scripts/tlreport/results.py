@@ -122,6 +122,10 @@ def load(path):
         raise InputError("%s: empty file (no header row; expected columns: %s)"
                          % (path, ",".join(COLUMNS)))
     header = [h.strip() for h in header]
+    dup = sorted({h for h in header if header.count(h) > 1})
+    if dup:
+        raise InputError("%s: duplicate column%s in the header: %s" % (
+            path, "s" if len(dup) > 1 else "", ", ".join(repr(h) for h in dup)))
     reader.fieldnames = header
     missing = [c for c in COLUMNS if c not in header]
     if missing:
@@ -153,7 +157,10 @@ def load_any(path):
     if os.path.isfile(path) and gbjson.looks_like(path):
         def error(msg):
             raise InputError(msg)
-        rows = [Row(raw, where) for raw, where in gbjson.load_raw(path, error)]
+        rows = []
+        for raw, where in gbjson.load_raw(path, error):
+            check_raw_row(raw, where)  # the same number checks as a CSV row
+            rows.append(Row(raw, where))
         if not rows:
             raise InputError("%s: no benchmarks in this Google Benchmark JSON" % path)
         return rows
@@ -244,13 +251,13 @@ class Point:
         self.time_ns, self.time_source = self.real_ns, "real_ns"
         for k in NS_PER_OP_COUNTERS:
             v = self.counters.get(k)
-            if isinstance(v, float) and v > 0:
+            if isinstance(v, float) and 0 < v < math.inf:
                 self.time_ns, self.time_source = v, k
                 break
         else:
             for k in OPS_PER_SEC_COUNTERS:
                 v = self.counters.get(k)
-                if isinstance(v, float) and v > 0:
+                if isinstance(v, float) and 0 < v < math.inf:
                     self.time_ns, self.time_source = 1e9 / v, "1/" + k
                     break
 

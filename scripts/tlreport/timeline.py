@@ -270,8 +270,18 @@ def main(argv=None):
     if not os.path.isdir(args.run_dir):
         print("timelines: %s: no such run directory" % args.run_dir, file=sys.stderr)
         return 2
-    if not os.access(exe, os.X_OK):
-        print("timelines: %s: no tl-workload there (make build, or --tl-workload PATH)" % exe, file=sys.stderr)
+    if not (os.path.isfile(exe) and os.access(exe, os.X_OK)):
+        print("timelines: %s: no tl-workload there (not an executable file; make build, or "
+              "--tl-workload PATH)" % exe, file=sys.stderr)
+        return 2
+    traces = os.path.join(args.run_dir, TRACE_SUBDIR)
+    if os.path.exists(traces) and not os.path.isdir(traces):
+        print("timelines: %s: exists and is not a directory (the traces go there)" % traces,
+              file=sys.stderr)
+        return 2
+    if not os.access(traces if os.path.isdir(traces) else args.run_dir, os.W_OK | os.X_OK):
+        print("timelines: %s: not writable (read-only or no permission)"
+              % (traces if os.path.isdir(traces) else args.run_dir), file=sys.stderr)
         return 2
     bad = 0
     for stem, ok, msg in record(args.run_dir, exe):

@@ -235,6 +235,30 @@ class Compare(TmpDir):
         self.assertEqual(r.returncode, 2)
         self.assertIn("badnum.csv:2: column real_ns: 'fast' is not a number", r.stderr)
 
+    def test_device_or_fifo_input_exits_2_without_reading_it(self):
+        """/dev/zero would be read forever: a non-regular file is refused."""
+        fifo = os.path.join(self.tmp, "fifo.csv")
+        os.mkfifo(fifo)
+        for bad in ("/dev/zero", fifo):
+            with self.subTest(bad=bad):
+                r = run([script("compare"), RESULTS, bad])
+                self.assertEqual(r.returncode, 2, r.stderr)
+                self.assertEqual(r.stderr.strip().splitlines(),
+                                 ["compare: error: %s: not a regular file (a device, FIFO or socket), "
+                                  "expected a CSV file" % bad])
+
+    def test_duplicate_column_exits_2_naming_it(self):
+        with open(RESULTS) as f:
+            lines = f.read().splitlines()
+        lines = [lines[0] + ",name"] + [l + ",zzz" for l in lines[1:]]
+        path = os.path.join(self.tmp, "dup.csv")
+        with open(path, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        r = run([script("compare"), path, RESULTS])
+        self.assertEqual(r.returncode, 2)
+        self.assertEqual(r.stderr.strip().splitlines(),
+                         ["compare: error: %s: duplicate column in the header: 'name'" % path])
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -155,6 +155,45 @@ class CompareGoogleBenchmark(TmpDir):
         self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
         self.assertIn("real_time", r.stderr)
 
+    def test_malformed_gb_fields_exit_2_naming_file_and_field(self):
+        """Wrong types and out-of-range numbers are bad input (exit 2, one
+        line naming file and field), never an internal error (exit 3) or a
+        comparison showing inf (exit 0): the CSV path's number checks."""
+        entry = '{"name": "x", "iterations": 10, "real_time": 1.0, "cpu_time": 1.0, %s}'
+        big = "1" + "0" * 400
+        cases = (('"items_per_second": "fast"', "items_per_second"),
+                 ('"time_unit": ["ns"]', "time_unit"),
+                 ('"run_name": 5', "run_name"),
+                 ('"error_occurred": true, "error_message": {"a": 1}', "error_message"),
+                 ('"threads": 1e400', "threads"),
+                 ('"threads": 0', "threads"),
+                 ('"label": ["l"]', "label"),
+                 ('"c": %s' % big, "field c"),
+                 ('"bytes_per_second": -1', "bytes_per_second"))
+        docs = [("case%d" % i, '{"benchmarks": [%s]}' % (entry % field), text)
+                for i, (field, text) in enumerate(cases)]
+        for field, text in (('"real_time": %s' % big, "real_time"), ('"real_time": Infinity', "real_time"),
+                            ('"real_time": 1e400', "real_time"), ('"real_time": -5', "real_time"),
+                            ('"real_time": true', "real_time")):
+            docs.append((field, '{"benchmarks": [{"name": "x", "iterations": 10, %s, "cpu_time": 1}]}'
+                         % field, text))
+        docs.append(("deep", '{"benchmarks": ' + "[" * 100000 + "]" * 100000 + "}", "nested too deeply"))
+        for i, (label, doc, text) in enumerate(docs):
+            with self.subTest(case=label):
+                path = os.path.join(self.tmp, "bad%d.json" % i)
+                with open(path, "w") as f:
+                    f.write(doc)
+                r = run([script("compare"), path, GB_A])
+                self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+                self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
+                self.assertNotIn("internal error", r.stderr)
+                self.assertIn("bad%d.json" % i, r.stderr)
+                self.assertIn(text, r.stderr)
+        r = run([script("compare"), os.path.join(self.tmp, "bad0.json"), GB_A])
+        self.assertIn("bad0.json: benchmarks[0]: field items_per_second: 'fast' is not a number", r.stderr)
+        r = run([script("compare"), os.path.join(self.tmp, "bad%d.json" % (len(cases) + 1)), GB_A])
+        self.assertIn("real_time: inf is not a finite number", r.stderr)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -86,6 +86,19 @@ class Fleet(TmpDir):
         r = run([script("report-page"), a, b, "--tsan", a])
         self.assertEqual(r.returncode, 2)
 
+    def test_bad_output_is_one_clear_line(self):
+        reports, a, b = fleet_runs(self)
+        for out, text in ((a, "--output %s: is a directory, expected a file name" % a),
+                          (os.path.join(self.tmp, "nodir", "x.html"), "--output %s: directory %s does not exist"
+                           % (os.path.join(self.tmp, "nodir", "x.html"), os.path.join(self.tmp, "nodir"))),
+                          ("", "--output needs a file name")):
+            with self.subTest(out=out):
+                r = run([script("report-page"), a, b, "-o", out])
+                self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+                self.assertEqual(r.stderr.strip().splitlines(), ["report-page: error: " + text])
+                self.assertFalse(os.path.exists(os.path.join(reports, "fleet.html")))
+        self.assertEqual(sorted(os.listdir(reports)), ["host-a", "host-b"])  # no temporary files
+
     def test_renders_in_chromium(self):
         if not pagecheck.find_chromium():
             self.skipTest("chromium not installed")

@@ -102,6 +102,34 @@ class Page(TmpDir):
         self.assertIn("run scripts/plot", r.stderr)
         self.assertNotIn("Traceback", r.stderr)
 
+    def test_malformed_plot_index_exits_2_naming_it(self):
+        run_dir = make_run(self)
+        index = os.path.join(run_dir, "plots", "index.json")
+        for doc in (b"[]", b'{"plots": [{"title": "x"}]}', b'{"plots": [{"stem": 5}]}',
+                    b'{"plots": "abc"}', b'{"plots": [], "notes": [1, 2]}',
+                    b'{"plots": [{"stem": "handoff", "title": ["x"]}]}', bytes(range(256)),
+                    b'{"plots": ' + b"[" * 100000 + b"]" * 100000 + b"}"):
+            with self.subTest(doc=doc[:40]):
+                with open(index, "wb") as f:
+                    f.write(doc)
+                r = run([script("report-page"), run_dir])
+                self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+                self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
+                self.assertIn(index + ": ", r.stderr)
+                self.assertNotIn("internal error", r.stderr)
+                self.assertFalse(os.path.exists(os.path.join(run_dir, "index.html")))
+
+    def test_bad_output_is_refused_before_writing(self):
+        run_dir = make_run(self)
+        for out, text in ((run_dir, "is a directory"),
+                          (os.path.join(self.tmp, "nodir", "x.html"), "does not exist"),
+                          ("", "--output needs a file name")):
+            with self.subTest(out=out):
+                r = run([script("report-page"), run_dir, "-o", out])
+                self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+                self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
+                self.assertIn(text, r.stderr)
+
 
 if __name__ == "__main__":
     unittest.main()

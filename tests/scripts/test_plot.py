@@ -121,6 +121,94 @@ class Plot(TmpDir):
             self.assertEqual([m["stem"] for m in json.load(f)["plots"]],
                              ["lesson_lock_join_unlocked", "ratio_baseline"])
 
+    def edited_fixture(self, keep, edit, name):
+        """Fixture rows whose primitive satisfies keep, each passed to
+        edit(row dict) (which changes it in place)."""
+        import csv
+        with open(RESULTS, newline="") as f:
+            r = csv.DictReader(f)
+            header = r.fieldnames
+            rows = [row for row in r if keep(row["primitive"])]
+        for row in rows:
+            edit(row)
+        return self.write_csv(name, header, [[row[c] for c in header] for row in rows])
+
+    def test_unusable_values_are_not_drawn_and_no_family_fails(self):
+        """Values the CSV check lets through (text or inf counters, a real_ns
+        of 0) are skipped, never a family that fails (exit 1)."""
+        import re
+
+        def counters(row):
+            if "lockjoin/unlocked" in row["name"]:
+                row["counters"] = re.sub(r"final_n=[^;]*", "final_n=lots", row["counters"])
+            row["counters"] = re.sub(r"wall_s=[^;]*", "wall_s=inf", row["counters"])
+
+        def zero(row):
+            if "queue/spsc/pin:compact/cap:1/" in row["name"]:
+                row["real_ns"], row["items_per_second"] = "0", ""
+        for name, keep, edit, drawn in (
+                ("counters.csv", lambda p: p in ("lockjoin", "deadlock"), counters,
+                 ["lesson_lock_join_unlocked", "workload_deadlock"]),
+                ("zero.csv", lambda p: p == "queue", zero, ["queue"])):
+            with self.subTest(csv=name):
+                out = os.path.join(self.tmp, name + "-plots")
+                r = self.plot(self.edited_fixture(keep, edit, name), out)
+                self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+                self.assertNotIn("failed", r.stderr)
+                for stem in drawn:
+                    self.assertTrue(os.path.isfile(os.path.join(out, stem + ".png")), stem)
+        self.assertIn("1 queue point(s) with neither items_per_second nor a positive real_ns", r.stdout)
+
+    def test_nothing_plottable_or_bad_out_dir_says_so(self):
+        one = self.fixture_subset(lambda p: p == "native", "native.csv")
+        out = os.path.join(self.tmp, "p")
+        r = self.plot(one, out)
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertEqual(r.stderr.strip().splitlines(),
+                         ["plot: error: %s: no plot could be drawn from these rows" % one])
+        self.assertFalse(os.path.exists(out))
+        r = self.plot(RESULTS, "/proc/x")
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
+        self.assertIn("--out /proc/x:", r.stderr)
+        self.assertNotIn("index.json", r.stderr)
+
+    def test_failed_write_keeps_the_previous_plots(self):
+        """A full disk (here: a file size limit) is a failed run with one
+        line, and the previous plots and index.json are left whole."""
+        import resource
+        import signal
+        import subprocess
+        lesson = self.fixture_subset(lambda p: p == "lockjoin", "lesson.csv")
+        out = os.path.join(self.tmp, "p")
+        self.assertEqual(self.plot(lesson, out).returncode, 0)
+        before = {}
+        for name in os.listdir(out):
+            with open(os.path.join(out, name), "rb") as f:
+                before[name] = f.read()
+
+        def small_files():
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+        r = subprocess.run([self.py, script("plot"), "-q", lesson, "--out", out], text=True,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=small_files,
+                           timeout=600)
+        self.assertNotEqual(r.returncode, 0, r.stdout)
+        self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
+        self.assertIn("cannot write", r.stderr)
+        self.assertNotIn("Traceback", r.stderr)
+        after = {}
+        for name in os.listdir(out):
+            with open(os.path.join(out, name), "rb") as f:
+                after[name] = f.read()
+        self.assertEqual(sorted(after), sorted(before), "no temporary file left, none removed")
+        self.assertTrue(after == before, "the previous plots are unchanged")
+        # a successful run replaces them, and removes the plots it did not redraw
+        handoff = self.fixture_subset(lambda p: p in ("event", "futex"), "handoff.csv")
+        self.assertEqual(self.plot(handoff, out).returncode, 0)
+        self.assertTrue(os.path.isfile(os.path.join(out, "handoff.png")))
+        self.assertFalse(os.path.exists(os.path.join(out, "lesson_lock_join_unlocked.png")))
+
     def test_classification_of_fixture_rows(self):
         from tlreport import families, results
         pts = [p for p in results.points(results.load(RESULTS)) if p.ok]

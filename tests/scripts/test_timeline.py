@@ -82,6 +82,27 @@ class Timeline(TmpDir):
         r = run([script("timelines"), self.tmp, "--tl-workload", os.path.join(self.tmp, "none")])
         self.assertEqual(r.returncode, 2)
         self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
+        # a directory is not an executable
+        r = run([script("timelines"), self.tmp, "--tl-workload", self.tmp])
+        self.assertEqual(r.returncode, 2)
+        self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
+        self.assertIn("not an executable file", r.stderr)
+        # RUN_DIR/traces is a file: said, not a traceback, and the file is kept
+        traces = os.path.join(self.tmp, "traces")
+        with open(traces, "w") as f:
+            f.write("keep")
+        r = run([script("timelines"), self.tmp, "--tl-workload", "/bin/true"])
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertEqual(r.stderr.strip().splitlines(),
+                         ["timelines: %s: exists and is not a directory (the traces go there)" % traces])
+        with open(traces) as f:
+            self.assertEqual(f.read(), "keep")
+        # argparse errors: one line too
+        for args in ([], [self.tmp, "--bogus"]):
+            r = run([script("timelines")] + args)
+            self.assertEqual(r.returncode, 2)
+            self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
+            self.assertNotIn("usage:", r.stderr)
 
 
 class TimelineInChromium(TmpDir):
