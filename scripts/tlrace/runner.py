@@ -49,7 +49,9 @@ memory mapping", "memory layout is incompatible"), the run is repeated under
 `setarch <arch> -R` (ASLR off for that process tree only) and every later
 run uses it too; the output says so.
 """
+import argparse
 import hashlib
+import math
 import os
 import random
 import re
@@ -80,6 +82,143 @@ _SELF_REEXEC = "Re-execing with fixed virtual address space"
 
 class UsageError(Exception):
     """A bad invocation: exit status 2, never a verdict."""
+
+
+# --- command-line checks (shared with tsan-suite) ----------------------------
+
+class Parser(argparse.ArgumentParser):
+    """argparse with the repository's convention for bad input: one line
+    on stderr ("<prog>: error: ..."), exit status 2, no usage dump."""
+
+    def error(self, message):
+        self.exit(2, "%s: error: %s\n" % (self.prog, message))
+
+
+def number(name, kind=float, minimum=None, above=None):
+    """argparse type: a finite number (nan and inf refused), >= minimum or
+    > above; the message names the value as given."""
+    def parse(text):
+        try:
+            v = kind(text)
+        except ValueError:
+            v = None
+        if v is None or (kind is float and not math.isfinite(v)) or \
+                (minimum is not None and v < minimum) or (above is not None and v <= above):
+            what = "an integer" if kind is int else "a finite number"
+            if minimum is not None:
+                what += " >= %g" % minimum
+            if above is not None:
+                what += " > %g" % above
+            raise argparse.ArgumentTypeError("%s must be %s, got '%s'" % (name, what, text))
+        return v
+    return parse
+
+
+def shell_words(name):
+    """argparse type: shlex.split of the value, with quoting errors as
+    bad input."""
+    def parse(text):
+        try:
+            return shlex.split(text)
+        except ValueError as e:
+            raise argparse.ArgumentTypeError("cannot split '%s' into shell words: %s" % (
+                text, e))
+    return parse
+
+
+def report_path_problem(path, out_dir=None):
+    """Why a report cannot be written at `path` (a message naming it), or
+    None: checked before any run, so a bad path is not found at the end.
+    Missing parent directories are created now (the writers would create
+    them at the end); a file directly in out_dir (made later) is fine."""
+    if not path:
+        return "empty report path"
+    if os.path.isdir(path):
+        return "'%s' is a directory" % path
+    parent = os.path.dirname(os.path.abspath(path))
+    if out_dir and parent == os.path.abspath(out_dir):
+        return None
+    if os.path.exists(parent) and not os.path.isdir(parent):
+        return "cannot write '%s': %s is not a directory" % (path, parent)
+    try:
+        os.makedirs(parent, exist_ok=True)
+    except OSError as e:
+        return "cannot write '%s': cannot create directory %s: %s" % (
+            path, parent, e.strerror or e)
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return "cannot write '%s': directory %s is not writable" % (path, parent)
+    return None
+
+
+def out_dir_problem(path):
+    """Why `path` cannot be (made) the run directory, or None."""
+    if path == "":
+        return "--out must not be empty"
+    if os.path.exists(path) and not os.path.isdir(path):
+        return "--out '%s' exists and is not a directory" % path
+    return None
+
+
+# --- the children: killed with us ------------------------------------------
+# Every run (and CPU hog) is started in its own process group and listed
+# here while it lives. On SIGTERM, SIGINT or SIGHUP the handler kills each
+# group, reaps the direct children and exits 128+signal: nothing is left
+# running behind a killed tsan-run / tsan-suite. A signal that arrives while
+# a thread is between fork and listing its child is finished by that thread
+# once the child is listed.
+
+_live = {}               # pid (= process group) -> Popen
+_live_lock = threading.Lock()
+_spawning = [0]          # threads inside _popen
+_stop_signal = [None]
+_stop_prog = ["tsan-run"]
+
+
+def _stop_now(signum):
+    for pid in list(_live):
+        _kill_group(pid)
+    for pid in list(_live):
+        try:
+            os.waitpid(pid, 0)
+        except (ChildProcessError, OSError):
+            pass
+    try:
+        os.write(2, ("%s: stopped by signal %d; its runs were killed\n" % (
+            _stop_prog[0], signum)).encode())
+    except OSError:
+        pass
+    os._exit(128 + signum)
+
+
+def _on_signal(signum, _frame):
+    _stop_signal[0] = signum
+    if _spawning[0] == 0:
+        _stop_now(signum)
+
+
+def install_stop_handlers(prog):
+    _stop_prog[0] = prog
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, _on_signal)
+
+
+def _popen(argv, **kw):
+    """subprocess.Popen in a new session, listed in _live until _forget()."""
+    with _live_lock:
+        _spawning[0] += 1
+    try:
+        p = subprocess.Popen(argv, start_new_session=True, **kw)
+        _live[p.pid] = p
+        return p
+    finally:
+        with _live_lock:
+            _spawning[0] -= 1
+        if _stop_signal[0] is not None:
+            _stop_now(_stop_signal[0])
+
+
+def _forget(p):
+    _live.pop(p.pid, None)
 
 
 @dataclass
@@ -414,10 +553,9 @@ def _start_hog(cpus):
     """A CPU hog on the run's CPUs: the kernel then preempts the program's
     threads at times no program decides."""
     try:
-        return subprocess.Popen(["taskset", "-c", ",".join(map(str, cpus)), "sh", "-c",
-                                 "while :; do :; done"], stdin=subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                start_new_session=True)
+        return _popen(["taskset", "-c", ",".join(map(str, cpus)), "sh", "-c",
+                       "while :; do :; done"], stdin=subprocess.DEVNULL,
+                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     except OSError:
         return None
 
@@ -502,6 +640,7 @@ def _run_once(env: Env, case: Case, detector: str, i: int, run: Run, stem: str):
         if hog is not None:
             _kill_group(hog.pid)
             hog.wait()
+            _forget(hog)
     run.seconds = time.monotonic() - t0
     run.logs = _logs_of(env.raw, stem)
 
@@ -511,9 +650,8 @@ def _spawn(case: Case, run: Run, full, penv):
         out.write(("$ %s\n" % " ".join(shlex.quote(a) for a in full)).encode())
         out.flush()
         try:
-            p = subprocess.Popen(full, cwd=case.cwd, env=penv, stdin=subprocess.DEVNULL,
-                                 stdout=out, stderr=subprocess.STDOUT,
-                                 start_new_session=True)
+            p = _popen(full, cwd=case.cwd, env=penv, stdin=subprocess.DEVNULL,
+                       stdout=out, stderr=subprocess.STDOUT)
         except OSError as e:
             run.returncode = 127
             out.write(("cannot start: %s\n" % e).encode())
@@ -528,6 +666,7 @@ def _spawn(case: Case, run: Run, full, penv):
                        "process group)\n" % case.timeout).encode())
         finally:
             _kill_group(p.pid)  # stragglers left in the group
+            _forget(p)
 
 
 def _kill_group(pgid):
@@ -729,7 +868,6 @@ def _git_toplevel(path):
 
 
 def main(argv=None):
-    import argparse
     import sys
     from collections import OrderedDict
     from . import report, supp
@@ -741,11 +879,11 @@ def main(argv=None):
         opts, prog = argv[:k], argv[k + 1:]
     else:
         opts, prog = argv, []
-    ap = argparse.ArgumentParser(prog="tsan-run", usage=USAGE, description=DESCRIPTION)
+    ap = Parser(prog="tsan-run", usage=USAGE, description=DESCRIPTION)
     ap.add_argument("--expect", required=True, choices=("race", "deadlock", "clean"),
                     help="what the detector must find")
     ap.add_argument("--runs", type=int, help="runs (schedules) at least; default 3")
-    ap.add_argument("--budget", type=float,
+    ap.add_argument("--budget", type=number("--budget", minimum=0),
                     help="seconds to keep exploring schedules after --runs until the "
                          "expected report (race/deadlock) or any report (clean) appears; "
                          "default 60, or 0 when --runs is given (exactly K runs)")
@@ -756,7 +894,7 @@ def main(argv=None):
                     help="no schedule perturbation shim (LD_PRELOAD) and no CPU hog")
     ap.add_argument("--sarif", help="also write SARIF 2.1.0 here (default <out>/results.sarif)")
     ap.add_argument("--junit", help="also write JUnit XML here (default <out>/junit.xml)")
-    ap.add_argument("--timeout", type=float, default=120.0,
+    ap.add_argument("--timeout", type=number("--timeout", above=0), default=120.0,
                     help="per-run timeout in seconds (default 120): then HANG")
     ap.add_argument("--out", help="run directory (default reports/tsan/<timestamp>, "
                                   "with reports/tsan/latest pointing to it)")
@@ -768,9 +906,10 @@ def main(argv=None):
                          "frames under it are 'our code'")
     ap.add_argument("--suppressions", help="TSan suppressions file (checked: it may "
                                            "not match our own code)")
-    ap.add_argument("--threads-arg", help="argument template for the 'threads' "
+    ap.add_argument("--threads-arg", type=shell_words("--threads-arg"), help="argument template for the 'threads' "
                                           "schedule, e.g. '--threads {n}'")
-    ap.add_argument("--alt-threads", type=int, help="thread count of the 'threads' "
+    ap.add_argument("--alt-threads", type=number("--alt-threads", int, minimum=1),
+                    help="thread count of the 'threads' "
                                                     "schedule (default 2*CPUs+1)")
     ap.add_argument("--xfail", help="known detector limitation: a FN/FP is "
                                     "reported but does not fail")
@@ -790,14 +929,10 @@ def main(argv=None):
         a.budget = 0.0 if a.runs is not None else 60.0
     if a.runs is None:
         a.runs = 3
-    if a.budget < 0:
-        return die("--budget must be >= 0 seconds, got %g" % a.budget)
     if a.max_runs < 0:
         return die("--max-runs must be >= 0, got %d" % a.max_runs)
     if a.seed is not None and a.seed < 0:
         return die("--seed must be >= 0, got %d" % a.seed)
-    if a.timeout <= 0:
-        return die("--timeout must be > 0")
     if not prog:
         return die("no program given: tsan-run --expect ... -- ./program args")
     try:
@@ -807,24 +942,37 @@ def main(argv=None):
         return die(str(e))
     if a.detector in ("helgrind", "drd") and not shutil.which("valgrind"):
         return die("valgrind is not installed (apt-get install valgrind)")
+    for src in a.src:
+        if not os.path.exists(src):
+            return die("--src '%s': no such file or directory" % src)
     roots = a.src or [_git_toplevel(os.getcwd()) or os.getcwd()]
     supp_file = a.suppressions or (user_suppressions(os.environ.get("TSAN_OPTIONS", ""))
                                    if a.detector == "tsan" else None)
     if supp_file:
         _, problems = supp.check(supp_file, roots)
         if problems:
-            return die("refusing the suppressions:\n  " + "\n  ".join(problems))
+            return die("refusing the suppressions: " + "; ".join(problems))
     base_default = a.out is None
+    if not base_default and out_dir_problem(a.out):
+        return die(out_dir_problem(a.out))
+    for flag, rpath in (("--sarif", a.sarif), ("--junit", a.junit)):
+        why = rpath is not None and report_path_problem(rpath, a.out)
+        if why:
+            return die("%s: %s" % (flag, why))
     try:
         out = new_run_dir(os.path.join("reports", "tsan")) if base_default else a.out
         os.makedirs(out, exist_ok=True)
-    except (OSError, UsageError) as e:
+    except OSError as e:
+        return die("cannot create the run directory %s: %s" % (
+            "under reports/tsan" if base_default else "'%s'" % out, e.strerror or e))
+    except UsageError as e:
         return die(str(e))
+    install_stop_handlers("tsan-run")
     env = Env(out, roots, suppressions=a.suppressions, alt_threads=a.alt_threads,
               log=lambda m: print(m, flush=True))
     case = Case(name=a.case or os.path.basename(path), argv=[path] + prog[1:],
                 expect=a.expect, timeout=a.timeout,
-                threads_arg=shlex.split(a.threads_arg) if a.threads_arg else None,
+                threads_arg=a.threads_arg or None,
                 xfail={a.detector: a.xfail} if a.xfail else {})
     env.chaos = not a.no_chaos
     res = run_case(env, case, a.detector, a.runs, budget=a.budget, seed=a.seed,

@@ -38,7 +38,9 @@ from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 
 from . import report, supp, table
-from .runner import Case, Env, run_case, new_run_dir, tsan_built
+from .runner import (Case, Env, Parser, install_stop_handlers, new_run_dir, number,
+                     out_dir_problem, report_path_problem, run_case, shell_words,
+                     tsan_built)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SUPP_FILE = os.path.join(ROOT, "scripts", "tsan.supp")
@@ -367,15 +369,15 @@ def detector_table(a, builds, results, out, meta):
 # --- main ------------------------------------------------------------------------
 
 def parse_args(argv):
-    ap = argparse.ArgumentParser(prog="tsan-suite", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = Parser(prog="tsan-suite", description=__doc__,
+                formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--detector", default="tsan",
                     help="tsan (default), helgrind, drd, a comma list, or all")
     ap.add_argument("--report-slowdown", action="store_true",
                     help="also run every case uninstrumented and report each "
                          "detector's slowdown (runs cases one at a time)")
     ap.add_argument("--runs", type=int, default=3, help="runs per case (default 3)")
-    ap.add_argument("--budget", type=float, default=0.0,
+    ap.add_argument("--budget", type=number("--budget", minimum=0), default=0.0,
                     help="per case: keep exploring schedules after --runs for up to this "
                          "many seconds until the expected report (or, for clean cases, any "
                          "report) appears (default 0: exactly --runs)")
@@ -387,7 +389,7 @@ def parse_args(argv):
     ap.add_argument("--sarif", help="SARIF 2.1.0 (default <run dir>/results.sarif)")
     ap.add_argument("--jobs", type=int, help="cases in parallel (default 2; 1 with "
                     "--report-slowdown, unless given)")
-    ap.add_argument("--timeout", type=float, help="per-run timeout for every case "
+    ap.add_argument("--timeout", type=number("--timeout", above=0), help="per-run timeout for every case "
                     "(default: unit 300 s, workload 120 s, fixture 60 s; x5 under valgrind)")
     ap.add_argument("--build-dir", default=os.path.join(ROOT, "build", "tsan"))
     ap.add_argument("--plain-build-dir", default=os.path.join(ROOT, "build", "valgrind"))
@@ -396,9 +398,10 @@ def parse_args(argv):
     ap.add_argument("--skip", action="append", default=[],
                     choices=("unit", "workload", "fixture"), help="skip a kind of case")
     ap.add_argument("--no-build", action="store_true", help="use the build dirs as they are")
-    ap.add_argument("--workload-args", default="--quick",
+    ap.add_argument("--workload-args", type=shell_words("--workload-args"),
+                    default=["--quick"],
                     help="extra arguments for every tl-workload case (default --quick)")
-    ap.add_argument("--alt-threads", type=int, help="thread count of the threads schedule")
+    ap.add_argument("--alt-threads", type=number("--alt-threads", int, minimum=1), help="thread count of the threads schedule")
     ap.add_argument("--iter-div", type=int,
                     help="run the unit tests' heavy loops at 1/N of their count "
                          "(TL_TEST_ITER_DIV; default %d when helgrind or drd is among the "
@@ -429,8 +432,18 @@ def parse_args(argv):
         ap.error("--iter-div must be >= 1, got %d" % a.iter_div)
     if a.runs < 1 or (a.jobs is not None and a.jobs < 1):
         ap.error("--runs and --jobs must be >= 1")
-    if a.budget < 0:
-        ap.error("--budget must be >= 0 seconds, got %g" % a.budget)
+    if a.only is not None:
+        try:
+            a.only_rx = re.compile(a.only)
+        except re.error as e:
+            ap.error("--only: bad regular expression '%s': %s" % (a.only, e))
+    if a.out is not None and out_dir_problem(a.out):
+        ap.error(out_dir_problem(a.out))
+    for flag, path in (("--junit", a.junit), ("--sarif", a.sarif),
+                       ("--table-md", a.table_md), ("--table-json", a.table_json)):
+        why = path is not None and report_path_problem(path, a.out)
+        if why:
+            ap.error("%s: %s" % (flag, why))
     if a.seed is not None and a.seed < 0:
         ap.error("--seed must be >= 0, got %d" % a.seed)
     return a
@@ -452,8 +465,15 @@ def main(argv=None):
         return 2
     need_tsan = "tsan" in a.detectors
     need_plain = bool(valgrind_dets) or a.report_slowdown
-    out = a.out or new_run_dir(os.path.join(ROOT, "reports", "tsan"))
-    os.makedirs(out, exist_ok=True)
+    try:
+        out = a.out or new_run_dir(os.path.join(ROOT, "reports", "tsan"))
+        os.makedirs(out, exist_ok=True)
+    except OSError as e:
+        print("tsan-suite: error: cannot create the run directory %s: %s" % (
+            "'%s'" % a.out if a.out else "under reports/tsan", e.strerror or e),
+            file=sys.stderr)
+        return 2
+    install_stop_handlers("tsan-suite")
     say("tsan-suite: run directory %s" % os.path.relpath(out, os.getcwd()))
 
     builds = []  # (name, dir, cmake args)
@@ -500,7 +520,7 @@ def main(argv=None):
             cases += cs
             failures += errs
         if "workload" not in a.skip:
-            cs, nts, errs = workload_cases(bdir, t("workload"), shlex.split(a.workload_args))
+            cs, nts, errs = workload_cases(bdir, t("workload"), a.workload_args)
             cases += cs
             notes += ["%s build: %s" % (name, n) for n in nts]
             failures += errs
@@ -508,9 +528,8 @@ def main(argv=None):
             cs, errs = fixture_cases(bdir, t("fixture"))
             cases += cs
             failures += errs
-        if a.only:
-            rx = re.compile(a.only)
-            cases = [c for c in cases if rx.search(c.name)]
+        if a.only is not None:
+            cases = [c for c in cases if a.only_rx.search(c.name)]
         for i, c in enumerate(cases):
             c.index = i
         case_sets[name] = cases

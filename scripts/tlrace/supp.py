@@ -41,7 +41,7 @@ def template_regex(templ: str):
 def parse(path):
     """[(lineno, type, pattern)], [problems]"""
     entries, problems = [], []
-    with open(path) as fh:
+    with open(path, encoding="utf-8") as fh:
         for n, raw in enumerate(fh, 1):
             line = raw.strip()
             if not line or line.startswith("#"):
@@ -95,9 +95,16 @@ def our_code(roots):
 def check(path, roots):
     """Problems (strings) with the suppressions file at `path`; [] if fine.
     Returns (entries, problems)."""
+    if os.path.isdir(path):
+        return [], ["suppressions file %s is a directory" % path]
     if not os.path.isfile(path):
         return [], ["suppressions file not found: %s" % path]
-    entries, problems = parse(path)
+    try:
+        entries, problems = parse(path)
+    except UnicodeDecodeError as e:
+        return [], ["suppressions file %s is not UTF-8 text: %s" % (path, e.reason)]
+    except OSError as e:
+        return [], ["cannot read the suppressions file %s: %s" % (path, e.strerror or e)]
     if not entries:
         return entries, problems
     paths, funcs, modules = our_code(roots)

@@ -7,7 +7,7 @@ within a time limit (a hang is a failure).
 
 cases.txt: one case a line, `program | arguments | text`, where program is
 tl-bench, tl-workload or a script of scripts/ (plot, compare, report-page,
-cpython-peer), arguments are shell words, and text must appear in the error
+cpython-peer, stress, tsan-suite, tsan-run), arguments are shell words, and text must appear in the error
 line (the bad value, or the flag when the value is empty). In arguments,
 {F}/NAME is a fixture below (made fresh in a temp dir), {T} a scratch
 directory of the case's own. Grow the file with every new flag.
@@ -86,6 +86,11 @@ def fixtures(d):
     shutil.copy(GOOD, os.path.join(d, "run_noplots", "results.csv"))
     put("a_file", "not a directory\n")
     os.makedirs(os.path.join(d, "a_dir"))
+    # scripts/stress: a CTest build dir of one test that cannot run long
+    os.makedirs(os.path.join(d, "ctest_build"))
+    put(os.path.join("ctest_build", "CTestTestfile.cmake"), 'add_test(passing "/bin/true")\n')
+    # tsan-run --suppressions: not UTF-8
+    put("latin1.supp", "race:libfoo\u00e9.so\n".encode("latin-1"))
 
 
 def load_cases():

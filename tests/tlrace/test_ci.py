@@ -193,11 +193,13 @@ class RealRun(T.TsanRunEndToEnd):
         self.assertEqual(rc, 0, text)
         check_sarif(self, load(sarif))
         check_junit(self, ET.parse(junit).getroot())
-        # a failed write is a failed run
-        rc, text = self.tsan_run("--expect", "clean", "--runs", "1", "--out", out,
+        # an unwritable report path is bad input, found before any run
+        out3 = self.out("ci3")
+        rc, text = self.tsan_run("--expect", "clean", "--runs", "1", "--out", out3,
                                  "--sarif", "/proc/no/such/x.sarif", "--", self.prog, "clean")
-        self.assertEqual(rc, 1, text)
-        self.assertIn("cannot write", text)
+        self.assertEqual(rc, 2, text)
+        self.assertIn("cannot write '/proc/no/such/x.sarif'", text)
+        self.assertFalse(os.path.exists(out3), "a run started before the check")
 
     # the end-to-end tests of the parent class are not repeated here
     for _n in [n for n in dir(T.TsanRunEndToEnd) if n.startswith("test_")]:

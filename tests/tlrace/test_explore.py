@@ -105,10 +105,12 @@ class Explore(T.TsanRunEndToEnd):
         self.assertEqual(self.cases_row(out)["runs"], "4")
 
     def test_bad_options_exit_2(self):
-        for args, msg in ((["--budget", "-1"], "--budget must be >= 0 seconds, got -1"),
+        for args, msg in ((["--budget", "-1"], "--budget must be a finite number >= 0, got '-1'"),
+                          (["--budget", "nan"], "got 'nan'"),
+                          (["--timeout", "nan"], "got 'nan'"),
                           (["--seed", "-3"], "--seed must be >= 0, got -3"),
                           (["--max-runs", "-2"], "--max-runs must be >= 0, got -2"),
-                          (["--budget", "soon"], "invalid float value: 'soon'")):
+                          (["--budget", "soon"], "got 'soon'")):
             with self.subTest(args=args):
                 rc, text = self.tsan_run("--expect", "race", *args, "--", self.prog)
                 self.assertEqual(rc, 2, text)
