@@ -153,19 +153,30 @@ def write_atomic(path, text, flag):
     """Write text to path by temp file + rename in its directory: a reader
     sees the old file or the whole new one. A failed write is InputError."""
     check_out_file(path, flag)
-    d = _parent(path)
+
+    def put(f):
+        f.write(text.encode("utf-8"))
+    write_atomic_with(path, put, "%s %s" % (flag, path))
+
+
+def write_atomic_with(path, put, what):
+    """put(binary file) writes path's content into a temporary file in
+    path's directory, which is synced and renamed over path: a reader, or a
+    full disk, never sees a truncated file. A failed write is InputError
+    naming `what`; the temporary file is removed."""
     tmp = None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), suffix=".tmp", dir=d)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
+        fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), suffix=".tmp",
+                                   dir=_parent(path))
+        with os.fdopen(fd, "wb") as f:
+            put(f)
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
         tmp = None
     except OSError as e:
-        raise InputError("%s %s: cannot write: %s" % (flag, path, e.strerror or e))
+        raise InputError("%s: cannot write: %s" % (what, e.strerror or e))
     finally:
         if tmp:
             try:

@@ -11,7 +11,6 @@ import json
 import math
 import os
 import sys
-import tempfile
 import textwrap
 
 import matplotlib
@@ -929,25 +928,9 @@ def savefig_atomic(fig, path, ext):
     """fig as path (png or svg), written whole or not at all: a temporary
     file in the same directory, then rename (a reader, or a full disk, never
     leaves a truncated plot in place of the previous one)."""
-    tmp = None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), suffix=".tmp",
-                                   dir=os.path.dirname(path) or ".")
-        with os.fdopen(fd, "wb") as f:
-            fig.savefig(f, format=ext, dpi=110 if ext == "png" else None, bbox_inches="tight")
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~inputs._umask())
-        os.replace(tmp, path)
-        tmp = None
-    except OSError as e:
-        raise inputs.InputError("%s: cannot write: %s" % (path, e.strerror or e))
-    finally:
-        if tmp:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+    def put(f):
+        fig.savefig(f, format=ext, dpi=110 if ext == "png" else None, bbox_inches="tight")
+    inputs.write_atomic_with(path, put, path)
 
 
 def _safe(s):
