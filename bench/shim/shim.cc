@@ -440,6 +440,20 @@ std::string apply_task(const Family *f, int mode)
 	return "";
 }
 
+// The min_time Google Benchmark runs a family with (b NULL: the run-wide
+// --benchmark_min_time): --min-time, else --quick's, else the registration's
+// (at least TLB_LOADED_MIN_TIME under --load), else the default.
+double min_time_of(const tlb_run_opts &o, const tlb_bench *b)
+{
+	if (o.min_time > 0)
+		return o.min_time;
+	if (o.quick)
+		return TLB_QUICK_MIN_TIME;
+	if (b && b->min_time > 0)
+		return o.load > 0 && b->min_time < TLB_LOADED_MIN_TIME ? TLB_LOADED_MIN_TIME : b->min_time;
+	return TLB_DEFAULT_MIN_TIME;
+}
+
 std::string apply_plain(const Family *f)
 {
 	const tlb_run_opts &o = ctx().opts;
@@ -463,7 +477,7 @@ std::string apply_plain(const Family *f)
 	if (b->unit_set)
 		gb->Unit(b->unit);
 	if (b->min_time > 0 && !(o.min_time > 0) && !o.quick)
-		gb->MinTime(o.load > 0 && b->min_time < TLB_LOADED_MIN_TIME ? TLB_LOADED_MIN_TIME : b->min_time);
+		gb->MinTime(min_time_of(o, b));
 	if (b->repetitions > 0 && !(o.repetitions > 0) && !o.quick)
 		gb->Repetitions(b->repetitions);
 	if (b->iterations > 0)
@@ -1245,18 +1259,8 @@ int64_t tlb_max_iterations(tlb_state *s)
 
 double tlb_rep_min_seconds(const tlb_state *s)
 {
-	if (!s->repeat_count)
-		return 0; // Google Benchmark is timing this call to choose the count
-	// The same choice apply_plain and tlb_run make for Google Benchmark.
-	const tlb_run_opts &o = ctx().opts;
-	if (o.min_time > 0)
-		return o.min_time;
-	if (o.quick)
-		return TLB_QUICK_MIN_TIME;
-	const double b = s->b->min_time;
-	if (b > 0)
-		return o.load > 0 && b < TLB_LOADED_MIN_TIME ? TLB_LOADED_MIN_TIME : b;
-	return TLB_DEFAULT_MIN_TIME;
+	// 0 while Google Benchmark is timing this call to choose the count
+	return s->repeat_count ? min_time_of(ctx().opts, s->b) : 0;
 }
 
 int64_t tlb_iterations_done(tlb_state *s)
@@ -1445,7 +1449,7 @@ int tlb_setup(const struct tlb_run_opts *opts, int gb_argc, char **gb_argv, char
 	args.push_back(gb_argc > 0 && gb_argv[0] ? gb_argv[0] : "tl-bench");
 	for (int i = 1; i < gb_argc; i++)
 		args.push_back(gb_argv[i]);
-	double mt = opts->min_time > 0 ? opts->min_time : opts->quick ? TLB_QUICK_MIN_TIME : TLB_DEFAULT_MIN_TIME;
+	double mt = min_time_of(*opts, nullptr);
 	int reps = opts->repetitions > 0 ? opts->repetitions
 					  : opts->quick ? TLB_QUICK_REPETITIONS : TLB_DEFAULT_REPETITIONS;
 	char buf[64];
